@@ -1,0 +1,48 @@
+import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { GatewayError, jsonResponse, typeForStatus } from './errors.js';
+import type { Gateway } from './gateway.js';
+import type { Logger } from './log.js';
+import { masterKeyAuth } from './middleware/master-key.js';
+import { requestTiming } from './middleware/request-timing.js';
+import { chatRoutes } from './routes/chat.js';
+import { healthRoutes } from './routes/health.js';
+import { modelRoutes } from './routes/models.js';
+import { VERSION } from './version.js';
+
+/**
+ * Path prefixes the OpenAI-style routes answer under: bare (LiteLLM's and Kilo Code's default), `/v1`
+ * (OpenAI SDK users), `/openai/v1` (groq-sdk users whose `baseURL` is the gateway), and `/v1/v1`, which
+ * Kilo Code produces when a user types a base URL ending in `/v1`.
+ */
+const API_PREFIXES = ['', '/v1', '/openai/v1', '/v1/v1'] as const;
+
+export function createApp(gateway: Gateway, log: Logger): Hono {
+  const app = new Hono();
+  app.use(requestTiming());
+  app.use(masterKeyAuth(() => gateway.current.config.general.masterKey));
+
+  const chat = chatRoutes(gateway, log);
+  const models = modelRoutes(gateway);
+  for (const prefix of API_PREFIXES) {
+    app.route(prefix || '/', chat);
+    app.route(prefix || '/', models);
+  }
+  app.route('/', healthRoutes(gateway, VERSION));
+
+  app.notFound((c) =>
+    jsonResponse(404, {
+      error: { message: `No route for ${c.req.method} ${c.req.path}`, type: 'not_found_error', code: 'route_not_found' },
+    }),
+  );
+  app.onError((err, c) => {
+    if (err instanceof GatewayError) return err.getResponse();
+    if (err instanceof HTTPException) {
+      return jsonResponse(err.status, { error: { message: err.message, type: typeForStatus(err.status), code: null } });
+    }
+    // Our bug, not the caller's: log the stack, answer without internals.
+    log.error(`unhandled error on ${c.req.method} ${c.req.path}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    return jsonResponse(500, { error: { message: 'Internal gateway error', type: 'api_error', code: 'internal_error' } });
+  });
+  return app;
+}

@@ -1,0 +1,128 @@
+/**
+ * Typed readers for untrusted catalogue data. Each failure names the file, the model and the field path,
+ * because the person fixing it is editing YAML by hand and needs to find the line.
+ */
+
+export class CatalogError extends Error {
+  constructor(
+    readonly source: string,
+    /** Model id, or `undefined` for problems outside any model entry. */
+    readonly model: string | undefined,
+    /** Dotted field path inside the model entry, e.g. `limits.free.rpm`. */
+    readonly field: string | undefined,
+    detail: string,
+    options?: ErrorOptions,
+  ) {
+    const where = [
+      model === undefined ? undefined : `model "${model}"`,
+      field === undefined ? undefined : `field "${field}"`,
+    ].filter((part) => part !== undefined);
+    super(`Groq model catalogue ${source}: ${[...where, detail].join(': ')}`, options);
+    this.name = 'CatalogError';
+  }
+}
+
+export type RawRecord = Readonly<Record<string, unknown>>;
+
+export function isRecord(value: unknown): value is RawRecord {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Prices above this are almost certainly a per-million (or per-hour) figure pasted without conversion:
+ * $0.001 per token is $1000 per 1M tokens, and $0.001 per second is $3.60 per hour of audio.
+ */
+const MAX_PLAUSIBLE_UNIT_PRICE = 0.001;
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const text = JSON.stringify(value);
+  return text === undefined ? String(value) : text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/** Reads fields of one mapping, remembering where it sits so errors can say so. */
+export class FieldReader {
+  constructor(
+    private readonly raw: RawRecord,
+    private readonly source: string,
+    private readonly model: string,
+    /** Path prefix of this mapping inside the model entry (`''` for the entry itself). */
+    private readonly prefix = '',
+  ) {}
+
+  fail(key: string, detail: string): never {
+    throw new CatalogError(this.source, this.model, this.prefix + key, detail);
+  }
+
+  /**
+   * Missing keys are errors (not defaults) so that "undocumented" is always an explicit `null` in the
+   * file; unknown keys are errors so that a misspelt field cannot silently fall back to nothing.
+   */
+  expectExactKeys(allowed: readonly string[]): void {
+    for (const key of allowed) {
+      if (!(key in this.raw)) this.fail(key, 'is missing (every field is required; use null for a figure the docs do not give)');
+    }
+    this.expectOnlyKeys(allowed);
+  }
+
+  expectOnlyKeys(allowed: readonly string[]): void {
+    for (const key of Object.keys(this.raw)) {
+      if (!allowed.includes(key)) this.fail(key, `is not a known field (expected one of: ${allowed.join(', ')})`);
+    }
+  }
+
+  nested(key: string): FieldReader {
+    const value = this.raw[key];
+    if (!isRecord(value)) this.fail(key, `must be a mapping (got ${describe(value)})`);
+    return new FieldReader(value, this.source, this.model, `${this.prefix}${key}.`);
+  }
+
+  keys(): string[] {
+    return Object.keys(this.raw);
+  }
+
+  oneOf<T extends string>(key: string, allowed: readonly T[]): T {
+    const value = this.raw[key];
+    if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+      this.fail(key, `must be one of ${allowed.join(' | ')} (got ${describe(value)})`);
+    }
+    return value as T;
+  }
+
+  boolean(key: string): boolean {
+    const value = this.raw[key];
+    if (typeof value !== 'boolean') this.fail(key, `must be true or false (got ${describe(value)})`);
+    return value;
+  }
+
+  /** Token counts, byte sizes and rate limits: Groq never documents a zero or fractional one. */
+  positiveIntegerOrNull(key: string): number | null {
+    const value = this.raw[key];
+    if (value === null) return null;
+    return this.checkPositiveInteger(key, value, 'a positive integer or null');
+  }
+
+  positiveInteger(key: string): number {
+    return this.checkPositiveInteger(key, this.raw[key], 'a positive integer');
+  }
+
+  private checkPositiveInteger(key: string, value: unknown, expected: string): number {
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
+      this.fail(key, `must be ${expected} (got ${describe(value)})`);
+    }
+    return value;
+  }
+
+  /** USD per unit (token, character or second); zero is allowed for free models. */
+  unitPriceOrNull(key: string): number | null {
+    const value = this.raw[key];
+    if (value === null) return null;
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+      this.fail(key, `must be a non-negative number of USD per unit, or null (got ${describe(value)})`);
+    }
+    if (value > MAX_PLAUSIBLE_UNIT_PRICE) {
+      this.fail(key, `${value} USD per unit is implausibly high; convert per-1M / per-hour prices (e.g. $0.59/1M = 5.9e-7)`);
+    }
+    return value;
+  }
+}

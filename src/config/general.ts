@@ -1,0 +1,47 @@
+import type { EnvLookup } from './env.js';
+import { readFields, type KeyTable } from './fields.js';
+import type { Issues } from './issues.js';
+import { boolean, INVALID, positiveNumber, readValue, secretText } from './kinds.js';
+import type { GeneralSettings } from './types.js';
+
+const GENERAL_KEYS = {
+  master_key: secretText,
+  max_request_size_mb: positiveNumber,
+  require_auth_for_metrics_endpoint: boolean,
+} satisfies KeyTable;
+
+const MASTER_KEY_VARIABLE = 'LITELLM_MASTER_KEY';
+const DEFAULT_MAX_REQUEST_MB = 10;
+
+export function readGeneralSettings(
+  generalSection: Readonly<Record<string, unknown>>,
+  litellmSection: Readonly<Record<string, unknown>>,
+  issues: Issues,
+  lookup: EnvLookup,
+): GeneralSettings {
+  const general = readFields(generalSection, ['general_settings'], GENERAL_KEYS, issues);
+
+  // Only an absent key falls back to the environment. A key that is written but invalid or unset has
+  // already failed the load; falling back there could start the gateway with a key nobody intended.
+  const masterKey = Object.hasOwn(generalSection, 'master_key')
+    ? general.master_key
+    : lookup(MASTER_KEY_VARIABLE);
+
+  // LiteLLM reads this flag from litellm_settings; either place turning auth on wins, because the
+  // unsafe reading of a contradiction is the wrong default.
+  let requireAuth = general.require_auth_for_metrics_endpoint ?? false;
+  if (Object.hasOwn(litellmSection, 'require_auth_for_metrics_endpoint')) {
+    const fromLitellm = readValue(boolean, litellmSection['require_auth_for_metrics_endpoint'], {
+      path: ['litellm_settings', 'require_auth_for_metrics_endpoint'],
+      issues,
+    });
+    if (fromLitellm !== INVALID) requireAuth ||= fromLitellm;
+  }
+
+  const mb = general.max_request_size_mb ?? DEFAULT_MAX_REQUEST_MB;
+  return {
+    masterKey,
+    maxRequestBodyBytes: Math.floor(mb * 1024 * 1024),
+    requireAuthForMetrics: requireAuth,
+  };
+}

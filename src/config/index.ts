@@ -1,0 +1,3 @@
+export { loadConfig, parseConfig } from './load.js';
+export { ConfigError, formatIssue, formatWarning, type ConfigIssue } from './errors.js';
+export type * from './types.js';

@@ -1,0 +1,128 @@
+/**
+ * The gateway's view of a LiteLLM-format config file, after `os.environ/` resolution and validation.
+ * Every object is frozen once loaded: the hot path reads it, nothing writes it.
+ */
+
+export type ProviderName = 'groq' | 'openai';
+
+export type RoutingStrategy =
+  | 'simple-shuffle'
+  | 'least-busy'
+  | 'usage-based-routing-v2'
+  | 'latency-based-routing';
+
+export type GroqPlan = 'free' | 'developer';
+
+/** Limits a deployment may spend. `undefined` means "not set here": the catalogue's documented limit applies. */
+export interface DeploymentLimits {
+  readonly rpm?: number | null;
+  readonly rpd?: number | null;
+  readonly tpm?: number | null;
+  readonly tpd?: number | null;
+  readonly ash?: number | null;
+  readonly asd?: number | null;
+}
+
+export interface DeploymentConfig {
+  /** `model_info.id`, else a stable hash of the non-secret `litellm_params`. */
+  readonly id: string;
+  /** Index in `model_list`, for messages. */
+  readonly index: number;
+  /** The alias clients send (`model_name`). */
+  readonly modelName: string;
+  readonly provider: ProviderName;
+  /** Upstream model id without the provider prefix, e.g. `llama-3.3-70b-versatile`. */
+  readonly model: string;
+  /** As written in `litellm_params.model`, e.g. `groq/llama-3.3-70b-versatile`. */
+  readonly litellmModel: string;
+  /** Resolved API key; `undefined` when the deployment is unconfigured. Never log or return it. */
+  readonly apiKey: string | undefined;
+  readonly apiBase: string | undefined;
+  readonly limits: DeploymentLimits;
+  readonly timeoutMs: number | undefined;
+  readonly streamTimeoutMs: number | undefined;
+  readonly order: number | undefined;
+  readonly weight: number | undefined;
+  readonly cooldownTimeSec: number | undefined;
+  readonly maxParallelRequests: number | undefined;
+  /** `model_info` as written (without secrets), merged later with the catalogue. */
+  readonly modelInfo: Readonly<Record<string, unknown>>;
+  /** `litellm_params` with secrets removed, for `/model/info`. */
+  readonly publicParams: Readonly<Record<string, unknown>>;
+  /** Why the deployment cannot serve (e.g. its API key variable is unset); `undefined` when usable. */
+  readonly unconfiguredReason: string | undefined;
+}
+
+export interface RetryPolicy {
+  readonly RateLimitErrorRetries?: number;
+  readonly InternalServerErrorRetries?: number;
+  readonly TimeoutErrorRetries?: number;
+  readonly BadRequestErrorRetries?: number;
+  readonly AuthenticationErrorRetries?: number;
+  readonly ContentPolicyViolationErrorRetries?: number;
+}
+
+export interface AllowedFailsPolicy {
+  readonly RateLimitErrorAllowedFails?: number;
+  readonly InternalServerErrorAllowedFails?: number;
+  readonly TimeoutErrorAllowedFails?: number;
+  readonly BadRequestErrorAllowedFails?: number;
+  readonly AuthenticationErrorAllowedFails?: number;
+  readonly ContentPolicyViolationErrorAllowedFails?: number;
+}
+
+export interface RedisSettings {
+  readonly url?: string;
+  readonly host?: string;
+  readonly port?: number;
+  readonly password?: string;
+}
+
+/** `router_settings` merged with the overlapping `litellm_settings` (router_settings wins). */
+export interface RouterSettings {
+  readonly routingStrategy: RoutingStrategy;
+  readonly numRetries: number;
+  readonly retryPolicy: RetryPolicy;
+  readonly allowedFails: number;
+  readonly allowedFailsPolicy: AllowedFailsPolicy;
+  readonly cooldownTimeSec: number;
+  readonly disableCooldowns: boolean;
+  /** Whole-request deadline (`timeout` / `request_timeout`). */
+  readonly timeoutMs: number;
+  /** Time-to-first-byte limit for streams. */
+  readonly streamTimeoutMs: number | undefined;
+  readonly maxFallbacks: number;
+  readonly fallbacks: Readonly<Record<string, readonly string[]>>;
+  readonly contextWindowFallbacks: Readonly<Record<string, readonly string[]>>;
+  readonly contentPolicyFallbacks: Readonly<Record<string, readonly string[]>>;
+  readonly defaultFallbacks: readonly string[];
+  readonly dropParams: boolean;
+  readonly groqPlan: GroqPlan;
+  readonly maxQueueWaitSec: number;
+  readonly redis: RedisSettings | undefined;
+}
+
+export interface GeneralSettings {
+  /** Never log or return it. */
+  readonly masterKey: string | undefined;
+  /** Largest request body accepted on JSON routes, in bytes. */
+  readonly maxRequestBodyBytes: number;
+  readonly requireAuthForMetrics: boolean;
+}
+
+export interface ConfigWarning {
+  /** Key path such as `router_settings.enable_pre_call_checks`. */
+  readonly path: string;
+  readonly message: string;
+  readonly line?: number;
+  readonly column?: number;
+}
+
+export interface GatewayConfig {
+  /** Absolute path of the file it was read from. */
+  readonly file: string;
+  readonly deployments: readonly DeploymentConfig[];
+  readonly router: RouterSettings;
+  readonly general: GeneralSettings;
+  readonly warnings: readonly ConfigWarning[];
+}

@@ -1,0 +1,72 @@
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+
+/** The `type` field of an OpenAI-shaped error body. */
+export type ErrorType =
+  | 'invalid_request_error'
+  | 'authentication_error'
+  | 'permission_error'
+  | 'not_found_error'
+  | 'rate_limit_error'
+  | 'timeout_error'
+  | 'api_error'
+  | 'service_unavailable_error';
+
+export interface OpenAIErrorBody {
+  error: { message: string; type: string; code: string | null; param?: string | null };
+}
+
+/**
+ * An error we answer the caller with: status, OpenAI-shaped body and extra headers (e.g. `retry-after`).
+ * Extends Hono's HTTPException so any handler can throw it and the app's error handler renders it.
+ */
+export class GatewayError extends HTTPException {
+  readonly type: ErrorType;
+  readonly code: string | null;
+  readonly param: string | null;
+  readonly headers: Readonly<Record<string, string>>;
+
+  constructor(
+    status: ContentfulStatusCode,
+    message: string,
+    options: { type?: ErrorType; code?: string | null; param?: string | null; headers?: Record<string, string> } = {},
+  ) {
+    super(status, { message });
+    this.name = 'GatewayError';
+    this.type = options.type ?? typeForStatus(status);
+    this.code = options.code ?? null;
+    this.param = options.param ?? null;
+    this.headers = options.headers ?? {};
+  }
+
+  toBody(): OpenAIErrorBody {
+    const error: OpenAIErrorBody['error'] = { message: this.message, type: this.type, code: this.code };
+    if (this.param !== null) error.param = this.param;
+    return { error };
+  }
+
+  override getResponse(): Response {
+    return jsonResponse(this.status, this.toBody(), this.headers);
+  }
+}
+
+export function typeForStatus(status: number): ErrorType {
+  if (status === 401) return 'authentication_error';
+  if (status === 403) return 'permission_error';
+  if (status === 404) return 'not_found_error';
+  if (status === 408) return 'timeout_error';
+  if (status === 429) return 'rate_limit_error';
+  if (status === 503) return 'service_unavailable_error';
+  if (status >= 500) return 'api_error';
+  return 'invalid_request_error';
+}
+
+export function jsonResponse(status: number, body: unknown, headers: Readonly<Record<string, string>> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json', ...headers },
+  });
+}
+
+export const badRequest = (message: string, code: string | null = null, param: string | null = null): GatewayError =>
+  new GatewayError(400, message, { code, param });

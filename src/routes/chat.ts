@@ -1,0 +1,99 @@
+import { Hono, type Context } from 'hono';
+import { GatewayError, badRequest } from '../errors.js';
+import type { Gateway } from '../gateway.js';
+import { readJsonObject } from '../http/json-body.js';
+import type { Logger } from '../log.js';
+import { routeChat, type ServedResponse } from '../routing/attempts.js';
+import { estimatePromptTokens } from '../routing/estimate.js';
+import { relaySse } from '../routing/sse-relay.js';
+import { TimedSignal } from '../routing/timed-signal.js';
+import type { RoutingTable } from '../routing/table.js';
+import { RATE_LIMIT_HEADERS } from '../upstream/rate-limit-headers.js';
+
+/** `POST /chat/completions`: one alias in, the first deployment of its chain that answers, out. */
+export function chatRoutes(gateway: Gateway, log: Logger): Hono {
+  const routes = new Hono();
+  routes.post('/chat/completions', async function chatCompletions(c) {
+    const { config, table } = gateway.current;
+    const body = await readJsonObject(c.req.raw, config.general.maxRequestBodyBytes);
+    const alias = requireAlias(body, table);
+    if (!Array.isArray(body.messages) || body.messages.length === 0) {
+      throw badRequest('messages must be a non-empty array', 'invalid_messages', 'messages');
+    }
+    const stream = body.stream === true;
+    const deadline = new TimedSignal(c.req.raw.signal, config.router.timeoutMs);
+    let served: ServedResponse;
+    try {
+      served = await routeChat(
+        {
+          alias,
+          body,
+          stream,
+          promptTokens: estimatePromptTokens(body),
+          signal: deadline.signal,
+          deadline: c.var.receivedAt + config.router.timeoutMs,
+        },
+        table,
+        {
+          dropParams: config.router.dropParams,
+          attemptTimeoutMs: config.router.timeoutMs,
+          streamTimeoutMs: config.router.streamTimeoutMs,
+        },
+      );
+    } catch (err) {
+      deadline.dispose();
+      throw err;
+    }
+    const headers = responseHeaders(c, served);
+    if (!stream) {
+      served.attempt.dispose();
+      deadline.dispose();
+      headers['content-type'] = 'application/json';
+      return new Response(served.body, { status: 200, headers });
+    }
+    const { first, reader } = served.stream as NonNullable<ServedResponse['stream']>;
+    headers['content-type'] = 'text/event-stream; charset=utf-8';
+    headers['cache-control'] = 'no-cache';
+    const relay = relaySse({
+      first,
+      reader,
+      cancelUpstream: () => served.attempt.abort('client disconnected'),
+      onEnd: (end) => {
+        served.attempt.dispose();
+        deadline.dispose();
+        if (end.kind === 'upstream_error') log.warn(`stream from ${served.deployment.label} failed after first byte: ${end.message}`);
+      },
+    });
+    return new Response(relay, { status: 200, headers });
+  });
+  return routes;
+}
+
+function requireAlias(body: Record<string, unknown>, table: RoutingTable): string {
+  const alias = body.model;
+  if (typeof alias !== 'string' || alias === '') throw badRequest('model is required', 'missing_model', 'model');
+  if (table.groups.has(alias)) return alias;
+  const hint = table.groups.has(`groq/${alias}`) ? ` Did you mean groq/${alias}?` : '';
+  throw new GatewayError(404, `Unknown model ${JSON.stringify(alias)}.${hint} Available: ${[...table.groups.keys()].join(', ')}`, {
+    code: 'model_not_found',
+    param: 'model',
+  });
+}
+
+function responseHeaders(c: Context, served: ServedResponse): Record<string, string> {
+  const now = performance.now();
+  const totalMs = now - c.var.receivedAt;
+  const headers: Record<string, string> = {
+    'x-litellm-model-id': served.deployment.id,
+    'x-litellm-model-group': served.group.name,
+    'x-litellm-attempted-fallbacks': String(served.trail.fallbacks),
+    'x-litellm-attempted-retries': String(served.trail.retries),
+    'x-litellm-overhead-duration-ms': (totalMs - served.trail.upstreamMs).toFixed(3),
+    'x-litellm-response-duration-ms': totalMs.toFixed(3),
+  };
+  for (const name of RATE_LIMIT_HEADERS) {
+    const value = served.upstream.headers.get(name);
+    if (value !== null) headers[name] = value;
+  }
+  return headers;
+}

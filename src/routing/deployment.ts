@@ -1,0 +1,26 @@
+import type { CatalogModel } from '../catalog/types.js';
+import type { DeploymentConfig } from '../config/types.js';
+import type { UpstreamClient } from '../upstream/client.js';
+import type { ProviderSpec } from '../upstream/providers.js';
+
+/** A configured deployment joined with what the router needs at request time, built once at load. */
+export interface Deployment {
+  readonly id: string;
+  readonly alias: string;
+  readonly config: DeploymentConfig;
+  readonly provider: ProviderSpec;
+  readonly catalog: CatalogModel | undefined;
+  /** `undefined` when the deployment cannot serve; `config.unconfiguredReason` says why. */
+  readonly client: UpstreamClient | undefined;
+  /** Prompt tokens it accepts: `model_info.max_input_tokens`, else the catalogue's context window. */
+  readonly contextWindow: number | null;
+  /** `model_info.max_output_tokens`, else the catalogue's documented completion cap. */
+  readonly maxCompletionTokens: number | null;
+  /** How messages name it: `groq/llama-3.3-70b-versatile (id 1a2b3c)`. Never contains a secret. */
+  readonly label: string;
+}
+
+export function numberFromModelInfo(info: Readonly<Record<string, unknown>>, key: string): number | undefined {
+  const value = info[key];
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : undefined;
+}

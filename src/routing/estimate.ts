@@ -1,0 +1,39 @@
+/**
+ * A cheap, deliberately generous estimate of prompt tokens, used before any network call (context-window
+ * checks now, budget reservations later). About four characters per token for text; the real count is
+ * settled from the upstream's `usage` afterwards.
+ */
+const CHARS_PER_TOKEN = 4;
+/** Per-message framing (role, separators) that the tokenizer adds. */
+const MESSAGE_OVERHEAD_TOKENS = 4;
+/** Groq bills an image by its tiles; without decoding it, assume a large one. */
+const IMAGE_TOKENS = 1_600;
+
+export function estimatePromptTokens(body: Record<string, unknown>): number {
+  let chars = 0;
+  let tokens = 0;
+  const messages = Array.isArray(body.messages) ? body.messages : [];
+  for (const message of messages) {
+    tokens += MESSAGE_OVERHEAD_TOKENS;
+    if (typeof message !== 'object' || message === null) continue;
+    const { content, tool_calls: toolCalls } = message as { content?: unknown; tool_calls?: unknown };
+    if (typeof content === 'string') chars += content.length;
+    else if (Array.isArray(content)) {
+      for (const part of content) {
+        if (typeof part !== 'object' || part === null) continue;
+        const { text, type } = part as { text?: unknown; type?: unknown };
+        if (typeof text === 'string') chars += text.length;
+        else if (type === 'image_url') tokens += IMAGE_TOKENS;
+      }
+    }
+    if (Array.isArray(toolCalls)) chars += JSON.stringify(toolCalls).length;
+  }
+  if (Array.isArray(body.tools)) chars += JSON.stringify(body.tools).length;
+  return tokens + Math.ceil(chars / CHARS_PER_TOKEN);
+}
+
+/** The completion cap the request asked for, if any. */
+export function requestedCompletionTokens(body: Record<string, unknown>): number | undefined {
+  const cap = body.max_completion_tokens ?? body.max_tokens;
+  return typeof cap === 'number' && cap > 0 ? cap : undefined;
+}

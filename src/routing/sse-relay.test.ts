@@ -1,0 +1,118 @@
+import { describe, expect, it, vi } from 'vitest';
+import { fixEvents, lastEventEnd, relaySse, type StreamEnd, type StreamUsage } from './sse-relay.js';
+
+const enc = (s: string) => Buffer.from(s);
+const event = (obj: unknown) => `data: ${JSON.stringify(obj)}\n\n`;
+
+function upstream(chunks: Array<string | Error>): ReadableStreamDefaultReader<Uint8Array> {
+  let i = 0;
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      const next = chunks[i++];
+      if (next === undefined) controller.close();
+      else if (next instanceof Error) controller.error(next);
+      else controller.enqueue(enc(next));
+    },
+  }).getReader();
+}
+
+async function drain(stream: ReadableStream<Uint8Array>): Promise<string> {
+  let text = '';
+  const reader = stream.getReader();
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return text;
+    text += Buffer.from(value).toString('utf8');
+  }
+}
+
+describe('relaySse', () => {
+  it('passes content chunks through byte for byte and reports usage from x_groq', async () => {
+    const first = event({ id: '1', choices: [{ delta: { role: 'assistant', content: '' } }] });
+    const rest = [
+      event({ id: '1', choices: [{ delta: { content: 'Hi' } }] }),
+      event({ id: '1', choices: [{ delta: {}, finish_reason: 'stop' }], x_groq: { id: 'r', usage: { prompt_tokens: 3, completion_tokens: 1 } } }),
+      'data: [DONE]\n\n',
+    ];
+    const usages: StreamUsage[] = [];
+    const ends: StreamEnd[] = [];
+    const out = await drain(
+      relaySse({ first: enc(first), reader: upstream(rest), cancelUpstream: () => {}, onUsage: (u) => usages.push(u), onEnd: (e) => ends.push(e) }),
+    );
+    expect(out).toBe(first + rest.join(''));
+    expect(usages).toEqual([{ prompt_tokens: 3, completion_tokens: 1 }]);
+    expect(ends).toEqual([{ kind: 'complete' }]);
+  });
+
+  it('adds an empty choices array to a usage-only chunk', async () => {
+    const usageOnly = event({ id: '1', usage: { prompt_tokens: 3, completion_tokens: 1 } });
+    const out = await drain(
+      relaySse({ first: enc(usageOnly), reader: upstream(['data: [DONE]\n\n']), cancelUpstream: () => {}, onEnd: () => {} }),
+    );
+    const frames = out.split('\n\n').filter(Boolean);
+    expect(JSON.parse(frames[0]!.slice(6))).toEqual({ id: '1', usage: { prompt_tokens: 3, completion_tokens: 1 }, choices: [] });
+    expect(frames[1]).toBe('data: [DONE]');
+  });
+
+  it('reassembles events split across chunks before forwarding them', async () => {
+    const whole = event({ id: '1', choices: [{ delta: { content: 'split me' } }] });
+    const out = await drain(
+      relaySse({ first: enc(whole.slice(0, 10)), reader: upstream([whole.slice(10, 30), whole.slice(30)]), cancelUpstream: () => {}, onEnd: () => {} }),
+    );
+    expect(out).toBe(whole);
+  });
+
+  it('ends a stream that fails mid-way with one error frame and drops the half event', async () => {
+    const good = event({ id: '1', choices: [{ delta: { content: 'Hi' } }] });
+    const ends: StreamEnd[] = [];
+    const out = await drain(
+      relaySse({
+        first: enc(good),
+        reader: upstream(['data: {"id":"1","cho', new Error('socket hang up')]),
+        cancelUpstream: () => {},
+        onEnd: (e) => ends.push(e),
+      }),
+    );
+    const frames = out.split('\n\n').filter(Boolean);
+    expect(frames).toHaveLength(2);
+    expect(frames[0]).toBe(good.trim());
+    const error = JSON.parse(frames[1]!.slice(6)) as { error: { message: string; type: string; code: string } };
+    expect(error.error.message).toContain('socket hang up');
+    expect(error.error.code).toBe('upstream_stream_error');
+    expect(ends).toEqual([expect.objectContaining({ kind: 'upstream_error' })]);
+  });
+
+  it('aborts the upstream when the caller cancels', async () => {
+    const cancelUpstream = vi.fn();
+    const ends: StreamEnd[] = [];
+    const stream = relaySse({
+      first: enc(event({ choices: [] })),
+      reader: upstream([event({ choices: [] }), event({ choices: [] })]),
+      cancelUpstream,
+      onEnd: (e) => ends.push(e),
+    });
+    const reader = stream.getReader();
+    await reader.read();
+    await reader.cancel();
+    expect(cancelUpstream).toHaveBeenCalledOnce();
+    expect(ends).toEqual([{ kind: 'client_cancelled' }]);
+  });
+});
+
+describe('event boundaries', () => {
+  it('finds the end of the last complete event for LF and CRLF streams', () => {
+    expect(lastEventEnd(enc('data: a\n\ndata: b'))).toBe(9);
+    expect(lastEventEnd(enc('data: a\r\n\r\ndata: b\r\n\r\n'))).toBe(22);
+    expect(lastEventEnd(enc('data: a\n'))).toBe(0);
+  });
+
+  it('leaves events that already carry choices untouched (same buffer)', () => {
+    const events = enc(event({ choices: [] }) + event({ choices: [{ delta: {} }] }));
+    expect(fixEvents(events, undefined)).toBe(events);
+  });
+
+  it('does not add choices to an in-band error frame', () => {
+    const events = enc(event({ error: { message: 'x' } }));
+    expect(fixEvents(events, undefined).toString()).toBe(events.toString());
+  });
+});

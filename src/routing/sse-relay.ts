@@ -1,0 +1,186 @@
+/**
+ * Relays an upstream SSE stream to the caller byte for byte, touching only what clients need fixed:
+ * an event without a `choices` array gets `"choices":[]` (Kilo Code reads `choices[0]?.delta` on every
+ * chunk), and the usage is picked out for accounting. A failure after the first byte becomes one
+ * `data: {"error":...}` frame and the end of the stream, never a silently cut socket.
+ */
+
+export interface StreamUsage {
+  readonly prompt_tokens?: number;
+  readonly completion_tokens?: number;
+  readonly total_tokens?: number;
+  readonly [key: string]: unknown;
+}
+
+export type StreamEnd =
+  | { readonly kind: 'complete' }
+  | { readonly kind: 'upstream_error'; readonly message: string }
+  | { readonly kind: 'client_cancelled' };
+
+export interface RelayOptions {
+  readonly first: Uint8Array;
+  readonly reader: ReadableStreamDefaultReader<Uint8Array>;
+  /** Aborts the upstream call (the caller went away). */
+  readonly cancelUpstream: () => void;
+  readonly onUsage?: (usage: StreamUsage) => void;
+  /** Called exactly once, however the stream ends. */
+  readonly onEnd: (end: StreamEnd) => void;
+}
+
+const CHOICES = Buffer.from('"choices"');
+const USAGE = Buffer.from('"usage"');
+const USAGE_NULL = Buffer.from('"usage":null');
+const DATA_JSON = Buffer.from('data: {');
+/** An event never legitimately grows this large without a boundary; past it, bytes pass as they are. */
+const MAX_PENDING_BYTES = 1 << 20;
+
+export function relaySse(options: RelayOptions): ReadableStream<Uint8Array> {
+  let pending: Buffer = Buffer.alloc(0);
+  let ended = false;
+  const end = (how: StreamEnd): void => {
+    if (ended) return;
+    ended = true;
+    options.onEnd(how);
+  };
+
+  const process = (chunk: Uint8Array): Buffer | undefined => {
+    const bytes = pending.length === 0 ? toBuffer(chunk) : Buffer.concat([pending, chunk]);
+    const cut = lastEventEnd(bytes);
+    if (cut === 0) {
+      pending = bytes.length > MAX_PENDING_BYTES ? Buffer.alloc(0) : bytes;
+      return bytes.length > MAX_PENDING_BYTES ? bytes : undefined;
+    }
+    pending = bytes.subarray(cut);
+    return fixEvents(bytes.subarray(0, cut), options.onUsage);
+  };
+
+  return new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        const out = process(options.first);
+        if (out !== undefined) controller.enqueue(out);
+      },
+      async pull(controller) {
+        try {
+          for (;;) {
+            const { value, done } = await options.reader.read();
+            if (done) {
+              if (pending.length > 0) controller.enqueue(fixEvents(pending, options.onUsage));
+              pending = Buffer.alloc(0);
+              controller.close();
+              end({ kind: 'complete' });
+              return;
+            }
+            const out = value === undefined ? undefined : process(value);
+            if (out !== undefined && out.length > 0) {
+              controller.enqueue(out);
+              return;
+            }
+          }
+        } catch (err) {
+          if (ended) return;
+          // A half-received event would be malformed JSON to the client: drop it, then say what happened.
+          pending = Buffer.alloc(0);
+          const message = `upstream stream failed: ${err instanceof Error ? err.message : String(err)}`;
+          controller.enqueue(errorFrame(message));
+          controller.close();
+          end({ kind: 'upstream_error', message });
+        }
+      },
+      cancel() {
+        end({ kind: 'client_cancelled' });
+        options.cancelUpstream();
+        void options.reader.cancel().catch(() => undefined);
+      },
+    },
+    // No read-ahead: a byte is pulled from upstream only when the caller's socket wants one.
+    { highWaterMark: 0 },
+  );
+}
+
+export function errorFrame(message: string, code = 'upstream_stream_error'): Buffer {
+  return Buffer.from(`data: ${JSON.stringify({ error: { message, type: 'api_error', code } })}\n\n`);
+}
+
+/** Index just past the last complete event (`\n\n` or `\r\n\r\n`), or 0 when there is none. */
+export function lastEventEnd(bytes: Buffer): number {
+  for (let i = bytes.length - 1; i > 0; i--) {
+    if (bytes[i] !== 0x0a) continue;
+    if (bytes[i - 1] === 0x0a) return i + 1;
+    if (bytes[i - 1] === 0x0d && bytes[i - 2] === 0x0a && bytes[i - 3] === 0x0d) return i + 1;
+  }
+  return 0;
+}
+
+/**
+ * Returns the events unchanged unless one lacks `choices`; reports usage. Only events that mention
+ * usage or lack choices are parsed, so ordinary content chunks cost a byte scan.
+ */
+export function fixEvents(events: Buffer, onUsage: ((usage: StreamUsage) => void) | undefined): Buffer {
+  const needsChoices = events.indexOf(DATA_JSON) !== -1 && countOf(events, DATA_JSON) !== countOf(events, CHOICES);
+  const mentionsUsage = onUsage !== undefined && events.indexOf(USAGE) !== -1;
+  if (!needsChoices && !mentionsUsage) return events;
+
+  let changed = false;
+  const parts = splitEvents(events).map((event) => {
+    if (!event.subarray(0, DATA_JSON.length).equals(DATA_JSON)) return event;
+    const hasChoices = event.indexOf(CHOICES) !== -1;
+    const hasUsage = onUsage !== undefined && event.indexOf(USAGE) !== -1 && event.indexOf(USAGE_NULL) === -1;
+    if (hasChoices && !hasUsage) return event;
+    const parsed = parseDataEvent(event);
+    if (parsed === undefined) return event;
+    const usage = extractUsage(parsed);
+    if (usage !== undefined) onUsage?.(usage);
+    if (hasChoices || 'error' in parsed) return event;
+    changed = true;
+    return Buffer.from(`data: ${JSON.stringify({ ...parsed, choices: [] })}\n\n`);
+  });
+  return changed ? Buffer.concat(parts) : events;
+}
+
+function extractUsage(chunk: Record<string, unknown>): StreamUsage | undefined {
+  const direct = chunk.usage;
+  if (isRecord(direct)) return direct as StreamUsage;
+  const groq = chunk.x_groq;
+  if (isRecord(groq) && isRecord(groq.usage)) return groq.usage as StreamUsage;
+  return undefined;
+}
+
+function parseDataEvent(event: Buffer): Record<string, unknown> | undefined {
+  const text = event.toString('utf8').trim();
+  try {
+    const parsed: unknown = JSON.parse(text.slice('data:'.length));
+    return isRecord(parsed) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function splitEvents(events: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  let start = 0;
+  for (let i = 0; i < events.length; i++) {
+    if (events[i] !== 0x0a) continue;
+    const lf = events[i + 1] === 0x0a ? i + 2 : events[i + 1] === 0x0d && events[i + 2] === 0x0a ? i + 3 : -1;
+    if (lf === -1) continue;
+    out.push(events.subarray(start, lf));
+    start = lf;
+    i = lf - 1;
+  }
+  if (start < events.length) out.push(events.subarray(start));
+  return out;
+}
+
+function countOf(haystack: Buffer, needle: Buffer): number {
+  let count = 0;
+  for (let at = haystack.indexOf(needle); at !== -1; at = haystack.indexOf(needle, at + needle.length)) count++;
+  return count;
+}
+
+function toBuffer(chunk: Uint8Array): Buffer {
+  return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,58 @@
+import Groq from 'groq-sdk';
+import OpenAI from 'openai';
+import type { ChatCompletionCreateParams as GroqChatParams } from 'groq-sdk/resources/chat/completions';
+import type { ChatCompletionCreateParams as OpenAIChatParams } from 'openai/resources/chat/completions';
+import type { ProviderSpec } from './providers.js';
+import type { FetchLike } from './transport.js';
+
+export interface UpstreamCallOptions {
+  readonly signal: AbortSignal;
+  /** Time allowed until the upstream's response headers arrive. */
+  readonly timeoutMs: number;
+}
+
+/**
+ * A deployment's connection to its upstream. It returns the raw HTTP response (2xx only; the SDKs throw
+ * typed errors for everything else) so bodies and SSE bytes pass through without being re-encoded.
+ */
+export interface UpstreamClient {
+  chatCompletions(body: Record<string, unknown>, options: UpstreamCallOptions): Promise<Response>;
+}
+
+export interface UpstreamClientOptions {
+  readonly provider: ProviderSpec;
+  readonly apiKey: string;
+  readonly apiBase: string | undefined;
+  readonly fetch: FetchLike;
+}
+
+export function createUpstreamClient(options: UpstreamClientOptions): UpstreamClient {
+  const baseURL = sdkBaseURL(options.apiBase, options.provider.sdkPathPrefix);
+  // The router owns retries: an SDK retry would hide failures from the breakers and sleep past deadlines.
+  const common = { apiKey: options.apiKey, maxRetries: 0, fetch: options.fetch };
+  if (options.provider.sdk === 'groq-sdk') {
+    // With no api_base, the SDK reads GROQ_BASE_URL itself, else uses Groq's default.
+    const groq = new Groq(baseURL === undefined ? common : { ...common, baseURL });
+    return {
+      chatCompletions: (body, { signal, timeoutMs }) =>
+        groq.chat.completions
+          .create(body as unknown as GroqChatParams, { signal, timeout: timeoutMs })
+          .asResponse(),
+    };
+  }
+  const openai = new OpenAI({ ...common, baseURL: baseURL ?? null });
+  return {
+    chatCompletions: (body, { signal, timeoutMs }) =>
+      openai.chat.completions
+        .create(body as unknown as OpenAIChatParams, { signal, timeout: timeoutMs })
+        .asResponse(),
+  };
+}
+
+/** The base URL the SDK wants: `api_base` without a trailing slash or the path the SDK appends itself. */
+export function sdkBaseURL(apiBase: string | undefined, sdkPathPrefix: string | undefined): string | undefined {
+  if (apiBase === undefined) return undefined;
+  let base = apiBase.replace(/\/+$/, '');
+  if (sdkPathPrefix !== undefined && base.endsWith(sdkPathPrefix)) base = base.slice(0, -sdkPathPrefix.length);
+  return base;
+}

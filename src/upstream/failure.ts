@@ -1,0 +1,123 @@
+import { APIConnectionError as GroqConnectionError, APIConnectionTimeoutError as GroqTimeoutError, APIError as GroqAPIError, APIUserAbortError as GroqAbortError } from 'groq-sdk';
+import { APIConnectionError as OpenAIConnectionError, APIConnectionTimeoutError as OpenAITimeoutError, APIError as OpenAIAPIError, APIUserAbortError as OpenAIAbortError } from 'openai';
+import { parseRetryAfter } from './rate-limit-headers.js';
+
+/**
+ * Why an upstream attempt failed, in the router's terms. `moveOn` says whether the next deployment should be
+ * tried (the deployment is at fault) or the error belongs to the caller's request and goes straight back.
+ */
+export type FailureKind =
+  | 'rate_limit'
+  | 'server_error'
+  | 'timeout'
+  | 'connection'
+  | 'auth'
+  | 'not_found'
+  | 'context_window'
+  | 'bad_request'
+  | 'stream_error'
+  | 'aborted';
+
+export interface UpstreamFailure {
+  readonly kind: FailureKind;
+  /** Upstream HTTP status, when there was a response. */
+  readonly status: number | undefined;
+  readonly message: string;
+  /** Upstream `error.code`, when given. */
+  readonly code: string | undefined;
+  readonly type: string | undefined;
+  /** Seconds, from `retry-after`, when given. */
+  readonly retryAfterSec: number | undefined;
+  readonly headers: Headers | undefined;
+  readonly moveOn: boolean;
+}
+
+const MOVE_ON: Readonly<Record<FailureKind, boolean>> = {
+  rate_limit: true,
+  server_error: true,
+  timeout: true,
+  connection: true,
+  // A bad key breaks that deployment, not the caller's request.
+  auth: true,
+  not_found: true,
+  context_window: true,
+  bad_request: false,
+  stream_error: true,
+  aborted: false,
+};
+
+export function failure(
+  kind: FailureKind,
+  message: string,
+  extra: Partial<Omit<UpstreamFailure, 'kind' | 'message' | 'moveOn'>> = {},
+): UpstreamFailure {
+  return {
+    kind,
+    message,
+    status: extra.status,
+    code: extra.code,
+    type: extra.type,
+    retryAfterSec: extra.retryAfterSec,
+    headers: extra.headers,
+    moveOn: MOVE_ON[kind],
+  };
+}
+
+/** Maps anything an SDK call can throw to an `UpstreamFailure`. */
+export function classifyUpstreamError(err: unknown): UpstreamFailure {
+  if (err instanceof GroqAbortError || err instanceof OpenAIAbortError) return failure('aborted', 'request aborted');
+  if (err instanceof GroqTimeoutError || err instanceof OpenAITimeoutError) {
+    return failure('timeout', 'upstream did not answer in time');
+  }
+  if (err instanceof GroqConnectionError || err instanceof OpenAIConnectionError) {
+    return failure('connection', `connection failed: ${causeMessage(err)}`);
+  }
+  if ((err instanceof GroqAPIError || err instanceof OpenAIAPIError) && typeof err.status === 'number') {
+    return classifyStatus(err.status, err.error, err.headers instanceof Headers ? err.headers : undefined);
+  }
+  if (err instanceof Error && err.name === 'AbortError') return failure('aborted', 'request aborted');
+  return failure('connection', err instanceof Error ? err.message : String(err));
+}
+
+/** Classifies an upstream HTTP error response from its status, parsed body and headers. */
+export function classifyStatus(status: number, body: unknown, headers: Headers | undefined): UpstreamFailure {
+  const detail = errorDetail(body);
+  const extra = {
+    status,
+    code: detail.code,
+    type: detail.type,
+    headers,
+    retryAfterSec: headers ? parseRetryAfter(headers.get('retry-after')) : undefined,
+  };
+  const message = detail.message ?? `HTTP ${status}`;
+  if (status === 429) return failure('rate_limit', message, extra);
+  if (status === 408) return failure('timeout', message, extra);
+  if (status === 401 || status === 403) return failure('auth', message, extra);
+  if (status === 404) return failure('not_found', message, extra);
+  if (status >= 500) return failure('server_error', message, extra);
+  if (detail.code === 'context_length_exceeded') return failure('context_window', message, extra);
+  return failure('bad_request', message, extra);
+}
+
+function errorDetail(body: unknown): { message?: string; code?: string; type?: string } {
+  const inner = isRecord(body) && isRecord(body.error) ? body.error : body;
+  if (!isRecord(inner)) return {};
+  return {
+    message: typeof inner.message === 'string' ? inner.message : undefined,
+    code: typeof inner.code === 'string' ? inner.code : undefined,
+    type: typeof inner.type === 'string' ? inner.type : undefined,
+  };
+}
+
+function causeMessage(err: Error): string {
+  const cause = (err as { cause?: unknown }).cause;
+  if (cause instanceof Error) {
+    const code = (cause as { code?: unknown }).code ?? (cause.cause as { code?: unknown } | undefined)?.code;
+    return typeof code === 'string' ? `${code} ${cause.message}` : cause.message;
+  }
+  return err.message;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}

@@ -1,0 +1,96 @@
+import { badRequest } from '../errors.js';
+import type { ProviderSpec } from './providers.js';
+
+export type ChatBody = Record<string, unknown>;
+
+export interface HygieneOptions {
+  readonly provider: ProviderSpec;
+  /** Upstream model id that replaces the alias. */
+  readonly model: string;
+  /** The model's documented completion cap; requested caps above it are lowered to it. */
+  readonly maxCompletionTokens: number | null;
+  readonly dropParams: boolean;
+}
+
+const TOKEN_CAP_FIELDS = ['max_tokens', 'max_completion_tokens'] as const;
+
+/**
+ * Returns the body to send to one deployment: the alias replaced by the upstream model id, fields the
+ * provider rejects removed, unsupported parameters dropped or refused, token caps clamped. The caller's
+ * body is never mutated; objects without anything to strip are shared, not copied.
+ */
+export function prepareChatBody(body: ChatBody, options: HygieneOptions): ChatBody {
+  const { provider } = options;
+  const out: ChatBody = { ...body, model: options.model };
+  for (const field of provider.strippedTopLevelFields) delete out[field];
+  for (const param of provider.unsupportedParams) {
+    if (!(param in out)) continue;
+    if (!options.dropParams) {
+      throw badRequest(
+        `${param} is not supported by ${provider.name}; remove it or set litellm_settings.drop_params: true`,
+        'unsupported_parameter',
+        param,
+      );
+    }
+    delete out[param];
+  }
+  if (provider.singleChoiceOnly && out.n !== undefined && out.n !== null && out.n !== 1) {
+    throw badRequest(`n must be 1 for ${provider.name}, got ${JSON.stringify(out.n)}`, 'unsupported_parameter', 'n');
+  }
+  for (const field of TOKEN_CAP_FIELDS) {
+    const cap = out[field];
+    if (typeof cap === 'number' && options.maxCompletionTokens !== null && cap > options.maxCompletionTokens) {
+      out[field] = options.maxCompletionTokens;
+    }
+  }
+  if (Array.isArray(body.messages)) out.messages = cleanMessages(body.messages, provider);
+  return out;
+}
+
+function cleanMessages(messages: unknown[], provider: ProviderSpec): unknown[] {
+  let changed = false;
+  const cleaned = messages.map((message) => {
+    const next = cleanMessage(message, provider);
+    if (next !== message) changed = true;
+    return next;
+  });
+  return changed ? cleaned : messages;
+}
+
+function cleanMessage(message: unknown, provider: ProviderSpec): unknown {
+  if (!isRecord(message)) return message;
+  let out: Record<string, unknown> | undefined;
+  for (const field of provider.strippedMessageFields) {
+    if (field in message) {
+      out ??= { ...message };
+      delete out[field];
+    }
+  }
+  if (Array.isArray(message.content)) {
+    const parts = cleanContentParts(message.content, provider);
+    if (parts !== message.content) {
+      out ??= { ...message };
+      out.content = parts;
+    }
+  }
+  return out ?? message;
+}
+
+function cleanContentParts(parts: unknown[], provider: ProviderSpec): unknown[] {
+  let changed = false;
+  const cleaned = parts.map((part) => {
+    if (!isRecord(part)) return part;
+    const strip = provider.strippedContentPartFields.filter((field) => field in part);
+    if (strip.length === 0) return part;
+    changed = true;
+    const copy = { ...part };
+    for (const field of strip) delete copy[field];
+    return copy;
+  });
+  return changed ? cleaned : parts;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+

@@ -1,0 +1,45 @@
+/**
+ * Groq's rate-limit headers. Note the asymmetry (seeds): `*-requests` count requests per DAY, `*-tokens`
+ * count tokens per MINUTE.
+ */
+export const RATE_LIMIT_HEADERS = [
+  'x-ratelimit-limit-requests',
+  'x-ratelimit-limit-tokens',
+  'x-ratelimit-remaining-requests',
+  'x-ratelimit-remaining-tokens',
+  'x-ratelimit-reset-requests',
+  'x-ratelimit-reset-tokens',
+] as const;
+
+const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/**
+ * Parses Groq's durations (`2m59.56s`, `7.66s`, `120ms`, `1h2m3s`) into milliseconds; a bare number is
+ * seconds. Returns `undefined` for anything else.
+ */
+export function parseGroqDuration(value: string | null | undefined): number | undefined {
+  if (value === null || value === undefined) return undefined;
+  const text = value.trim();
+  if (text === '') return undefined;
+  if (/^\d+(\.\d+)?$/.test(text)) return Number(text) * 1000;
+  const part = /(\d+(?:\.\d+)?)(ms|h|m|s)/y;
+  let total = 0;
+  let at = 0;
+  while (at < text.length) {
+    part.lastIndex = at;
+    const match = part.exec(text);
+    if (match === null) return undefined;
+    total += Number(match[1]) * (UNIT_MS[match[2] as string] ?? 0);
+    at = part.lastIndex;
+  }
+  return total;
+}
+
+/** `retry-after` as seconds: delta-seconds or an HTTP date. */
+export function parseRetryAfter(value: string | null | undefined, now: number = Date.now()): number | undefined {
+  if (value === null || value === undefined || value.trim() === '') return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, (date - now) / 1000);
+}

@@ -1,0 +1,30 @@
+import { Agent, fetch as undiciFetch } from 'undici';
+
+/** The `fetch` signature both SDKs accept through their `fetch` option. */
+export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+export interface Transport {
+  readonly fetch: FetchLike;
+  close(): Promise<void>;
+}
+
+/**
+ * One pooled keep-alive connection pool shared by every upstream client, so a request never pays for a
+ * new TCP/TLS handshake and the process never opens more sockets per origin than `connections`.
+ */
+export function createTransport(options: { connections?: number; keepAliveTimeoutMs?: number } = {}): Transport {
+  const agent = new Agent({
+    connections: options.connections ?? 256,
+    keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000,
+    keepAliveMaxTimeout: 600_000,
+    // Header and body deadlines are ours (per request, per attempt), not the pool's.
+    headersTimeout: 0,
+    bodyTimeout: 0,
+  });
+  const fetchViaPool = ((input, init) =>
+    undiciFetch(input as Parameters<typeof undiciFetch>[0], {
+      ...(init as Parameters<typeof undiciFetch>[1]),
+      dispatcher: agent,
+    })) as FetchLike;
+  return { fetch: fetchViaPool, close: () => agent.close() };
+}
