@@ -112,10 +112,11 @@ async function attempt(
     maxCompletionTokens: deployment.maxCompletionTokens,
     dropParams: settings.dropParams,
   });
-  const remaining = request.deadline - performance.now();
-  const attemptMs = Math.min(deployment.config.timeoutMs ?? settings.attemptTimeoutMs, remaining);
+  // Whole milliseconds: the SDKs refuse fractional timeouts.
+  const remaining = Math.max(1, Math.floor(request.deadline - performance.now()));
+  const attemptMs = Math.min(Math.ceil(deployment.config.timeoutMs ?? settings.attemptTimeoutMs), remaining);
   const firstByteMs = request.stream
-    ? Math.min(deployment.config.streamTimeoutMs ?? settings.streamTimeoutMs ?? attemptMs, attemptMs)
+    ? Math.min(Math.ceil(deployment.config.streamTimeoutMs ?? settings.streamTimeoutMs ?? attemptMs), attemptMs)
     : attemptMs;
   const signal = new TimedSignal(request.signal, firstByteMs);
   const started = performance.now();

@@ -73,7 +73,7 @@ export function classifyUpstreamError(err: unknown): UpstreamFailure {
     return failure('connection', `connection failed: ${causeMessage(err)}`);
   }
   if ((err instanceof GroqAPIError || err instanceof OpenAIAPIError) && typeof err.status === 'number') {
-    return classifyStatus(err.status, err.error, err.headers instanceof Headers ? err.headers : undefined);
+    return classifyStatus(err.status, err.error, asHeaders(err.headers));
   }
   if (err instanceof Error && err.name === 'AbortError') return failure('aborted', 'request aborted');
   return failure('connection', err instanceof Error ? err.message : String(err));
@@ -107,6 +107,11 @@ function errorDetail(body: unknown): { message?: string; code?: string; type?: s
     code: typeof inner.code === 'string' ? inner.code : undefined,
     type: typeof inner.type === 'string' ? inner.type : undefined,
   };
+}
+
+/** The SDKs hand back the transport's Headers class (undici's), which is not the global one. */
+function asHeaders(value: unknown): Headers | undefined {
+  return typeof value === 'object' && value !== null && typeof (value as Headers).get === 'function' ? (value as Headers) : undefined;
 }
 
 function causeMessage(err: Error): string {

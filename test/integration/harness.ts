@@ -1,0 +1,78 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Groq from 'groq-sdk';
+import OpenAI from 'openai';
+import { createLogger } from '../../src/log.js';
+import { startGateway, type RunningGateway } from '../../src/server.js';
+import { startFakeGroq, type FakeGroq, type FakeGroqOptions } from '../fake-groq/server.js';
+
+/** A key the fake Groq accepts; recognisable so secret-hygiene checks can look for it. */
+export const UPSTREAM_KEY = 'gsk_integration_upstream_key_0123456789';
+
+export interface Stack {
+  readonly fake: FakeGroq;
+  readonly gateway: RunningGateway;
+  /** Gateway base URL, e.g. `http://127.0.0.1:40123`. */
+  readonly url: string;
+  /** Every line the gateway logged. */
+  readonly logs: string[];
+  /** An OpenAI client whose `baseURL` is the gateway's `/v1`, retries off so tests see every answer. */
+  openai(apiKey?: string): OpenAI;
+  /** A groq-sdk client whose `baseURL` is the gateway (the SDK adds `/openai/v1`). */
+  groq(apiKey?: string): Groq;
+  close(): Promise<void>;
+}
+
+export interface StackOptions {
+  /** The config file's text; `FAKE_URL` is replaced by the fake Groq's base URL. */
+  readonly yaml: string;
+  readonly fake?: FakeGroqOptions;
+  readonly env?: Record<string, string>;
+}
+
+/** Starts a fake Groq and the real gateway in front of it, configured by a temporary YAML file. */
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const fake = await startFakeGroq(options.fake);
+  const dir = mkdtempSync(join(tmpdir(), 'groq-router-test-'));
+  const configFile = join(dir, 'litellm.config.yaml');
+  writeFileSync(configFile, options.yaml.replaceAll('FAKE_URL', fake.url));
+  const logs: string[] = [];
+  let gateway: RunningGateway;
+  try {
+    gateway = await startGateway({
+      configFile,
+      port: 0,
+      host: '127.0.0.1',
+      env: { GROQ_API_KEY: UPSTREAM_KEY, ...options.env },
+      log: createLogger('debug', (line) => logs.push(line)),
+    });
+  } catch (err) {
+    await fake.close();
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  return {
+    fake,
+    gateway,
+    url: gateway.url,
+    logs,
+    openai: (apiKey = 'sk-anything') => new OpenAI({ apiKey, baseURL: `${gateway.url}/v1`, maxRetries: 0 }),
+    groq: (apiKey = 'sk-anything') => new Groq({ apiKey, baseURL: gateway.url, maxRetries: 0 }),
+    close: async () => {
+      await gateway.close();
+      await fake.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A config with one deployment per alias, all pointed at the fake Groq. */
+export function deploymentYaml(alias: string, model: string, extra = ''): string {
+  return `  - model_name: ${alias}
+    litellm_params:
+      model: groq/${model}
+      api_key: os.environ/GROQ_API_KEY
+      api_base: FAKE_URL/openai/v1${extra}
+`;
+}
