@@ -7,5 +7,7 @@ export default defineConfig({
     hookTimeout: 20_000,
     // Integration tests start real servers on ephemeral ports; isolation by process keeps them apart.
     pool: 'forks',
+    // In CI a JSON report lets .ci/run print a plain "N passed, N failed" summary line.
+    reporters: process.env.CI ? ['default', ['json', { outputFile: 'test-results.json' }]] : ['default'],
   },
 });

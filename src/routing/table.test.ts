@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { loadCatalog } from '../catalog/load.js';
+import { parseConfig } from '../config/load.js';
+import type { FetchLike } from '../upstream/transport.js';
+import { RoutingTable } from './table.js';
+
+const catalog = loadCatalog();
+const noFetch: FetchLike = () => Promise.reject(new Error('no network in unit tests'));
+
+function table(yaml: string): RoutingTable {
+  return new RoutingTable(parseConfig(yaml, 'test.yaml', { GROQ_API_KEY: 'gsk_unit' }), catalog, noFetch);
+}
+
+const entry = (alias: string, model: string, extra = '') =>
+  `  - model_name: ${alias}\n    litellm_params:\n      model: groq/${model}\n      api_key: os.environ/GROQ_API_KEY\n${extra}`;
+
+const five = [
+  entry('a', 'llama-3.3-70b-versatile'),
+  entry('b', 'openai/gpt-oss-120b'),
+  entry('c', 'llama-3.1-8b-instant'),
+  entry('d', 'qwen/qwen3-32b'),
+  entry('big', 'moonshotai/kimi-k2-instruct-0905'),
+].join('');
+
+describe('RoutingTable', () => {
+  it('chains an alias to its own group, its fallbacks in order, then the default fallbacks', () => {
+    const t = table(`model_list:\n${five}litellm_settings:\n  fallbacks:\n    - a: [c, b]\n  default_fallbacks: [d, c]\n`);
+    expect(t.chainFor('a', 10)?.map((g) => g.name)).toEqual(['a', 'c', 'b', 'd']);
+    expect(t.chainFor('b', 10)?.map((g) => g.name)).toEqual(['b', 'd', 'c']);
+    expect(t.chainFor('nope', 10)).toBeUndefined();
+  });
+
+  it('caps the chain at max_fallbacks groups after the alias', () => {
+    const t = table(`model_list:\n${five}router_settings:\n  max_fallbacks: 1\nlitellm_settings:\n  fallbacks:\n    - a: [b, c, d]\n`);
+    expect(t.chainFor('a', 10)?.map((g) => g.name)).toEqual(['a', 'b']);
+  });
+
+  it('puts context_window_fallbacks first when the prompt exceeds every window of the alias', () => {
+    const t = table(`model_list:\n${five}litellm_settings:\n  fallbacks:\n    - a: [b]\n  context_window_fallbacks:\n    - a: [big]\n`);
+    expect(t.chainFor('a', 1_000)?.map((g) => g.name)).toEqual(['a', 'b']);
+    expect(t.chainFor('a', 200_000)?.map((g) => g.name)).toEqual(['a', 'big', 'b']);
+  });
+
+  it('joins deployments with the catalogue, letting model_info override it', () => {
+    const t = table(`model_list:\n${entry('a', 'llama-3.3-70b-versatile', '    model_info:\n      max_output_tokens: 1000\n')}`);
+    const [deployment] = t.deployments;
+    expect(deployment?.contextWindow).toBe(131072);
+    expect(deployment?.maxCompletionTokens).toBe(1000);
+    expect(deployment?.label).toMatch(/^groq\/llama-3\.3-70b-versatile \(id [0-9a-f]{16}\)$/);
+    expect(deployment?.client).toBeDefined();
+  });
+
+  it('builds no client for a deployment without a key', () => {
+    const t = new RoutingTable(parseConfig(`model_list:\n${entry('a', 'llama-3.3-70b-versatile')}`, 'test.yaml', {}), catalog, noFetch);
+    expect(t.deployments[0]?.client).toBeUndefined();
+    expect(t.deployments[0]?.config.unconfiguredReason).toContain('GROQ_API_KEY');
+  });
+});
