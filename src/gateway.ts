@@ -1,5 +1,8 @@
 import type { Catalog } from './catalog/types.js';
 import type { GatewayConfig } from './config/types.js';
+import { MemoryQuotaStore } from './quota/memory-store.js';
+import type { QuotaStore } from './quota/types.js';
+import type { DeploymentStats } from './routing/deployment.js';
 import { RoutingTable } from './routing/table.js';
 import { createTransport, type Transport } from './upstream/transport.js';
 
@@ -10,18 +13,29 @@ export interface GatewayState {
   readonly loadedAt: Date;
 }
 
+export interface GatewayOptions {
+  readonly transport?: Transport;
+  readonly quota?: QuotaStore;
+}
+
 /**
- * The long-lived parts of a running gateway: the catalogue, the upstream connection pool and the current
- * state. A request reads `current` once and keeps that state to the end, so swapping it is atomic.
+ * The long-lived parts of a running gateway: the catalogue, the upstream connection pool, the quota
+ * store, per-deployment counters and the current state. A request reads `current` once and keeps that
+ * state to the end, so swapping it is atomic.
  */
 export class Gateway {
+  readonly transport: Transport;
+  readonly quota: QuotaStore;
+  private readonly stats = new Map<string, DeploymentStats>();
   private state: GatewayState;
 
   constructor(
     config: GatewayConfig,
     readonly catalog: Catalog,
-    readonly transport: Transport = createTransport(),
+    options: GatewayOptions = {},
   ) {
+    this.transport = options.transport ?? createTransport();
+    this.quota = options.quota ?? new MemoryQuotaStore();
     this.state = this.build(config);
   }
 
@@ -34,11 +48,22 @@ export class Gateway {
     return this.state;
   }
 
-  close(): Promise<void> {
-    return this.transport.close();
+  async close(): Promise<void> {
+    await this.quota.close();
+    await this.transport.close();
   }
 
   private build(config: GatewayConfig): GatewayState {
-    return Object.freeze({ config, table: new RoutingTable(config, this.catalog, this.transport.fetch), loadedAt: new Date() });
+    const table = new RoutingTable(config, this.catalog, { fetch: this.transport.fetch, statsFor: (id) => this.statsFor(id) });
+    return Object.freeze({ config, table, loadedAt: new Date() });
+  }
+
+  private statsFor(id: string): DeploymentStats {
+    let stats = this.stats.get(id);
+    if (stats === undefined) {
+      stats = { inFlight: 0, latencyEwmaMs: undefined };
+      this.stats.set(id, stats);
+    }
+    return stats;
   }
 }

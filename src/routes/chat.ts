@@ -5,9 +5,9 @@ import { readJsonObject } from '../http/json-body.js';
 import type { Logger } from '../log.js';
 import { routeChat, type ServedResponse } from '../routing/attempts.js';
 import { estimatePromptTokens } from '../routing/estimate.js';
-import { relaySse } from '../routing/sse-relay.js';
-import { TimedSignal } from '../routing/timed-signal.js';
+import { relaySse, type StreamUsage } from '../routing/sse-relay.js';
 import type { RoutingTable } from '../routing/table.js';
+import { TimedSignal } from '../routing/timed-signal.js';
 import { RATE_LIMIT_HEADERS } from '../upstream/rate-limit-headers.js';
 
 /** `POST /chat/completions`: one alias in, the first deployment of its chain that answers, out. */
@@ -35,6 +35,8 @@ export function chatRoutes(gateway: Gateway, log: Logger): Hono {
         },
         table,
         {
+          quota: gateway.quota,
+          log,
           dropParams: config.router.dropParams,
           attemptTimeoutMs: config.router.timeoutMs,
           streamTimeoutMs: config.router.streamTimeoutMs,
@@ -45,22 +47,23 @@ export function chatRoutes(gateway: Gateway, log: Logger): Hono {
       throw err;
     }
     const headers = responseHeaders(c, served);
-    if (!stream) {
-      served.attempt.dispose();
+    if (served.stream === undefined) {
       deadline.dispose();
       headers['content-type'] = 'application/json';
       return new Response(served.body, { status: 200, headers });
     }
-    const { first, reader } = served.stream as NonNullable<ServedResponse['stream']>;
     headers['content-type'] = 'text/event-stream; charset=utf-8';
     headers['cache-control'] = 'no-cache';
+    let usage: StreamUsage | undefined;
     const relay = relaySse({
-      first,
-      reader,
+      first: served.stream.first,
+      reader: served.stream.reader,
       cancelUpstream: () => served.attempt.abort('client disconnected'),
+      onUsage: (seen) => (usage = seen),
       onEnd: (end) => {
-        served.attempt.dispose();
         deadline.dispose();
+        // A caller that left mid-stream gets its reservation back; the upstream headers correct the rest.
+        served.finish(end.kind === 'client_cancelled' ? { released: true } : { usage });
         if (end.kind === 'upstream_error') log.warn(`stream from ${served.deployment.label} failed after first byte: ${end.message}`);
       },
     });
@@ -81,8 +84,7 @@ function requireAlias(body: Record<string, unknown>, table: RoutingTable): strin
 }
 
 function responseHeaders(c: Context, served: ServedResponse): Record<string, string> {
-  const now = performance.now();
-  const totalMs = now - c.var.receivedAt;
+  const totalMs = performance.now() - c.var.receivedAt;
   const headers: Record<string, string> = {
     'x-litellm-model-id': served.deployment.id,
     'x-litellm-model-group': served.group.name,

@@ -1,5 +1,6 @@
 import type { CatalogModel } from '../catalog/types.js';
 import type { DeploymentConfig } from '../config/types.js';
+import type { BudgetSpec } from '../quota/types.js';
 import type { UpstreamClient } from '../upstream/client.js';
 import type { ProviderSpec } from '../upstream/providers.js';
 
@@ -18,6 +19,23 @@ export interface Deployment {
   readonly maxCompletionTokens: number | null;
   /** How messages name it: `groq/llama-3.3-70b-versatile (id 1a2b3c)`. Never contains a secret. */
   readonly label: string;
+  /** The (API key, model) budget it spends; `undefined` when unconfigured. */
+  readonly budget: BudgetSpec | undefined;
+  /** Live counters, kept across config reloads for a deployment that stays. */
+  readonly stats: DeploymentStats;
+}
+
+/** Per-deployment traffic figures that routing strategies read; updated in O(1) per request. */
+export interface DeploymentStats {
+  inFlight: number;
+  /** Exponentially weighted mean of time to first byte (streams) or to the whole answer, ms. */
+  latencyEwmaMs: number | undefined;
+}
+
+const LATENCY_WEIGHT = 0.2;
+
+export function recordLatency(stats: DeploymentStats, ms: number): void {
+  stats.latencyEwmaMs = stats.latencyEwmaMs === undefined ? ms : stats.latencyEwmaMs + LATENCY_WEIGHT * (ms - stats.latencyEwmaMs);
 }
 
 export function numberFromModelInfo(info: Readonly<Record<string, unknown>>, key: string): number | undefined {

@@ -6,9 +6,10 @@ import { RoutingTable } from './table.js';
 
 const catalog = loadCatalog();
 const noFetch: FetchLike = () => Promise.reject(new Error('no network in unit tests'));
+const options = { fetch: noFetch, statsFor: () => ({ inFlight: 0, latencyEwmaMs: undefined }) };
 
 function table(yaml: string): RoutingTable {
-  return new RoutingTable(parseConfig(yaml, 'test.yaml', { GROQ_API_KEY: 'gsk_unit' }), catalog, noFetch);
+  return new RoutingTable(parseConfig(yaml, 'test.yaml', { GROQ_API_KEY: 'gsk_unit' }), catalog, options);
 }
 
 const entry = (alias: string, model: string, extra = '') =>
@@ -51,7 +52,7 @@ describe('RoutingTable', () => {
   });
 
   it('builds no client for a deployment without a key', () => {
-    const t = new RoutingTable(parseConfig(`model_list:\n${entry('a', 'llama-3.3-70b-versatile')}`, 'test.yaml', {}), catalog, noFetch);
+    const t = new RoutingTable(parseConfig(`model_list:\n${entry('a', 'llama-3.3-70b-versatile')}`, 'test.yaml', {}), catalog, options);
     expect(t.deployments[0]?.client).toBeUndefined();
     expect(t.deployments[0]?.config.unconfiguredReason).toContain('GROQ_API_KEY');
   });

@@ -1,9 +1,16 @@
 import type { Catalog } from '../catalog/types.js';
-import type { GatewayConfig } from '../config/types.js';
+import type { GatewayConfig, RoutingStrategy } from '../config/types.js';
+import { budgetSpecs } from './budget-specs.js';
 import { createUpstreamClient } from '../upstream/client.js';
 import { providers } from '../upstream/providers.js';
 import type { FetchLike } from '../upstream/transport.js';
-import { numberFromModelInfo, type Deployment } from './deployment.js';
+import { numberFromModelInfo, type Deployment, type DeploymentStats } from './deployment.js';
+
+export interface TableOptions {
+  readonly fetch: FetchLike;
+  /** Counters for a deployment id; the same object across reloads while the id exists. */
+  readonly statsFor: (deploymentId: string) => DeploymentStats;
+}
 
 export interface ModelGroup {
   readonly name: string;
@@ -18,12 +25,16 @@ export interface ModelGroup {
  * pays one map lookup for its whole chain.
  */
 export class RoutingTable {
+  readonly strategy: RoutingStrategy;
   readonly deployments: readonly Deployment[];
   readonly groups: ReadonlyMap<string, ModelGroup>;
   private readonly chains: ReadonlyMap<string, readonly ModelGroup[]>;
   private readonly contextChains: ReadonlyMap<string, readonly ModelGroup[]>;
 
-  constructor(config: GatewayConfig, catalog: Catalog, fetch: FetchLike) {
+  constructor(config: GatewayConfig, catalog: Catalog, options: TableOptions) {
+    const { fetch, statsFor } = options;
+    this.strategy = config.router.routingStrategy;
+    const budgets = budgetSpecs(config.deployments, catalog, config.router.groqPlan);
     this.deployments = config.deployments.map((deployment): Deployment => {
       const provider = providers[deployment.provider];
       const model = provider.name === 'groq' ? catalog.get(deployment.model) : undefined;
@@ -42,6 +53,8 @@ export class RoutingTable {
         maxCompletionTokens:
           numberFromModelInfo(deployment.modelInfo, 'max_output_tokens') ?? model?.maxCompletionTokens ?? null,
         label: `${deployment.litellmModel} (id ${deployment.id})`,
+        budget: budgets.get(deployment.id),
+        stats: statsFor(deployment.id),
       });
     });
 

@@ -43,3 +43,39 @@ export function parseRetryAfter(value: string | null | undefined, now: number = 
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, (date - now) / 1000);
 }
+
+/** What the upstream's rate-limit headers say about the organisation's quota, in the quota store's terms. */
+export interface HeaderView {
+  remainingRequests?: number;
+  resetRequestsMs?: number;
+  remainingTokens?: number;
+  resetTokensMs?: number;
+  retryAfterMs?: number;
+}
+
+export function upstreamView(headers: { get(name: string): string | null } | undefined, status: number): HeaderView | undefined {
+  if (headers === undefined) return undefined;
+  const view: HeaderView = {};
+  const remainingRequests = headerNumber(headers.get('x-ratelimit-remaining-requests'));
+  const remainingTokens = headerNumber(headers.get('x-ratelimit-remaining-tokens'));
+  if (remainingRequests !== undefined) {
+    view.remainingRequests = remainingRequests;
+    view.resetRequestsMs = parseGroqDuration(headers.get('x-ratelimit-reset-requests'));
+  }
+  if (remainingTokens !== undefined) {
+    view.remainingTokens = remainingTokens;
+    view.resetTokensMs = parseGroqDuration(headers.get('x-ratelimit-reset-tokens'));
+  }
+  // Only a 429's retry-after closes the budget; on other statuses it is advice about that response.
+  if (status === 429) {
+    const seconds = parseRetryAfter(headers.get('retry-after'));
+    if (seconds !== undefined) view.retryAfterMs = seconds * 1000;
+  }
+  return Object.keys(view).length > 0 ? view : undefined;
+}
+
+function headerNumber(value: string | null): number | undefined {
+  if (value === null || value.trim() === '') return undefined;
+  const n = Number(value);
+  return Number.isFinite(n) && n >= 0 ? n : undefined;
+}

@@ -46,11 +46,12 @@ export function answer(
 
   const options = isRecord(request.stream_options) ? request.stream_options : {};
   const tail = streamTailFrames(meta, plan.finishReason, usage, options['include_usage'] === true);
-  ex.startStream(headers);
   if (cached !== undefined && fault === undefined && env.chunkDelayMs === 0) {
+    ex.startStream(headers, false);
     ex.end(cached.streamBody + tail.join(''));
     return;
   }
+  ex.startStream(headers);
   return writeStream(env, ex, streamBodyFrames(meta, plan), tail, fault);
 }
 

@@ -16,8 +16,10 @@ export class Exchange {
     readonly call: MutableCall,
     readonly requestId: string,
   ) {
-    // 'close' also fires after a normal finish; aborting then is harmless because nothing is waiting.
-    res.once('close', () => this.controller.abort());
+    // 'close' also fires after a normal finish; skipping the abort then saves a DOMException per request.
+    res.once('close', () => {
+      if (!res.writableFinished) this.controller.abort();
+    });
     // Errors on a socket the client dropped are expected; without listeners they would crash the process.
     req.on('error', () => undefined);
     res.on('error', () => undefined);
@@ -33,7 +35,8 @@ export class Exchange {
     send(this.res, status, { 'content-type': 'application/json', ...headers, 'x-request-id': this.requestId }, body);
   }
 
-  startStream(headers: Record<string, string>): void {
+  /** `flush: false` when the whole stream follows at once, to save a write. */
+  startStream(headers: Record<string, string>, flush = true): void {
     this.call.status = 200;
     this.res.writeHead(200, {
       ...headers,
@@ -42,7 +45,7 @@ export class Exchange {
       'x-request-id': this.requestId,
     });
     // Headers should reach the client now, as Groq's do, not with the first frame.
-    this.res.flushHeaders();
+    if (flush) this.res.flushHeaders();
   }
 
   frame(frame: string): Promise<void> {

@@ -1,5 +1,5 @@
 import OpenAI from 'openai';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { deploymentYaml, startStack, type Stack } from './harness.js';
 
 const PRIMARY = 'groq/llama-3.3-70b-versatile';
@@ -16,15 +16,13 @@ litellm_settings:
     - ${PRIMARY}: [${FALLBACK}, ${LAST}]
 `;
 
+// A fresh gateway per test: a 429's retry-after rightly keeps a deployment closed for the next test.
 let stack: Stack;
-beforeAll(async () => {
+beforeEach(async () => {
   stack = await startStack({ yaml });
 });
-afterAll(async () => {
+afterEach(async () => {
   await stack?.close();
-});
-afterEach(() => {
-  stack.fake.reset();
 });
 
 const messages = [{ role: 'user' as const, content: 'Say hello' }];

@@ -67,12 +67,15 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
 }
 
-/** A config with one deployment per alias, all pointed at the fake Groq. */
-export function deploymentYaml(alias: string, model: string, extra = ''): string {
+/** Limits high enough that tests of routing never meet a budget; budget tests set their own. */
+export const UNLIMITED = '\n      rpm: 100000\n      tpm: 100000000\n      rpd: null\n      tpd: null';
+
+/** One deployment of `model` under `alias`, pointed at the fake Groq; `extra` adds litellm_params lines. */
+export function deploymentYaml(alias: string, model: string, extra = '', limits = UNLIMITED): string {
   return `  - model_name: ${alias}
     litellm_params:
       model: groq/${model}
       api_key: os.environ/GROQ_API_KEY
-      api_base: FAKE_URL/openai/v1${extra}
+      api_base: FAKE_URL/openai/v1${limits}${extra}
 `;
 }

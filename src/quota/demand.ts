@@ -1,0 +1,36 @@
+import { WINDOW_NAMES, WINDOW_SPECS, type Demand, type WindowName } from './types.js';
+
+export type Unit = (typeof WINDOW_SPECS)[WindowName]['unit'];
+
+const FIELD: Readonly<Record<Unit, keyof Demand>> = { requests: 'requests', tokens: 'tokens', audio_seconds: 'audioSeconds' };
+
+export const UNITS: readonly Unit[] = ['requests', 'tokens', 'audio_seconds'];
+
+/** The windows counting each unit: booking a unit always touches both of its windows together. */
+export const WINDOWS_BY_UNIT: Readonly<Record<Unit, readonly WindowName[]>> = {
+  requests: WINDOW_NAMES.filter((name) => WINDOW_SPECS[name].unit === 'requests'),
+  tokens: WINDOW_NAMES.filter((name) => WINDOW_SPECS[name].unit === 'tokens'),
+  audio_seconds: WINDOW_NAMES.filter((name) => WINDOW_SPECS[name].unit === 'audio_seconds'),
+};
+
+export function amountIn(demand: Demand, unit: Unit): number {
+  return demand[FIELD[unit]];
+}
+
+/** A reported amount, or `undefined` when it is missing or unusable (one NaN would poison a window). */
+export function reportedIn(actual: Partial<Demand>, unit: Unit): number | undefined {
+  const value = actual[FIELD[unit]];
+  return value !== undefined && Number.isFinite(value) && value >= 0 ? value : undefined;
+}
+
+/**
+ * What a reservation books. Junk amounts count as nothing, and every call is at least one request:
+ * the upstream counts it whatever it carries.
+ */
+export function normaliseDemand(demand: Demand): Demand {
+  return {
+    requests: Math.max(1, reportedIn(demand, 'requests') ?? 0),
+    tokens: reportedIn(demand, 'tokens') ?? 0,
+    audioSeconds: reportedIn(demand, 'audio_seconds') ?? 0,
+  };
+}

@@ -1,0 +1,78 @@
+import { BudgetLedger } from './budget-ledger.js';
+import { normaliseDemand } from './demand.js';
+import type { BudgetSnapshot, BudgetSpec, Demand, QuotaStore, Reservation, ReserveResult, UpstreamView } from './types.js';
+
+export interface MemoryQuotaStoreOptions {
+  /** The one clock behind every decision (ms); injectable so tests can move time by hand. */
+  readonly now?: () => number;
+}
+
+/**
+ * Budgets for a single gateway process. Each call does all its work synchronously before its promise
+ * settles, so concurrent requests cannot interleave between a check and its booking.
+ */
+export class MemoryQuotaStore implements QuotaStore {
+  private readonly clock: () => number;
+  private latest = Number.NEGATIVE_INFINITY;
+  private readonly ledgers = new Map<string, BudgetLedger>();
+  /**
+   * Reservations already settled or released: a second settle, or a release in a `finally` after a settle,
+   * would otherwise return headroom that other requests are using.
+   */
+  private readonly finished = new WeakSet<Reservation>();
+
+  constructor(options: MemoryQuotaStoreOptions = {}) {
+    this.clock = options.now ?? Date.now;
+  }
+
+  async reserve(budget: BudgetSpec, demand: Demand): Promise<ReserveResult> {
+    return this.ledger(budget).reserve(budget, normaliseDemand(demand), this.now());
+  }
+
+  async settle(budget: BudgetSpec, reservation: Reservation, actual: Partial<Demand>): Promise<void> {
+    if (!this.finish(budget, reservation)) return;
+    this.ledger(budget).settle(reservation, actual, this.now());
+  }
+
+  async release(budget: BudgetSpec, reservation: Reservation): Promise<void> {
+    if (!this.finish(budget, reservation)) return;
+    this.ledger(budget).release(reservation, this.now());
+  }
+
+  async observe(budget: BudgetSpec, view: UpstreamView): Promise<void> {
+    this.ledger(budget).observe(view, this.now());
+  }
+
+  async snapshot(budget: BudgetSpec): Promise<BudgetSnapshot> {
+    return this.ledger(budget).snapshot(budget, this.now());
+  }
+
+  async close(): Promise<void> {}
+
+  private ledger(budget: BudgetSpec): BudgetLedger {
+    let ledger = this.ledgers.get(budget.id);
+    if (ledger === undefined) {
+      ledger = new BudgetLedger();
+      this.ledgers.set(budget.id, ledger);
+    }
+    return ledger;
+  }
+
+  /** Marks a reservation finished; `false` when it already was. */
+  private finish(budget: BudgetSpec, reservation: Reservation): boolean {
+    // Crediting one budget with another's reservation would free headroom that is not there.
+    if (reservation.budgetId !== budget.id) {
+      throw new Error(`reservation for budget ${reservation.budgetId} cannot be returned to budget ${budget.id}`);
+    }
+    if (this.finished.has(reservation)) return false;
+    this.finished.add(reservation);
+    return true;
+  }
+
+  /** Never earlier than a time already used: a clock stepping back must not reorder bookings. */
+  private now(): number {
+    const t = this.clock();
+    if (t > this.latest) this.latest = t;
+    return this.latest;
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * Budgets: what one Groq organisation (API key) may spend on one model, per window. The store behind
+ * this interface may be in memory or shared (Redis), so nothing here assumes one process: time comes
+ * from the store's clock, and nothing calls back from the store.
+ */
+
+export type WindowName = 'rpm' | 'rpd' | 'tpm' | 'tpd' | 'ash' | 'asd';
+
+export const WINDOW_NAMES: readonly WindowName[] = ['rpm', 'rpd', 'tpm', 'tpd', 'ash', 'asd'];
+
+/**
+ * What each window counts and over how long. Minute buckets are fine-grained because a refused caller's
+ * `retry-after` must land within a second of the real reset; day buckets only need minute precision.
+ */
+export const WINDOW_SPECS: Readonly<Record<WindowName, { readonly unit: 'requests' | 'tokens' | 'audio_seconds'; readonly windowMs: number; readonly bucketMs: number }>> = {
+  rpm: { unit: 'requests', windowMs: 60_000, bucketMs: 50 },
+  tpm: { unit: 'tokens', windowMs: 60_000, bucketMs: 50 },
+  rpd: { unit: 'requests', windowMs: 86_400_000, bucketMs: 60_000 },
+  tpd: { unit: 'tokens', windowMs: 86_400_000, bucketMs: 60_000 },
+  ash: { unit: 'audio_seconds', windowMs: 3_600_000, bucketMs: 10_000 },
+  asd: { unit: 'audio_seconds', windowMs: 86_400_000, bucketMs: 60_000 },
+};
+
+/** Where a window's limit came from, for `/quota` and `groq-router check`. */
+export type LimitSource = 'config' | 'catalogue' | 'none';
+
+export interface WindowLimit {
+  /** `null`: not enforced. `0`: admits nothing. */
+  readonly limit: number | null;
+  readonly source: LimitSource;
+}
+
+/** A budget's identity and limits; the same object for every deployment sharing a key and model. */
+export interface BudgetSpec {
+  /** Stable id derived from a hash of the API key and the upstream model; never contains the key. */
+  readonly id: string;
+  readonly model: string;
+  /** `gsk_...9f3a`: enough to tell keys apart, never enough to use one. */
+  readonly keyPreview: string;
+  readonly limits: Readonly<Record<WindowName, WindowLimit>>;
+}
+
+/** What one request is expected to spend. */
+export interface Demand {
+  readonly requests: number;
+  readonly tokens: number;
+  readonly audioSeconds: number;
+}
+
+export interface Reservation {
+  readonly budgetId: string;
+  readonly demand: Demand;
+  /** Store-specific locator of where the demand was booked, so settle/release touch the same buckets. */
+  readonly at: number;
+}
+
+export interface ExhaustedWindow {
+  readonly window: WindowName;
+  readonly limit: number;
+  readonly used: number;
+  readonly requested: number;
+}
+
+export interface Refusal {
+  readonly budgetId: string;
+  /** Milliseconds until this demand would fit; `Infinity` when it never can (larger than the limit). */
+  readonly retryAfterMs: number;
+  readonly exhausted: readonly ExhaustedWindow[];
+}
+
+export type ReserveResult = { readonly ok: true; readonly reservation: Reservation } | { readonly ok: false; readonly refusal: Refusal };
+
+/**
+ * What an upstream response said about the organisation's remaining quota (Groq: requests per DAY,
+ * tokens per MINUTE), and how long to stay away after a 429.
+ */
+export interface UpstreamView {
+  readonly remainingRequests?: number;
+  readonly resetRequestsMs?: number;
+  readonly remainingTokens?: number;
+  readonly resetTokensMs?: number;
+  readonly retryAfterMs?: number;
+}
+
+export interface WindowSnapshot {
+  readonly limit: number | null;
+  readonly source: LimitSource;
+  readonly used: number;
+  readonly remaining: number | null;
+  /** Milliseconds until the oldest usage in the window expires; 0 when nothing is used. */
+  readonly resetMs: number;
+}
+
+export interface BudgetSnapshot {
+  readonly id: string;
+  readonly model: string;
+  readonly keyPreview: string;
+  readonly windows: Readonly<Record<WindowName, WindowSnapshot>>;
+  /** The store's clock time (ms) the snapshot was taken at. */
+  readonly at: number;
+  /** Until when (store clock, ms) an upstream 429's retry-after keeps this budget closed; 0 when open. */
+  readonly blockedUntil: number;
+  /** The last upstream header view and when it was seen (store clock, ms). */
+  readonly upstream: (UpstreamView & { readonly observedAt: number }) | undefined;
+}
+
+export interface QuotaStore {
+  /** Atomically checks every window and books the demand in all of them, or books nothing. */
+  reserve(budget: BudgetSpec, demand: Demand): Promise<ReserveResult>;
+  /** Replaces the reserved demand by what was really spent (e.g. `usage.total_tokens`). */
+  settle(budget: BudgetSpec, reservation: Reservation, actual: Partial<Demand>): Promise<void>;
+  /** Returns the whole reservation (the request failed or the caller went away). */
+  release(budget: BudgetSpec, reservation: Reservation): Promise<void>;
+  /** Adopts the upstream's view where it is tighter than ours. */
+  observe(budget: BudgetSpec, view: UpstreamView): Promise<void>;
+  snapshot(budget: BudgetSpec): Promise<BudgetSnapshot>;
+  close(): Promise<void>;
+}

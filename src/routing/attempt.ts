@@ -1,0 +1,202 @@
+import type { Logger } from '../log.js';
+import type { Demand, QuotaStore, Refusal, Reservation } from '../quota/types.js';
+import { classifyStatus, classifyUpstreamError, failure, type UpstreamFailure } from '../upstream/failure.js';
+import { prepareChatBody, type ChatBody } from '../upstream/hygiene.js';
+import { upstreamView } from '../upstream/rate-limit-headers.js';
+import { recordLatency, type Deployment } from './deployment.js';
+import { DEFAULT_COMPLETION_ESTIMATE, requestedCompletionTokens } from './estimate.js';
+import { TimedSignal } from './timed-signal.js';
+
+export interface ChatRequest {
+  readonly alias: string;
+  readonly body: ChatBody;
+  readonly stream: boolean;
+  readonly promptTokens: number;
+  /** Fires when the caller disconnects or the request deadline passes. */
+  readonly signal: AbortSignal;
+  /** `performance.now()` value by which the request must be answered. */
+  readonly deadline: number;
+}
+
+export interface RouteContext {
+  readonly quota: QuotaStore;
+  readonly log: Logger;
+  readonly dropParams: boolean;
+  readonly attemptTimeoutMs: number;
+  readonly streamTimeoutMs: number | undefined;
+}
+
+/** How a served response ends, for the books: what was spent, or that it must be given back. */
+export type Finish = { readonly usage: TokenUsage | undefined } | { readonly released: true };
+
+export interface TokenUsage {
+  readonly prompt_tokens?: number;
+  readonly completion_tokens?: number;
+  readonly total_tokens?: number;
+  readonly prompt_tokens_details?: { readonly cached_tokens?: number } | null;
+}
+
+export interface Served {
+  readonly deployment: Deployment;
+  readonly upstream: Response;
+  /** Non-stream responses: the whole body, already read and accounted for. */
+  readonly body: ArrayBuffer | undefined;
+  /** Streams: the first chunk (already read, so a failure before it could fall back) and the rest. */
+  readonly stream: { readonly first: Uint8Array; readonly reader: ReadableStreamDefaultReader<Uint8Array> } | undefined;
+  /** Cancels the upstream call. */
+  readonly attempt: TimedSignal;
+  /** Settles or releases the budget, updates the counters, frees the signal. Idempotent. */
+  finish(how: Finish): void;
+  readonly upstreamMs: number;
+}
+
+export type AttemptOutcome =
+  | { readonly served: Served }
+  | { readonly failure: UpstreamFailure; readonly upstreamMs: number }
+  | { readonly refusal: Refusal };
+
+/** Fewer completion tokens than this is no useful answer; below it a tight TPM refuses instead of clamping. */
+const MIN_USEFUL_COMPLETION = 256;
+
+/**
+ * One deployment, once: reserve its budget, call it, read the answer (all of it, or a stream's first
+ * chunk), keep the books. Never throws for an upstream failure; throws only the caller's own 400s.
+ */
+export async function attemptDeployment(deployment: Deployment, request: ChatRequest, ctx: RouteContext): Promise<AttemptOutcome> {
+  const client = deployment.client;
+  if (client === undefined) return { failure: failure('auth', 'deployment is not configured'), upstreamMs: 0 };
+  const completionCap = completionCapFor(deployment, request.promptTokens);
+  const body = prepareChatBody(request.body, {
+    provider: deployment.provider,
+    model: deployment.config.model,
+    maxCompletionTokens: completionCap,
+    dropParams: ctx.dropParams,
+  });
+
+  const budget = deployment.budget;
+  let reservation: Reservation | undefined;
+  if (budget !== undefined) {
+    const reserved = await ctx.quota.reserve(budget, demandFor(request, completionCap));
+    if (!reserved.ok) return { refusal: reserved.refusal };
+    reservation = reserved.reservation;
+  }
+
+  const remaining = Math.max(1, Math.floor(request.deadline - performance.now()));
+  // Whole milliseconds: the SDKs refuse fractional timeouts.
+  const attemptMs = Math.min(Math.ceil(deployment.config.timeoutMs ?? ctx.attemptTimeoutMs), remaining);
+  const firstByteMs = request.stream
+    ? Math.min(Math.ceil(deployment.config.streamTimeoutMs ?? ctx.streamTimeoutMs ?? attemptMs), attemptMs)
+    : attemptMs;
+  const signal = new TimedSignal(request.signal, firstByteMs);
+  const { stats } = deployment;
+  stats.inFlight++;
+  const started = performance.now();
+
+  let finished = false;
+  const finish = (how: Finish): void => {
+    if (finished) return;
+    finished = true;
+    stats.inFlight--;
+    signal.dispose();
+    if (budget === undefined || reservation === undefined) return;
+    const booked = reservation;
+    const done = 'released' in how ? ctx.quota.release(budget, booked) : ctx.quota.settle(budget, booked, { tokens: spentTokens(how.usage) ?? booked.demand.tokens });
+    done.catch((err: unknown) => ctx.log.warn(`quota bookkeeping failed for ${deployment.label}: ${String(err)}`));
+  };
+  const observe = (headers: Headers | undefined, status: number): void => {
+    const view = budget === undefined ? undefined : upstreamView(headers, status);
+    if (budget !== undefined && view !== undefined) {
+      ctx.quota.observe(budget, view).catch((err: unknown) => ctx.log.warn(`quota header sync failed for ${deployment.label}: ${String(err)}`));
+    }
+  };
+
+  try {
+    const upstream = await client.chatCompletions(body, { signal: signal.signal, timeoutMs: firstByteMs });
+    observe(upstream.headers, upstream.status);
+    if (request.stream) {
+      const reader = (upstream.body as ReadableStream<Uint8Array>).getReader();
+      const first = await readFirstChunk(reader);
+      const inBand = inBandStreamError(first);
+      if (inBand !== undefined) {
+        void reader.cancel().catch(() => undefined);
+        finish({ released: true });
+        return { failure: inBand, upstreamMs: performance.now() - started };
+      }
+      // Once bytes flow, the time-to-first-byte limit no longer applies; the request deadline still does.
+      signal.stopTimer();
+      const upstreamMs = performance.now() - started;
+      recordLatency(stats, upstreamMs);
+      return { served: { deployment, upstream, body: undefined, stream: { first, reader }, attempt: signal, finish, upstreamMs } };
+    }
+    const bytes = await upstream.arrayBuffer();
+    const upstreamMs = performance.now() - started;
+    recordLatency(stats, upstreamMs);
+    finish({ usage: usageOf(bytes) });
+    return { served: { deployment, upstream, body: bytes, stream: undefined, attempt: signal, finish, upstreamMs } };
+  } catch (err) {
+    const failed = signal.timedOut ? failure('timeout', `no answer within ${firstByteMs} ms`) : classifyUpstreamError(err);
+    if (failed.status !== undefined) observe(failed.headers, failed.status);
+    finish({ released: true });
+    return { failure: failed, upstreamMs: performance.now() - started };
+  }
+}
+
+/**
+ * The completion cap to send: the model's documented maximum, lowered so prompt plus cap fit the
+ * deployment's TPM at all (Groq counts the cap against TPM; a cap that can never fit is a certain 413).
+ */
+function completionCapFor(deployment: Deployment, promptTokens: number): number | null {
+  const documented = deployment.maxCompletionTokens;
+  const tpm = deployment.budget?.limits.tpm.limit ?? null;
+  if (tpm === null) return documented;
+  const fits = tpm - promptTokens;
+  if (fits < MIN_USEFUL_COMPLETION) return documented;
+  return documented === null ? fits : Math.min(documented, fits);
+}
+
+function demandFor(request: ChatRequest, completionCap: number | null): Demand {
+  const requested = requestedCompletionTokens(request.body) ?? DEFAULT_COMPLETION_ESTIMATE;
+  const completion = completionCap === null ? requested : Math.min(requested, completionCap);
+  return { requests: 1, tokens: request.promptTokens + completion, audioSeconds: 0 };
+}
+
+/** Tokens that count against Groq's limits: cached prompt tokens do not. */
+function spentTokens(usage: TokenUsage | undefined): number | undefined {
+  if (usage === undefined) return undefined;
+  const total = usage.total_tokens ?? (usage.prompt_tokens ?? 0) + (usage.completion_tokens ?? 0);
+  return Math.max(0, total - (usage.prompt_tokens_details?.cached_tokens ?? 0));
+}
+
+function usageOf(bytes: ArrayBuffer): TokenUsage | undefined {
+  try {
+    const parsed = JSON.parse(Buffer.from(bytes).toString('utf8')) as { usage?: TokenUsage };
+    return typeof parsed.usage === 'object' && parsed.usage !== null ? parsed.usage : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function readFirstChunk(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<Uint8Array> {
+  // Skip empty reads: the first byte is what commits the response to this deployment.
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error('upstream closed the stream before sending anything');
+    if (value !== undefined && value.byteLength > 0) return value;
+  }
+}
+
+const DATA_ERROR_PREFIX = 'data: {"error"';
+
+/** An upstream that opens a stream with an error frame has failed before anything reached the caller. */
+function inBandStreamError(first: Uint8Array): UpstreamFailure | undefined {
+  const text = Buffer.from(first.buffer, first.byteOffset, first.byteLength).toString('utf8');
+  if (!text.startsWith(DATA_ERROR_PREFIX)) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text.slice('data: '.length).split('\n', 1)[0] ?? '');
+  } catch {
+    parsed = undefined;
+  }
+  const classified = classifyStatus(500, parsed, undefined);
+  return failure('stream_error', classified.message, { code: classified.code, type: classified.type });
+}

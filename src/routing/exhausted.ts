@@ -1,0 +1,62 @@
+import { GatewayError } from '../errors.js';
+import type { Refusal } from '../quota/types.js';
+import type { UpstreamFailure } from '../upstream/failure.js';
+import type { AttemptRecord, AttemptTrail } from './attempts.js';
+
+/**
+ * The answer when no deployment of the chain could serve: what was tried and why, with the status that
+ * tells the caller what to do. Quota alone stood in the way: 429 with `retry-after` = the earliest moment
+ * any deployment can take this request. The request can never fit any limit: 413. Otherwise the last
+ * upstream failure decides.
+ */
+export function exhaustedError(alias: string, trail: AttemptTrail): GatewayError {
+  const headers = {
+    'x-litellm-attempted-fallbacks': String(trail.fallbacks),
+    'x-litellm-attempted-retries': String(trail.retries),
+  };
+  const tried = trail.records.map(describe).join('; ') || 'nothing (the alias has no deployments)';
+  const failures = trail.records.flatMap((r) => (r.kind === 'failed' ? [r.failure] : []));
+  const refusals = trail.records.flatMap((r) => (r.kind === 'refused' ? [r.refusal] : []));
+  const rateLimited = failures.filter((f) => f.kind === 'rate_limit');
+
+  if (refusals.length + rateLimited.length > 0 && rateLimited.length === failures.length) {
+    const waits = [...refusals.map((r) => r.retryAfterMs), ...rateLimited.map((f) => (f.retryAfterSec ?? 1) * 1000)].filter(Number.isFinite);
+    if (waits.length === 0) {
+      return new GatewayError(413, `This request is larger than the rate limits of every deployment of ${alias} allow. ${tried}`, {
+        code: 'request_too_large',
+        headers,
+      });
+    }
+    const retryAfter = Math.max(1, Math.ceil(Math.min(...waits) / 1000));
+    return new GatewayError(429, `Rate limit: no deployment of ${alias} can take this request now; retry in ${retryAfter} s. ${tried}`, {
+      code: 'rate_limit_exceeded',
+      headers: { ...headers, 'retry-after': String(retryAfter) },
+    });
+  }
+
+  const message = `No deployment of ${alias} could answer. Tried: ${tried}`;
+  const last = failures.at(-1);
+  if (last === undefined) return new GatewayError(503, message, { code: 'no_deployment_available', headers });
+  if (last.kind === 'timeout') return new GatewayError(504, message, { type: 'timeout_error', code: 'timeout', headers });
+  const status = last.kind === 'server_error' && last.status !== undefined ? (last.status as 500) : 502;
+  return new GatewayError(status, message, { code: last.code ?? 'upstream_error', headers });
+}
+
+function describe(record: AttemptRecord): string {
+  const name = record.deployment.label;
+  if (record.kind === 'skipped') return `${name}: skipped, ${record.reason}`;
+  if (record.kind === 'refused') return `${name}: ${describeRefusal(record.deployment.config.model, record.refusal)}`;
+  return `${name}: ${describeFailure(record.failure)}`;
+}
+
+function describeRefusal(model: string, refusal: Refusal): string {
+  if (refusal.exhausted.length === 0) return `${model}: upstream asked to wait (429 retry-after)`;
+  return refusal.exhausted
+    .map((w) => `${model}: ${w.window.toUpperCase()} ${w.limit} used up (${Math.round(w.used)} spent, ${Math.round(w.requested)} needed)`)
+    .join(', ');
+}
+
+function describeFailure(failed: UpstreamFailure): string {
+  const status = failed.status !== undefined ? `${failed.status} ` : '';
+  return `${status}${failed.kind.replace('_', ' ')}: ${failed.message}`;
+}
