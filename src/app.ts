@@ -8,6 +8,7 @@ import { requestTiming } from './middleware/request-timing.js';
 import { chatRoutes } from './routes/chat.js';
 import { healthRoutes } from './routes/health.js';
 import { modelRoutes } from './routes/models.js';
+import { quotaRoutes } from './routes/quota.js';
 import { VERSION } from './version.js';
 
 /**
@@ -29,6 +30,7 @@ export function createApp(gateway: Gateway, log: Logger): Hono {
     app.route(prefix || '/', models);
   }
   app.route('/', healthRoutes(gateway, VERSION));
+  app.route('/', quotaRoutes(gateway));
 
   app.notFound((c) =>
     jsonResponse(404, {

@@ -6,6 +6,7 @@ import { loadCatalog } from './catalog/load.js';
 import { loadConfig } from './config/load.js';
 import { Gateway } from './gateway.js';
 import { createLogger, type Logger } from './log.js';
+import type { QuotaStore } from './quota/types.js';
 
 export interface StartOptions {
   readonly configFile: string;
@@ -13,6 +14,8 @@ export interface StartOptions {
   readonly host: string;
   readonly env?: NodeJS.ProcessEnv;
   readonly log?: Logger;
+  /** Where budgets live; in memory unless given (tests pass one with their own clock). */
+  readonly quota?: QuotaStore;
 }
 
 export interface RunningGateway {
@@ -30,7 +33,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     const at = warning.line !== undefined ? `:${warning.line}:${warning.column ?? 1}` : '';
     log.warn(`${config.file}${at}: ${warning.path}: ${warning.message}`);
   }
-  const gateway = new Gateway(config, loadCatalog());
+  const gateway = new Gateway(config, loadCatalog(), { quota: options.quota });
   const app = createApp(gateway, log);
 
   const server = await new Promise<Server>((resolve, reject) => {

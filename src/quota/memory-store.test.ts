@@ -6,6 +6,8 @@ import type { BudgetSpec, Demand, Reservation, ReserveResult, WindowLimit, Windo
 const MINUTE = WINDOW_SPECS.tpm.windowMs;
 const TPM_BUCKET = WINDOW_SPECS.tpm.bucketMs;
 const RPD_BUCKET = WINDOW_SPECS.rpd.bucketMs;
+/** How long a minute-window booking counts from its bucket's start: the bucket, its grace, the window. */
+const TPM_HOLD = TPM_BUCKET + (WINDOW_SPECS.tpm.graceMs ?? 0) + MINUTE;
 /** A bucket boundary, so expiries below are exact multiples of the window. */
 const START = 1_000 * RPD_BUCKET;
 
@@ -87,7 +89,7 @@ describe('MemoryQuotaStore.reserve', () => {
     reservationOf(await store.reserve(spec, demand(30)));
     const retryAfterMs = retryAfterOf(await store.reserve(spec, demand(50)));
     // The first 60 tokens must go: booked at START, they count until START + bucket + window.
-    expect(retryAfterMs).toBe(START + TPM_BUCKET + MINUTE - clock.t);
+    expect(retryAfterMs).toBe(START + TPM_HOLD - clock.t);
     clock.advance(retryAfterMs - 1);
     expect(retryAfterOf(await store.reserve(spec, demand(50)))).toBe(1);
     clock.advance(1);
@@ -105,7 +107,7 @@ describe('MemoryQuotaStore.reserve', () => {
     if (result.ok) throw new Error('expected a refusal');
     expect(result.refusal.exhausted.map((e) => e.window)).toEqual(['rpm', 'tpm']);
     // rpm frees up when the first request expires, tpm only when the 95 tokens do.
-    expect(result.refusal.retryAfterMs).toBe(START + 20_000 + TPM_BUCKET + MINUTE - clock.t);
+    expect(result.refusal.retryAfterMs).toBe(START + 20_000 + TPM_HOLD - clock.t);
   });
 
   it('admits exactly the limit when reservations race', async () => {
@@ -158,7 +160,7 @@ describe('limits of 0 and null', () => {
     const spec = budget({});
     for (let i = 0; i < 1_000; i++) reservationOf(await store.reserve(spec, demand(1_000_000)));
     const { windows } = await store.snapshot(spec);
-    expect(windows.tpm).toEqual({ limit: null, source: 'none', used: 1_000_000_000, remaining: null, resetMs: TPM_BUCKET + MINUTE });
+    expect(windows.tpm).toEqual({ limit: null, source: 'none', used: 1_000_000_000, remaining: null, resetMs: TPM_HOLD });
   });
 });
 
@@ -180,7 +182,7 @@ describe('MemoryQuotaStore.settle and release', () => {
     clock.advance(30_000);
     await store.settle(spec, reservation, { tokens: 50 });
     expect((await used(store, spec)).tpm).toBe(50);
-    clock.advance(START + TPM_BUCKET + MINUTE - clock.t);
+    clock.advance(START + TPM_HOLD - clock.t);
     expect((await used(store, spec)).tpm).toBe(40);
   });
 
@@ -344,7 +346,7 @@ describe('MemoryQuotaStore.observe', () => {
     await store.observe(spec, { retryAfterMs: 5_000 });
     const result = await store.reserve(spec, demand(1));
     if (result.ok) throw new Error('expected a refusal');
-    expect(result.refusal.retryAfterMs).toBe(TPM_BUCKET + MINUTE);
+    expect(result.refusal.retryAfterMs).toBe(TPM_HOLD);
     expect(result.refusal.exhausted.map((e) => e.window)).toEqual(['tpm']);
   });
 });
@@ -366,7 +368,7 @@ describe('MemoryQuotaStore.snapshot', () => {
       blockedUntil: 0,
       upstream: { remainingRequests: 14_390, resetRequestsMs: 60_000, observedAt: START + 2_000 },
     });
-    expect(snapshot.windows.rpm).toEqual({ limit: 30, source: 'config', used: 1, remaining: 29, resetMs: TPM_BUCKET + MINUTE - 2_000 });
+    expect(snapshot.windows.rpm).toEqual({ limit: 30, source: 'config', used: 1, remaining: 29, resetMs: TPM_HOLD - 2_000 });
     // The overrun leaves more used than allowed: nothing remains, never a negative amount.
     expect(snapshot.windows.tpm).toMatchObject({ limit: 1_000, used: 1_200, remaining: 0 });
     // Our count is ours; the upstream's tighter word shows in what remains.
@@ -392,7 +394,7 @@ describe('a clock going backwards', () => {
     clock.advance(-30_000);
     const second = reservationOf(await store.reserve(spec, demand(40)));
     expect(second.at).toBe(START);
-    expect(retryAfterOf(await store.reserve(spec, demand(1)))).toBe(TPM_BUCKET + MINUTE);
+    expect(retryAfterOf(await store.reserve(spec, demand(1)))).toBe(TPM_HOLD);
     await store.release(spec, second);
     expect((await store.snapshot(spec)).windows.tpm).toMatchObject({ used: 60 });
     expect((await store.snapshot(spec)).at).toBe(START);

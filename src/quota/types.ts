@@ -12,9 +12,12 @@ export const WINDOW_NAMES: readonly WindowName[] = ['rpm', 'rpd', 'tpm', 'tpd', 
  * What each window counts and over how long. Minute buckets are fine-grained because a refused caller's
  * `retry-after` must land within a second of the real reset; day buckets only need minute precision.
  */
-export const WINDOW_SPECS: Readonly<Record<WindowName, { readonly unit: 'requests' | 'tokens' | 'audio_seconds'; readonly windowMs: number; readonly bucketMs: number }>> = {
-  rpm: { unit: 'requests', windowMs: 60_000, bucketMs: 50 },
-  tpm: { unit: 'tokens', windowMs: 60_000, bucketMs: 50 },
+export const WINDOW_SPECS: Readonly<
+  Record<WindowName, { readonly unit: 'requests' | 'tokens' | 'audio_seconds'; readonly windowMs: number; readonly bucketMs: number; readonly graceMs?: number }>
+> = {
+  // The grace outlasts the trip to the upstream, which starts its own count on arrival.
+  rpm: { unit: 'requests', windowMs: 60_000, bucketMs: 50, graceMs: 100 },
+  tpm: { unit: 'tokens', windowMs: 60_000, bucketMs: 50, graceMs: 100 },
   rpd: { unit: 'requests', windowMs: 86_400_000, bucketMs: 60_000 },
   tpd: { unit: 'tokens', windowMs: 86_400_000, bucketMs: 60_000 },
   ash: { unit: 'audio_seconds', windowMs: 3_600_000, bucketMs: 10_000 },

@@ -27,8 +27,9 @@ describe('BucketedWindow buckets and expiry', () => {
     expect(w.used(11_000 + MINUTE)).toBe(0);
   });
 
-  it.each(WINDOW_NAMES)('%s: usage counts until exactly bucket start + bucket + window', (name) => {
-    const { windowMs: W, bucketMs: b } = WINDOW_SPECS[name];
+  it.each(WINDOW_NAMES)('%s: usage counts until exactly bucket start + bucket + grace + window', (name) => {
+    const { bucketMs: b } = WINDOW_SPECS[name];
+    const W = WINDOW_SPECS[name].windowMs + graceOf(WINDOW_SPECS[name]);
     const w = new BucketedWindow(WINDOW_SPECS[name]);
     const start = 1_000 * b;
     expect(w.add(start + b - 1, 1)).toBe(1_000);
@@ -105,40 +106,15 @@ describe('BucketedWindow.adjust', () => {
   });
 });
 
-describe('BucketedWindow.ensureUsedUntil', () => {
-  it('books the shortfall so it expires within one bucket after the given instant', () => {
-    const w = new BucketedWindow(SECONDS);
-    const now = 100_000;
-    expect(w.ensureUsedUntil(now + 7_660, 50, now)).toBe(50);
-    expect(w.msUntilFits(now, 1, 50)).toBeGreaterThanOrEqual(7_660);
-    expect(w.msUntilFits(now, 1, 50)).toBeLessThan(7_660 + 1_000);
-    expect(w.used(now + 7_659)).toBe(50);
-    expect(w.used(now + 7_660 + 1_000)).toBe(0);
-  });
-
-  it('is exact when the instant falls on a bucket expiry', () => {
-    const w = new BucketedWindow(SECONDS);
-    w.ensureUsedUntil(105_000, 10, 100_000);
-    expect(w.used(104_999)).toBe(10);
-    expect(w.used(105_000)).toBe(0);
-  });
-
-  it('counts only usage that lasts at least as long', () => {
-    const w = new BucketedWindow(SECONDS);
-    w.add(0, 30); // expires at 61 s
-    w.add(50_000, 20); // expires at 111 s
-    // Hold 40 until 90 s: the 20 booked at 50 s lasts, the 30 does not, so 20 more are needed.
-    expect(w.ensureUsedUntil(90_000, 40, 55_000)).toBe(20);
-    expect(w.used(61_000)).toBe(40);
-    expect(w.used(89_999)).toBe(40);
-    expect(w.ensureUsedUntil(90_000, 40, 55_000)).toBe(0);
-  });
-
-  it('does nothing for an instant already past or a zero amount', () => {
-    const w = new BucketedWindow(SECONDS);
-    expect(w.ensureUsedUntil(5_000, 10, 5_000)).toBe(0);
-    expect(w.ensureUsedUntil(9_000, 0, 5_000)).toBe(0);
-    expect(w.used(5_000)).toBe(0);
+describe('BucketedWindow grace', () => {
+  it('keeps a booking whole grace buckets past the window, so a later arrival upstream expires first', () => {
+    const w = new BucketedWindow({ windowMs: 60_000, bucketMs: 50, graceMs: 100 });
+    w.add(1_049, 1);
+    // Bucket [1000, 1050) ends at 1050; plus the window and two grace buckets.
+    expect(w.expiryOf(w.bucketOf(1_049))).toBe(61_150);
+    expect(w.msUntilFits(61_000, 1, 1)).toBe(150);
+    expect(w.used(61_149)).toBe(1);
+    expect(w.used(61_150)).toBe(0);
   });
 });
 
@@ -177,7 +153,7 @@ describe('BucketedWindow time handling', () => {
     for (const spec of [WINDOW_SPECS.rpm, WINDOW_SPECS.rpd, WINDOW_SPECS.ash]) {
       const w = new BucketedWindow(spec);
       const length = w.ringLength;
-      expect(length).toBe(spec.windowMs / spec.bucketMs + 2);
+      expect(length).toBe((spec.windowMs + graceOf(spec)) / spec.bucketMs + 2);
       const events: number[] = [];
       let seed = 42;
       let t = 0;
@@ -189,7 +165,7 @@ describe('BucketedWindow time handling', () => {
       }
       expect(w.ringLength).toBe(length);
       for (const now of [t, t + spec.windowMs / 3, t + spec.windowMs, t + spec.windowMs + spec.bucketMs]) {
-        const live = events.filter((e) => Math.floor(e / spec.bucketMs) * spec.bucketMs + spec.bucketMs + spec.windowMs > now).length;
+        const live = events.filter((e) => Math.floor(e / spec.bucketMs) * spec.bucketMs + spec.bucketMs + graceOf(spec) + spec.windowMs > now).length;
         expect(w.used(now)).toBe(live);
       }
     }
@@ -203,3 +179,8 @@ describe('BucketedWindow time handling', () => {
     expect(w.resetMs(0)).toBe(0);
   });
 });
+
+/** A spec's grace rounded up to whole buckets, as the window applies it. */
+function graceOf(spec: { readonly bucketMs: number; readonly graceMs?: number }): number {
+  return Math.ceil((spec.graceMs ?? 0) / spec.bucketMs) * spec.bucketMs;
+}

@@ -1,15 +1,19 @@
 /**
  * A sliding window approximated by fixed buckets, so memory stays constant however busy a budget is.
  *
- * A bucket numbered k covers [k*b, (k+1)*b) and its usage counts until `now >= k*b + b + windowMs`:
- * up to one bucket longer than an exact sliding window would keep it, never shorter, so the gateway can
- * over-count the upstream's window by at most one bucket's worth of time but never under-count it.
+ * A bucket numbered k covers [k*b, (k+1)*b) and its usage counts until `now >= k*b + b + windowMs`
+ * (plus a grace of whole buckets): up to one bucket longer than an exact sliding window would keep it,
+ * never shorter, so the gateway can over-count the upstream's window by at most one bucket's worth of
+ * time but never under-count it. The grace covers the time a request takes to reach the upstream, which
+ * counts it from its own, slightly later, arrival.
  */
 export class BucketedWindow {
   readonly windowMs: number;
   readonly bucketMs: number;
-  /** windowMs / bucketMs: the buckets that still count are [current - span, current]. */
+  /** windowMs / bucketMs plus the grace: the buckets that still count are [current - span, current]. */
   private readonly span: number;
+  /** Whole buckets a booking outlives the window by. */
+  private readonly graceBuckets: number;
   /** Two slack slots beyond the live range, so a slot is zeroed before a newer bucket reuses it. */
   private readonly ring: Float64Array;
   private total = 0;
@@ -18,14 +22,15 @@ export class BucketedWindow {
   /** Latest time seen: a clock stepping back must not resurrect expired buckets or alias ring slots. */
   private latest = Number.NEGATIVE_INFINITY;
 
-  constructor(spec: { readonly windowMs: number; readonly bucketMs: number }) {
+  constructor(spec: { readonly windowMs: number; readonly bucketMs: number; readonly graceMs?: number }) {
     const { windowMs, bucketMs } = spec;
     if (!Number.isInteger(bucketMs) || bucketMs <= 0 || !Number.isInteger(windowMs) || windowMs <= 0 || windowMs % bucketMs !== 0) {
       throw new RangeError(`window ${windowMs} ms must be a positive whole number of ${bucketMs} ms buckets`);
     }
     this.windowMs = windowMs;
     this.bucketMs = bucketMs;
-    this.span = windowMs / bucketMs;
+    this.graceBuckets = Math.ceil((spec.graceMs ?? 0) / bucketMs);
+    this.span = windowMs / bucketMs + this.graceBuckets;
     this.ring = new Float64Array(this.span + 2);
   }
 
@@ -40,7 +45,7 @@ export class BucketedWindow {
 
   /** The first instant at which a bucket's usage no longer counts. */
   expiryOf(bucket: number): number {
-    return bucket * this.bucketMs + this.bucketMs + this.windowMs;
+    return (bucket + 1 + this.graceBuckets) * this.bucketMs + this.windowMs;
   }
 
   /** Books `amount` now; returns the bucket number used, so the booking can be adjusted later. */
@@ -66,27 +71,6 @@ export class BucketedWindow {
     this.total += after - before;
     this.snapTotal();
     return after - before;
-  }
-
-  /**
-   * Makes sure at least `amount` stays used until `expiresAt`, booking any shortfall in the earliest
-   * bucket that expires at or after it (so it expires within one bucket after `expiresAt`). Usage that
-   * expires sooner does not count towards `amount`: it would free headroom the caller says is not there.
-   * An `expiresAt` beyond the newest bucket's expiry is held only as long as that bucket. Returns what
-   * was booked.
-   */
-  ensureUsedUntil(expiresAt: number, amount: number, now: number): number {
-    assertAmount(amount);
-    const t = this.advance(now);
-    if (!(expiresAt > t) || amount === 0) return 0;
-    const current = this.bucketOf(t);
-    const target = Math.min(current, Math.max(this.oldest, Math.ceil((expiresAt - this.windowMs - this.bucketMs) / this.bucketMs)));
-    let stillUsed = 0;
-    for (let bucket = target; bucket <= current; bucket++) stillUsed += this.ring[this.slot(bucket)] ?? 0;
-    const shortfall = amount - stillUsed;
-    if (shortfall <= 0) return 0;
-    this.put(target, shortfall);
-    return shortfall;
   }
 
   used(now: number): number {

@@ -1,5 +1,6 @@
 import { Hono, type Context } from 'hono';
 import type { Gateway } from '../gateway.js';
+import type { BudgetSnapshot, QuotaStore } from '../quota/types.js';
 import type { Deployment } from '../routing/deployment.js';
 
 /** Probes for orchestrators (`/health/liveliness`, `/health/readiness`) and per-deployment status. */
@@ -28,12 +29,13 @@ export function healthRoutes(gateway: Gateway, version: string): Hono {
     );
   });
 
-  routes.get('/health', function health(c) {
+  routes.get('/health', async function health(c) {
     const { table } = gateway.current;
-    const healthy = table.deployments.filter((d) => d.client !== undefined).map(endpoint);
-    const unhealthy = table.deployments
-      .filter((d) => d.client === undefined)
-      .map((d) => ({ ...endpoint(d), error: d.config.unconfiguredReason ?? 'not configured' }));
+    const entries = await Promise.all(table.deployments.map(async (deployment) => ({ deployment, view: await endpoint(deployment, gateway.quota) })));
+    const healthy = entries.filter((e) => e.deployment.client !== undefined).map((e) => e.view);
+    const unhealthy = entries
+      .filter((e) => e.deployment.client === undefined)
+      .map((e) => ({ ...e.view, error: e.deployment.config.unconfiguredReason ?? 'not configured' }));
     return c.json({
       healthy_endpoints: healthy,
       unhealthy_endpoints: unhealthy,
@@ -45,12 +47,22 @@ export function healthRoutes(gateway: Gateway, version: string): Hono {
   return routes;
 }
 
-function endpoint(deployment: Deployment): Record<string, unknown> {
+async function endpoint(deployment: Deployment, quota: QuotaStore): Promise<Record<string, unknown>> {
   return {
     model: deployment.config.litellmModel,
     model_name: deployment.alias,
     model_id: deployment.id,
     api_base: deployment.config.apiBase ?? null,
     state: deployment.client === undefined ? 'unconfigured' : 'closed',
+    quota: deployment.budget === undefined ? null : quotaSummary(await quota.snapshot(deployment.budget)),
   };
+}
+
+/** Remaining headroom in each enforced window; the full picture is at `/quota`. */
+function quotaSummary(snapshot: BudgetSnapshot): Record<string, unknown> {
+  const remaining: Record<string, number> = {};
+  for (const [name, window] of Object.entries(snapshot.windows)) {
+    if (window.remaining !== null) remaining[name] = Math.round(window.remaining);
+  }
+  return { budget_id: snapshot.id, remaining, blocked_until: snapshot.blockedUntil > 0 ? new Date(snapshot.blockedUntil).toISOString() : null };
 }

@@ -1,22 +1,23 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 
-// Groq request ids are ULID-like: 26 chars of lowercase Crockford base32 after `req_`.
-const BASE32 = '0123456789abcdefghjkmnpqrstvwxyz';
-
-function base32(length: number): string {
-  const bytes = randomBytes(length);
-  let out = '';
-  for (const byte of bytes) out += BASE32[byte & 31];
-  return out;
-}
+// randomUUID draws from a pre-filled entropy cache, so it is the cheapest source of random hex here.
+const hex = (length: number): string => randomUUID().replaceAll('-', '').slice(0, length);
 
 export const newCompletionId = (): string => `chatcmpl-${randomUUID()}`;
-export const newRequestId = (): string => `req_${base32(26)}`;
-export const newToolCallId = (): string => `call_${base32(12)}`;
+/** Groq's are ULID-like, 26 chars of lowercase Crockford base32; hex digits are a subset of that alphabet. */
+export const newRequestId = (): string => `req_${hex(26)}`;
+export const newToolCallId = (): string => `call_${hex(12)}`;
+
+const fingerprints = new Map<string, string>();
 
 /** Groq's fingerprint is stable per model deployment, so derive it from the model id. */
 export function fingerprintFor(model: string): string {
-  return `fp_${createHash('sha1').update(model).digest('hex').slice(0, 10)}`;
+  let fingerprint = fingerprints.get(model);
+  if (fingerprint === undefined) {
+    fingerprint = `fp_${createHash('sha1').update(model).digest('hex').slice(0, 10)}`;
+    fingerprints.set(model, fingerprint);
+  }
+  return fingerprint;
 }
 
 /** Enough of a key to tell keys apart in test output without ever recording a usable secret. */

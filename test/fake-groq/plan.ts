@@ -38,7 +38,8 @@ export function planCompletion(request: ChatRequest, model: FakeModel, reply: Re
     return { content: null, toolCall: call, finishReason: 'tool_calls', promptTokens: prompt, completionTokens: tokensForText(call.name.length + args.length) };
   }
 
-  const text = reply !== undefined ? reply(request) : defaultReply(model.id);
+  // String() because JavaScript callers are not held to the ReplyFn type.
+  const text = reply !== undefined ? String(reply(request)) : defaultReply(model.id);
   const completion = tokensForText(text.length);
   const cap = requestedMaxTokens(request);
   // Honour max_tokens the way a real model does: cut the text and say so in finish_reason.

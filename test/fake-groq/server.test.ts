@@ -1,4 +1,5 @@
 import Groq from 'groq-sdk';
+import type { ChatCompletion, ChatCompletionChunk } from 'groq-sdk/resources/chat/completions';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeGroq, type FakeGroq, type FakeGroqOptions } from './server.js';
 
@@ -14,6 +15,15 @@ async function start(options: FakeGroqOptions = {}): Promise<FakeGroq> {
 afterEach(async () => {
   await Promise.all(open.splice(0).map((fake) => fake.close()));
 });
+
+/** groq-sdk's chunk type has no top-level `usage`; the OpenAI-style usage-only chunk does. */
+type Chunk = ChatCompletionChunk & { usage?: ChatCompletion['usage'] };
+interface ErrorBody {
+  error: { message: string; type: string; code?: string | null };
+}
+const completionOf = async (res: Response): Promise<ChatCompletion> => (await res.json()) as ChatCompletion;
+const errorOf = async (res: Response): Promise<ErrorBody['error']> => ((await res.json()) as ErrorBody).error;
+const chunkOf = (data: string): Chunk => JSON.parse(data) as Chunk;
 
 const sdk = (fake: FakeGroq, apiKey = KEY): Groq => new Groq({ apiKey, baseURL: fake.url, maxRetries: 0 });
 
@@ -68,7 +78,7 @@ describe('chat completions (fetch)', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/json');
     expectRateHeaders(res);
-    const body = (await res.json()) as Record<string, any>;
+    const body = (await res.json()) as ChatCompletion & { x_groq: { id: string } };
     expect(body).toMatchObject({
       object: 'chat.completion',
       model: MODEL,
@@ -76,18 +86,19 @@ describe('chat completions (fetch)', () => {
       // 9 + 19 chars -> ceil(28 / 4) = 7; "Hello from llama-3.3-70b-versatile" is 34 chars -> 9.
       usage: { prompt_tokens: 7, completion_tokens: 9, total_tokens: 16 },
     });
-    expect(body['id']).toMatch(/^chatcmpl-/);
-    expect(body['system_fingerprint']).toMatch(/^fp_/);
-    expect(body['x_groq'].id).toMatch(/^req_[0-9a-z]{26}$/);
-    expect(typeof body['created']).toBe('number');
-    for (const field of ['queue_time', 'prompt_time', 'completion_time', 'total_time']) expect(typeof body['usage'][field]).toBe('number');
-    expect(res.headers.get('x-request-id')).toBe(body['x_groq'].id);
+    expect(body.id).toMatch(/^chatcmpl-/);
+    expect(body.system_fingerprint).toMatch(/^fp_/);
+    expect(body.x_groq.id).toMatch(/^req_[0-9a-z]{26}$/);
+    expect(typeof body.created).toBe('number');
+    const usage = body.usage as unknown as Record<string, unknown>;
+    for (const field of ['queue_time', 'prompt_time', 'completion_time', 'total_time']) expect(typeof usage[field]).toBe('number');
+    expect(res.headers.get('x-request-id')).toBe(body.x_groq.id);
   });
 
   it('counts text parts of array content', async () => {
     const fake = await start();
     const res = await chat(fake, { model: MODEL, messages: [{ role: 'user', content: [{ type: 'text', text: '12345678' }, { type: 'image_url', image_url: { url: 'data:' } }] }] });
-    expect(((await res.json()) as any).usage.prompt_tokens).toBe(2);
+    expect((await completionOf(res)).usage?.prompt_tokens).toBe(2);
   });
 
   it('streams SSE frames: role, one per word, finish with x_groq.usage, usage chunk, [DONE]', async () => {
@@ -98,40 +109,39 @@ describe('chat completions (fetch)', () => {
     expectRateHeaders(res);
     const data = sseData(await res.text());
     expect(data.at(-1)).toBe('[DONE]');
-    const chunks = data.slice(0, -1).map((d) => JSON.parse(d) as Record<string, any>);
+    const chunks = data.slice(0, -1).map(chunkOf);
     for (const c of chunks) {
-      expect(c['object']).toBe('chat.completion.chunk');
-      expect(Array.isArray(c['choices'])).toBe(true);
+      expect(c.object).toBe('chat.completion.chunk');
+      expect(Array.isArray(c.choices)).toBe(true);
     }
-    expect(chunks[0]!['choices'][0].delta).toEqual({ role: 'assistant', content: '' });
-    const words = chunks.slice(1, -2).map((c) => c['choices'][0].delta.content);
+    expect(chunks[0]?.choices[0]?.delta).toEqual({ role: 'assistant', content: '' });
+    const words = chunks.slice(1, -2).map((c) => c.choices[0]?.delta.content);
     expect(words).toEqual(['one ', 'two  ', 'three']);
-    const finish = chunks.at(-2)!;
-    expect(finish['choices'][0]).toMatchObject({ delta: {}, finish_reason: 'stop' });
-    expect(finish['x_groq'].usage).toMatchObject({ prompt_tokens: 1, completion_tokens: 4, total_tokens: 5 });
+    const finish = chunks.at(-2);
+    expect(finish?.choices[0]).toMatchObject({ delta: {}, finish_reason: 'stop' });
+    expect(finish?.x_groq?.usage).toMatchObject({ prompt_tokens: 1, completion_tokens: 4, total_tokens: 5 });
     expect(chunks.at(-1)).toMatchObject({ choices: [], usage: { prompt_tokens: 1, completion_tokens: 4 } });
-    expect(new Set(chunks.map((c) => c['id'])).size).toBe(1);
+    expect(new Set(chunks.map((c) => c.id)).size).toBe(1);
   });
 
   it('leaves out the usage-only chunk unless include_usage is set', async () => {
     const fake = await start();
     const data = sseData(await (await chat(fake, userSays('hi', { stream: true }))).text());
-    const last = JSON.parse(data.at(-2)!) as Record<string, any>;
-    expect(last['choices'][0].finish_reason).toBe('stop');
-    expect(data.some((d) => d !== '[DONE]' && (JSON.parse(d) as any).choices.length === 0)).toBe(false);
+    expect(chunkOf(data.at(-2) ?? '').choices[0]?.finish_reason).toBe('stop');
+    expect(data.some((d) => d !== '[DONE]' && chunkOf(d).choices.length === 0)).toBe(false);
   });
 
   it('cuts the answer at max_tokens with finish_reason "length"', async () => {
     const fake = await start({ reply: () => 'a'.repeat(100) });
-    const body = (await (await chat(fake, userSays('hi', { max_tokens: 5 }))).json()) as any;
+    const body = await completionOf(await chat(fake, userSays('hi', { max_tokens: 5 })));
     expect(body.choices[0]).toMatchObject({ message: { content: 'a'.repeat(20) }, finish_reason: 'length' });
-    expect(body.usage.completion_tokens).toBe(5);
+    expect(body.usage?.completion_tokens).toBe(5);
   });
 
   it('passes the parsed request to `reply`', async () => {
     const fake = await start({ reply: (req) => `you said ${String(req.messages.at(-1)?.content)}` });
-    const body = (await (await chat(fake, userSays('ping'))).json()) as any;
-    expect(body.choices[0].message.content).toBe('you said ping');
+    const body = await completionOf(await chat(fake, userSays('ping')));
+    expect(body.choices[0]?.message.content).toBe('you said ping');
   });
 });
 
@@ -302,7 +312,7 @@ describe('auth and routing', () => {
     const fake = await start();
     const res = await chat(fake, { model: 'whisper-large-v3', messages: [{ role: 'user', content: 'hi' }] });
     expect(res.status).toBe(400);
-    expect(((await res.json()) as any).error.message).toContain('does not support chat completions');
+    expect((await errorOf(res)).message).toContain('does not support chat completions');
   });
 });
 
@@ -341,7 +351,7 @@ describe('validation', () => {
     const fake = await start();
     const res = await chat(fake, body);
     expect(res.status).toBe(400);
-    const error = ((await res.json()) as { error: { message: string; type: string } }).error;
+    const error = await errorOf(res);
     expect(error.type).toBe('invalid_request_error');
     expect(error.message).toContain(field);
   });
@@ -378,7 +388,7 @@ describe('validation', () => {
     for (const body of odd) {
       const res = await chat(fake, body);
       expect(res.status, JSON.stringify(body)).toBe(400);
-      expect(((await res.json()) as { error: { type: string } }).error.type).toBe('invalid_request_error');
+      expect((await errorOf(res)).type).toBe('invalid_request_error');
     }
     expect((await chat(fake, base)).status).toBe(200);
     const proto = await chat(fake, `{"model":"${MODEL}","messages":[{"role":"user","content":"x"}],"__proto__":{"polluted":true}}`);
@@ -454,7 +464,7 @@ describe('rate limits', () => {
     const res = await chat(fake, userSays('1234', { max_tokens: 119 }));
     expect(res.status).toBe(429);
     expect(res.headers.get('retry-after')).toBe('2');
-    const error = ((await res.json()) as { error: { message: string; type: string; code: string } }).error;
+    const error = await errorOf(res);
     expect(error).toMatchObject({ type: 'tokens', code: 'rate_limit_exceeded' });
     expect(error.message).toContain('on tokens per minute (TPM): Limit 6000, Used 5990, Requested 120. Please try again in 1.2s.');
     c.advance(1_200);
@@ -472,7 +482,7 @@ describe('rate limits', () => {
     const res = await chat(fake, userSays('hi', { max_tokens: 8_192 }));
     expect(res.status).toBe(413);
     expect(res.headers.get('retry-after')).toBeNull();
-    expect(((await res.json()) as any).error.message).toContain('Request too large for model `llama-3.3-70b-versatile`');
+    expect((await errorOf(res)).message).toContain('Request too large for model `llama-3.3-70b-versatile`');
   });
 
   it('enforces RPD and TPD with the day window', async () => {
@@ -483,12 +493,12 @@ describe('rate limits', () => {
     const res = await chat(fake, userSays('x'));
     expect(res.status).toBe(429);
     expect(res.headers.get('retry-after')).toBe(String(23 * 3600));
-    expect(((await res.json()) as any).error.message).toContain('requests per day (RPD)');
+    expect((await errorOf(res)).message).toContain('requests per day (RPD)');
 
     fake.consume(KEY, 'llama-3.1-8b-instant', { tokens: 45 });
     const tpd = await chat(fake, { model: 'llama-3.1-8b-instant', messages: [{ role: 'user', content: 'x' }], max_tokens: 10 });
     expect(tpd.status).toBe(429);
-    expect(((await tpd.json()) as any).error).toMatchObject({ type: 'tokens' });
+    expect(await errorOf(tpd)).toMatchObject({ type: 'tokens' });
   });
 
   it('uses generous defaults for models without an entry', async () => {
@@ -528,7 +538,7 @@ describe('scripted faults', () => {
     const first = await chat(fake, userSays('x'));
     expect(first.status).toBe(429);
     expect(first.headers.get('retry-after')).toBe('7');
-    expect(((await first.json()) as any).error).toMatchObject({ code: 'rate_limit_exceeded', type: 'requests' });
+    expect(await errorOf(first)).toMatchObject({ code: 'rate_limit_exceeded', type: 'requests' });
     const second = await chat(fake, userSays('x'));
     expect(second.status).toBe(502);
     expect(second.headers.get('content-type')).toBe('text/html');
@@ -626,7 +636,7 @@ describe('scripted faults', () => {
     ).rejects.toThrow();
     const data = sseData(received.join(''));
     expect(data).toHaveLength(3);
-    expect(data.map((d) => (JSON.parse(d) as any).choices[0].delta.content)).toEqual(['', 'a ', 'b ']);
+    expect(data.map((d) => chunkOf(d).choices[0]?.delta.content)).toEqual(['', 'a ', 'b ']);
   });
 
   it('makes the SDK stream throw on a mid-stream reset', async () => {
@@ -743,7 +753,7 @@ describe('fast mode', () => {
     expect(data.at(-1)).toBe('[DONE]');
     const text = data
       .slice(0, -1)
-      .map((d) => (JSON.parse(d) as any).choices[0]?.delta.content ?? '')
+      .map((d) => chunkOf(d).choices[0]?.delta.content ?? '')
       .join('');
     expect(text).toBe(`Hello from ${MODEL}`);
     expect(JSON.parse(data.at(-2)!)).toMatchObject({ choices: [], usage: { prompt_tokens: 1 } });
@@ -767,9 +777,9 @@ describe('fast mode', () => {
     expect((await chat(fake, { model: 'nope', messages: [] })).status).toBe(404);
     fake.fail(MODEL, { status: 503 }, 1);
     expect((await chat(fake, userSays('x'))).status).toBe(503);
-    const tool = (await (
-      await chat(fake, userSays('CALL_TOOL', { tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'object', properties: {} } } }] }))
-    ).json()) as any;
-    expect(tool.choices[0].finish_reason).toBe('tool_calls');
+    const tool = await completionOf(
+      await chat(fake, userSays('CALL_TOOL', { tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'object', properties: {} } } }] })),
+    );
+    expect(tool.choices[0]?.finish_reason).toBe('tool_calls');
   });
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Groq from 'groq-sdk';
 import OpenAI from 'openai';
 import { createLogger } from '../../src/log.js';
+import type { QuotaStore } from '../../src/quota/types.js';
 import { startGateway, type RunningGateway } from '../../src/server.js';
 import { startFakeGroq, type FakeGroq, type FakeGroqOptions } from '../fake-groq/server.js';
 
@@ -29,6 +30,7 @@ export interface StackOptions {
   readonly yaml: string;
   readonly fake?: FakeGroqOptions;
   readonly env?: Record<string, string>;
+  readonly quota?: QuotaStore;
 }
 
 /** Starts a fake Groq and the real gateway in front of it, configured by a temporary YAML file. */
@@ -46,6 +48,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       host: '127.0.0.1',
       env: { GROQ_API_KEY: UPSTREAM_KEY, ...options.env },
       log: createLogger('debug', (line) => logs.push(line)),
+      quota: options.quota,
     });
   } catch (err) {
     await fake.close();
