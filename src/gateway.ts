@@ -3,6 +3,7 @@ import type { GatewayConfig } from './config/types.js';
 import { MemoryQuotaStore } from './quota/memory-store.js';
 import type { QuotaStore } from './quota/types.js';
 import type { DeploymentStats } from './routing/deployment.js';
+import { HeadroomQueue } from './routing/headroom-queue.js';
 import { RoutingTable } from './routing/table.js';
 import { createTransport, type Transport } from './upstream/transport.js';
 
@@ -26,6 +27,8 @@ export interface GatewayOptions {
 export class Gateway {
   readonly transport: Transport;
   readonly quota: QuotaStore;
+  /** Requests waiting for budget headroom (`max_queue_wait_seconds`). */
+  readonly headroom = new HeadroomQueue();
   private readonly stats = new Map<string, DeploymentStats>();
   private state: GatewayState;
 

@@ -24,24 +24,23 @@ export function chatRoutes(gateway: Gateway, log: Logger): Hono {
     const deadline = new TimedSignal(c.req.raw.signal, config.router.timeoutMs);
     let served: ServedResponse;
     try {
-      served = await routeChat(
-        {
-          alias,
-          body,
-          stream,
-          promptTokens: estimatePromptTokens(body),
-          signal: deadline.signal,
-          deadline: c.var.receivedAt + config.router.timeoutMs,
-        },
-        table,
-        {
-          quota: gateway.quota,
-          log,
-          dropParams: config.router.dropParams,
-          attemptTimeoutMs: config.router.timeoutMs,
-          streamTimeoutMs: config.router.streamTimeoutMs,
-        },
-      );
+      const request = {
+        alias,
+        body,
+        stream,
+        promptTokens: estimatePromptTokens(body),
+        signal: deadline.signal,
+        deadline: c.var.receivedAt + config.router.timeoutMs,
+      };
+      const ctx = {
+        quota: gateway.quota,
+        log,
+        dropParams: config.router.dropParams,
+        attemptTimeoutMs: config.router.timeoutMs,
+        streamTimeoutMs: config.router.streamTimeoutMs,
+      };
+      const waitFor = { maxWaitMs: config.router.maxQueueWaitSec * 1000, signal: deadline.signal };
+      served = await gateway.headroom.run(alias, waitFor, () => routeChat(request, table, ctx));
     } catch (err) {
       deadline.dispose();
       throw err;

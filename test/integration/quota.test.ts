@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryQuotaStore } from '../../src/quota/memory-store.js';
-import type { RateLimits } from '../fake-groq/server.js';
+import { GROQ_DEV_LIMITS, type RateLimits } from '../fake-groq/server.js';
 import { deploymentYaml, startStack, UPSTREAM_KEY, type Stack } from './harness.js';
 
 const PRIMARY = 'groq/llama-3.3-70b-versatile';
@@ -164,6 +164,44 @@ describe('budgets under demand above the limits', () => {
     const sent = s.fake.calls[0]?.body as { max_tokens: number };
     expect(sent.max_tokens).toBeLessThan(2_000);
     expect(upstream429s(s)).toBe(0);
+  });
+});
+
+describe('documented limits', () => {
+  it('holds deployments to the catalogue limits when the config sets none, against a Groq enforcing them', async () => {
+    const clock = new Clock();
+    stack = await startStack({
+      yaml: `model_list:
+${deploymentYaml('groq/llama-3.1-8b-instant', 'llama-3.1-8b-instant', '', '')}${deploymentYaml('groq/openai/gpt-oss-20b', 'openai/gpt-oss-20b', '', '')}
+litellm_settings:
+  fallbacks:
+    - groq/llama-3.1-8b-instant: [groq/openai/gpt-oss-20b]
+`,
+      fake: { now: clock.now, limits: GROQ_DEV_LIMITS },
+      quota: new MemoryQuotaStore({ now: clock.now }),
+    });
+    const s = stack;
+    const ask = () =>
+      fetch(`${s.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'groq/llama-3.1-8b-instant', max_tokens: 20, messages: [{ role: 'user', content: 'hi' }] }),
+      });
+    const statuses: number[] = [];
+    const groups: Array<string | null> = [];
+    // Three times the documented 30 RPM, ten at a time.
+    for (let round = 0; round < 9; round++) {
+      for (const res of await Promise.all(Array.from({ length: 10 }, ask))) {
+        statuses.push(res.status);
+        groups.push(res.headers.get('x-litellm-model-group'));
+        await res.arrayBuffer();
+      }
+      clock.advance(100);
+    }
+    expect(upstream429s(s)).toBe(0);
+    expect(groups.filter((g) => g === 'groq/llama-3.1-8b-instant')).toHaveLength(30);
+    expect(groups.filter((g) => g === 'groq/openai/gpt-oss-20b')).toHaveLength(30);
+    expect(statuses.filter((st) => st === 429)).toHaveLength(30);
   });
 });
 
