@@ -167,6 +167,24 @@ describe('budgets under demand above the limits', () => {
   });
 });
 
+describe('settling', () => {
+  it('settles a stream to the usage in its x_groq chunk, and a non-stream to its usage', async () => {
+    const clock = new Clock();
+    const s = await start({ rpm: 1_000, tpm: 100_000, rpd: 10_000, tpd: 10_000_000 }, clock);
+    const tpmUsed = async () =>
+      ((await (await fetch(`${s.url}/quota`)).json()) as { budgets: Array<{ model: string; windows: { tpm: { used: number } } }> }).budgets.find(
+        (b) => b.model === PRIMARY_MODEL,
+      )?.windows.tpm.used;
+    const stream = await s.openai().chat.completions.create({ model: PRIMARY, max_tokens: 5_000, stream: true, messages: [{ role: 'user', content: 'hi' }] });
+    for await (const chunk of stream) void chunk;
+    const real = s.fake.usage(UPSTREAM_KEY, PRIMARY_MODEL).tokensLastMinute;
+    expect(real).toBeLessThan(1_000);
+    expect(await tpmUsed()).toBe(real);
+    await s.openai().chat.completions.create({ model: PRIMARY, max_tokens: 5_000, messages: [{ role: 'user', content: 'hi' }] });
+    expect(await tpmUsed()).toBe(s.fake.usage(UPSTREAM_KEY, PRIMARY_MODEL).tokensLastMinute);
+  });
+});
+
 describe('documented limits', () => {
   it('holds deployments to the catalogue limits when the config sets none, against a Groq enforcing them', async () => {
     const clock = new Clock();
