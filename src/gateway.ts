@@ -1,3 +1,4 @@
+import { DeploymentBreaker, type BreakerPolicy } from './breaker/breaker.js';
 import type { Catalog } from './catalog/types.js';
 import type { GatewayConfig } from './config/types.js';
 import { MemoryQuotaStore } from './quota/memory-store.js';
@@ -17,6 +18,8 @@ export interface GatewayState {
 export interface GatewayOptions {
   readonly transport?: Transport;
   readonly quota?: QuotaStore;
+  /** Where breakers report a misconfigured deployment (bad key, unknown model). */
+  readonly onConfigFault?: (message: string) => void;
 }
 
 /**
@@ -30,6 +33,8 @@ export class Gateway {
   /** Requests waiting for budget headroom (`max_queue_wait_seconds`). */
   readonly headroom = new HeadroomQueue();
   private readonly stats = new Map<string, DeploymentStats>();
+  private readonly breakers = new Map<string, DeploymentBreaker>();
+  private readonly onConfigFault: (message: string) => void;
   private state: GatewayState;
 
   constructor(
@@ -39,6 +44,7 @@ export class Gateway {
   ) {
     this.transport = options.transport ?? createTransport();
     this.quota = options.quota ?? new MemoryQuotaStore();
+    this.onConfigFault = options.onConfigFault ?? ((message) => process.stderr.write(`${message}\n`));
     this.state = this.build(config);
   }
 
@@ -52,13 +58,29 @@ export class Gateway {
   }
 
   async close(): Promise<void> {
+    for (const breaker of this.breakers.values()) breaker.shutdown();
     await this.quota.close();
     await this.transport.close();
   }
 
   private build(config: GatewayConfig): GatewayState {
-    const table = new RoutingTable(config, this.catalog, { fetch: this.transport.fetch, statsFor: (id) => this.statsFor(id) });
+    const table = new RoutingTable(config, this.catalog, {
+      fetch: this.transport.fetch,
+      statsFor: (id) => this.statsFor(id),
+      breakerFor: (id, label, policy) => this.breakerFor(id, label, policy),
+    });
     return Object.freeze({ config, table, loadedAt: new Date() });
+  }
+
+  private breakerFor(id: string, label: string, policy: BreakerPolicy): DeploymentBreaker {
+    let breaker = this.breakers.get(id);
+    if (breaker === undefined) {
+      breaker = new DeploymentBreaker(label, policy, this.onConfigFault);
+      this.breakers.set(id, breaker);
+    } else {
+      breaker.updatePolicy(policy);
+    }
+    return breaker;
   }
 
   private statsFor(id: string): DeploymentStats {

@@ -33,7 +33,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     const at = warning.line !== undefined ? `:${warning.line}:${warning.column ?? 1}` : '';
     log.warn(`${config.file}${at}: ${warning.path}: ${warning.message}`);
   }
-  const gateway = new Gateway(config, loadCatalog(), { quota: options.quota });
+  const gateway = new Gateway(config, loadCatalog(), { quota: options.quota, onConfigFault: (message) => log.error(message) });
   const app = createApp(gateway, log);
 
   const server = await new Promise<Server>((resolve, reject) => {

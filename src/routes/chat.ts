@@ -8,6 +8,7 @@ import { estimatePromptTokens } from '../routing/estimate.js';
 import { relaySse, type StreamUsage } from '../routing/sse-relay.js';
 import type { RoutingTable } from '../routing/table.js';
 import { TimedSignal } from '../routing/timed-signal.js';
+import { failure } from '../upstream/failure.js';
 import { RATE_LIMIT_HEADERS } from '../upstream/rate-limit-headers.js';
 
 /** `POST /chat/completions`: one alias in, the first deployment of its chain that answers, out. */
@@ -35,6 +36,8 @@ export function chatRoutes(gateway: Gateway, log: Logger): Hono {
       const ctx = {
         quota: gateway.quota,
         log,
+        numRetries: config.router.numRetries,
+        retryPolicy: config.router.retryPolicy,
         dropParams: config.router.dropParams,
         attemptTimeoutMs: config.router.timeoutMs,
         streamTimeoutMs: config.router.streamTimeoutMs,
@@ -62,7 +65,9 @@ export function chatRoutes(gateway: Gateway, log: Logger): Hono {
       onEnd: (end) => {
         deadline.dispose();
         // A caller that left mid-stream gets its reservation back; the upstream headers correct the rest.
-        served.finish(end.kind === 'client_cancelled' ? { released: true } : { usage });
+        if (end.kind === 'client_cancelled') served.finish({ released: true });
+        else if (end.kind === 'upstream_error') served.finish({ released: true, failure: failure('stream_error', end.message) });
+        else served.finish({ usage });
         if (end.kind === 'upstream_error') log.warn(`stream from ${served.deployment.label} failed after first byte: ${end.message}`);
       },
     });
@@ -89,6 +94,7 @@ function responseHeaders(c: Context, served: ServedResponse): Record<string, str
     'x-litellm-model-group': served.group.name,
     'x-litellm-attempted-fallbacks': String(served.trail.fallbacks),
     'x-litellm-attempted-retries': String(served.trail.retries),
+    'x-groq-router-upstream-calls': String(served.trail.calls),
     'x-litellm-overhead-duration-ms': (totalMs - served.trail.upstreamMs).toFixed(3),
     'x-litellm-response-duration-ms': totalMs.toFixed(3),
   };

@@ -32,10 +32,11 @@ export function healthRoutes(gateway: Gateway, version: string): Hono {
   routes.get('/health', async function health(c) {
     const { table } = gateway.current;
     const entries = await Promise.all(table.deployments.map(async (deployment) => ({ deployment, view: await endpoint(deployment, gateway.quota) })));
-    const healthy = entries.filter((e) => e.deployment.client !== undefined).map((e) => e.view);
-    const unhealthy = entries
-      .filter((e) => e.deployment.client === undefined)
-      .map((e) => ({ ...e.view, error: e.deployment.config.unconfiguredReason ?? 'not configured' }));
+    const healthy = entries.filter((e) => problemOf(e.deployment) === undefined).map((e) => e.view);
+    const unhealthy = entries.flatMap((e) => {
+      const error = problemOf(e.deployment);
+      return error === undefined ? [] : [{ ...e.view, error }];
+    });
     return c.json({
       healthy_endpoints: healthy,
       unhealthy_endpoints: unhealthy,
@@ -47,13 +48,26 @@ export function healthRoutes(gateway: Gateway, version: string): Hono {
   return routes;
 }
 
+/** Why a deployment cannot serve now, or `undefined` when it can. */
+function problemOf(deployment: Deployment): string | undefined {
+  if (deployment.client === undefined) return deployment.config.unconfiguredReason ?? 'not configured';
+  if (deployment.breaker.state !== 'open') return undefined;
+  return `cooling down: ${deployment.breaker.status().reason ?? 'failures'}`;
+}
+
 async function endpoint(deployment: Deployment, quota: QuotaStore): Promise<Record<string, unknown>> {
+  const breaker = deployment.breaker.status();
   return {
     model: deployment.config.litellmModel,
     model_name: deployment.alias,
     model_id: deployment.id,
     api_base: deployment.config.apiBase ?? null,
-    state: deployment.client === undefined ? 'unconfigured' : 'closed',
+    state: deployment.client === undefined ? 'unconfigured' : breaker.state,
+    breaker: {
+      state: breaker.state,
+      reason: breaker.reason ?? null,
+      closes_in_s: breaker.halfOpensAt > 0 ? Math.max(0, breaker.halfOpensAt - Date.now()) / 1000 : null,
+    },
     quota: deployment.budget === undefined ? null : quotaSummary(await quota.snapshot(deployment.budget)),
   };
 }

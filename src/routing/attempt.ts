@@ -1,8 +1,10 @@
+import type { RetryPolicy } from '../config/types.js';
 import type { Logger } from '../log.js';
 import type { Demand, QuotaStore, Refusal, Reservation } from '../quota/types.js';
 import { classifyStatus, classifyUpstreamError, failure, type UpstreamFailure } from '../upstream/failure.js';
 import { prepareChatBody, type ChatBody } from '../upstream/hygiene.js';
 import { upstreamView } from '../upstream/rate-limit-headers.js';
+import { BreakerOpenError } from '../breaker/breaker.js';
 import { recordLatency, type Deployment } from './deployment.js';
 import { DEFAULT_COMPLETION_ESTIMATE, requestedCompletionTokens } from './estimate.js';
 import { TimedSignal } from './timed-signal.js';
@@ -21,13 +23,18 @@ export interface ChatRequest {
 export interface RouteContext {
   readonly quota: QuotaStore;
   readonly log: Logger;
+  readonly numRetries: number;
+  readonly retryPolicy: RetryPolicy;
   readonly dropParams: boolean;
   readonly attemptTimeoutMs: number;
   readonly streamTimeoutMs: number | undefined;
 }
 
-/** How a served response ends, for the books: what was spent, or that it must be given back. */
-export type Finish = { readonly usage: TokenUsage | undefined } | { readonly released: true };
+/**
+ * How a served response ends, for the books: what was spent, or that it must be given back (with the
+ * failure, when a stream broke after its first byte, so the breaker counts it).
+ */
+export type Finish = { readonly usage: TokenUsage | undefined } | { readonly released: true; readonly failure?: UpstreamFailure };
 
 export interface TokenUsage {
   readonly prompt_tokens?: number;
@@ -50,21 +57,34 @@ export interface Served {
   readonly upstreamMs: number;
 }
 
+/** A deployment whose breaker is open (or whose half-open trial is taken) and why. */
+export interface Cooling {
+  readonly retryAfterMs: number;
+  /** The upstream failure that opened the breaker, as said to the caller. */
+  readonly reason: string | undefined;
+  /** Whether it rests because of a rate limit (the caller then gets 429, else 503). */
+  readonly rateLimited: boolean;
+}
+
 export type AttemptOutcome =
   | { readonly served: Served }
   | { readonly failure: UpstreamFailure; readonly upstreamMs: number }
-  | { readonly refusal: Refusal };
+  | { readonly refusal: Refusal }
+  | { readonly cooling: Cooling };
+
+type CallOutcome = Extract<AttemptOutcome, { served: Served } | { failure: UpstreamFailure }>;
 
 /** Fewer completion tokens than this is no useful answer; below it a tight TPM refuses instead of clamping. */
 const MIN_USEFUL_COMPLETION = 256;
 
 /**
- * One deployment, once: reserve its budget, call it, read the answer (all of it, or a stream's first
- * chunk), keep the books. Never throws for an upstream failure; throws only the caller's own 400s.
+ * One deployment, once: pass it over if its breaker is open or its budget has no room, else call it
+ * through its breaker, read the answer (all of it, or a stream's first chunk) and keep the books.
+ * Never throws for an upstream failure; throws only the caller's own 400s.
  */
 export async function attemptDeployment(deployment: Deployment, request: ChatRequest, ctx: RouteContext): Promise<AttemptOutcome> {
-  const client = deployment.client;
-  if (client === undefined) return { failure: failure('auth', 'deployment is not configured'), upstreamMs: 0 };
+  const { breaker } = deployment;
+  if (!breaker.admits) return { cooling: coolingOf(deployment) };
   const completionCap = completionCapFor(deployment, request.promptTokens);
   const body = prepareChatBody(request.body, {
     provider: deployment.provider,
@@ -80,6 +100,34 @@ export async function attemptDeployment(deployment: Deployment, request: ChatReq
     if (!reserved.ok) return { refusal: reserved.refusal };
     reservation = reserved.reservation;
   }
+  try {
+    return await breaker.run(
+      () => callUpstream(deployment, body, request, ctx, reservation),
+      (outcome) => ('failure' in outcome ? outcome.failure : undefined),
+    );
+  } catch (err) {
+    if (!(err instanceof BreakerOpenError)) throw err;
+    // Another caller took the half-open trial between our check and our call.
+    if (budget !== undefined && reservation !== undefined) void ctx.quota.release(budget, reservation).catch(() => undefined);
+    return { cooling: coolingOf(deployment) };
+  }
+}
+
+function coolingOf(deployment: Deployment): Cooling {
+  const status = deployment.breaker.status();
+  return { retryAfterMs: deployment.breaker.retryAfterMs, reason: status.reason, rateLimited: status.cause?.kind === 'rate_limit' };
+}
+
+async function callUpstream(
+  deployment: Deployment,
+  body: ChatBody,
+  request: ChatRequest,
+  ctx: RouteContext,
+  reservation: Reservation | undefined,
+): Promise<CallOutcome> {
+  const client = deployment.client;
+  if (client === undefined) return { failure: failure('auth', 'deployment is not configured'), upstreamMs: 0 };
+  const budget = deployment.budget;
 
   const remaining = Math.max(1, Math.floor(request.deadline - performance.now()));
   // Whole milliseconds: the SDKs refuse fractional timeouts.
@@ -98,6 +146,7 @@ export async function attemptDeployment(deployment: Deployment, request: ChatReq
     finished = true;
     stats.inFlight--;
     signal.dispose();
+    if ('failure' in how && how.failure !== undefined) deployment.breaker.recordFailure(how.failure);
     if (budget === undefined || reservation === undefined) return;
     const booked = reservation;
     const done = 'released' in how ? ctx.quota.release(budget, booked) : ctx.quota.settle(budget, booked, { tokens: spentTokens(how.usage) ?? booked.demand.tokens });

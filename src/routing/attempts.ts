@@ -1,9 +1,11 @@
+import { retriesFor } from '../breaker/error-class.js';
 import { GatewayError } from '../errors.js';
 import type { Refusal } from '../quota/types.js';
 import type { UpstreamFailure } from '../upstream/failure.js';
-import { attemptDeployment, type ChatRequest, type RouteContext, type Served } from './attempt.js';
+import { attemptDeployment, type ChatRequest, type Cooling, type RouteContext, type Served } from './attempt.js';
 import type { Deployment } from './deployment.js';
 import { exhaustedError } from './exhausted.js';
+import { backoffMs } from './backoff.js';
 import { attemptOrder } from './strategy.js';
 import type { ModelGroup, RoutingTable } from './table.js';
 
@@ -13,14 +15,18 @@ export type { ChatRequest, RouteContext } from './attempt.js';
 export type AttemptRecord =
   | { readonly deployment: Deployment; readonly kind: 'skipped'; readonly reason: string }
   | { readonly deployment: Deployment; readonly kind: 'refused'; readonly refusal: Refusal }
+  | { readonly deployment: Deployment; readonly kind: 'cooling'; readonly cooling: Cooling }
   | { readonly deployment: Deployment; readonly kind: 'failed'; readonly failure: UpstreamFailure };
 
 export interface AttemptTrail {
-  readonly records: AttemptRecord[];
+  /** What happened on the last pass along the chain. */
+  records: AttemptRecord[];
   /** Fallback groups entered after the alias's own group. */
   fallbacks: number;
-  /** Further attempts inside the same group. */
+  /** Further attempts after the first: another deployment of the same group, or a whole pass again. */
   retries: number;
+  /** Upstream calls made, over all passes. */
+  calls: number;
   /** Time spent waiting on upstreams, ms. */
   upstreamMs: number;
 }
@@ -32,16 +38,31 @@ export interface ServedResponse extends Served {
 
 /**
  * Walks the alias's chain: each group's deployments in attempt order, then the fallback groups, until one
- * deployment answers. A deployment without budget headroom is passed over before any network call.
- * Deployment faults (429, 5xx, timeouts, connection errors, bad keys, unknown model) move on; the
- * caller's own errors (400/413/422) go straight back.
+ * deployment answers. Deployments whose breaker is open or whose budget has no room are passed over
+ * before any network call. When a whole pass fails, it is retried only if `num_retries` (or the
+ * `retry_policy` for the last failure's class) allows, after a backoff or the upstream's `retry-after`,
+ * and only within the request's deadline. Retries are counted for the whole request: moving on to a
+ * fallback never restarts them. At most (deployments in the chain) x (1 + retries) upstream calls.
  */
 export async function routeChat(request: ChatRequest, table: RoutingTable, ctx: RouteContext): Promise<ServedResponse> {
-  const trail: AttemptTrail = { records: [], fallbacks: 0, retries: 0, upstreamMs: 0 };
+  const trail: AttemptTrail = { records: [], fallbacks: 0, retries: 0, calls: 0, upstreamMs: 0 };
+  for (let pass = 0; ; pass++) {
+    trail.records = [];
+    const served = await walkChain(request, table, ctx, trail);
+    if (served !== undefined) return served;
+    const wait = retryWaitMs(trail.records, pass, request, ctx);
+    if (wait === undefined) break;
+    await sleep(wait, request.signal);
+    if (request.signal.aborted) throw abortedError(request);
+    trail.retries++;
+  }
+  throw exhaustedError(request.alias, trail);
+}
+
+async function walkChain(request: ChatRequest, table: RoutingTable, ctx: RouteContext, trail: AttemptTrail): Promise<ServedResponse | undefined> {
   let chain = table.chainFor(request.alias, request.promptTokens) ?? [];
   // After an upstream context-length error only larger windows can help.
   let needsContextAbove = 0;
-
   for (let index = 0; index < chain.length; index++) {
     const group = chain[index] as ModelGroup;
     if (index > 0 && trail.records.some((r) => r.kind !== 'skipped')) trail.fallbacks++;
@@ -58,9 +79,17 @@ export async function routeChat(request: ChatRequest, table: RoutingTable, ctx: 
         trail.records.push({ deployment, kind: 'refused', refusal: outcome.refusal });
         continue;
       }
+      if ('cooling' in outcome) {
+        trail.records.push({ deployment, kind: 'cooling', cooling: outcome.cooling });
+        continue;
+      }
+      trail.calls++;
       if (calledInGroup++ > 0) trail.retries++;
-      trail.upstreamMs += 'served' in outcome ? outcome.served.upstreamMs : outcome.upstreamMs;
-      if ('served' in outcome) return { ...outcome.served, group, trail };
+      if ('served' in outcome) {
+        trail.upstreamMs += outcome.served.upstreamMs;
+        return { ...outcome.served, group, trail };
+      }
+      trail.upstreamMs += outcome.upstreamMs;
       const failed = outcome.failure;
       trail.records.push({ deployment, kind: 'failed', failure: failed });
       if (failed.kind === 'aborted') throw abortedError(request);
@@ -72,7 +101,35 @@ export async function routeChat(request: ChatRequest, table: RoutingTable, ctx: 
       }
     }
   }
-  throw exhaustedError(request.alias, trail);
+  return undefined;
+}
+
+/**
+ * Whether, and after how long, to walk the chain again: only when this pass reached an upstream and
+ * failed, the last failure's class still has retries left, and the wait ends before the deadline.
+ * Deployments merely out of budget or cooling down are not waited for here; the caller hears when
+ * they free up (`retry-after`), or `max_queue_wait_seconds` holds the request.
+ */
+function retryWaitMs(records: readonly AttemptRecord[], pass: number, request: ChatRequest, ctx: RouteContext): number | undefined {
+  const failures = records.flatMap((r) => (r.kind === 'failed' ? [r.failure] : []));
+  const last = failures.at(-1);
+  if (last === undefined) return undefined;
+  if (pass >= retriesFor(last.kind, ctx.numRetries, ctx.retryPolicy)) return undefined;
+  const upstreamWaits = failures.flatMap((f) => (f.kind === 'rate_limit' && f.retryAfterSec !== undefined ? [f.retryAfterSec * 1000] : []));
+  const wait = upstreamWaits.length > 0 ? Math.min(...upstreamWaits) : backoffMs(pass);
+  return performance.now() + wait < request.deadline ? wait : undefined;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
 
 function skipReason(deployment: Deployment, promptTokens: number, needsContextAbove: number): string | undefined {

@@ -1,3 +1,4 @@
+import type { DeploymentBreaker } from '../breaker/breaker.js';
 import type { CatalogModel } from '../catalog/types.js';
 import type { DeploymentConfig } from '../config/types.js';
 import type { BudgetSpec } from '../quota/types.js';
@@ -23,6 +24,8 @@ export interface Deployment {
   readonly budget: BudgetSpec | undefined;
   /** Live counters, kept across config reloads for a deployment that stays. */
   readonly stats: DeploymentStats;
+  /** Its circuit breaker, likewise kept across reloads. */
+  readonly breaker: DeploymentBreaker;
 }
 
 /** Per-deployment traffic figures that routing strategies read; updated in O(1) per request. */

@@ -5,32 +5,49 @@ import type { AttemptRecord, AttemptTrail } from './attempts.js';
 
 /**
  * The answer when no deployment of the chain could serve: what was tried and why, with the status that
- * tells the caller what to do. Quota alone stood in the way: 429 with `retry-after` = the earliest moment
- * any deployment can take this request. The request can never fit any limit: 413. Otherwise the last
- * upstream failure decides.
+ * tells the caller what to do.
+ * - Every deployment is out of budget, rate-limited or resting: 429 (all for rate limits) or 503 (some
+ *   rest after failures), with `retry-after` = the earliest moment any of them can take this request,
+ *   and the upstream errors that made them rest.
+ * - The request can never fit any deployment's limits: 413.
+ * - Otherwise the last upstream failure decides.
  */
 export function exhaustedError(alias: string, trail: AttemptTrail): GatewayError {
   const headers = {
     'x-litellm-attempted-fallbacks': String(trail.fallbacks),
     'x-litellm-attempted-retries': String(trail.retries),
+    'x-groq-router-upstream-calls': String(trail.calls),
   };
   const tried = trail.records.map(describe).join('; ') || 'nothing (the alias has no deployments)';
   const failures = trail.records.flatMap((r) => (r.kind === 'failed' ? [r.failure] : []));
-  const refusals = trail.records.flatMap((r) => (r.kind === 'refused' ? [r.refusal] : []));
   const rateLimited = failures.filter((f) => f.kind === 'rate_limit');
+  const waits = trail.records.flatMap((r) => {
+    if (r.kind === 'refused') return [r.refusal.retryAfterMs];
+    if (r.kind === 'cooling') return [r.cooling.retryAfterMs];
+    if (r.kind === 'failed' && r.failure.kind === 'rate_limit') return [(r.failure.retryAfterSec ?? 1) * 1000];
+    return [];
+  });
 
-  if (refusals.length + rateLimited.length > 0 && rateLimited.length === failures.length) {
-    const waits = [...refusals.map((r) => r.retryAfterMs), ...rateLimited.map((f) => (f.retryAfterSec ?? 1) * 1000)].filter(Number.isFinite);
-    if (waits.length === 0) {
+  if (waits.length > 0 && rateLimited.length === failures.length) {
+    const finite = waits.filter(Number.isFinite);
+    if (finite.length === 0) {
       return new GatewayError(413, `This request is larger than the rate limits of every deployment of ${alias} allow. ${tried}`, {
         code: 'request_too_large',
         headers,
       });
     }
-    const retryAfter = Math.max(1, Math.ceil(Math.min(...waits) / 1000));
-    return new GatewayError(429, `Rate limit: no deployment of ${alias} can take this request now; retry in ${retryAfter} s. ${tried}`, {
-      code: 'rate_limit_exceeded',
-      headers: { ...headers, 'retry-after': String(retryAfter) },
+    const retryAfter = Math.max(1, Math.ceil(Math.min(...finite) / 1000));
+    const quotaOnly = trail.records.every((r) => r.kind !== 'cooling' || r.cooling.rateLimited);
+    const retryHeaders = { ...headers, 'retry-after': String(retryAfter) };
+    if (quotaOnly) {
+      return new GatewayError(429, `Rate limit: no deployment of ${alias} can take this request now; retry in ${retryAfter} s. ${tried}`, {
+        code: 'rate_limit_exceeded',
+        headers: retryHeaders,
+      });
+    }
+    return new GatewayError(503, `Every deployment of ${alias} is resting after upstream failures or out of quota; retry in ${retryAfter} s. ${tried}`, {
+      code: 'deployments_cooling_down',
+      headers: retryHeaders,
     });
   }
 
@@ -44,9 +61,16 @@ export function exhaustedError(alias: string, trail: AttemptTrail): GatewayError
 
 function describe(record: AttemptRecord): string {
   const name = record.deployment.label;
-  if (record.kind === 'skipped') return `${name}: skipped, ${record.reason}`;
-  if (record.kind === 'refused') return `${name}: ${describeRefusal(record.deployment.config.model, record.refusal)}`;
-  return `${name}: ${describeFailure(record.failure)}`;
+  switch (record.kind) {
+    case 'skipped':
+      return `${name}: skipped, ${record.reason}`;
+    case 'refused':
+      return `${name}: ${describeRefusal(record.deployment.config.model, record.refusal)}`;
+    case 'cooling':
+      return `${name}: resting for ${Math.ceil(record.cooling.retryAfterMs / 1000)} s after ${record.cooling.reason ?? 'failures'}`;
+    case 'failed':
+      return `${name}: ${describeFailure(record.failure)}`;
+  }
 }
 
 function describeRefusal(model: string, refusal: Refusal): string {

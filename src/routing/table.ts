@@ -1,5 +1,6 @@
 import type { Catalog } from '../catalog/types.js';
 import type { GatewayConfig, RoutingStrategy } from '../config/types.js';
+import type { BreakerPolicy, DeploymentBreaker } from '../breaker/breaker.js';
 import { budgetSpecs } from './budget-specs.js';
 import { createUpstreamClient } from '../upstream/client.js';
 import { providers } from '../upstream/providers.js';
@@ -10,6 +11,8 @@ export interface TableOptions {
   readonly fetch: FetchLike;
   /** Counters for a deployment id; the same object across reloads while the id exists. */
   readonly statsFor: (deploymentId: string) => DeploymentStats;
+  /** The breaker for a deployment id, with its current policy; the same object across reloads. */
+  readonly breakerFor: (deploymentId: string, label: string, policy: BreakerPolicy) => DeploymentBreaker;
 }
 
 export interface ModelGroup {
@@ -32,7 +35,8 @@ export class RoutingTable {
   private readonly contextChains: ReadonlyMap<string, readonly ModelGroup[]>;
 
   constructor(config: GatewayConfig, catalog: Catalog, options: TableOptions) {
-    const { fetch, statsFor } = options;
+    const { fetch, statsFor, breakerFor } = options;
+    const { allowedFails, allowedFailsPolicy, cooldownTimeSec, disableCooldowns } = config.router;
     this.strategy = config.router.routingStrategy;
     const budgets = budgetSpecs(config.deployments, catalog, config.router.groqPlan);
     this.deployments = config.deployments.map((deployment): Deployment => {
@@ -42,6 +46,13 @@ export class RoutingTable {
         deployment.unconfiguredReason === undefined && deployment.apiKey !== undefined
           ? createUpstreamClient({ provider, apiKey: deployment.apiKey, apiBase: deployment.apiBase, fetch })
           : undefined;
+      const label = `${deployment.litellmModel} (id ${deployment.id})`;
+      const breakerPolicy: BreakerPolicy = {
+        allowedFails,
+        allowedFailsPolicy,
+        cooldownMs: (deployment.cooldownTimeSec ?? cooldownTimeSec) * 1000,
+        disabled: disableCooldowns,
+      };
       return Object.freeze({
         id: deployment.id,
         alias: deployment.modelName,
@@ -52,9 +63,10 @@ export class RoutingTable {
         contextWindow: numberFromModelInfo(deployment.modelInfo, 'max_input_tokens') ?? model?.contextWindow ?? null,
         maxCompletionTokens:
           numberFromModelInfo(deployment.modelInfo, 'max_output_tokens') ?? model?.maxCompletionTokens ?? null,
-        label: `${deployment.litellmModel} (id ${deployment.id})`,
+        label,
         budget: budgets.get(deployment.id),
         stats: statsFor(deployment.id),
+        breaker: breakerFor(deployment.id, label, breakerPolicy),
       });
     });
 

@@ -1,0 +1,139 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { failure, type FailureKind, type UpstreamFailure } from '../upstream/failure.js';
+import { BreakerOpenError, CONFIG_FAULT_COOLDOWN_MS, DeploymentBreaker, type BreakerPolicy } from './breaker.js';
+
+const policy: BreakerPolicy = { allowedFails: 3, allowedFailsPolicy: {}, cooldownMs: 5_000, disabled: false };
+
+type Outcome = { failure?: UpstreamFailure };
+const ok: Outcome = {};
+const failed = (kind: FailureKind, extra: Partial<UpstreamFailure> = {}): Outcome => ({ failure: failure(kind, 'x', extra) });
+const failureOf = (o: Outcome) => o.failure;
+
+function setup(overrides: Partial<BreakerPolicy> = {}) {
+  const logged: string[] = [];
+  const breaker = new DeploymentBreaker('groq/llama (id abc)', { ...policy, ...overrides }, (m) => logged.push(m));
+  const call = (outcome: Outcome) => breaker.run(async () => outcome, failureOf);
+  return { breaker, call, logged };
+}
+
+beforeEach(() => {
+  vi.useFakeTimers({ now: 1_000_000 });
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('DeploymentBreaker', () => {
+  it('opens on a 429 for exactly its retry-after, then lets one trial through, which closes it', async () => {
+    const { breaker, call } = setup();
+    await call(failed('rate_limit', { status: 429, retryAfterSec: 7 }));
+    expect(breaker.state).toBe('open');
+    expect(breaker.retryAfterMs).toBe(7_000);
+    await expect(call(ok)).rejects.toBeInstanceOf(BreakerOpenError);
+    vi.advanceTimersByTime(6_999);
+    expect(breaker.state).toBe('open');
+    vi.advanceTimersByTime(1);
+    expect(breaker.state).toBe('half-open');
+    let release!: () => void;
+    const trial = breaker.run(() => new Promise<Outcome>((resolve) => (release = () => resolve(ok))), failureOf);
+    // Exactly one trial: a second caller meanwhile is turned away.
+    expect(breaker.admits).toBe(false);
+    await expect(call(ok)).rejects.toBeInstanceOf(BreakerOpenError);
+    release();
+    await trial;
+    expect(breaker.state).toBe('closed');
+  });
+
+  it('uses the cooldown for a 429 without retry-after', async () => {
+    const { breaker, call } = setup();
+    await call(failed('rate_limit', { status: 429 }));
+    expect(breaker.retryAfterMs).toBe(5_000);
+  });
+
+  it('forgives allowed_fails 5xx within a minute and opens on the next', async () => {
+    const { breaker, call } = setup();
+    for (let i = 0; i < 3; i++) await call(failed('server_error', { status: 500 }));
+    expect(breaker.state).toBe('closed');
+    await call(failed('server_error', { status: 500 }));
+    expect(breaker.state).toBe('open');
+    expect(breaker.status()).toMatchObject({ state: 'open', reason: expect.stringContaining('500 server error'), halfOpensAt: 1_005_000 });
+  });
+
+  it('forgets failures older than a minute', async () => {
+    const { breaker, call } = setup();
+    for (let i = 0; i < 3; i++) await call(failed('connection'));
+    vi.advanceTimersByTime(61_000);
+    await call(failed('connection'));
+    expect(breaker.state).toBe('closed');
+  });
+
+  it('counts timeouts and connection errors, each class on its own', async () => {
+    const { breaker, call } = setup({ allowedFails: 1 });
+    await call(failed('timeout'));
+    await call(failed('connection'));
+    expect(breaker.state).toBe('closed');
+    await call(failed('timeout'));
+    expect(breaker.state).toBe('open');
+  });
+
+  it('honours allowed_fails_policy per class', async () => {
+    const { breaker, call } = setup({ allowedFailsPolicy: { TimeoutErrorAllowedFails: 0 } });
+    await call(failed('timeout'));
+    expect(breaker.state).toBe('open');
+  });
+
+  it('never counts the caller’s own errors', async () => {
+    const { breaker, call } = setup({ allowedFails: 0 });
+    for (const kind of ['bad_request', 'context_window', 'aborted'] as const) await call(failed(kind, { status: 400 }));
+    expect(breaker.state).toBe('closed');
+  });
+
+  it('reopens when the half-open trial fails', async () => {
+    const { breaker, call } = setup({ allowedFails: 0 });
+    await call(failed('server_error', { status: 503 }));
+    vi.advanceTimersByTime(5_000);
+    expect(breaker.state).toBe('half-open');
+    await call(failed('server_error', { status: 503 }));
+    expect(breaker.state).toBe('open');
+    expect(breaker.retryAfterMs).toBe(5_000);
+  });
+
+  it('gives the trial to the next caller when the trial’s caller went away', async () => {
+    const { breaker, call } = setup({ allowedFails: 0 });
+    await call(failed('server_error', { status: 500 }));
+    vi.advanceTimersByTime(5_000);
+    await call(failed('aborted'));
+    vi.advanceTimersByTime(0);
+    expect(breaker.admits).toBe(true);
+  });
+
+  it('rests a deployment with a bad key for long and says so once, naming it', async () => {
+    const { breaker, call, logged } = setup();
+    await call(failed('auth', { status: 401 }));
+    expect(breaker.retryAfterMs).toBe(CONFIG_FAULT_COOLDOWN_MS);
+    vi.advanceTimersByTime(CONFIG_FAULT_COOLDOWN_MS);
+    await call(failed('auth', { status: 401 }));
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toContain('groq/llama (id abc)');
+  });
+
+  it('does not let a short cooldown cut a long one short', async () => {
+    const { breaker } = setup();
+    breaker.recordFailure(failure('auth', 'bad key', { status: 401 }));
+    breaker.recordFailure(failure('rate_limit', 'slow', { status: 429, retryAfterSec: 1 }));
+    expect(breaker.retryAfterMs).toBe(CONFIG_FAULT_COOLDOWN_MS);
+  });
+
+  it('never opens with disable_cooldowns', async () => {
+    const { breaker, call } = setup({ disabled: true, allowedFails: 0 });
+    await call(failed('rate_limit', { status: 429, retryAfterSec: 9 }));
+    await call(failed('server_error', { status: 500 }));
+    expect(breaker.state).toBe('closed');
+  });
+
+  it('counts a stream that broke after its first byte', () => {
+    const { breaker } = setup({ allowedFails: 0 });
+    breaker.recordFailure(failure('stream_error', 'reset'));
+    expect(breaker.state).toBe('open');
+  });
+});
