@@ -21,7 +21,13 @@ const API_PREFIXES = ['', '/v1', '/openai/v1', '/v1/v1'] as const;
 export function createApp(gateway: Gateway, log: Logger): Hono {
   const app = new Hono();
   app.use(requestTiming());
-  app.use(masterKeyAuth(() => gateway.current.config.general.masterKey));
+  // LiteLLM serves /metrics without a key unless require_auth_for_metrics_endpoint says otherwise.
+  app.use(
+    masterKeyAuth(
+      () => gateway.current.config.general.masterKey,
+      (path) => path === '/metrics' && !gateway.current.config.general.requireAuthForMetrics,
+    ),
+  );
 
   const chat = chatRoutes(gateway, log);
   const models = modelRoutes(gateway);
@@ -31,6 +37,9 @@ export function createApp(gateway: Gateway, log: Logger): Hono {
   }
   app.route('/', healthRoutes(gateway, VERSION));
   app.route('/', quotaRoutes(gateway));
+  app.get('/metrics', async function metrics() {
+    return new Response(await gateway.metrics.render(), { headers: { 'content-type': gateway.metrics.contentType } });
+  });
 
   app.notFound((c) =>
     jsonResponse(404, {

@@ -1,6 +1,7 @@
 import { DeploymentBreaker, type BreakerPolicy } from './breaker/breaker.js';
 import type { Catalog } from './catalog/types.js';
 import type { GatewayConfig } from './config/types.js';
+import { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { MemoryQuotaStore } from './quota/memory-store.js';
 import type { QuotaStore } from './quota/types.js';
 import type { DeploymentStats } from './routing/deployment.js';
@@ -32,6 +33,7 @@ export class Gateway {
   readonly quota: QuotaStore;
   /** Requests waiting for budget headroom (`max_queue_wait_seconds`). */
   readonly headroom = new HeadroomQueue();
+  readonly metrics: GatewayMetrics;
   private readonly stats = new Map<string, DeploymentStats>();
   private readonly breakers = new Map<string, DeploymentBreaker>();
   private readonly onConfigFault: (message: string) => void;
@@ -45,6 +47,7 @@ export class Gateway {
     this.transport = options.transport ?? createTransport();
     this.quota = options.quota ?? new MemoryQuotaStore();
     this.onConfigFault = options.onConfigFault ?? ((message) => process.stderr.write(`${message}\n`));
+    this.metrics = new GatewayMetrics(() => this.state.table.deployments, this.quota);
     this.state = this.build(config);
   }
 
@@ -75,7 +78,11 @@ export class Gateway {
   private breakerFor(id: string, label: string, policy: BreakerPolicy): DeploymentBreaker {
     let breaker = this.breakers.get(id);
     if (breaker === undefined) {
-      breaker = new DeploymentBreaker(label, policy, this.onConfigFault);
+      breaker = new DeploymentBreaker(label, policy, this.onConfigFault, Date.now, (cause) => {
+        // The deployment as the current table has it (labels may change with a reload).
+        const deployment = this.state.table.deployments.find((d) => d.id === id);
+        if (deployment !== undefined) this.metrics.breakerOpened(deployment, cause);
+      });
       this.breakers.set(id, breaker);
     } else {
       breaker.updatePolicy(policy);

@@ -66,6 +66,8 @@ export class DeploymentBreaker {
     policy: BreakerPolicy,
     private readonly onConfigFault: (message: string) => void,
     private readonly now: () => number = Date.now,
+    /** Told each time a failure opens the breaker (not when a trial is merely re-armed). */
+    private readonly onOpen: (cause: UpstreamFailure) => void = () => {},
   ) {
     this.policy = policy;
     this.circuit = new CircuitBreaker((call: () => Promise<unknown>) => call(), {
@@ -181,7 +183,9 @@ export class DeploymentBreaker {
 
   private open(ms: number, reason: string, cause: UpstreamFailure): void {
     if (this.policy.disabled) return;
+    const wasOpen = this.circuit.opened;
     this.reopen(ms, reason, cause);
+    if (!wasOpen && this.circuit.opened) this.onOpen(cause);
   }
 
   private reopen(ms: number, reason: string | undefined, cause: UpstreamFailure | undefined): void {

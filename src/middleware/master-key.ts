@@ -7,12 +7,13 @@ const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/health/liveliness', '/healt
 
 /**
  * Requires the master key (`Authorization: Bearer <key>` or `x-litellm-api-key`) on every route but the
- * probes, when one is configured. `masterKey` is read per request so a reloaded config takes effect.
+ * probes and any the config opens (`isOpen`), when one is configured. Both are read per request so a
+ * reloaded config takes effect.
  */
-export const masterKeyAuth = (masterKey: () => string | undefined): MiddlewareHandler =>
+export const masterKeyAuth = (masterKey: () => string | undefined, isOpen: (path: string) => boolean = () => false): MiddlewareHandler =>
   async function masterKeyAuth(c, next) {
     const expected = masterKey();
-    if (expected === undefined || PUBLIC_PATHS.has(c.req.path)) return next();
+    if (expected === undefined || PUBLIC_PATHS.has(c.req.path) || isOpen(c.req.path)) return next();
     const presented = presentedKey(c.req.header('authorization'), c.req.header('x-litellm-api-key'));
     if (presented === undefined) {
       throw new GatewayError(401, 'Missing API key: send Authorization: Bearer <key> or x-litellm-api-key', {

@@ -3,7 +3,8 @@ import { GatewayError, badRequest } from '../errors.js';
 import type { Gateway } from '../gateway.js';
 import { readJsonObject } from '../http/json-body.js';
 import type { Logger } from '../log.js';
-import { routeChat, type ServedResponse } from '../routing/attempts.js';
+import type { ChatOutcome } from '../metrics/gateway-metrics.js';
+import { routeChat, trailOf, type ServedResponse } from '../routing/attempts.js';
 import { estimatePromptTokens } from '../routing/estimate.js';
 import { relaySse, type StreamUsage } from '../routing/sse-relay.js';
 import type { RoutingTable } from '../routing/table.js';
@@ -11,27 +12,48 @@ import { TimedSignal } from '../routing/timed-signal.js';
 import { failure } from '../upstream/failure.js';
 import { RATE_LIMIT_HEADERS } from '../upstream/rate-limit-headers.js';
 
+const ROUTE = '/chat/completions';
+
 /** `POST /chat/completions`: one alias in, the first deployment of its chain that answers, out. */
 export function chatRoutes(gateway: Gateway, log: Logger): Hono {
   const routes = new Hono();
-  routes.post('/chat/completions', async function chatCompletions(c) {
+  routes.post(ROUTE, async function chatCompletions(c) {
     const { config, table } = gateway.current;
-    const body = await readJsonObject(c.req.raw, config.general.maxRequestBodyBytes);
-    const alias = requireAlias(body, table);
-    if (!Array.isArray(body.messages) || body.messages.length === 0) {
-      throw badRequest('messages must be a non-empty array', 'invalid_messages', 'messages');
-    }
-    const stream = body.stream === true;
-    const deadline = new TimedSignal(c.req.raw.signal, config.router.timeoutMs);
+    const receivedAt = c.var.receivedAt;
+    let alias = '';
+    let stream = false;
+    const report = (fields: Partial<ChatOutcome> & Pick<ChatOutcome, 'status'>) =>
+      gateway.metrics.recordChat({
+        alias,
+        route: ROUTE,
+        stream,
+        brokenStream: false,
+        served: undefined,
+        trail: undefined,
+        usage: undefined,
+        totalSeconds: (performance.now() - receivedAt) / 1000,
+        overheadSeconds: undefined,
+        firstByteSeconds: undefined,
+        upstreamSeconds: undefined,
+        ...fields,
+      });
+
     let served: ServedResponse;
+    const deadline = new TimedSignal(c.req.raw.signal, config.router.timeoutMs);
     try {
+      const body = await readJsonObject(c.req.raw, config.general.maxRequestBodyBytes);
+      alias = requireAlias(body, table);
+      if (!Array.isArray(body.messages) || body.messages.length === 0) {
+        throw badRequest('messages must be a non-empty array', 'invalid_messages', 'messages');
+      }
+      stream = body.stream === true;
       const request = {
         alias,
         body,
         stream,
         promptTokens: estimatePromptTokens(body),
         signal: deadline.signal,
-        deadline: c.var.receivedAt + config.router.timeoutMs,
+        deadline: receivedAt + config.router.timeoutMs,
       };
       const ctx = {
         quota: gateway.quota,
@@ -46,16 +68,24 @@ export function chatRoutes(gateway: Gateway, log: Logger): Hono {
       served = await gateway.headroom.run(alias, waitFor, () => routeChat(request, table, ctx));
     } catch (err) {
       deadline.dispose();
+      report({ status: err instanceof GatewayError ? err.status : 500, trail: trailOf(err) });
       throw err;
     }
+
     const headers = responseHeaders(c, served);
+    const overheadSeconds = (performance.now() - receivedAt - served.trail.upstreamMs) / 1000;
+    const firstByteSeconds = served.upstreamMs / 1000;
+    const servedAs = { deployment: served.deployment, group: served.group.name };
     if (served.stream === undefined) {
       deadline.dispose();
+      report({ status: 200, served: servedAs, trail: served.trail, usage: served.usage, overheadSeconds, firstByteSeconds, upstreamSeconds: firstByteSeconds });
       headers['content-type'] = 'application/json';
       return new Response(served.body, { status: 200, headers });
     }
+
     headers['content-type'] = 'text/event-stream; charset=utf-8';
     headers['cache-control'] = 'no-cache';
+    const streamStartedAt = performance.now();
     let usage: StreamUsage | undefined;
     const relay = relaySse({
       first: served.stream.first,
@@ -69,6 +99,16 @@ export function chatRoutes(gateway: Gateway, log: Logger): Hono {
         else if (end.kind === 'upstream_error') served.finish({ released: true, failure: failure('stream_error', end.message) });
         else served.finish({ usage });
         if (end.kind === 'upstream_error') log.warn(`stream from ${served.deployment.label} failed after first byte: ${end.message}`);
+        report({
+          status: end.kind === 'client_cancelled' ? 499 : 200,
+          brokenStream: end.kind === 'upstream_error',
+          served: servedAs,
+          trail: served.trail,
+          usage,
+          overheadSeconds,
+          firstByteSeconds,
+          upstreamSeconds: firstByteSeconds + (performance.now() - streamStartedAt) / 1000,
+        });
       },
     });
     return new Response(relay, { status: 200, headers });

@@ -48,6 +48,8 @@ export interface Served {
   readonly upstream: Response;
   /** Non-stream responses: the whole body, already read and accounted for. */
   readonly body: ArrayBuffer | undefined;
+  /** Non-stream responses: the usage the body reported. */
+  readonly usage: TokenUsage | undefined;
   /** Streams: the first chunk (already read, so a failure before it could fall back) and the rest. */
   readonly stream: { readonly first: Uint8Array; readonly reader: ReadableStreamDefaultReader<Uint8Array> } | undefined;
   /** Cancels the upstream call. */
@@ -175,13 +177,14 @@ async function callUpstream(
       signal.stopTimer();
       const upstreamMs = performance.now() - started;
       recordLatency(stats, upstreamMs);
-      return { served: { deployment, upstream, body: undefined, stream: { first, reader }, attempt: signal, finish, upstreamMs } };
+      return { served: { deployment, upstream, body: undefined, usage: undefined, stream: { first, reader }, attempt: signal, finish, upstreamMs } };
     }
     const bytes = await upstream.arrayBuffer();
     const upstreamMs = performance.now() - started;
     recordLatency(stats, upstreamMs);
-    finish({ usage: usageOf(bytes) });
-    return { served: { deployment, upstream, body: bytes, stream: undefined, attempt: signal, finish, upstreamMs } };
+    const usage = usageOf(bytes);
+    finish({ usage });
+    return { served: { deployment, upstream, body: bytes, usage, stream: undefined, attempt: signal, finish, upstreamMs } };
   } catch (err) {
     const failed = signal.timedOut ? failure('timeout', `no answer within ${firstByteMs} ms`) : classifyUpstreamError(err);
     if (failed.status !== undefined) observe(failed.headers, failed.status);

@@ -21,6 +21,8 @@ export type AttemptRecord =
 export interface AttemptTrail {
   /** What happened on the last pass along the chain. */
   records: AttemptRecord[];
+  /** What happened on every pass, for metrics. */
+  readonly all: AttemptRecord[];
   /** Fallback groups entered after the alias's own group. */
   fallbacks: number;
   /** Further attempts after the first: another deployment of the same group, or a whole pass again. */
@@ -45,18 +47,35 @@ export interface ServedResponse extends Served {
  * fallback never restarts them. At most (deployments in the chain) x (1 + retries) upstream calls.
  */
 export async function routeChat(request: ChatRequest, table: RoutingTable, ctx: RouteContext): Promise<ServedResponse> {
-  const trail: AttemptTrail = { records: [], fallbacks: 0, retries: 0, calls: 0, upstreamMs: 0 };
-  for (let pass = 0; ; pass++) {
-    trail.records = [];
-    const served = await walkChain(request, table, ctx, trail);
-    if (served !== undefined) return served;
-    const wait = retryWaitMs(trail.records, pass, request, ctx);
-    if (wait === undefined) break;
-    await sleep(wait, request.signal);
-    if (request.signal.aborted) throw abortedError(request);
-    trail.retries++;
+  const trail: AttemptTrail = { records: [], all: [], fallbacks: 0, retries: 0, calls: 0, upstreamMs: 0 };
+  try {
+    for (let pass = 0; ; pass++) {
+      trail.records = [];
+      const served = await walkChain(request, table, ctx, trail);
+      if (served !== undefined) return served;
+      const wait = retryWaitMs(trail.records, pass, request, ctx);
+      if (wait === undefined) break;
+      await sleep(wait, request.signal);
+      if (request.signal.aborted) throw abortedError(request);
+      trail.retries++;
+    }
+    throw exhaustedError(request.alias, trail);
+  } catch (err) {
+    if (err instanceof GatewayError) trails.set(err, trail);
+    throw err;
   }
-  throw exhaustedError(request.alias, trail);
+}
+
+const trails = new WeakMap<GatewayError, AttemptTrail>();
+
+/** The attempts behind a routing error, for metrics. */
+export function trailOf(err: unknown): AttemptTrail | undefined {
+  return err instanceof GatewayError ? trails.get(err) : undefined;
+}
+
+function note(trail: AttemptTrail, record: AttemptRecord): void {
+  trail.records.push(record);
+  trail.all.push(record);
 }
 
 async function walkChain(request: ChatRequest, table: RoutingTable, ctx: RouteContext, trail: AttemptTrail): Promise<ServedResponse | undefined> {
@@ -70,17 +89,17 @@ async function walkChain(request: ChatRequest, table: RoutingTable, ctx: RouteCo
     for (const deployment of await attemptOrder(group.deployments, table.strategy, ctx.quota)) {
       const skip = skipReason(deployment, request.promptTokens, needsContextAbove);
       if (skip !== undefined) {
-        trail.records.push({ deployment, kind: 'skipped', reason: skip });
+        note(trail, { deployment, kind: 'skipped', reason: skip });
         continue;
       }
       if (request.signal.aborted) throw abortedError(request);
       const outcome = await attemptDeployment(deployment, request, ctx);
       if ('refusal' in outcome) {
-        trail.records.push({ deployment, kind: 'refused', refusal: outcome.refusal });
+        note(trail, { deployment, kind: 'refused', refusal: outcome.refusal });
         continue;
       }
       if ('cooling' in outcome) {
-        trail.records.push({ deployment, kind: 'cooling', cooling: outcome.cooling });
+        note(trail, { deployment, kind: 'cooling', cooling: outcome.cooling });
         continue;
       }
       trail.calls++;
@@ -91,7 +110,7 @@ async function walkChain(request: ChatRequest, table: RoutingTable, ctx: RouteCo
       }
       trail.upstreamMs += outcome.upstreamMs;
       const failed = outcome.failure;
-      trail.records.push({ deployment, kind: 'failed', failure: failed });
+      note(trail, { deployment, kind: 'failed', failure: failed });
       if (failed.kind === 'aborted') throw abortedError(request);
       if (!failed.moveOn) throw upstreamClientError(failed);
       if (failed.kind === 'context_window') {

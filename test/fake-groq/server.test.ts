@@ -594,9 +594,8 @@ describe('scripted faults', () => {
       () => 'failed',
     );
     while (fake.callCount(MODEL) === 0) await new Promise((r) => setTimeout(r, 5));
-    const started = Date.now();
+    // close() must not wait for the hanging answer: the pending request fails instead of answering.
     await fake.close();
-    expect(Date.now() - started).toBeLessThan(1_000);
     expect(await pending).toBe('failed');
   });
 

@@ -57,11 +57,11 @@ describe('fallback along the chain', () => {
 
   it('falls back when the first deployment hangs past its timeout', async () => {
     stack.fake.fail('llama-3.3-70b-versatile', { kind: 'hang' }, 1);
-    const started = Date.now();
     const { data, response } = await chat();
     expect(data.choices[0]?.message.content).toBe('Hello from openai/gpt-oss-120b');
     expect(response.headers.get('x-litellm-attempted-fallbacks')).toBe('1');
-    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    // The primary was called and never answered.
+    expect(stack.fake.calls[0]).toMatchObject({ model: 'llama-3.3-70b-versatile', status: null });
   });
 
   it('walks the whole chain in order', async () => {

@@ -151,12 +151,13 @@ describe('retries', () => {
   it('retries a single deployment after a backoff when nothing else can serve', async () => {
     const s = await start(deploymentYaml('solo', PRIMARY_MODEL), 'router_settings:\n  num_retries: 2\n');
     s.fake.fail(PRIMARY_MODEL, { status: 503 }, 1);
-    const started = performance.now();
     const { data, response } = await s.openai().chat.completions.create({ model: 'solo', messages }).withResponse();
     expect(data.choices[0]?.message.content).toBe('Hello from llama-3.3-70b-versatile');
     expect(response.headers.get('x-litellm-attempted-retries')).toBe('1');
     expect(s.fake.callCount(PRIMARY_MODEL)).toBe(2);
-    expect(performance.now() - started).toBeGreaterThanOrEqual(250);
+    // The retry waited its backoff (at least a quarter second) before calling again.
+    const [first, second] = s.fake.calls;
+    expect((second?.at ?? 0) - (first?.at ?? 0)).toBeGreaterThanOrEqual(250);
   });
 
   it('honours retry_policy per error class, and never retries the caller’s own errors', async () => {
@@ -173,13 +174,12 @@ describe('retries', () => {
   it('stops retrying at the request deadline and bounds the calls', async () => {
     const s = await start(deploymentYaml('solo', PRIMARY_MODEL), 'router_settings:\n  num_retries: 10\n  allowed_fails: 100\n  timeout: 2\n');
     s.fake.fail(PRIMARY_MODEL, { status: 500 });
-    const started = performance.now();
     const res = await fetch(`${s.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'solo', messages }) });
     expect(res.status).toBe(500);
-    expect(performance.now() - started).toBeLessThan(2_100);
+    // Ten retries would back off for more than the 2 s deadline in all; the deadline cut them short.
     const calls = Number(res.headers.get('x-groq-router-upstream-calls'));
     expect(calls).toBeGreaterThanOrEqual(2);
-    expect(calls).toBeLessThanOrEqual(11);
+    expect(calls).toBeLessThan(11);
     expect(s.fake.callCount(PRIMARY_MODEL)).toBe(calls);
   });
 

@@ -1,0 +1,260 @@
+/**
+ * Every metric family the gateway exports, as data: name, type, help, labels, buckets. Two sets:
+ * - `groq_router_*`: ours, by Prometheus conventions (base units, `_total` only on counters, no key or
+ *   user in any label), with the windows Groq enforces kept apart;
+ * - `litellm_*`: LiteLLM's own names, types and label names, so dashboards built for LiteLLM work. Their
+ *   counters carry `_total` as LiteLLM's Python client exposes them; the key, team, user and client
+ *   labels exist for compatibility and are always empty.
+ */
+
+export type FamilyType = 'counter' | 'gauge' | 'histogram';
+
+export interface Family {
+  readonly name: string;
+  readonly type: FamilyType;
+  readonly help: string;
+  readonly labels: readonly string[];
+  readonly buckets?: readonly number[];
+}
+
+/** End-to-end request latency: streamed answers from an LLM take seconds to minutes. */
+const REQUEST_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60, 120, 300];
+/** Time to first token: Groq answers in tens to hundreds of milliseconds when healthy. */
+const TTFT_BUCKETS = [0.025, 0.05, 0.1, 0.2, 0.35, 0.5, 1, 2, 4, 8, 15, 30];
+/** What the gateway itself adds: well under a millisecond when healthy. */
+const OVERHEAD_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25];
+/** LiteLLM's LATENCY_BUCKETS, so its dashboards' quantiles read the same. */
+const LITELLM_BUCKETS = [
+  0.005, 0.00625, 0.0125, 0.025, 0.05, 0.1, 0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 4.5, 5, 5.5, 6, 6.5, 7, 7.5, 8, 8.5, 9, 9.5, 10, 15,
+  20, 25, 30, 60, 120, 180, 240, 300,
+];
+
+const DEPLOYMENT = ['model_group', 'model_id', 'model'] as const;
+
+export const OURS = {
+  quotaLimit: {
+    name: 'groq_router_quota_limit',
+    type: 'gauge',
+    help: 'Limit of a deployment budget per window (rpm, rpd: requests; tpm, tpd: tokens; ash, asd: audio seconds); absent when not enforced.',
+    labels: [...DEPLOYMENT, 'window'],
+  },
+  quotaRemaining: {
+    name: 'groq_router_quota_remaining',
+    type: 'gauge',
+    help: "Quota left in a deployment budget per window, in the window's unit. view=local is the gateway's count; view=upstream is Groq's last x-ratelimit-remaining-* header (Groq reports rpd and tpm only).",
+    labels: [...DEPLOYMENT, 'window', 'view'],
+  },
+  quotaHeadroom: {
+    name: 'groq_router_quota_headroom_ratio',
+    type: 'gauge',
+    help: 'Fraction of a budget window still free (0 to 1), the tighter of the local and upstream views.',
+    labels: [...DEPLOYMENT, 'window'],
+  },
+  quotaReset: {
+    name: 'groq_router_quota_reset_seconds',
+    type: 'gauge',
+    help: 'Seconds until the oldest usage in a budget window expires (view=local) or until Groq says it resets (view=upstream).',
+    labels: [...DEPLOYMENT, 'window', 'view'],
+  },
+  breakerState: {
+    name: 'groq_router_breaker_state',
+    type: 'gauge',
+    help: 'Circuit breaker state of a deployment: 0 closed, 1 half-open, 2 open.',
+    labels: DEPLOYMENT,
+  },
+  breakerOpens: {
+    name: 'groq_router_breaker_opens_total',
+    type: 'counter',
+    help: 'Times a deployment breaker opened, by the failure kind that opened it.',
+    labels: [...DEPLOYMENT, 'reason'],
+  },
+  requests: {
+    name: 'groq_router_requests_total',
+    type: 'counter',
+    help: 'Requests answered, by requested alias, the deployment that served (empty when none did) and outcome.',
+    labels: ['requested_model', 'model_group', 'model_id', 'outcome', 'status_code'],
+  },
+  upstreamAttempts: {
+    name: 'groq_router_upstream_attempts_total',
+    type: 'counter',
+    help: 'Calls to upstream deployments, by result (success or the failure kind).',
+    labels: [...DEPLOYMENT, 'result'],
+  },
+  passedOver: {
+    name: 'groq_router_deployments_skipped_total',
+    type: 'counter',
+    help: 'Deployments passed over before any network call, by reason (quota, breaker_open).',
+    labels: [...DEPLOYMENT, 'reason'],
+  },
+  fallbacks: {
+    name: 'groq_router_fallbacks_total',
+    type: 'counter',
+    help: 'Requests that moved from the requested alias to a fallback group, by the reason the earlier groups could not serve.',
+    labels: ['from', 'to', 'reason'],
+  },
+  retries: {
+    name: 'groq_router_retries_total',
+    type: 'counter',
+    help: 'Further attempts after the first within a request (another deployment of the same group, or a whole pass again).',
+    labels: ['requested_model'],
+  },
+  rateLimited: {
+    name: 'groq_router_rate_limited_total',
+    type: 'counter',
+    help: 'HTTP 429s: source=gateway are answers the gateway gave for exhausted budgets; source=upstream are 429s Groq sent the gateway.',
+    labels: ['requested_model', 'model_id', 'source'],
+  },
+  tokens: {
+    name: 'groq_router_tokens_total',
+    type: 'counter',
+    help: 'Tokens reported by upstream usage, by direction (input, output).',
+    labels: [...DEPLOYMENT, 'direction'],
+  },
+  requestDuration: {
+    name: 'groq_router_request_duration_seconds',
+    type: 'histogram',
+    help: 'Time from a request reaching the gateway to the end of its answer (a stream: its last byte).',
+    labels: ['requested_model', 'stream'],
+    buckets: REQUEST_BUCKETS,
+  },
+  upstreamDuration: {
+    name: 'groq_router_upstream_duration_seconds',
+    type: 'histogram',
+    help: 'Time spent on the serving upstream call, to its last byte.',
+    labels: DEPLOYMENT,
+    buckets: REQUEST_BUCKETS,
+  },
+  timeToFirstToken: {
+    name: 'groq_router_time_to_first_token_seconds',
+    type: 'histogram',
+    help: 'Time from the serving upstream call to its first byte (for a non-streamed answer, to its whole body).',
+    labels: [...DEPLOYMENT, 'stream'],
+    buckets: TTFT_BUCKETS,
+  },
+  overhead: {
+    name: 'groq_router_overhead_seconds',
+    type: 'histogram',
+    help: 'Time the gateway added to a request until its answer started, excluding time waiting on upstreams.',
+    labels: ['requested_model'],
+    buckets: OVERHEAD_BUCKETS,
+  },
+} as const satisfies Record<string, Family>;
+
+/** Labels LiteLLM attaches to identify a virtual key, team or user; always empty here. */
+const KEY = ['hashed_api_key', 'api_key_alias'] as const;
+const TEAM = ['team', 'team_alias'] as const;
+const LITELLM_DEPLOYMENT = ['litellm_model_name', 'model_id', 'api_base', 'api_provider'] as const;
+const USAGE_LABELS = ['end_user', ...KEY, 'model', ...TEAM, 'user', 'user_email', 'requested_model', 'model_id'];
+const DEPLOYMENT_REQUEST_LABELS = ['requested_model', ...LITELLM_DEPLOYMENT, ...KEY, ...TEAM, 'client_ip', 'user_agent'];
+const FALLBACK_LABELS = ['requested_model', 'fallback_model', ...KEY, ...TEAM, 'exception_status', 'exception_class', 'model_id'];
+const API_LATENCY_LABELS = ['model', ...KEY, ...TEAM, 'requested_model', 'end_user', 'user', 'model_id'];
+const PROVIDER_VIEW_LABELS = ['model_group', 'api_provider', 'api_base', 'litellm_model_name', ...KEY, 'model_id'];
+
+export const LITELLM = {
+  remainingRequests: {
+    name: 'litellm_remaining_requests_metric',
+    type: 'gauge',
+    help: 'LLM Deployment Analytics - remaining requests for model, returned from LLM API Provider (Groq: per day)',
+    labels: PROVIDER_VIEW_LABELS,
+  },
+  remainingTokens: {
+    name: 'litellm_remaining_tokens_metric',
+    type: 'gauge',
+    help: 'remaining tokens for model, returned from LLM API Provider (Groq: per minute)',
+    labels: PROVIDER_VIEW_LABELS,
+  },
+  deploymentState: {
+    name: 'litellm_deployment_state',
+    type: 'gauge',
+    help: 'LLM Deployment Analytics - The state of the deployment: 0 = healthy, 1 = partial outage, 2 = complete outage',
+    labels: LITELLM_DEPLOYMENT,
+  },
+  rpmLimit: { name: 'litellm_deployment_rpm_limit', type: 'gauge', help: 'Deployment RPM limit found in config', labels: LITELLM_DEPLOYMENT },
+  tpmLimit: { name: 'litellm_deployment_tpm_limit', type: 'gauge', help: 'Deployment TPM limit found in config', labels: LITELLM_DEPLOYMENT },
+  cooledDown: {
+    name: 'litellm_deployment_cooled_down_total',
+    type: 'counter',
+    help: 'LLM Deployment Analytics - Number of times a deployment has been cooled down by LiteLLM load balancing logic. exception_status is the status of the exception that caused the deployment to be cooled down',
+    labels: [...LITELLM_DEPLOYMENT, 'exception_status'],
+  },
+  successResponses: {
+    name: 'litellm_deployment_success_responses_total',
+    type: 'counter',
+    help: 'LLM Deployment Analytics - Total number of successful LLM API calls via litellm',
+    labels: DEPLOYMENT_REQUEST_LABELS,
+  },
+  failureResponses: {
+    name: 'litellm_deployment_failure_responses_total',
+    type: 'counter',
+    help: 'LLM Deployment Analytics - Total number of failed LLM API calls for a specific LLM deploymeny. exception_status is the status of the exception from the llm api',
+    labels: [...DEPLOYMENT_REQUEST_LABELS.slice(0, 5), 'exception_status', 'exception_class', ...DEPLOYMENT_REQUEST_LABELS.slice(5)],
+  },
+  totalRequests: {
+    name: 'litellm_deployment_total_requests_total',
+    type: 'counter',
+    help: 'LLM Deployment Analytics - Total number of LLM API calls via litellm - success + failure',
+    labels: DEPLOYMENT_REQUEST_LABELS,
+  },
+  successfulFallbacks: {
+    name: 'litellm_deployment_successful_fallbacks_total',
+    type: 'counter',
+    help: 'LLM Deployment Analytics - Number of successful fallback requests from primary model -> fallback model',
+    labels: FALLBACK_LABELS,
+  },
+  failedFallbacks: {
+    name: 'litellm_deployment_failed_fallbacks_total',
+    type: 'counter',
+    help: 'LLM Deployment Analytics - Number of failed fallback requests from primary model -> fallback model',
+    labels: FALLBACK_LABELS,
+  },
+  proxyTotalRequests: {
+    name: 'litellm_proxy_total_requests_metric_total',
+    type: 'counter',
+    help: 'Total number of requests made to the proxy server - track number of client side requests',
+    labels: ['end_user', ...KEY, 'requested_model', ...TEAM, 'user', 'status_code', 'user_email', 'route', 'client_ip', 'user_agent', 'model_id'],
+  },
+  proxyFailedRequests: {
+    name: 'litellm_proxy_failed_requests_metric_total',
+    type: 'counter',
+    help: 'Total number of failed responses from proxy - the client did not get a success response from litellm proxy',
+    labels: ['end_user', ...KEY, 'requested_model', ...TEAM, 'user', 'user_email', 'exception_status', 'exception_class', 'route', 'client_ip', 'user_agent', 'model_id'],
+  },
+  totalTokens: {
+    name: 'litellm_total_tokens_metric_total',
+    type: 'counter',
+    help: 'Total number of input + output tokens from LLM requests',
+    labels: USAGE_LABELS,
+  },
+  inputTokens: { name: 'litellm_input_tokens_metric_total', type: 'counter', help: 'Total number of input tokens from LLM requests', labels: USAGE_LABELS },
+  outputTokens: { name: 'litellm_output_tokens_metric_total', type: 'counter', help: 'Total number of output tokens from LLM requests', labels: USAGE_LABELS },
+  requestLatency: {
+    name: 'litellm_request_total_latency_metric',
+    type: 'histogram',
+    help: 'Total latency (seconds) for a request to LiteLLM',
+    labels: ['end_user', ...KEY, 'requested_model', ...TEAM, 'user', 'model', 'model_id'],
+    buckets: LITELLM_BUCKETS,
+  },
+  apiLatency: {
+    name: 'litellm_llm_api_latency_metric',
+    type: 'histogram',
+    help: 'Total latency (seconds) for a models LLM API call',
+    labels: API_LATENCY_LABELS,
+    buckets: LITELLM_BUCKETS,
+  },
+  timeToFirstToken: {
+    name: 'litellm_llm_api_time_to_first_token_metric',
+    type: 'histogram',
+    help: 'Time to first token for a models LLM API call',
+    labels: API_LATENCY_LABELS,
+    buckets: LITELLM_BUCKETS,
+  },
+  overhead: {
+    name: 'litellm_overhead_latency_metric',
+    type: 'histogram',
+    help: 'Latency overhead (seconds) added by LiteLLM processing',
+    labels: PROVIDER_VIEW_LABELS,
+    buckets: LITELLM_BUCKETS,
+  },
+} as const satisfies Record<string, Family>;
+
+export const ALL_FAMILIES: readonly Family[] = [...Object.values(OURS), ...Object.values(LITELLM)];
