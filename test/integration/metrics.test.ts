@@ -1,0 +1,126 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { deploymentYaml, startStack, UPSTREAM_KEY, type Stack } from './harness.js';
+
+const PRIMARY = 'groq/llama-3.3-70b-versatile';
+const FALLBACK = 'groq/openai/gpt-oss-120b';
+const messages = [{ role: 'user', content: 'hi' }];
+
+let stack: Stack | undefined;
+afterEach(async () => {
+  await stack?.close();
+  stack = undefined;
+});
+
+async function start(settings = '', primaryLimits?: string): Promise<Stack> {
+  stack = await startStack({
+    yaml: `model_list:
+${deploymentYaml(PRIMARY, 'llama-3.3-70b-versatile', '', primaryLimits)}${deploymentYaml(FALLBACK, 'openai/gpt-oss-120b')}
+litellm_settings:
+  fallbacks:
+    - ${PRIMARY}: [${FALLBACK}]
+${settings}`,
+    env: { TEST_MASTER_KEY: 'sk-master-metrics-0000000000' },
+  });
+  return stack;
+}
+
+const chat = (s: Stack, body: Record<string, unknown> = {}) =>
+  fetch(`${s.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: PRIMARY, messages, ...body }) }).then(async (r) => {
+    await r.text();
+    return r.status;
+  });
+
+async function scrape(s: Stack, headers: Record<string, string> = {}): Promise<string> {
+  const res = await fetch(`${s.url}/metrics`, { headers });
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toContain('text/plain');
+  return res.text();
+}
+
+/** The sum of the samples of `name` whose labels include all of `labels`. */
+function total(text: string, name: string, labels: Record<string, string>): number {
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith(`${name}{`) && Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`)))
+    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+}
+
+/** The value of the first sample of `name` whose labels include all of `labels`. */
+function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) return Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return undefined;
+}
+
+describe('/metrics', () => {
+  it('counts requests, upstream 429s, fallbacks and tokens in our families and LiteLLM’s', async () => {
+    const s = await start();
+    s.fake.fail('llama-3.3-70b-versatile', { status: 429, retryAfter: 30 }, 1);
+    expect(await chat(s)).toBe(200);
+    expect(await chat(s, { stream: true, stream_options: { include_usage: true } })).toBe(200);
+    const text = await scrape(s);
+    expect(sample(text, 'groq_router_requests_total', { requested_model: PRIMARY, model_group: FALLBACK, outcome: 'success', status_code: '200' })).toBe(2);
+    expect(sample(text, 'groq_router_rate_limited_total', { requested_model: PRIMARY, source: 'upstream' })).toBe(1);
+    expect(sample(text, 'groq_router_fallbacks_total', { from: PRIMARY, to: FALLBACK, reason: 'rate_limit' })).toBe(1);
+    expect(sample(text, 'groq_router_fallbacks_total', { from: PRIMARY, to: FALLBACK, reason: 'breaker_open' })).toBe(1);
+    expect(sample(text, 'groq_router_breaker_state', { model_group: PRIMARY })).toBe(2);
+    expect(sample(text, 'litellm_deployment_state', { litellm_model_name: 'groq/llama-3.3-70b-versatile' })).toBe(2);
+    expect(sample(text, 'litellm_deployment_cooled_down_total', { litellm_model_name: 'groq/llama-3.3-70b-versatile', exception_status: '429' })).toBe(1);
+    expect(total(text, 'litellm_deployment_successful_fallbacks_total', { requested_model: PRIMARY, fallback_model: FALLBACK })).toBe(2);
+    expect(sample(text, 'litellm_deployment_successful_fallbacks_total', { fallback_model: FALLBACK, exception_status: '429', exception_class: 'RateLimitError' })).toBe(1);
+    expect(sample(text, 'litellm_deployment_failure_responses_total', { requested_model: PRIMARY, exception_status: '429' })).toBe(1);
+    expect(sample(text, 'litellm_proxy_total_requests_metric_total', { requested_model: PRIMARY, status_code: '200' })).toBe(2);
+    expect(sample(text, 'groq_router_tokens_total', { model_group: FALLBACK, direction: 'output' })).toBeGreaterThan(0);
+    expect(sample(text, 'litellm_input_tokens_metric_total', { requested_model: PRIMARY })).toBeGreaterThan(0);
+    expect(sample(text, 'groq_router_time_to_first_token_seconds_count', { model_group: FALLBACK, stream: 'true' })).toBe(1);
+    expect(sample(text, 'groq_router_overhead_seconds_count', { requested_model: PRIMARY })).toBe(2);
+    expect(text).not.toContain(UPSTREAM_KEY);
+  });
+
+  it('tells the gateway’s own 429s from Groq’s and shows the budget at scrape time', async () => {
+    const s = await start('', '\n      rpm: 2\n      tpm: 100000\n      rpd: null\n      tpd: null');
+    // The fallback alias has budget to spare; ask for the primary's group directly so it runs out.
+    stack = s;
+    const direct = (body: Record<string, unknown> = {}) =>
+      fetch(`${s.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: FALLBACK, messages, ...body }) });
+    expect((await direct()).status).toBe(200);
+    for (let i = 0; i < 2; i++) expect(await chat(s)).toBe(200);
+    const text = await scrape(s);
+    expect(sample(text, 'groq_router_quota_limit', { model_group: PRIMARY, window: 'rpm' })).toBe(2);
+    expect(sample(text, 'groq_router_quota_remaining', { model_group: PRIMARY, window: 'rpm', view: 'local' })).toBe(0);
+    expect(sample(text, 'groq_router_quota_headroom_ratio', { model_group: PRIMARY, window: 'rpm' })).toBe(0);
+    expect(sample(text, 'groq_router_quota_remaining', { model_group: PRIMARY, window: 'tpm', view: 'upstream' })).toBeGreaterThan(0);
+    expect(sample(text, 'litellm_deployment_rpm_limit', { litellm_model_name: 'groq/llama-3.3-70b-versatile' })).toBe(2);
+    expect(sample(text, 'litellm_remaining_tokens_metric', { litellm_model_name: 'groq/llama-3.3-70b-versatile' })).toBeGreaterThan(0);
+    // The third request to the primary goes to the fallback without an upstream call to the primary.
+    expect(await chat(s)).toBe(200);
+    const after = await scrape(s);
+    expect(sample(after, 'groq_router_deployments_skipped_total', { model_group: PRIMARY, reason: 'quota' })).toBe(1);
+    expect(sample(after, 'groq_router_fallbacks_total', { from: PRIMARY, to: FALLBACK, reason: 'quota' })).toBe(1);
+  });
+
+  it('counts a gateway 429 apart from upstream 429s', async () => {
+    stack = await startStack({ yaml: `model_list:\n${deploymentYaml('solo', 'llama-3.3-70b-versatile', '', '\n      rpm: 1')}` });
+    const s = stack;
+    const once = () => fetch(`${s.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'solo', messages }) });
+    expect((await once()).status).toBe(200);
+    expect((await once()).status).toBe(429);
+    const text = await scrape(s);
+    expect(sample(text, 'groq_router_rate_limited_total', { requested_model: 'solo', source: 'gateway' })).toBe(1);
+    expect(sample(text, 'groq_router_rate_limited_total', { source: 'upstream' })).toBeUndefined();
+    expect(sample(text, 'groq_router_requests_total', { requested_model: 'solo', outcome: 'rate_limited', status_code: '429' })).toBe(1);
+    expect(sample(text, 'litellm_proxy_failed_requests_metric_total', { requested_model: 'solo', exception_status: '429', exception_class: 'RateLimitError' })).toBe(1);
+  });
+
+  it('is open without the master key unless require_auth_for_metrics_endpoint is set', async () => {
+    const open = await start('general_settings:\n  master_key: os.environ/TEST_MASTER_KEY\n');
+    expect((await fetch(`${open.url}/metrics`)).status).toBe(200);
+    expect((await fetch(`${open.url}/v1/models`)).status).toBe(401);
+    await open.close();
+    const closed = await start('general_settings:\n  master_key: os.environ/TEST_MASTER_KEY\n  require_auth_for_metrics_endpoint: true\n');
+    expect((await fetch(`${closed.url}/metrics`)).status).toBe(401);
+    await scrape(closed, { authorization: 'Bearer sk-master-metrics-0000000000' });
+  });
+});
