@@ -1,3 +1,5 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { Hono, type Context } from 'hono';
 import { GatewayError, badRequest } from '../errors.js';
 import type { Gateway } from '../gateway.js';
@@ -6,7 +8,7 @@ import type { Logger } from '../log.js';
 import type { ChatOutcome } from '../metrics/gateway-metrics.js';
 import { routeChat, trailOf, type ServedResponse } from '../routing/attempts.js';
 import { estimatePromptTokens } from '../routing/estimate.js';
-import { relaySse, type StreamUsage } from '../routing/sse-relay.js';
+import { pipeSse, relaySse, type RelayOptions, type StreamUsage } from '../routing/sse-relay.js';
 import type { RoutingTable } from '../routing/table.js';
 import { TimedSignal } from '../routing/timed-signal.js';
 import { failure } from '../upstream/failure.js';
@@ -14,10 +16,14 @@ import { RATE_LIMIT_HEADERS } from '../upstream/rate-limit-headers.js';
 
 const ROUTE = '/chat/completions';
 
+/** What @hono/node-server hands a handler; absent when the app runs elsewhere (e.g. `app.request`). */
+type NodeBindings = { Bindings: { incoming?: IncomingMessage; outgoing?: ServerResponse } };
+
 /** `POST /chat/completions`: one alias in, the first deployment of its chain that answers, out. */
-export function chatRoutes(gateway: Gateway, log: Logger): Hono {
-  const routes = new Hono();
+export function chatRoutes(gateway: Gateway, log: Logger): Hono<NodeBindings> {
+  const routes = new Hono<NodeBindings>();
   routes.post(ROUTE, async function chatCompletions(c) {
+    const { incoming, outgoing } = c.env ?? {};
     const { config, table } = gateway.current;
     const receivedAt = c.var.receivedAt;
     let alias = '';
@@ -39,9 +45,9 @@ export function chatRoutes(gateway: Gateway, log: Logger): Hono {
       });
 
     let served: ServedResponse;
-    const deadline = new TimedSignal(c.req.raw.signal, config.router.timeoutMs);
+    const deadline = new TimedSignal(outgoing === undefined ? c.req.raw.signal : disconnectSignal(outgoing), config.router.timeoutMs);
     try {
-      const body = await readJsonObject(c.req.raw, config.general.maxRequestBodyBytes);
+      const body = await readJsonObject(incoming ?? c.req.raw, config.general.maxRequestBodyBytes);
       alias = requireAlias(body, table);
       if (!Array.isArray(body.messages) || body.messages.length === 0) {
         throw badRequest('messages must be a non-empty array', 'invalid_messages', 'messages');
@@ -87,9 +93,9 @@ export function chatRoutes(gateway: Gateway, log: Logger): Hono {
     headers['cache-control'] = 'no-cache';
     const streamStartedAt = performance.now();
     let usage: StreamUsage | undefined;
-    const relay = relaySse({
+    const relay: RelayOptions = {
       first: served.stream.first,
-      reader: served.stream.reader,
+      source: served.stream.source,
       cancelUpstream: () => served.attempt.abort('client disconnected'),
       onUsage: (seen) => (usage = seen),
       onEnd: (end) => {
@@ -110,10 +116,22 @@ export function chatRoutes(gateway: Gateway, log: Logger): Hono {
           upstreamSeconds: firstByteSeconds + (performance.now() - streamStartedAt) / 1000,
         });
       },
-    });
-    return new Response(relay, { status: 200, headers });
+    };
+    if (outgoing === undefined) return new Response(relaySse(relay), { status: 200, headers });
+    // Straight to the socket: no web stream between the upstream's bytes and the caller's.
+    void pipeSse(outgoing, headers, relay);
+    return RESPONSE_ALREADY_SENT;
   });
   return routes;
+}
+
+/** Fires when the caller's connection closes before its answer was fully written. */
+function disconnectSignal(outgoing: ServerResponse): AbortSignal {
+  const controller = new AbortController();
+  outgoing.once('close', () => {
+    if (!outgoing.writableFinished) controller.abort('client disconnected');
+  });
+  return controller.signal;
 }
 
 function requireAlias(body: Record<string, unknown>, table: RoutingTable): string {

@@ -5,6 +5,7 @@ import { classifyStatus, classifyUpstreamError, failure, type UpstreamFailure } 
 import { prepareChatBody, type ChatBody } from '../upstream/hygiene.js';
 import { upstreamView } from '../upstream/rate-limit-headers.js';
 import { BreakerOpenError } from '../breaker/breaker.js';
+import { chunkSourceOf, type ChunkSource } from './chunk-source.js';
 import { recordLatency, type Deployment } from './deployment.js';
 import { DEFAULT_COMPLETION_ESTIMATE, requestedCompletionTokens } from './estimate.js';
 import { TimedSignal } from './timed-signal.js';
@@ -51,7 +52,7 @@ export interface Served {
   /** Non-stream responses: the usage the body reported. */
   readonly usage: TokenUsage | undefined;
   /** Streams: the first chunk (already read, so a failure before it could fall back) and the rest. */
-  readonly stream: { readonly first: Uint8Array; readonly reader: ReadableStreamDefaultReader<Uint8Array> } | undefined;
+  readonly stream: { readonly first: Uint8Array; readonly source: ChunkSource } | undefined;
   /** Cancels the upstream call. */
   readonly attempt: TimedSignal;
   /** Settles or releases the budget, updates the counters, frees the signal. Idempotent. */
@@ -165,11 +166,11 @@ async function callUpstream(
     const upstream = await client.chatCompletions(body, { signal: signal.signal, timeoutMs: firstByteMs });
     observe(upstream.headers, upstream.status);
     if (request.stream) {
-      const reader = (upstream.body as ReadableStream<Uint8Array>).getReader();
-      const first = await readFirstChunk(reader);
+      const source = chunkSourceOf(upstream);
+      const first = await readFirstChunk(source);
       const inBand = inBandStreamError(first);
       if (inBand !== undefined) {
-        void reader.cancel().catch(() => undefined);
+        source.cancel();
         finish({ released: true });
         return { failure: inBand, upstreamMs: performance.now() - started };
       }
@@ -177,7 +178,7 @@ async function callUpstream(
       signal.stopTimer();
       const upstreamMs = performance.now() - started;
       recordLatency(stats, upstreamMs);
-      return { served: { deployment, upstream, body: undefined, usage: undefined, stream: { first, reader }, attempt: signal, finish, upstreamMs } };
+      return { served: { deployment, upstream, body: undefined, usage: undefined, stream: { first, source }, attempt: signal, finish, upstreamMs } };
     }
     const bytes = await upstream.arrayBuffer();
     const upstreamMs = performance.now() - started;
@@ -228,12 +229,12 @@ function usageOf(bytes: ArrayBuffer): TokenUsage | undefined {
   }
 }
 
-async function readFirstChunk(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<Uint8Array> {
+async function readFirstChunk(source: ChunkSource): Promise<Uint8Array> {
   // Skip empty reads: the first byte is what commits the response to this deployment.
   for (;;) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error('upstream closed the stream before sending anything');
-    if (value !== undefined && value.byteLength > 0) return value;
+    const chunk = await source.read();
+    if (chunk === undefined) throw new Error('upstream closed the stream before sending anything');
+    if (chunk.byteLength > 0) return chunk;
   }
 }
 

@@ -1,19 +1,25 @@
 import { describe, expect, it, vi } from 'vitest';
-import { fixEvents, lastEventEnd, relaySse, type StreamEnd, type StreamUsage } from './sse-relay.js';
+import { PassThrough } from 'node:stream';
+import type { ServerResponse } from 'node:http';
+import type { ChunkSource } from './chunk-source.js';
+import { fixEvents, lastEventEnd, pipeSse, relaySse, type StreamEnd, type StreamUsage } from './sse-relay.js';
 
 const enc = (s: string) => Buffer.from(s);
 const event = (obj: unknown) => `data: ${JSON.stringify(obj)}\n\n`;
 
-function upstream(chunks: Array<string | Error>): ReadableStreamDefaultReader<Uint8Array> {
+function upstream(chunks: Array<string | Error>): ChunkSource & { cancelled: boolean } {
   let i = 0;
-  return new ReadableStream<Uint8Array>({
-    pull(controller) {
+  return {
+    cancelled: false,
+    async read() {
       const next = chunks[i++];
-      if (next === undefined) controller.close();
-      else if (next instanceof Error) controller.error(next);
-      else controller.enqueue(enc(next));
+      if (next instanceof Error) throw next;
+      return next === undefined ? undefined : enc(next);
     },
-  }).getReader();
+    cancel() {
+      this.cancelled = true;
+    },
+  };
 }
 
 async function drain(stream: ReadableStream<Uint8Array>): Promise<string> {
@@ -37,7 +43,7 @@ describe('relaySse', () => {
     const usages: StreamUsage[] = [];
     const ends: StreamEnd[] = [];
     const out = await drain(
-      relaySse({ first: enc(first), reader: upstream(rest), cancelUpstream: () => {}, onUsage: (u) => usages.push(u), onEnd: (e) => ends.push(e) }),
+      relaySse({ first: enc(first), source: upstream(rest), cancelUpstream: () => {}, onUsage: (u) => usages.push(u), onEnd: (e) => ends.push(e) }),
     );
     expect(out).toBe(first + rest.join(''));
     expect(usages).toEqual([{ prompt_tokens: 3, completion_tokens: 1 }]);
@@ -47,7 +53,7 @@ describe('relaySse', () => {
   it('adds an empty choices array to a usage-only chunk', async () => {
     const usageOnly = event({ id: '1', usage: { prompt_tokens: 3, completion_tokens: 1 } });
     const out = await drain(
-      relaySse({ first: enc(usageOnly), reader: upstream(['data: [DONE]\n\n']), cancelUpstream: () => {}, onEnd: () => {} }),
+      relaySse({ first: enc(usageOnly), source: upstream(['data: [DONE]\n\n']), cancelUpstream: () => {}, onEnd: () => {} }),
     );
     const frames = out.split('\n\n').filter(Boolean);
     expect(JSON.parse(frames[0]!.slice(6))).toEqual({ id: '1', usage: { prompt_tokens: 3, completion_tokens: 1 }, choices: [] });
@@ -57,7 +63,7 @@ describe('relaySse', () => {
   it('reassembles events split across chunks before forwarding them', async () => {
     const whole = event({ id: '1', choices: [{ delta: { content: 'split me' } }] });
     const out = await drain(
-      relaySse({ first: enc(whole.slice(0, 10)), reader: upstream([whole.slice(10, 30), whole.slice(30)]), cancelUpstream: () => {}, onEnd: () => {} }),
+      relaySse({ first: enc(whole.slice(0, 10)), source: upstream([whole.slice(10, 30), whole.slice(30)]), cancelUpstream: () => {}, onEnd: () => {} }),
     );
     expect(out).toBe(whole);
   });
@@ -68,7 +74,7 @@ describe('relaySse', () => {
     const out = await drain(
       relaySse({
         first: enc(good),
-        reader: upstream(['data: {"id":"1","cho', new Error('socket hang up')]),
+        source: upstream(['data: {"id":"1","cho', new Error('socket hang up')]),
         cancelUpstream: () => {},
         onEnd: (e) => ends.push(e),
       }),
@@ -87,7 +93,7 @@ describe('relaySse', () => {
     const ends: StreamEnd[] = [];
     const stream = relaySse({
       first: enc(event({ choices: [] })),
-      reader: upstream([event({ choices: [] }), event({ choices: [] })]),
+      source: upstream([event({ choices: [] }), event({ choices: [] })]),
       cancelUpstream,
       onEnd: (e) => ends.push(e),
     });
@@ -114,5 +120,71 @@ describe('event boundaries', () => {
   it('does not add choices to an in-band error frame', () => {
     const events = enc(event({ error: { message: 'x' } }));
     expect(fixEvents(events, undefined).toString()).toBe(events.toString());
+  });
+});
+
+/** A ServerResponse stand-in: a writable that records its head and what was written. */
+function fakeResponse(): ServerResponse & { head?: Record<string, string>; text: () => string } {
+  const out = new PassThrough() as unknown as ServerResponse & { head?: Record<string, string>; text: () => string };
+  const chunks: Buffer[] = [];
+  (out as unknown as PassThrough).on('data', (chunk: Buffer) => chunks.push(chunk));
+  (out as unknown as { writeHead: (status: number, head: Record<string, string>) => unknown }).writeHead = (_status, head) => {
+    out.head = head;
+    return out;
+  };
+  out.text = () => Buffer.concat(chunks).toString('utf8');
+  return out;
+}
+
+describe('pipeSse', () => {
+  it('writes the head, then the fixed events, and ends the response', async () => {
+    const out = fakeResponse();
+    const ends: StreamEnd[] = [];
+    const usages: StreamUsage[] = [];
+    const frames = [event({ choices: [{ delta: { content: 'Hi' } }] }), event({ usage: { prompt_tokens: 1 } }), 'data: [DONE]\n\n'];
+    await pipeSse(out, { 'content-type': 'text/event-stream' }, {
+      first: enc(frames[0] as string),
+      source: upstream(frames.slice(1)),
+      cancelUpstream: () => {},
+      onUsage: (u) => usages.push(u),
+      onEnd: (e) => ends.push(e),
+    });
+    expect(out.head).toEqual({ 'content-type': 'text/event-stream' });
+    expect(out.text()).toBe(frames[0] + event({ usage: { prompt_tokens: 1 }, choices: [] }) + 'data: [DONE]\n\n');
+    expect(usages).toEqual([{ prompt_tokens: 1 }]);
+    expect(ends).toEqual([{ kind: 'complete' }]);
+    expect(out.writableEnded).toBe(true);
+  });
+
+  it('ends with one error frame when the upstream fails mid-way', async () => {
+    const out = fakeResponse();
+    const ends: StreamEnd[] = [];
+    await pipeSse(out, {}, {
+      first: enc(event({ choices: [] })),
+      source: upstream(['data: {"half', new Error('reset')]),
+      cancelUpstream: () => {},
+      onEnd: (e) => ends.push(e),
+    });
+    const frames = out.text().split('\n\n').filter(Boolean);
+    expect(frames).toHaveLength(2);
+    expect(JSON.parse(frames[1]!.slice(6))).toMatchObject({ error: { code: 'upstream_stream_error' } });
+    expect(ends).toEqual([expect.objectContaining({ kind: 'upstream_error' })]);
+  });
+
+  it('cancels the upstream when the caller’s connection closes first', async () => {
+    const out = fakeResponse();
+    const ends: StreamEnd[] = [];
+    const cancelUpstream = vi.fn();
+    const source = upstream([]);
+    let release!: () => void;
+    const stalled: ChunkSource = { read: () => new Promise((resolve) => (release = () => resolve(undefined))), cancel: () => source.cancel() };
+    const piping = pipeSse(out, {}, { first: enc(event({ choices: [] })), source: stalled, cancelUpstream, onEnd: (e) => ends.push(e) });
+    out.destroy();
+    await new Promise((r) => setImmediate(r));
+    release();
+    await piping;
+    expect(cancelUpstream).toHaveBeenCalledOnce();
+    expect(source.cancelled).toBe(true);
+    expect(ends).toEqual([{ kind: 'client_cancelled' }]);
   });
 });

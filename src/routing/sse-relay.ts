@@ -1,8 +1,12 @@
+import type { ServerResponse } from 'node:http';
+import type { ChunkSource } from './chunk-source.js';
+
 /**
  * Relays an upstream SSE stream to the caller byte for byte, touching only what clients need fixed:
  * an event without a `choices` array gets `"choices":[]` (Kilo Code reads `choices[0]?.delta` on every
  * chunk), and the usage is picked out for accounting. A failure after the first byte becomes one
- * `data: {"error":...}` frame and the end of the stream, never a silently cut socket.
+ * `data: {"error":...}` frame and the end of the stream, never a silently cut socket; a half-received
+ * event is dropped rather than sent as malformed JSON.
  */
 
 export interface StreamUsage {
@@ -19,7 +23,7 @@ export type StreamEnd =
 
 export interface RelayOptions {
   readonly first: Uint8Array;
-  readonly reader: ReadableStreamDefaultReader<Uint8Array>;
+  readonly source: ChunkSource;
   /** Aborts the upstream call (the caller went away). */
   readonly cancelUpstream: () => void;
   readonly onUsage?: (usage: StreamUsage) => void;
@@ -34,44 +38,106 @@ const DATA_JSON = Buffer.from('data: {');
 /** An event never legitimately grows this large without a boundary; past it, bytes pass as they are. */
 const MAX_PENDING_BYTES = 1 << 20;
 
-export function relaySse(options: RelayOptions): ReadableStream<Uint8Array> {
-  let pending: Buffer = Buffer.alloc(0);
+/** Cuts a byte stream into whole SSE events and fixes them; holds back a trailing partial event. */
+export class SseRewriter {
+  private pending: Buffer = Buffer.alloc(0);
+
+  constructor(private readonly onUsage: ((usage: StreamUsage) => void) | undefined) {}
+
+  /** The complete events in `chunk` (plus what was held back), fixed; `undefined` when none is complete. */
+  push(chunk: Uint8Array): Buffer | undefined {
+    const bytes = this.pending.length === 0 ? toBuffer(chunk) : Buffer.concat([this.pending, chunk]);
+    const cut = lastEventEnd(bytes);
+    if (cut === 0) {
+      const overlong = bytes.length > MAX_PENDING_BYTES;
+      this.pending = overlong ? Buffer.alloc(0) : bytes;
+      return overlong ? bytes : undefined;
+    }
+    this.pending = bytes.subarray(cut);
+    return fixEvents(bytes.subarray(0, cut), this.onUsage);
+  }
+
+  /** At a clean end: what was held back (an upstream may omit the final blank line). */
+  flush(): Buffer | undefined {
+    const rest = this.pending;
+    this.pending = Buffer.alloc(0);
+    return rest.length > 0 ? fixEvents(rest, this.onUsage) : undefined;
+  }
+
+  /** At a failure: a half-received event would be malformed JSON to the client. */
+  discard(): void {
+    this.pending = Buffer.alloc(0);
+  }
+}
+
+/**
+ * Writes the relayed stream straight to the caller's socket, honouring its back-pressure: the upstream
+ * is read only as fast as the caller takes bytes. `head` is written first (status and headers).
+ */
+export async function pipeSse(out: ServerResponse, head: Record<string, string>, options: RelayOptions): Promise<void> {
+  const rewriter = new SseRewriter(options.onUsage);
   let ended = false;
   const end = (how: StreamEnd): void => {
     if (ended) return;
     ended = true;
     options.onEnd(how);
   };
-
-  const process = (chunk: Uint8Array): Buffer | undefined => {
-    const bytes = pending.length === 0 ? toBuffer(chunk) : Buffer.concat([pending, chunk]);
-    const cut = lastEventEnd(bytes);
-    if (cut === 0) {
-      pending = bytes.length > MAX_PENDING_BYTES ? Buffer.alloc(0) : bytes;
-      return bytes.length > MAX_PENDING_BYTES ? bytes : undefined;
-    }
-    pending = bytes.subarray(cut);
-    return fixEvents(bytes.subarray(0, cut), options.onUsage);
+  const onClose = (): void => {
+    if (out.writableFinished) return;
+    end({ kind: 'client_cancelled' });
+    options.cancelUpstream();
+    options.source.cancel();
   };
+  out.once('close', onClose);
+  out.writeHead(200, head);
+  try {
+    await write(out, rewriter.push(options.first));
+    for (;;) {
+      const chunk = await options.source.read();
+      if (ended) return;
+      if (chunk === undefined) break;
+      await write(out, rewriter.push(chunk));
+    }
+    const rest = rewriter.flush();
+    if (rest !== undefined) out.write(rest);
+    out.end();
+    end({ kind: 'complete' });
+  } catch (err) {
+    if (ended) return;
+    rewriter.discard();
+    const message = `upstream stream failed: ${err instanceof Error ? err.message : String(err)}`;
+    out.end(errorFrame(message));
+    end({ kind: 'upstream_error', message });
+  }
+}
 
+/** The same relay as a web stream, for runtimes without a Node response to write to. */
+export function relaySse(options: RelayOptions): ReadableStream<Uint8Array> {
+  const rewriter = new SseRewriter(options.onUsage);
+  let ended = false;
+  const end = (how: StreamEnd): void => {
+    if (ended) return;
+    ended = true;
+    options.onEnd(how);
+  };
   return new ReadableStream<Uint8Array>(
     {
       start(controller) {
-        const out = process(options.first);
+        const out = rewriter.push(options.first);
         if (out !== undefined) controller.enqueue(out);
       },
       async pull(controller) {
         try {
           for (;;) {
-            const { value, done } = await options.reader.read();
-            if (done) {
-              if (pending.length > 0) controller.enqueue(fixEvents(pending, options.onUsage));
-              pending = Buffer.alloc(0);
+            const chunk = await options.source.read();
+            if (chunk === undefined) {
+              const rest = rewriter.flush();
+              if (rest !== undefined) controller.enqueue(rest);
               controller.close();
               end({ kind: 'complete' });
               return;
             }
-            const out = value === undefined ? undefined : process(value);
+            const out = rewriter.push(chunk);
             if (out !== undefined && out.length > 0) {
               controller.enqueue(out);
               return;
@@ -79,8 +145,7 @@ export function relaySse(options: RelayOptions): ReadableStream<Uint8Array> {
           }
         } catch (err) {
           if (ended) return;
-          // A half-received event would be malformed JSON to the client: drop it, then say what happened.
-          pending = Buffer.alloc(0);
+          rewriter.discard();
           const message = `upstream stream failed: ${err instanceof Error ? err.message : String(err)}`;
           controller.enqueue(errorFrame(message));
           controller.close();
@@ -90,12 +155,25 @@ export function relaySse(options: RelayOptions): ReadableStream<Uint8Array> {
       cancel() {
         end({ kind: 'client_cancelled' });
         options.cancelUpstream();
-        void options.reader.cancel().catch(() => undefined);
+        options.source.cancel();
       },
     },
     // No read-ahead: a byte is pulled from upstream only when the caller's socket wants one.
     { highWaterMark: 0 },
   );
+}
+
+function write(out: ServerResponse, bytes: Buffer | undefined): Promise<void> | undefined {
+  if (bytes === undefined || bytes.length === 0 || out.write(bytes)) return undefined;
+  return new Promise((resolve) => {
+    const done = (): void => {
+      out.off('drain', done);
+      out.off('close', done);
+      resolve();
+    };
+    out.once('drain', done);
+    out.once('close', done);
+  });
 }
 
 export function errorFrame(message: string, code = 'upstream_stream_error'): Buffer {

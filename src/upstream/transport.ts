@@ -1,4 +1,5 @@
-import { Agent, fetch as undiciFetch } from 'undici';
+import { Agent } from 'undici';
+import { poolFetch } from './pool-fetch.js';
 
 /** The `fetch` signature both SDKs accept through their `fetch` option. */
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
@@ -10,7 +11,8 @@ export interface Transport {
 
 /**
  * One pooled keep-alive connection pool shared by every upstream client, so a request never pays for a
- * new TCP/TLS handshake and the process never opens more sockets per origin than `connections`.
+ * new TCP/TLS handshake and the process never opens more sockets per origin than `connections`; its
+ * `fetch` speaks to the pool directly rather than through WHATWG fetch (see `poolFetch`).
  */
 export function createTransport(options: { connections?: number; keepAliveTimeoutMs?: number } = {}): Transport {
   const agent = new Agent({
@@ -21,10 +23,5 @@ export function createTransport(options: { connections?: number; keepAliveTimeou
     headersTimeout: 0,
     bodyTimeout: 0,
   });
-  const fetchViaPool = ((input, init) =>
-    undiciFetch(input as Parameters<typeof undiciFetch>[0], {
-      ...(init as Parameters<typeof undiciFetch>[1]),
-      dispatcher: agent,
-    })) as FetchLike;
-  return { fetch: fetchViaPool, close: () => agent.close() };
+  return { fetch: poolFetch(agent), close: () => agent.close() };
 }

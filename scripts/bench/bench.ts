@@ -1,0 +1,265 @@
+/**
+ * `npm run bench`: what the gateway adds, measured against the bare upstream (the fake Groq in fast
+ * mode) and a minimal node:http keep-alive proxy, in one run, alternating targets because these
+ * machines are noisy. Prints one table and writes it as JSON to bench-results/.
+ *
+ * Every process is started here and stopped at the end; every load loop is bounded in count and time.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { createServer } from 'node:net';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+
+const ROOT = join(import.meta.dirname, '../..');
+const KEY = 'gsk_bench_key_0000000000000000';
+const MODEL = 'llama-3.3-70b-versatile';
+const QUICK = process.env.BENCH_QUICK === '1';
+const SECONDS = QUICK ? 2 : 5;
+const ROUNDS = QUICK ? 1 : 2;
+const SEQUENTIAL = QUICK ? 300 : 2_000;
+const MEMORY_REQUESTS = QUICK ? 20_000 : 100_000;
+
+const children: ChildProcess[] = [];
+const tempDirs: string[] = [];
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function startProcess(args: string[], env: Record<string, string>, ready: RegExp): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${args[0]} did not start: ${output}`)), 20_000);
+    const onData = (data: Buffer) => {
+      output += data.toString();
+      if (ready.test(output)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`${args[0]} exited ${code}: ${output}`)));
+  });
+  return child;
+}
+
+function gatewayConfig(fakePort: number, deployments: number): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'groq-router-bench-')), 'litellm.config.yaml');
+  tempDirs.push(join(file, '..'));
+  const entries = Array.from(
+    { length: deployments },
+    (_, i) => `  - model_name: bench${i === 0 ? '' : `-${i}`}
+    litellm_params:
+      model: groq/${MODEL}
+      api_key: os.environ/GROQ_API_KEY
+      api_base: http://127.0.0.1:${fakePort}
+      rpm: 1000000000
+      tpm: 1000000000000
+      rpd: null
+      tpd: null
+    model_info:
+      id: bench-${i}
+`,
+  );
+  writeFileSync(file, `model_list:\n${entries.join('')}`);
+  return file;
+}
+
+async function startGateway(fakePort: number, deployments: number): Promise<{ child: ChildProcess; port: number }> {
+  const port = await freePort();
+  const child = await startProcess(['src/cli.ts', '--config', gatewayConfig(fakePort, deployments), '--port', String(port)], { GROQ_API_KEY: KEY }, /listening on/);
+  return { child, port };
+}
+
+interface Target {
+  readonly name: 'direct' | 'minimal proxy' | 'gateway';
+  readonly url: string;
+  readonly model: string;
+  readonly headers: Record<string, string>;
+}
+
+const body = (target: Target, stream: boolean) => JSON.stringify({ model: target.model, stream, messages: [{ role: 'user', content: 'Say hello' }] });
+
+async function load(target: Target, connections: number, stream: boolean, seconds: number): Promise<{ rps: number; p50: number; p99: number; errors: number }> {
+  const result = await autocannon({
+    url: target.url,
+    method: 'POST',
+    connections,
+    duration: seconds,
+    headers: { 'content-type': 'application/json', ...target.headers },
+    body: body(target, stream),
+  });
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx };
+}
+
+const keepAlive = new Agent({ keepAlive: true, maxSockets: 1 });
+
+/** One connection, one request at a time: latency to the first byte and to the end, in ms, exactly. */
+async function sequential(target: Target, stream: boolean, count: number): Promise<{ firstByte: number[]; total: number[] }> {
+  const firstByte: number[] = [];
+  const total: number[] = [];
+  const payload = body(target, stream);
+  const url = new URL(target.url);
+  const deadline = performance.now() + 60_000;
+  for (let i = 0; i < count && performance.now() < deadline; i++) {
+    const started = performance.now();
+    await new Promise<void>((resolve, reject) => {
+      const req = request(
+        { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', agent: keepAlive, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...target.headers } },
+        (res) => {
+          let first = true;
+          res.on('data', () => {
+            if (first) firstByte.push(performance.now() - started);
+            first = false;
+          });
+          res.on('end', () => {
+            total.push(performance.now() - started);
+            resolve();
+          });
+        },
+      );
+      req.on('error', reject);
+      req.end(payload);
+    });
+  }
+  return { firstByte, total };
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+const median = (values: number[]) => percentile(values, 50);
+
+function rssMb(child: ChildProcess): number {
+  const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
+  return Math.round(kb / 1024);
+}
+
+async function main(): Promise<void> {
+  const fakePort = await freePort();
+  const proxyPort = await freePort();
+  await startProcess(['test/fake-groq/cli.ts', '--port', String(fakePort), '--fast'], {}, /127\.0\.0\.1/);
+  await startProcess(['scripts/bench/minimal-proxy.ts', String(proxyPort), String(fakePort)], {}, /minimal proxy/);
+  const gateway = await startGateway(fakePort, 1);
+  const auth = { authorization: `Bearer ${KEY}` };
+  const targets: Target[] = [
+    { name: 'direct', url: `http://127.0.0.1:${fakePort}/openai/v1/chat/completions`, model: MODEL, headers: auth },
+    { name: 'minimal proxy', url: `http://127.0.0.1:${proxyPort}/v1/chat/completions`, model: MODEL, headers: auth },
+    { name: 'gateway', url: `http://127.0.0.1:${gateway.port}/v1/chat/completions`, model: 'bench', headers: {} },
+  ];
+
+  for (const target of targets) await load(target, 10, false, 2);
+
+  const rows: Array<Record<string, unknown>> = [];
+  for (const stream of [false, true]) {
+    // One connection: exact per-request latencies, alternating targets in slices.
+    const samples = new Map<string, { firstByte: number[]; total: number[] }>(targets.map((t) => [t.name, { firstByte: [], total: [] }]));
+    const slice = Math.ceil(SEQUENTIAL / 4);
+    for (let round = 0; round < 4; round++) {
+      for (const target of targets) {
+        const { firstByte, total } = await sequential(target, stream, slice);
+        samples.get(target.name)?.firstByte.push(...firstByte);
+        samples.get(target.name)?.total.push(...total);
+      }
+    }
+    const direct = samples.get('direct') as { firstByte: number[]; total: number[] };
+    for (const target of targets) {
+      const s = samples.get(target.name) as { firstByte: number[]; total: number[] };
+      rows.push({
+        mode: stream ? 'stream' : 'json',
+        connections: 1,
+        target: target.name,
+        'req/s': Math.round(1000 / median(s.total)),
+        'p50 ms': round(median(s.total)),
+        'p99 ms': round(percentile(s.total, 99)),
+        'added p50 ms': round(median(s.total) - median(direct.total)),
+        'TTFB p50 ms': round(median(s.firstByte)),
+        'added TTFB p50 ms': round(median(s.firstByte) - median(direct.firstByte)),
+      });
+    }
+
+    // Fifty connections: throughput, alternating targets round by round.
+    const runs = new Map<string, Array<{ rps: number; p50: number; p99: number; errors: number }>>(targets.map((t) => [t.name, []]));
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const target of targets) runs.get(target.name)?.push(await load(target, 50, stream, SECONDS));
+    }
+    const proxyRps = median((runs.get('minimal proxy') ?? []).map((r) => r.rps));
+    const directP50 = median((runs.get('direct') ?? []).map((r) => r.p50));
+    for (const target of targets) {
+      const r = runs.get(target.name) ?? [];
+      const rps = median(r.map((x) => x.rps));
+      rows.push({
+        mode: stream ? 'stream' : 'json',
+        connections: 50,
+        target: target.name,
+        'req/s': Math.round(rps),
+        'p50 ms': round(median(r.map((x) => x.p50))),
+        'p99 ms': round(median(r.map((x) => x.p99))),
+        'added p50 ms': round(median(r.map((x) => x.p50)) - directP50),
+        'x minimal proxy': round(rps / proxyRps),
+        errors: r.reduce((sum, x) => sum + x.errors, 0),
+      });
+    }
+  }
+  const rssAfterMain = rssMb(gateway.child);
+
+  // Memory: RSS after 10k and after the full count, at 50 connections.
+  const gatewayTarget = targets[2] as Target;
+  const drive = async (amount: number) =>
+    autocannon({ url: gatewayTarget.url, method: 'POST', connections: 50, amount, timeout: 30, headers: { 'content-type': 'application/json' }, body: body(gatewayTarget, false) });
+  await drive(10_000);
+  const rssAt10k = rssMb(gateway.child);
+  await drive(MEMORY_REQUESTS - 10_000);
+  const rssAtEnd = rssMb(gateway.child);
+
+  // Scale: the same load on one alias, with 1, 10 and 200 deployments in the config.
+  const scale: Array<Record<string, unknown>> = [];
+  for (const deployments of [1, 10, 200]) {
+    const g = await startGateway(fakePort, deployments);
+    const target: Target = { name: 'gateway', url: `http://127.0.0.1:${g.port}/v1/chat/completions`, model: 'bench', headers: {} };
+    await load(target, 10, false, 1);
+    const r = await load(target, 50, false, SECONDS);
+    scale.push({ deployments, 'req/s': Math.round(r.rps), 'p50 ms': r.p50, 'RSS MB': rssMb(g.child) });
+    g.child.kill('SIGTERM');
+  }
+
+  const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version };
+  const memory = { 'RSS MB after the runs above': rssAfterMain, 'RSS MB after 10k requests': rssAt10k, [`RSS MB after ${MEMORY_REQUESTS / 1000}k requests`]: rssAtEnd };
+  console.log(`\nmachine: ${JSON.stringify(machine)}\n`);
+  console.table(rows);
+  console.table([memory]);
+  console.table(scale);
+  mkdirSync(join(ROOT, 'bench-results'), { recursive: true });
+  const file = join(ROOT, 'bench-results', `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, JSON.stringify({ machine, rows, memory, scale }, null, 2));
+  console.log(`written to ${file}`);
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+
+function stopAll(): void {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  keepAlive.destroy();
+}
+
+try {
+  await main();
+} finally {
+  stopAll();
+}

@@ -1,0 +1,408 @@
+/**
+ * The Lua behind RedisQuotaStore: one script per store operation, each a prelude of shared helpers plus
+ * its body, so a check and its booking happen in one atomic step on the server whichever gateway asks.
+ *
+ * The helpers mirror BucketedWindow and BudgetLedger line for line (same bucket numbers, expiries, grace,
+ * walk order and float arithmetic), because every gateway instance must refuse and admit exactly as the
+ * single-process store does. Window constants are generated from WINDOW_SPECS so there is one source.
+ *
+ * KEYS (13, one hash tag so a cluster keeps them on one slot):
+ *   KEYS[1]       meta hash: latest, blocked, upstream ceilings, last upstream view
+ *   KEYS[1 + i]   window i's buckets: field = bucket number, value = amount; field `total` = their sum
+ *   KEYS[7 + i]   window i's bucket numbers as a sorted set (score = bucket), to find and expire the oldest
+ *                 without walking empty buckets
+ * Windows are numbered 1..6 in WINDOW_NAMES order. Every reply is strings (floats survive the trip:
+ * Redis truncates Lua numbers to integers) formatted with %.17g, which round-trips a double exactly.
+ */
+import { WINDOW_NAMES, WINDOW_SPECS, type UpstreamView, type WindowName } from './types.js';
+
+/** Demand units in the order the scripts take them (Lua index 1..3). */
+export const SCRIPT_UNITS = ['requests', 'tokens', 'audio_seconds'] as const;
+
+/**
+ * The windows the upstream reports a remaining count for, and where (Groq: tokens per MINUTE, requests
+ * per DAY); the order of BudgetLedger's UPSTREAM_WINDOWS.
+ */
+export const CEILINGS: readonly { readonly window: WindowName; readonly remaining: keyof UpstreamView; readonly reset: keyof UpstreamView }[] = [
+  { window: 'tpm', remaining: 'remainingTokens', reset: 'resetTokensMs' },
+  { window: 'rpd', remaining: 'remainingRequests', reset: 'resetRequestsMs' },
+];
+
+/** Keys of a budget outlive its last booking by this much, so a key never expires under live usage. */
+const MARGIN_MS = 60_000;
+
+function windowTable(): string {
+  return WINDOW_NAMES.map((name) => {
+    const { unit, windowMs, bucketMs, graceMs } = WINDOW_SPECS[name];
+    const grace = Math.ceil((graceMs ?? 0) / bucketMs);
+    const span = windowMs / bucketMs + grace;
+    // The newest bucket counts until (b + 1 + grace) * bucketMs + windowMs: at most this long from now.
+    const ttlMs = windowMs + (grace + 1) * bucketMs + MARGIN_MS;
+    const index = SCRIPT_UNITS.indexOf(unit) + 1;
+    return `  { name = '${name}', unit = ${index}, windowMs = ${windowMs}, bucketMs = ${bucketMs}, grace = ${grace}, span = ${span}, ttlMs = ${ttlMs} },`;
+  }).join('\n');
+}
+
+function ceilingTable(): string {
+  return CEILINGS.map(({ window }) => `  { window = ${WINDOW_NAMES.indexOf(window) + 1}, name = '${window}' },`).join('\n');
+}
+
+const LONGEST_MS = Math.max(...WINDOW_NAMES.map((name) => WINDOW_SPECS[name].windowMs));
+
+const PRELUDE = `
+local WINDOWS = {
+${windowTable()}
+}
+local CEILINGS = {
+${ceilingTable()}
+}
+local INF = math.huge
+-- Sums of fractional amounts (audio seconds) leave rounding dust; an empty window must read as empty.
+local DUST = 1e-9
+local MARGIN_MS = ${MARGIN_MS}
+local LONGEST_MS = ${LONGEST_MS}
+local META = KEYS[1]
+
+local function num(x) return string.format('%.17g', x) end
+local function int(x) return string.format('%d', x) end
+local function hkey(i) return KEYS[1 + i] end
+local function zkey(i) return KEYS[7 + i] end
+local function snap(x) if x < DUST then return 0 end return x end
+
+local function bucketOf(w, t) return math.floor(t / w.bucketMs) end
+-- The first instant at which a bucket's usage no longer counts.
+local function expiryOf(w, b) return (b + 1 + w.grace) * w.bucketMs + w.windowMs end
+
+-- Every write refreshes the window's expiry, so an idle budget's keys disappear on their own.
+local function touch(i)
+  redis.call('PEXPIRE', hkey(i), WINDOWS[i].ttlMs)
+  redis.call('PEXPIRE', zkey(i), WINDOWS[i].ttlMs)
+end
+
+local function saveTotal(i, total)
+  -- Once no bucket is left the total is exactly zero, whatever float error the subtractions left.
+  if total ~= 0 and redis.call('ZCARD', zkey(i)) == 0 then total = 0 end
+  redis.call('HSET', hkey(i), 'total', num(total))
+  return total
+end
+
+-- Forgets the buckets that no longer count at now (BucketedWindow.advance); returns the window's total.
+local function prune(i, now)
+  local w = WINDOWS[i]
+  local below = '(' .. int(bucketOf(w, now) - w.span)
+  local total = tonumber(redis.call('HGET', hkey(i), 'total')) or 0
+  local expired = redis.call('ZRANGEBYSCORE', zkey(i), '-inf', below)
+  if #expired == 0 then return total end
+  -- Oldest first, as the ring subtracts them. Slices keep unpack far below Lua's stack limit.
+  for s = 1, #expired, 1000 do
+    local slice = { unpack(expired, s, math.min(s + 999, #expired)) }
+    for _, amount in ipairs(redis.call('HMGET', hkey(i), unpack(slice))) do
+      total = total - (tonumber(amount) or 0)
+    end
+    redis.call('HDEL', hkey(i), unpack(slice))
+  end
+  redis.call('ZREMRANGEBYSCORE', zkey(i), '-inf', below)
+  return saveTotal(i, snap(total))
+end
+
+-- Books amount (> 0) in the current bucket; returns the new total.
+local function add(i, now, amount, total)
+  local b = int(bucketOf(WINDOWS[i], now))
+  local before = tonumber(redis.call('HGET', hkey(i), b)) or 0
+  total = total + amount
+  redis.call('HSET', hkey(i), b, num(before + amount), 'total', num(total))
+  redis.call('ZADD', zkey(i), b, b)
+  touch(i)
+  return total
+end
+
+-- Moves a bucket by delta, never below zero, if it still counts: an expired bucket's usage is gone and
+-- there is nothing to correct, and a bucket not yet opened is no booking of ours.
+local function adjust(i, bucket, delta, now, total)
+  local w = WINDOWS[i]
+  local current = bucketOf(w, now)
+  if bucket < current - w.span or bucket > current then return total end
+  local b = int(bucket)
+  local before = tonumber(redis.call('HGET', hkey(i), b)) or 0
+  local after = math.max(0, before + delta)
+  if after == before then return total end
+  if after < DUST then
+    after = 0
+    redis.call('HDEL', hkey(i), b)
+    redis.call('ZREM', zkey(i), b)
+  else
+    redis.call('HSET', hkey(i), b, num(after))
+  end
+  total = saveTotal(i, snap(total + after - before))
+  touch(i)
+  return total
+end
+
+-- Milliseconds until need more fits under limit if nothing else is booked: 0 when it fits now, INF when
+-- it never can. Walks the buckets oldest first until enough has expired, a page at a time.
+local function msUntilFits(i, now, need, limit, total)
+  if need > limit then return INF end
+  local excess = total + need - limit
+  if excess <= 0 then return 0 end
+  local w = WINDOWS[i]
+  local freed = 0
+  local start = 0
+  while true do
+    local page = redis.call('ZRANGE', zkey(i), start, start + 127)
+    if #page == 0 then break end
+    local amounts = redis.call('HMGET', hkey(i), unpack(page))
+    for j, b in ipairs(page) do
+      freed = freed + (tonumber(amounts[j]) or 0)
+      if freed >= excess then return expiryOf(w, tonumber(b)) - now end
+    end
+    start = start + 128
+  end
+  -- Only reachable through float rounding of the running total: once everything expires it fits.
+  return expiryOf(w, bucketOf(w, now)) - now
+end
+
+-- Milliseconds until the oldest usage still counted expires; 0 when nothing is counted.
+local function resetMs(i, now, total)
+  if total == 0 then return 0 end
+  local oldest = redis.call('ZRANGE', zkey(i), 0, 0)[1]
+  if not oldest then return 0 end
+  return expiryOf(WINDOWS[i], tonumber(oldest)) - now
+end
+
+local CEILING_FIELDS = { 'remaining', 'ends', 'since', 'booked', 'seq' }
+
+-- meta.ceilings[k]: the upstream's last word on CEILINGS[k] as BudgetLedger keeps it, including one that
+-- has expired but not been looked at since (the ledger drops them lazily, which decides their order).
+local function readMeta()
+  local fields = { 'latest', 'blocked' }
+  for _, c in ipairs(CEILINGS) do
+    for _, f in ipairs(CEILING_FIELDS) do fields[#fields + 1] = c.name .. ':' .. f end
+  end
+  local v = redis.call('HMGET', META, unpack(fields))
+  local meta = { latest = tonumber(v[1]), blocked = tonumber(v[2]) or 0, ceilings = {} }
+  for k = 1, #CEILINGS do
+    local base = 2 + (k - 1) * #CEILING_FIELDS
+    local remaining = tonumber(v[base + 1])
+    if remaining then
+      meta.ceilings[k] = {
+        remaining = remaining, ends = tonumber(v[base + 2]), since = tonumber(v[base + 3]),
+        booked = tonumber(v[base + 4]), seq = tonumber(v[base + 5]),
+      }
+    end
+  end
+  return meta
+end
+
+-- The one clock: Redis's own, never earlier than a time this budget already used, so a server clock
+-- stepping back cannot reorder bookings. The trailing ARGV replaces it in parity tests only.
+local function clock(meta)
+  local now
+  local override = ARGV[#ARGV]
+  if override ~= '' then
+    now = tonumber(override)
+  else
+    local t = redis.call('TIME')
+    now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  end
+  if meta.latest and meta.latest > now then now = meta.latest end
+  return now
+end
+
+-- The ceiling while it holds; an expired one is dropped when looked at, as BudgetLedger.ceiling does.
+local function liveCeiling(meta, k, now)
+  local c = meta.ceilings[k]
+  if c and now >= c.ends then
+    meta.ceilings[k] = nil
+    return nil
+  end
+  return c
+end
+
+-- Ceiling indexes in the order they were set (a Map's insertion order in BudgetLedger).
+local function ceilingOrder(meta)
+  local order = {}
+  for k = 1, #CEILINGS do
+    if meta.ceilings[k] then order[#order + 1] = k end
+  end
+  table.sort(order, function(a, b) return meta.ceilings[a].seq < meta.ceilings[b].seq end)
+  return order
+end
+
+local function setCeiling(meta, k, remaining, ends, now)
+  local seq = 0
+  for j = 1, #CEILINGS do
+    if meta.ceilings[j] then seq = math.max(seq, meta.ceilings[j].seq) end
+  end
+  local existing = meta.ceilings[k]
+  -- Replacing an entry keeps its place, as Map.set does.
+  if existing then seq = existing.seq else seq = seq + 1 end
+  meta.ceilings[k] = { remaining = remaining, ends = ends, since = now, booked = 0, seq = seq }
+end
+
+local function writeMeta(meta, now)
+  local set = { 'latest', num(now), 'blocked', num(meta.blocked) }
+  local drop = {}
+  local ttl = math.max(LONGEST_MS, meta.blocked - now)
+  for k, c in ipairs(CEILINGS) do
+    local ceiling = meta.ceilings[k]
+    for _, f in ipairs(CEILING_FIELDS) do
+      if ceiling then
+        set[#set + 1] = c.name .. ':' .. f
+        set[#set + 1] = num(ceiling[f])
+      else
+        drop[#drop + 1] = c.name .. ':' .. f
+      end
+    end
+    if ceiling then ttl = math.max(ttl, ceiling.ends - now) end
+  end
+  redis.call('HSET', META, unpack(set))
+  if #drop > 0 then redis.call('HDEL', META, unpack(drop)) end
+  redis.call('PEXPIRE', META, int(math.ceil(ttl + MARGIN_MS)))
+end
+`;
+
+/**
+ * ARGV: limit per window ('' = not enforced), requests, tokens, audio seconds, clock override.
+ * Reply: {'1', at} or {'0', retryAfterMs ('-1' = never), then window, limit, used, requested per exhausted}.
+ */
+const RESERVE = `
+local meta = readMeta()
+local now = clock(meta)
+local demand = { tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9]) }
+local retry = math.max(0, meta.blocked - now)
+local totals, exhausted = {}, {}
+
+-- Check every window before booking any, so a refusal leaves no trace.
+for i, w in ipairs(WINDOWS) do
+  totals[i] = prune(i, now)
+  local limit, requested = tonumber(ARGV[i]), demand[w.unit]
+  if limit and requested ~= 0 then
+    local wait = msUntilFits(i, now, requested, limit, totals[i])
+    if wait ~= 0 then
+      exhausted[#exhausted + 1] = { i, limit, totals[i], requested }
+      -- Every window must fit at once and each only gets roomier with time: the longest wait wins.
+      retry = math.max(retry, wait)
+    end
+  end
+end
+for _, k in ipairs(ceilingOrder(meta)) do
+  local i = CEILINGS[k].window
+  local ceiling = liveCeiling(meta, k, now)
+  local requested = demand[WINDOWS[i].unit]
+  if ceiling and requested ~= 0 and ceiling.booked + requested > ceiling.remaining then
+    local limit = tonumber(ARGV[i]) or ceiling.remaining
+    exhausted[#exhausted + 1] = { i, limit, limit - (ceiling.remaining - ceiling.booked), requested }
+    retry = math.max(retry, ceiling.ends - now)
+  end
+end
+
+if retry > 0 then
+  writeMeta(meta, now)
+  local reply = { '0', retry == INF and '-1' or num(retry) }
+  for _, e in ipairs(exhausted) do
+    for _, x in ipairs(e) do reply[#reply + 1] = num(x) end
+  end
+  return reply
+end
+
+for i, w in ipairs(WINDOWS) do
+  local amount = demand[w.unit]
+  if amount > 0 then add(i, now, amount, totals[i]) end
+end
+for k, c in ipairs(CEILINGS) do
+  local amount = demand[WINDOWS[c.window].unit]
+  local ceiling = amount > 0 and liveCeiling(meta, k, now)
+  if ceiling then ceiling.booked = ceiling.booked + amount end
+end
+writeMeta(meta, now)
+-- The booking time, not a bucket number: windows bucket differently, and each derives its own from it.
+return { '1', num(now) }
+`;
+
+/**
+ * Settle and release (a release settles each unit it booked to zero).
+ * ARGV: at, reserved requests, tokens, audio seconds, spent requests, tokens, audio seconds
+ * ('' = not reported, left as reserved), clock override.
+ */
+const SETTLE = `
+local meta = readMeta()
+local now = clock(meta)
+local at = tonumber(ARGV[1])
+for u = 1, 3 do
+  local spent = tonumber(ARGV[4 + u])
+  if spent then
+    local delta = spent - tonumber(ARGV[1 + u])
+    -- The upstream's count includes only what was booked after it spoke.
+    for k, c in ipairs(CEILINGS) do
+      if WINDOWS[c.window].unit == u then
+        local ceiling = liveCeiling(meta, k, now)
+        if ceiling and at >= ceiling.since then ceiling.booked = math.max(0, ceiling.booked + delta) end
+      end
+    end
+    for i, w in ipairs(WINDOWS) do
+      if w.unit == u and delta ~= 0 then
+        local total = prune(i, now)
+        -- Savings go back to the reservation's bucket, freeing headroom at once; overruns are booked
+        -- now, so they last at least as long as the upstream counts them.
+        if delta < 0 then adjust(i, bucketOf(w, at), delta, now, total) else add(i, now, delta, total) end
+      end
+    end
+  end
+end
+writeMeta(meta, now)
+return 1
+`;
+
+/**
+ * ARGV: per ceiling window (CEILINGS order) remaining ('' = not reported) and hold ms, then
+ * retry-after ms ('' = none), the encoded upstream view, clock override.
+ */
+const OBSERVE = `
+local meta = readMeta()
+local now = clock(meta)
+for k = 1, #CEILINGS do
+  local remaining = tonumber(ARGV[2 * k - 1])
+  if remaining then setCeiling(meta, k, remaining, now + tonumber(ARGV[2 * k]), now) end
+end
+local retryAfter = tonumber(ARGV[2 * #CEILINGS + 1])
+if retryAfter then meta.blocked = math.max(meta.blocked, now + retryAfter) end
+redis.call('HSET', META, 'upstream', ARGV[2 * #CEILINGS + 2], 'observedAt', num(now))
+writeMeta(meta, now)
+return 1
+`;
+
+/**
+ * ARGV: clock override.
+ * Reply: now, blockedUntil (0 when open), upstream view ('' = none), observedAt, then per window: used,
+ * resetMs, what the upstream ceiling still allows ('' = none).
+ */
+const SNAPSHOT = `
+local meta = readMeta()
+local now = clock(meta)
+local upstream = redis.call('HMGET', META, 'upstream', 'observedAt')
+local reply = { num(now), meta.blocked > now and num(meta.blocked) or '0', upstream[1] or '', upstream[2] or '' }
+for i = 1, #WINDOWS do
+  local total = prune(i, now)
+  local left = ''
+  for k, c in ipairs(CEILINGS) do
+    local ceiling = c.window == i and liveCeiling(meta, k, now)
+    if ceiling then left = num(math.max(0, ceiling.remaining - ceiling.booked)) end
+  end
+  reply[#reply + 1] = num(total)
+  reply[#reply + 1] = num(resetMs(i, now, total))
+  reply[#reply + 1] = left
+end
+writeMeta(meta, now)
+return reply
+`;
+
+export const KEY_COUNT = 1 + 2 * WINDOW_NAMES.length;
+
+export const SCRIPTS = {
+  reserve: PRELUDE + RESERVE,
+  settle: PRELUDE + SETTLE,
+  observe: PRELUDE + OBSERVE,
+  snapshot: PRELUDE + SNAPSHOT,
+} as const;
+
+export type ScriptName = keyof typeof SCRIPTS;

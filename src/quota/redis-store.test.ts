@@ -1,0 +1,353 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { RedisQuotaStore } from './redis-store.js';
+import { StoreTimeoutError } from './redis-timeout.js';
+import {
+  connectTestRedis,
+  deleteKeysUnder,
+  keysUnder,
+  redisTime,
+  reservationOf,
+  retryAfterOf,
+  sleep,
+  TEST_CLIENT_OPTIONS,
+  testBudget as budget,
+  testDemand as demand,
+  uniquePrefix,
+} from './redis-testing.js';
+import { WINDOW_NAMES, WINDOW_SPECS, type BudgetSpec, type WindowName } from './types.js';
+
+const MINUTE = WINDOW_SPECS.tpm.windowMs;
+const DAY = WINDOW_SPECS.rpd.windowMs;
+const TPM_BUCKET = WINDOW_SPECS.tpm.bucketMs;
+const TPM_GRACE = Math.ceil((WINDOW_SPECS.tpm.graceMs ?? 0) / TPM_BUCKET) * TPM_BUCKET;
+
+/** When usage booked at `at` stops counting in a minute window: its bucket's end, the grace, the window. */
+function minuteExpiry(at: number): number {
+  return Math.floor(at / TPM_BUCKET) * TPM_BUCKET + TPM_BUCKET + TPM_GRACE + MINUTE;
+}
+
+let admin: Redis;
+let prefix: string;
+const opened: RedisQuotaStore[] = [];
+
+beforeAll(async () => {
+  admin = await connectTestRedis();
+});
+afterAll(async () => {
+  await admin?.quit();
+});
+beforeEach(() => {
+  prefix = uniquePrefix();
+});
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((store) => store.close()));
+  await deleteKeysUnder(admin, prefix);
+});
+
+/** A store with its own connection: each one stands for a gateway instance. */
+async function gateway(options: { commandTimeoutMs?: number } = {}): Promise<RedisQuotaStore> {
+  const store = new RedisQuotaStore({ client: await connectTestRedis(), keyPrefix: prefix, ...options });
+  opened.push(store);
+  return store;
+}
+
+async function used(store: RedisQuotaStore, spec: BudgetSpec): Promise<Record<WindowName, number>> {
+  const { windows } = await store.snapshot(spec);
+  return Object.fromEntries(WINDOW_NAMES.map((name) => [name, windows[name].used])) as Record<WindowName, number>;
+}
+
+describe('RedisQuotaStore.reserve', () => {
+  it('books requests, tokens and audio in all six windows at the Redis time', async () => {
+    const store = await gateway();
+    const spec = budget({ tpm: 1_000 });
+    const before = await redisTime(admin);
+    const reservation = reservationOf(await store.reserve(spec, demand(100, { audioSeconds: 12.5 })));
+    const after = await redisTime(admin);
+    expect(reservation).toEqual({ budgetId: spec.id, demand: { requests: 1, tokens: 100, audioSeconds: 12.5 }, at: expect.any(Number) });
+    expect(reservation.at).toBeGreaterThanOrEqual(before);
+    expect(reservation.at).toBeLessThanOrEqual(after);
+    expect(await used(store, spec)).toEqual({ rpm: 1, rpd: 1, tpm: 100, tpd: 100, ash: 12.5, asd: 12.5 });
+  });
+
+  it('books nothing anywhere when one window refuses', async () => {
+    const store = await gateway();
+    const spec = budget({ rpm: 10, tpm: 1_000, tpd: 100 });
+    reservationOf(await store.reserve(spec, demand(80)));
+    expect(await store.reserve(spec, demand(30))).toEqual({
+      ok: false,
+      refusal: { budgetId: spec.id, retryAfterMs: expect.any(Number), exhausted: [{ window: 'tpd', limit: 100, used: 80, requested: 30 }] },
+    });
+    expect(await used(store, spec)).toEqual({ rpm: 1, rpd: 1, tpm: 80, tpd: 80, ash: 0, asd: 0 });
+  });
+
+  it('refuses for good a demand larger than the limit, and anything under a limit of 0', async () => {
+    const store = await gateway();
+    const spec = budget({ tpm: 100 });
+    expect(retryAfterOf(await store.reserve(spec, demand(101)))).toBe(Number.POSITIVE_INFINITY);
+    expect((await used(store, spec)).rpm).toBe(0);
+    expect(await store.reserve(budget({ rpd: 0 }, 'zero#000000000000'), demand(1))).toEqual({
+      ok: false,
+      refusal: { budgetId: 'zero#000000000000', retryAfterMs: Number.POSITIVE_INFINITY, exhausted: [{ window: 'rpd', limit: 0, used: 0, requested: 1 }] },
+    });
+    const audioOff = budget({ ash: 0, asd: 0 }, 'audio#000000000000');
+    expect((await store.reserve(audioOff, demand(500))).ok).toBe(true);
+    expect(retryAfterOf(await store.reserve(audioOff, demand(0, { audioSeconds: 1 })))).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it('gives the retry-after at which the oldest booking expires, measured on the Redis clock', async () => {
+    const store = await gateway();
+    const spec = budget({ tpm: 100 });
+    const first = reservationOf(await store.reserve(spec, demand(60)));
+    reservationOf(await store.reserve(spec, demand(30)));
+    const before = await redisTime(admin);
+    const retryAfterMs = retryAfterOf(await store.reserve(spec, demand(50)));
+    const after = await redisTime(admin);
+    // The first 60 tokens must go; the refusal was decided at some Redis time between before and after.
+    expect(retryAfterMs).toBeGreaterThanOrEqual(minuteExpiry(first.at) - after);
+    expect(retryAfterMs).toBeLessThanOrEqual(minuteExpiry(first.at) - before);
+  });
+
+  it('admits the same demand once a refusal’s retry-after has passed (a short real wait)', async () => {
+    const store = await gateway();
+    const spec = budget({ tpm: 1_000 });
+    await store.observe(spec, { remainingTokens: 0, resetTokensMs: 200 });
+    const result = await store.reserve(spec, demand(10));
+    if (result.ok) throw new Error('expected a refusal');
+    expect(result.refusal.exhausted).toEqual([{ window: 'tpm', limit: 1_000, used: 1_000, requested: 10 }]);
+    expect(result.refusal.retryAfterMs).toBeGreaterThan(0);
+    expect(result.refusal.retryAfterMs).toBeLessThanOrEqual(200);
+    await sleep(result.refusal.retryAfterMs);
+    expect((await store.reserve(spec, demand(10))).ok).toBe(true);
+  });
+
+  it('counts every call as at least one request and junk amounts as nothing', async () => {
+    const store = await gateway();
+    const spec = budget({});
+    const reservation = reservationOf(await store.reserve(spec, { requests: 0, tokens: Number.NaN, audioSeconds: -3 }));
+    expect(reservation.demand).toEqual({ requests: 1, tokens: 0, audioSeconds: 0 });
+    expect(await used(store, spec)).toEqual({ rpm: 1, rpd: 1, tpm: 0, tpd: 0, ash: 0, asd: 0 });
+  });
+});
+
+describe('settle and release', () => {
+  it('settling below the estimate frees the headroom at once', async () => {
+    const store = await gateway();
+    const spec = budget({ tpm: 100 });
+    const reservation = reservationOf(await store.reserve(spec, demand(100)));
+    expect((await store.reserve(spec, demand(50))).ok).toBe(false);
+    await store.settle(spec, reservation, { tokens: 40 });
+    expect((await store.reserve(spec, demand(50))).ok).toBe(true);
+    expect(await used(store, spec)).toEqual({ rpm: 2, rpd: 2, tpm: 90, tpd: 90, ash: 0, asd: 0 });
+  });
+
+  it('books an overrun now and settles only the units reported', async () => {
+    const store = await gateway();
+    const spec = budget({});
+    const reservation = reservationOf(await store.reserve(spec, demand(100, { audioSeconds: 30 })));
+    await store.settle(spec, reservation, { tokens: 250, audioSeconds: Number.NaN });
+    expect(await used(store, spec)).toEqual({ rpm: 1, rpd: 1, tpm: 250, tpd: 250, ash: 30, asd: 30 });
+  });
+
+  it('release returns the whole reservation in every window', async () => {
+    const store = await gateway();
+    const spec = budget({ rpm: 1, tpm: 100 });
+    const reservation = reservationOf(await store.reserve(spec, demand(100, { audioSeconds: 3 })));
+    await store.release(spec, reservation);
+    expect(await used(store, spec)).toEqual({ rpm: 0, rpd: 0, tpm: 0, tpd: 0, ash: 0, asd: 0 });
+    expect((await store.snapshot(spec)).windows.tpm.resetMs).toBe(0);
+    expect((await store.reserve(spec, demand(100))).ok).toBe(true);
+  });
+
+  it('finishes a reservation once, and never into another budget', async () => {
+    const store = await gateway();
+    const spec = budget({});
+    const first = reservationOf(await store.reserve(spec, demand(30)));
+    reservationOf(await store.reserve(spec, demand(40)));
+    await store.settle(spec, first, { tokens: 10 });
+    await store.release(spec, first);
+    await store.settle(spec, first, { tokens: 0 });
+    expect((await used(store, spec)).tpm).toBe(50);
+    const other = reservationOf(await store.reserve(spec, demand(5)));
+    await expect(store.release(budget({}, 'other#000000000000'), other)).rejects.toThrow(/cannot be returned/);
+  });
+});
+
+describe('RedisQuotaStore.observe', () => {
+  it('caps what we book at the upstream remaining until its reset', async () => {
+    const store = await gateway();
+    const spec = budget({ tpm: 1_000 });
+    reservationOf(await store.reserve(spec, demand(300)));
+    const observedFrom = await redisTime(admin);
+    await store.observe(spec, { remainingTokens: 600, resetTokensMs: 10_000 });
+    expect((await used(store, spec)).tpm).toBe(300);
+    reservationOf(await store.reserve(spec, demand(600)));
+    const result = await store.reserve(spec, demand(1));
+    const now = await redisTime(admin);
+    if (result.ok) throw new Error('expected a refusal');
+    expect(result.refusal.exhausted).toEqual([{ window: 'tpm', limit: 1_000, used: 1_000, requested: 1 }]);
+    expect(result.refusal.retryAfterMs).toBeGreaterThanOrEqual(observedFrom + 10_000 - now);
+    expect(result.refusal.retryAfterMs).toBeLessThanOrEqual(10_000);
+    expect((await store.snapshot(spec)).windows.tpm).toMatchObject({ limit: 1_000, used: 900, remaining: 0 });
+  });
+
+  it('adopts a tighter rpd and gives released or settled reservations back to the cap', async () => {
+    const store = await gateway();
+    const spec = budget({ rpd: 14_400, tpm: 10_000 });
+    const threeHours = 3 * 3_600_000;
+    await store.observe(spec, { remainingRequests: 0, resetRequestsMs: threeHours });
+    const retryAfterMs = retryAfterOf(await store.reserve(spec, demand(1)));
+    expect(retryAfterMs).toBeGreaterThan(threeHours - 1_000);
+    expect(retryAfterMs).toBeLessThanOrEqual(threeHours);
+
+    const other = budget({ tpm: 10_000 }, 'other#000000000000');
+    await store.observe(other, { remainingTokens: 1_000, resetTokensMs: 30_000 });
+    const big = reservationOf(await store.reserve(other, demand(900)));
+    expect((await store.reserve(other, demand(200))).ok).toBe(false);
+    await store.settle(other, big, { tokens: 100 });
+    const small = reservationOf(await store.reserve(other, demand(800)));
+    await store.release(other, small);
+    reservationOf(await store.reserve(other, demand(800)));
+  });
+
+  it('closes the budget for a 429 retry-after, keeping the latest end, and shows it in snapshots', async () => {
+    const store = await gateway();
+    const spec = budget({});
+    const before = await redisTime(admin);
+    await store.observe(spec, { retryAfterMs: 5_000 });
+    const after = await redisTime(admin);
+    await store.observe(spec, { retryAfterMs: 1_000 });
+    const result = await store.reserve(spec, demand(1));
+    expect(result).toEqual({ ok: false, refusal: { budgetId: spec.id, retryAfterMs: expect.any(Number), exhausted: [] } });
+    const { blockedUntil } = await store.snapshot(spec);
+    expect(blockedUntil).toBeGreaterThanOrEqual(before + 5_000);
+    expect(blockedUntil).toBeLessThanOrEqual(after + 5_000);
+  });
+
+  it('a short retry-after admits again once it has passed', async () => {
+    const store = await gateway();
+    const spec = budget({});
+    await store.observe(spec, { retryAfterMs: 150 });
+    const retryAfterMs = retryAfterOf(await store.reserve(spec, demand(1)));
+    expect(retryAfterMs).toBeGreaterThan(0);
+    expect(retryAfterMs).toBeLessThanOrEqual(150);
+    await sleep(retryAfterMs);
+    expect((await store.reserve(spec, demand(1))).ok).toBe(true);
+    expect((await store.snapshot(spec)).blockedUntil).toBe(0);
+  });
+
+  it('keeps the view as given, unusable numbers included, and ignores those numbers', async () => {
+    const store = await gateway();
+    const spec = budget({ rpd: 100 });
+    await store.observe(spec, { remainingTokens: 0, resetTokensMs: 5_000, remainingRequests: Number.NaN, retryAfterMs: -5 });
+    const snapshot = await store.snapshot(spec);
+    expect(snapshot.blockedUntil).toBe(0);
+    expect(snapshot.upstream).toEqual({ remainingTokens: 0, resetTokensMs: 5_000, remainingRequests: Number.NaN, retryAfterMs: -5, observedAt: expect.any(Number) });
+    expect(snapshot.windows.rpd).toMatchObject({ used: 0, remaining: 100 });
+    // tpm has no limit of ours, but the upstream's word still shows (and caps) what remains.
+    expect(snapshot.windows.tpm).toMatchObject({ limit: null, remaining: 0 });
+  });
+});
+
+describe('RedisQuotaStore.snapshot', () => {
+  it('reports limits, usage, remaining headroom, resets and the last upstream view', async () => {
+    const store = await gateway();
+    const spec = budget({ rpm: 30, tpm: 1_000, rpd: 14_400 });
+    const reservation = reservationOf(await store.reserve(spec, demand(400)));
+    await store.settle(spec, reservation, { tokens: 1_200 });
+    await store.observe(spec, { remainingRequests: 14_390, resetRequestsMs: 60_000 });
+    const snapshot = await store.snapshot(spec);
+    expect(snapshot).toMatchObject({ id: spec.id, model: spec.model, keyPreview: 'gsk_...9f3a', blockedUntil: 0 });
+    expect(snapshot.upstream).toEqual({ remainingRequests: 14_390, resetRequestsMs: 60_000, observedAt: expect.any(Number) });
+    expect(snapshot.at).toBeGreaterThanOrEqual(reservation.at);
+    expect(snapshot.windows.rpm).toEqual({ limit: 30, source: 'config', used: 1, remaining: 29, resetMs: minuteExpiry(reservation.at) - snapshot.at });
+    expect(snapshot.windows.tpm).toMatchObject({ limit: 1_000, used: 1_200, remaining: 0 });
+    expect(snapshot.windows.rpd).toMatchObject({ limit: 14_400, used: 1, remaining: 14_390 });
+    expect(snapshot.windows.ash).toEqual({ limit: null, source: 'none', used: 0, remaining: null, resetMs: 0 });
+  });
+});
+
+describe('two gateway instances sharing one Redis', () => {
+  it('admit exactly the limit between them when 200 reserves race', async () => {
+    const [a, b] = [await gateway(), await gateway()];
+    const spec = budget({ rpm: 50 });
+    const results = await Promise.all(Array.from({ length: 200 }, (_, i) => (i % 2 === 0 ? a : b).reserve(spec, demand(1))));
+    expect(results.filter((r) => r.ok)).toHaveLength(50);
+    for (const result of results) {
+      if (!result.ok) expect(result.refusal.exhausted).toEqual([{ window: 'rpm', limit: 50, used: 50, requested: 1 }]);
+    }
+    for (const store of [a, b]) expect((await store.snapshot(spec)).windows.rpm).toMatchObject({ used: 50, remaining: 0 });
+  });
+
+  it('see each other’s tokens, settlements and upstream observations', async () => {
+    const [a, b] = [await gateway(), await gateway()];
+    const spec = budget({ tpm: 100 });
+    const big = reservationOf(await a.reserve(spec, demand(60)));
+    expect((await b.reserve(spec, demand(50))).ok).toBe(false);
+    reservationOf(await b.reserve(spec, demand(40)));
+    await a.settle(spec, big, { tokens: 10 });
+    reservationOf(await b.reserve(spec, demand(50)));
+    expect((await a.snapshot(spec)).windows.tpm).toMatchObject({ used: 100, remaining: 0 });
+    await a.observe(spec, { retryAfterMs: 60_000 });
+    expect((await b.snapshot(spec)).blockedUntil).toBeGreaterThan(0);
+  });
+});
+
+describe('keys', () => {
+  it('are named by budget id under the prefix, never by API key, and expire when idle', async () => {
+    const store = await gateway();
+    const spec = budget({ tpm: 1_000 });
+    reservationOf(await store.reserve(spec, demand(100, { audioSeconds: 1 })));
+    const keys = await keysUnder(admin, prefix);
+    const base = `${prefix}quota:v1:{${spec.id}}`;
+    expect(keys.sort()).toEqual([`${base}:meta`, ...WINDOW_NAMES.flatMap((name) => [`${base}:${name}:buckets`, `${base}:${name}:order`])].sort());
+    for (const key of keys) {
+      const ttl = await admin.pttl(key);
+      const windowMs = WINDOW_NAMES.find((name) => key.includes(`:${name}:`));
+      const longest = windowMs === undefined ? DAY : WINDOW_SPECS[windowMs].windowMs;
+      expect(ttl).toBeGreaterThan(longest);
+      expect(ttl).toBeLessThanOrEqual(longest + 2 * MINUTE);
+    }
+  });
+});
+
+describe('failures', () => {
+  let silent: Server;
+  const sockets = new Set<Socket>();
+  beforeAll(async () => {
+    // Accepts connections and never answers: a Redis that hangs.
+    silent = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  });
+  afterAll(async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => silent.close(resolve));
+  });
+
+  it('rejects a call not answered within commandTimeoutMs, and close() still returns', async () => {
+    const client = new Redis({ ...TEST_CLIENT_OPTIONS, port: (silent.address() as AddressInfo).port, enableReadyCheck: false, enableOfflineQueue: true });
+    client.on('error', () => {});
+    const store = new RedisQuotaStore({ client, keyPrefix: prefix, commandTimeoutMs: 100 });
+    const started = Date.now();
+    await expect(store.reserve(budget({}), demand(1))).rejects.toBeInstanceOf(StoreTimeoutError);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    // The server never closes its side, so the connection cannot end cleanly: close() gives up in time.
+    const closing = Date.now();
+    await store.close();
+    expect(Date.now() - closing).toBeLessThan(2_000);
+  });
+
+  it('close() quits the client it was given', async () => {
+    const client = await connectTestRedis();
+    const store = new RedisQuotaStore({ client, keyPrefix: prefix });
+    await store.snapshot(budget({}));
+    await store.close();
+    expect(client.status).toBe('end');
+    await store.close();
+  });
+});

@@ -1,0 +1,247 @@
+import type { Redis } from 'ioredis';
+import { amountIn, normaliseDemand, reportedIn } from './demand.js';
+import { CEILINGS, KEY_COUNT, SCRIPTS, SCRIPT_UNITS, type ScriptName } from './redis-lua.js';
+import { withTimeout } from './redis-timeout.js';
+import { WINDOW_NAMES, WINDOW_SPECS } from './types.js';
+import type {
+  BudgetSnapshot,
+  BudgetSpec,
+  Demand,
+  ExhaustedWindow,
+  QuotaStore,
+  Reservation,
+  ReserveResult,
+  UpstreamView,
+  WindowName,
+  WindowSnapshot,
+} from './types.js';
+
+export interface RedisQuotaStoreOptions {
+  /**
+   * The connection; the store owns it from here on and `close()` quits it. Give each store its own
+   * client. Suited options: `enableOfflineQueue: false` (a quota check must fail at once while
+   * disconnected rather than wait in a queue), a small `connectTimeout` (see `createRedisClient`).
+   */
+  readonly client: Redis;
+  /** Prepended to every key; default `groq-router:`. Lets several deployments share one Redis. */
+  readonly keyPrefix?: string;
+  /**
+   * Rejects a call not answered within this many ms. A reserve that times out may still have been
+   * booked on the server; it then counts until its window expires, which errs on the safe side.
+   */
+  readonly commandTimeoutMs?: number;
+  /**
+   * Tests only: replaces Redis's TIME in the scripts. In production every instance must use the server's
+   * clock, or instances with skewed clocks would book into different buckets.
+   */
+  readonly testClock?: () => number;
+}
+
+/** ioredis method names the scripts are defined under (EVALSHA, falling back to EVAL once per script). */
+const COMMANDS: Readonly<Record<ScriptName, string>> = {
+  reserve: 'groqRouterQuotaReserve',
+  settle: 'groqRouterQuotaSettle',
+  observe: 'groqRouterQuotaObserve',
+  snapshot: 'groqRouterQuotaSnapshot',
+};
+
+/** The upstream view fields kept for snapshots, stored as strings so NaN and the like survive as given. */
+const VIEW_FIELDS = ['remainingRequests', 'resetRequestsMs', 'remainingTokens', 'resetTokensMs', 'retryAfterMs'] as const satisfies readonly (keyof UpstreamView)[];
+
+type ScriptCall = (...args: string[]) => Promise<unknown>;
+
+/**
+ * Budgets shared by every gateway instance through one Redis: each operation is one Lua script, so the
+ * check-and-book of a reserve is atomic across instances, and every decision uses Redis's clock.
+ *
+ * Key layout per budget (`{id}` is a cluster hash tag; the id is a hash of the key plus the model):
+ * `<prefix>quota:v1:{<id>}:meta`, and per window `...:<window>:buckets` (hash) and `...:<window>:order`
+ * (sorted set). Each expires on its own once idle for its window plus a minute.
+ */
+export class RedisQuotaStore implements QuotaStore {
+  private readonly client: Redis;
+  private readonly prefix: string;
+  private readonly commandTimeoutMs: number | undefined;
+  private readonly testClock: (() => number) | undefined;
+  private readonly scripts: Readonly<Record<ScriptName, ScriptCall>>;
+  private readonly keyCache = new Map<string, readonly string[]>();
+  /** As in MemoryQuotaStore: a second settle or release must not return headroom twice. */
+  private readonly finished = new WeakSet<Reservation>();
+  private closed = false;
+
+  constructor(options: RedisQuotaStoreOptions) {
+    const { commandTimeoutMs } = options;
+    if (commandTimeoutMs !== undefined && !(Number.isFinite(commandTimeoutMs) && commandTimeoutMs > 0)) {
+      throw new RangeError(`commandTimeoutMs must be a positive number, got ${commandTimeoutMs}`);
+    }
+    this.client = options.client;
+    this.prefix = options.keyPrefix ?? 'groq-router:';
+    this.commandTimeoutMs = commandTimeoutMs;
+    this.testClock = options.testClock;
+    for (const name of Object.keys(SCRIPTS) as ScriptName[]) {
+      this.client.defineCommand(COMMANDS[name], { lua: SCRIPTS[name], numberOfKeys: KEY_COUNT });
+    }
+    this.scripts = {
+      reserve: scriptOf(this.client, COMMANDS.reserve),
+      settle: scriptOf(this.client, COMMANDS.settle),
+      observe: scriptOf(this.client, COMMANDS.observe),
+      snapshot: scriptOf(this.client, COMMANDS.snapshot),
+    };
+  }
+
+  async reserve(budget: BudgetSpec, demand: Demand): Promise<ReserveResult> {
+    const booked = normaliseDemand(demand);
+    const limits = WINDOW_NAMES.map((name) => numberArg(budget.limits[name].limit));
+    const reply = strings(await this.run('reserve', budget.id, [...limits, ...SCRIPT_UNITS.map((unit) => String(amountIn(booked, unit)))]), 'reserve');
+    if (reply[0] === '1') return { ok: true, reservation: { budgetId: budget.id, demand: booked, at: Number(reply[1]) } };
+    const exhausted: ExhaustedWindow[] = [];
+    for (let i = 2; i + 3 < reply.length; i += 4) {
+      exhausted.push({ window: windowAt(reply[i]), limit: Number(reply[i + 1]), used: Number(reply[i + 2]), requested: Number(reply[i + 3]) });
+    }
+    const retryAfterMs = reply[1] === '-1' ? Number.POSITIVE_INFINITY : Number(reply[1]);
+    return { ok: false, refusal: { budgetId: budget.id, retryAfterMs, exhausted } };
+  }
+
+  async settle(budget: BudgetSpec, reservation: Reservation, actual: Partial<Demand>): Promise<void> {
+    if (!this.finish(budget, reservation)) return;
+    await this.run('settle', budget.id, settleArgs(reservation, (unit) => numberArg(reportedIn(actual, unit) ?? null)));
+  }
+
+  async release(budget: BudgetSpec, reservation: Reservation): Promise<void> {
+    if (!this.finish(budget, reservation)) return;
+    // Settling every booked unit to zero is exactly a release; units it never booked stay untouched.
+    await this.run('release', budget.id, settleArgs(reservation, (unit) => (amountIn(reservation.demand, unit) === 0 ? '' : '0')));
+  }
+
+  async observe(budget: BudgetSpec, view: UpstreamView): Promise<void> {
+    const args: string[] = [];
+    for (const { window, remaining, reset } of CEILINGS) {
+      const left = view[remaining];
+      const usable = left !== undefined && Number.isFinite(left) && left >= 0;
+      // Without a reset time the usage may be anywhere in the window: hold it for the whole window.
+      const resetMs = view[reset];
+      const holdMs = resetMs !== undefined && Number.isFinite(resetMs) && resetMs >= 0 ? resetMs : WINDOW_SPECS[window].windowMs;
+      args.push(usable ? String(left) : '', String(holdMs));
+    }
+    const { retryAfterMs } = view;
+    args.push(retryAfterMs !== undefined && Number.isFinite(retryAfterMs) && retryAfterMs > 0 ? String(retryAfterMs) : '', encodeView(view));
+    await this.run('observe', budget.id, args);
+  }
+
+  async snapshot(budget: BudgetSpec): Promise<BudgetSnapshot> {
+    const reply = strings(await this.run('snapshot', budget.id, []), 'snapshot');
+    const windows = Object.fromEntries(
+      WINDOW_NAMES.map((name, i) => {
+        const [used, resetMs, left] = reply.slice(4 + 3 * i, 7 + 3 * i);
+        return [name, windowSnapshot(budget, name, Number(used), Number(resetMs), left === '' || left === undefined ? null : Number(left))];
+      }),
+    ) as Record<WindowName, WindowSnapshot>;
+    const [at, blockedUntil, upstream, observedAt] = reply;
+    return {
+      id: budget.id,
+      model: budget.model,
+      keyPreview: budget.keyPreview,
+      windows,
+      at: Number(at),
+      blockedUntil: Number(blockedUntil),
+      upstream: upstream === undefined || upstream === '' ? undefined : { ...decodeView(upstream), observedAt: Number(observedAt) },
+    };
+  }
+
+  /**
+   * Quits the client (the store owns it) and resolves once the connection is gone; a connection that does
+   * not answer within a second is dropped instead.
+   */
+  async close(): Promise<void> {
+    if (this.closed || this.client.status === 'end') return;
+    this.closed = true;
+    const ended = new Promise<void>((resolve) => this.client.once('end', () => resolve()));
+    try {
+      if (this.client.status !== 'ready') throw new Error('not connected');
+      await withTimeout(this.client.quit(), 1_000, 'redis quit');
+    } catch {
+      this.client.disconnect();
+    }
+    await withTimeout(ended, 1_000, 'redis disconnect').catch(() => {});
+  }
+
+  private run(name: ScriptName | 'release', budgetId: string, args: readonly string[]): Promise<unknown> {
+    const script = name === 'release' ? this.scripts.settle : this.scripts[name];
+    const promise = script(...this.keys(budgetId), ...args, this.testClock === undefined ? '' : String(this.testClock()));
+    return this.commandTimeoutMs === undefined ? promise : withTimeout(promise, this.commandTimeoutMs, `redis quota ${name}`);
+  }
+
+  private keys(budgetId: string): readonly string[] {
+    let keys = this.keyCache.get(budgetId);
+    if (keys === undefined) {
+      // Braces inside the id would move the cluster hash tag and scatter one budget over several slots.
+      const base = `${this.prefix}quota:v1:{${budgetId.replaceAll('{', '%7B').replaceAll('}', '%7D')}}`;
+      keys = [`${base}:meta`, ...WINDOW_NAMES.map((name) => `${base}:${name}:buckets`), ...WINDOW_NAMES.map((name) => `${base}:${name}:order`)];
+      this.keyCache.set(budgetId, keys);
+    }
+    return keys;
+  }
+
+  /** Marks a reservation finished; `false` when it already was. Same rules as MemoryQuotaStore. */
+  private finish(budget: BudgetSpec, reservation: Reservation): boolean {
+    if (reservation.budgetId !== budget.id) {
+      throw new Error(`reservation for budget ${reservation.budgetId} cannot be returned to budget ${budget.id}`);
+    }
+    if (this.finished.has(reservation)) return false;
+    this.finished.add(reservation);
+    return true;
+  }
+}
+
+function scriptOf(client: Redis, command: string): ScriptCall {
+  const method: unknown = Reflect.get(client, command);
+  if (typeof method !== 'function') throw new Error(`ioredis did not define ${command}`);
+  return (...args) => Promise.resolve(Reflect.apply(method, client, args) as unknown);
+}
+
+function settleArgs(reservation: Reservation, spent: (unit: (typeof SCRIPT_UNITS)[number]) => string): string[] {
+  return [String(reservation.at), ...SCRIPT_UNITS.map((unit) => String(amountIn(reservation.demand, unit))), ...SCRIPT_UNITS.map(spent)];
+}
+
+function numberArg(value: number | null): string {
+  return value === null ? '' : String(value);
+}
+
+function strings(reply: unknown, script: string): string[] {
+  if (Array.isArray(reply) && reply.every((item) => typeof item === 'string')) return reply;
+  throw new Error(`quota ${script} script gave an unexpected reply`);
+}
+
+function windowAt(index: string | undefined): WindowName {
+  const name = WINDOW_NAMES[Number(index) - 1];
+  if (name === undefined) throw new Error(`quota reserve script named no window (${index})`);
+  return name;
+}
+
+/** As BudgetLedger shows it: our headroom, or the upstream's where it is tighter. */
+function windowSnapshot(budget: BudgetSpec, name: WindowName, used: number, resetMs: number, upstream: number | null): WindowSnapshot {
+  const { limit, source } = budget.limits[name];
+  const ours = limit === null ? null : Math.max(0, limit - used);
+  const remaining = ours === null ? upstream : upstream === null ? ours : Math.min(ours, upstream);
+  return { limit, source, used, remaining, resetMs };
+}
+
+function encodeView(view: UpstreamView): string {
+  const fields: Record<string, string> = {};
+  for (const field of VIEW_FIELDS) {
+    const value = view[field];
+    if (value !== undefined) fields[field] = String(value);
+  }
+  return JSON.stringify(fields);
+}
+
+function decodeView(text: string): UpstreamView {
+  const parsed: unknown = JSON.parse(text);
+  const view: { -readonly [K in keyof UpstreamView]: UpstreamView[K] } = {};
+  if (typeof parsed !== 'object' || parsed === null) return view;
+  for (const field of VIEW_FIELDS) {
+    const value: unknown = Reflect.get(parsed, field);
+    if (typeof value === 'string') view[field] = Number(value);
+  }
+  return view;
+}

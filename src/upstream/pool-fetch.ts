@@ -1,0 +1,112 @@
+import { Readable } from 'node:stream';
+import type { Agent, Dispatcher } from 'undici';
+import type { FetchLike } from './transport.js';
+
+type NodeBody = Dispatcher.ResponseData['body'];
+
+/**
+ * A `fetch` for the SDKs built on undici's dispatcher API instead of WHATWG fetch: no Request object,
+ * no web streams unless someone asks for one, the response body left as the pool's Node stream. The
+ * SDKs use only a small part of `Response` (status, headers, text, body); `PoolResponse` is that part.
+ */
+export function poolFetch(agent: Agent): FetchLike {
+  return (async (input: string | URL | Request, init: RequestInit = {}) => {
+    const url = typeof input === 'string' ? new URL(input) : input instanceof URL ? input : new URL(input.url);
+    const { statusCode, headers, body } = await agent.request({
+      origin: url.origin,
+      path: url.pathname + url.search,
+      method: (init.method ?? 'GET') as Dispatcher.HttpMethod,
+      headers: plainHeaders(init.headers),
+      body: init.body as string | Uint8Array | null | undefined,
+      signal: init.signal ?? undefined,
+    });
+    return new PoolResponse(url.href, statusCode, headers, body) as unknown as Response;
+  }) as FetchLike;
+}
+
+/** The part of `Response` the SDKs and the router read, over a pooled Node stream. */
+export class PoolResponse {
+  readonly headers: PoolHeaders;
+  private webBody: ReadableStream<Uint8Array> | undefined;
+
+  constructor(
+    readonly url: string,
+    readonly status: number,
+    rawHeaders: Record<string, string | string[] | undefined>,
+    readonly nodeBody: NodeBody,
+  ) {
+    this.headers = new PoolHeaders(rawHeaders);
+  }
+
+  get ok(): boolean {
+    return this.status >= 200 && this.status < 300;
+  }
+
+  get statusText(): string {
+    return '';
+  }
+
+  /** A web stream for callers that want one; the router reads `nodeBody` directly. */
+  get body(): ReadableStream<Uint8Array> {
+    this.webBody ??= Readable.toWeb(this.nodeBody) as unknown as ReadableStream<Uint8Array>;
+    return this.webBody;
+  }
+
+  text(): Promise<string> {
+    return this.nodeBody.text();
+  }
+
+  json(): Promise<unknown> {
+    return this.nodeBody.json();
+  }
+
+  arrayBuffer(): Promise<ArrayBuffer> {
+    return this.nodeBody.arrayBuffer();
+  }
+}
+
+/** Read-only `Headers` over the raw object undici hands back (names already lower-case). */
+export class PoolHeaders {
+  constructor(private readonly raw: Record<string, string | string[] | undefined>) {}
+
+  get(name: string): string | null {
+    const value = this.raw[name.toLowerCase()];
+    if (value === undefined) return null;
+    return Array.isArray(value) ? value.join(', ') : value;
+  }
+
+  has(name: string): boolean {
+    return this.raw[name.toLowerCase()] !== undefined;
+  }
+
+  forEach(callback: (value: string, name: string) => void): void {
+    for (const name of Object.keys(this.raw)) {
+      const value = this.get(name);
+      if (value !== null) callback(value, name);
+    }
+  }
+
+  *entries(): IterableIterator<[string, string]> {
+    for (const name of Object.keys(this.raw)) {
+      const value = this.get(name);
+      if (value !== null) yield [name, value];
+    }
+  }
+
+  [Symbol.iterator](): IterableIterator<[string, string]> {
+    return this.entries();
+  }
+}
+
+function plainHeaders(headers: RequestInit['headers']): Record<string, string> {
+  if (headers === undefined || headers === null) return {};
+  const out: Record<string, string> = {};
+  if (typeof (headers as Headers).forEach === 'function' && !Array.isArray(headers)) {
+    (headers as Headers).forEach((value, name) => {
+      out[name] = value;
+    });
+    return out;
+  }
+  for (const [name, value] of Array.isArray(headers) ? headers : Object.entries(headers)) out[name as string] = String(value);
+  return out;
+}
