@@ -72,6 +72,7 @@ export class Gateway {
       statsFor: (id) => this.statsFor(id),
       breakerFor: (id, label, policy) => this.breakerFor(id, label, policy),
     });
+    this.metrics.prepare(table.deployments);
     return Object.freeze({ config, table, loadedAt: new Date() });
   }
 

@@ -56,6 +56,27 @@ export class GatewayMetrics {
     return this.registry.contentType;
   }
 
+  /**
+   * Creates at zero the series of events operators watch for, for every deployment of a freshly loaded
+   * table: a counter that first appears at 1 shows no increase to `rate()`, so the first 429 or breaker
+   * opening would go unseen.
+   */
+  prepare(deployments: readonly Deployment[]): void {
+    const { hashed_api_key, api_key_alias, team, team_alias, client_ip, user_agent } = ANONYMOUS;
+    for (const deployment of deployments) {
+      if (deployment.client === undefined) continue;
+      const ids = labelsOf(deployment);
+      for (const result of ['success', 'rate_limit', 'server_error']) this.ours.upstreamAttempts.inc({ ...ids.ours, result }, 0);
+      for (const reason of ['rate_limit', 'server_error', 'timeout', 'connection']) this.ours.breakerOpens.inc({ ...ids.ours, reason }, 0);
+      this.ours.rateLimited.inc({ requested_model: deployment.alias, model_id: deployment.id, source: 'upstream' }, 0);
+      this.ours.rateLimited.inc({ requested_model: deployment.alias, model_id: '', source: 'gateway' }, 0);
+      this.litellm.cooledDown.inc({ ...ids.litellm, exception_status: '429' }, 0);
+      const deploymentRequest = { requested_model: deployment.alias, ...ids.litellm, hashed_api_key, api_key_alias, team, team_alias, client_ip, user_agent };
+      this.litellm.successResponses.inc(deploymentRequest, 0);
+      this.litellm.totalRequests.inc(deploymentRequest, 0);
+    }
+  }
+
   breakerOpened(deployment: Deployment, cause: UpstreamFailure): void {
     const ids = labelsOf(deployment);
     this.ours.breakerOpens.inc({ ...ids.ours, reason: cause.kind });
@@ -128,7 +149,12 @@ export class GatewayMetrics {
     const lastTried = [...records].reverse().find((r) => r.kind !== 'skipped')?.deployment.alias ?? '';
     const to = outcome.served?.group ?? lastTried;
     this.ours.fallbacks.inc({ from: outcome.alias, to, reason });
-    const status = first?.kind === 'failed' ? String(first.failure.status ?? '') : first?.kind === 'refused' ? '429' : '503';
+    const status =
+      first?.kind === 'failed'
+        ? String(first.failure.status ?? '')
+        : first?.kind === 'refused' || (first?.kind === 'cooling' && first.cooling.rateLimited)
+          ? '429'
+          : '503';
     const { hashed_api_key, api_key_alias, team, team_alias } = ANONYMOUS;
     const labels = {
       requested_model: outcome.alias,
