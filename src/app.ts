@@ -1,10 +1,12 @@
 import { Hono } from 'hono';
+import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { GatewayError, jsonResponse, typeForStatus } from './errors.js';
 import type { Gateway } from './gateway.js';
 import type { Logger } from './log.js';
-import { masterKeyAuth } from './middleware/master-key.js';
+import { apiKeyAuth, requireOperator } from './middleware/api-key.js';
 import { requestTiming } from './middleware/request-timing.js';
+import type { ConfigReloader } from './reload/config-reloader.js';
 import { chatRoutes } from './routes/chat.js';
 import { healthRoutes } from './routes/health.js';
 import { modelRoutes } from './routes/models.js';
@@ -18,16 +20,18 @@ import { VERSION } from './version.js';
  */
 const API_PREFIXES = ['', '/v1', '/openai/v1', '/v1/v1'] as const;
 
-export function createApp(gateway: Gateway, log: Logger): Hono {
+export function createApp(gateway: Gateway, log: Logger, reloader?: ConfigReloader): Hono {
   const app = new Hono();
+  const general = () => gateway.current.config.general;
   app.use(requestTiming());
+  // CORS stays off unless origins are configured; browsers then get exactly those.
+  app.use(async function configuredCors(c, next) {
+    const origins = general().corsAllowOrigins;
+    if (origins.length === 0) return next();
+    return cors({ origin: origins.includes('*') ? '*' : [...origins] })(c, next);
+  });
   // LiteLLM serves /metrics without a key unless require_auth_for_metrics_endpoint says otherwise.
-  app.use(
-    masterKeyAuth(
-      () => gateway.current.config.general.masterKey,
-      (path) => path === '/metrics' && !gateway.current.config.general.requireAuthForMetrics,
-    ),
-  );
+  app.use(apiKeyAuth(general, (path) => path === '/metrics' && !general().requireAuthForMetrics));
 
   const chat = chatRoutes(gateway, log);
   const models = modelRoutes(gateway);
@@ -35,10 +39,17 @@ export function createApp(gateway: Gateway, log: Logger): Hono {
     app.route(prefix || '/', chat);
     app.route(prefix || '/', models);
   }
-  app.route('/', healthRoutes(gateway, VERSION));
+  app.route('/', healthRoutes(gateway, VERSION, () => reloader?.current));
   app.route('/', quotaRoutes(gateway));
   app.get('/metrics', async function metrics() {
     return new Response(await gateway.metrics.render(), { headers: { 'content-type': gateway.metrics.contentType } });
+  });
+  app.post('/config/reload', function reloadConfig(c) {
+    requireOperator(c.var.principal);
+    if (reloader === undefined) throw new GatewayError(404, 'This gateway was started without a config file to reload', { code: 'reload_unavailable' });
+    const result = reloader.reload('api');
+    if (!result.ok) throw new GatewayError(400, `Config not reloaded; the previous config keeps serving. ${result.error}`, { code: 'invalid_config' });
+    return c.json({ status: 'reloaded', loaded_at: gateway.current.loadedAt.toISOString(), changes: result.changes });
   });
 
   app.notFound((c) =>

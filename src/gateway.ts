@@ -55,8 +55,20 @@ export class Gateway {
     return this.state;
   }
 
+  /**
+   * Swaps in a new config. Deployments that stay (same id) keep their counters and breaker; budgets are
+   * keyed by API key and model, so they carry over by themselves. Requests in flight keep the state they
+   * started with; removed deployments drain with them.
+   */
   replace(config: GatewayConfig): GatewayState {
     this.state = this.build(config);
+    const live = new Set(this.state.table.deployments.map((d) => d.id));
+    // Dropped, not shut down: requests in flight on the old table may still use them.
+    for (const id of [...this.breakers.keys()]) {
+      if (live.has(id)) continue;
+      this.breakers.delete(id);
+      this.stats.delete(id);
+    }
     return this.state;
   }
 
@@ -73,7 +85,9 @@ export class Gateway {
       breakerFor: (id, label, policy) => this.breakerFor(id, label, policy),
     });
     this.metrics.prepare(table.deployments);
-    return Object.freeze({ config, table, loadedAt: new Date() });
+    const loadedAt = new Date();
+    this.metrics.configLoaded(loadedAt);
+    return Object.freeze({ config, table, loadedAt });
   }
 
   private breakerFor(id: string, label: string, policy: BreakerPolicy): DeploymentBreaker {

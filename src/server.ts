@@ -6,6 +6,7 @@ import { loadCatalog } from './catalog/load.js';
 import { loadConfig } from './config/load.js';
 import { Gateway } from './gateway.js';
 import { createLogger, type Logger } from './log.js';
+import { ConfigReloader } from './reload/config-reloader.js';
 import type { QuotaStore } from './quota/types.js';
 
 export interface StartOptions {
@@ -16,28 +17,44 @@ export interface StartOptions {
   readonly log?: Logger;
   /** Where budgets live; in memory unless given (tests pass one with their own clock). */
   readonly quota?: QuotaStore;
+  /** Reload when the config file changes (default true); SIGHUP and POST /config/reload work regardless. */
+  readonly watchConfig?: boolean;
 }
 
 export interface RunningGateway {
   readonly url: string;
   readonly port: number;
   readonly gateway: Gateway;
+  readonly reloader: ConfigReloader;
   close(): Promise<void>;
 }
 
 /** Loads the config (throwing `ConfigError` when it is bad), builds the gateway and starts listening. */
 export async function startGateway(options: StartOptions): Promise<RunningGateway> {
   const log = options.log ?? createLogger();
-  const config = loadConfig(options.configFile, options.env ?? process.env);
+  const env = options.env ?? process.env;
+  const config = loadConfig(options.configFile, env);
   for (const warning of config.warnings) {
     const at = warning.line !== undefined ? `:${warning.line}:${warning.column ?? 1}` : '';
-    log.warn(`${config.file}${at}: ${warning.path}: ${warning.message}`);
+    log.warn(`${config.file}${at}: ${warning.message}`);
   }
   const gateway = new Gateway(config, loadCatalog(), { quota: options.quota, onConfigFault: (message) => log.error(message) });
-  const app = createApp(gateway, log);
+  const reloader = new ConfigReloader(gateway, config.file, env, log, (result) => gateway.metrics.configReloaded(result.ok));
+  if (options.watchConfig ?? true) reloader.watch();
+  const app = createApp(gateway, log, reloader);
 
   const server = await new Promise<Server>((resolve, reject) => {
-    const listening = serve({ fetch: app.fetch, port: options.port, hostname: options.host }, () => resolve(listening as Server));
+    const listening = serve(
+      {
+        fetch: app.fetch,
+        port: options.port,
+        hostname: options.host,
+        // Slow or stalled clients are cut off instead of holding sockets: headers within 10 s, the whole
+        // request body within 2 minutes (audio uploads are the large ones). Answers may stream longer.
+        serverOptions: { headersTimeout: 10_000, requestTimeout: 120_000, keepAliveTimeout: 65_000 },
+      },
+      () => resolve(listening as Server),
+    );
     listening.once('error', reject);
   });
   const { port } = server.address() as AddressInfo;
@@ -49,7 +66,9 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     url,
     port,
     gateway,
+    reloader,
     close: async () => {
+      reloader.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -306,6 +306,26 @@ const latency: RowSpec = {
   ],
 };
 
+const config: RowSpec = {
+  title: 'Config',
+  panels: [
+    {
+      title: 'Config reloads',
+      description:
+        'Reloads of litellm.config.yaml per interval (file change, SIGHUP or POST /config/reload), by result. A failure leaves the previous config serving; the gateway log and /health/readiness name the file, line, column and key at fault.',
+      unit: 'short',
+      bars: true,
+      targets: [{ expr: `sum by (result) (increase(groq_router_config_reloads_total[${RI}]))`, legend: '{{result}}' }],
+    },
+    {
+      title: 'Age of the serving config',
+      description: 'Seconds since the config now serving was loaded. It resets on every successful reload; failed reloads leave it growing.',
+      unit: 's',
+      targets: [{ expr: 'time() - max(groq_router_config_last_success_timestamp_seconds)', legend: 'age' }],
+    },
+  ],
+};
+
 export function groqRouterDashboard(): Dashboard {
   return dashboard(
     {
@@ -324,6 +344,6 @@ export function groqRouterDashboard(): Dashboard {
       ),
       queryVariable('model_id', 'Deployment', 'label_values(groq_router_breaker_state{model_group=~"$model_group"}, model_id)', 'Deployments (model_info.id) of the selected groups.'),
     ],
-    [quota, breakers, traffic, fallbacks, latency],
+    [quota, breakers, traffic, fallbacks, latency, config],
   );
 }

@@ -102,9 +102,24 @@ export interface RouterSettings {
   readonly redis: RedisSettings | undefined;
 }
 
+/** A key for one client (a person, a machine), kept in the config only as a hash. */
+export interface ClientKey {
+  readonly alias: string;
+  /** `sha256:<64 hex>` of the key; the key itself is never stored. */
+  readonly keyHash: string;
+  /** `sk-...9f3a`: shown in logs and listings instead of the key. */
+  readonly preview: string;
+  /** Model aliases it may use; empty means every alias. */
+  readonly models: readonly string[];
+}
+
 export interface GeneralSettings {
   /** Never log or return it. */
   readonly masterKey: string | undefined;
+  /** `general_settings.client_keys`. */
+  readonly clientKeys: readonly ClientKey[];
+  /** `general_settings.cors_allow_origins`; empty means CORS stays off. */
+  readonly corsAllowOrigins: readonly string[];
   /** Largest request body accepted on JSON routes, in bytes. */
   readonly maxRequestBodyBytes: number;
   readonly requireAuthForMetrics: boolean;

@@ -131,6 +131,18 @@ export const OURS = {
     labels: [...DEPLOYMENT, 'stream'],
     buckets: TTFT_BUCKETS,
   },
+  configReloads: {
+    name: 'groq_router_config_reloads_total',
+    type: 'counter',
+    help: 'Reloads of the routing file, by result (success, failure); a failed reload leaves the previous config serving.',
+    labels: ['result'],
+  },
+  configLoadedAt: {
+    name: 'groq_router_config_last_success_timestamp_seconds',
+    type: 'gauge',
+    help: 'Unix time at which the config now serving was loaded.',
+    labels: [],
+  },
   overhead: {
     name: 'groq_router_overhead_seconds',
     type: 'histogram',

@@ -62,6 +62,7 @@ export class GatewayMetrics {
    * opening would go unseen.
    */
   prepare(deployments: readonly Deployment[]): void {
+    for (const result of ['success', 'failure']) this.ours.configReloads.inc({ result }, 0);
     const { hashed_api_key, api_key_alias, team, team_alias, client_ip, user_agent } = ANONYMOUS;
     for (const deployment of deployments) {
       if (deployment.client === undefined) continue;
@@ -75,6 +76,15 @@ export class GatewayMetrics {
       this.litellm.successResponses.inc(deploymentRequest, 0);
       this.litellm.totalRequests.inc(deploymentRequest, 0);
     }
+  }
+
+  /** A config (the first or a reloaded one) is now serving. */
+  configLoaded(at: Date): void {
+    this.ours.configLoadedAt.set(at.getTime() / 1000);
+  }
+
+  configReloaded(ok: boolean): void {
+    this.ours.configReloads.inc({ result: ok ? 'success' : 'failure' });
   }
 
   breakerOpened(deployment: Deployment, cause: UpstreamFailure): void {

@@ -63,7 +63,7 @@ export class DegradingQuotaStore implements QuotaStore {
   /** Which store booked each reservation handed out. */
   private readonly origin = new WeakMap<Reservation, 'shared' | 'local'>();
   private readonly localSpecs = new WeakMap<BudgetSpec, BudgetSpec>();
-  private readonly deferred: (() => Promise<void>)[] = [];
+  private readonly deferred: { readonly what: string; readonly call: () => Promise<void> }[] = [];
 
   constructor(options: DegradingQuotaStoreOptions) {
     const instances = options.instances ?? 2;
@@ -99,13 +99,13 @@ export class DegradingQuotaStore implements QuotaStore {
   async settle(budget: BudgetSpec, reservation: Reservation, actual: Partial<Demand>): Promise<void> {
     assertSameBudget(budget, reservation);
     if (this.origin.get(reservation) === 'local') return this.local.settle(this.localSpec(budget), reservation, actual);
-    await this.finishShared(() => this.shared.settle(budget, reservation, actual));
+    await this.finishShared('settle', () => this.shared.settle(budget, reservation, actual));
   }
 
   async release(budget: BudgetSpec, reservation: Reservation): Promise<void> {
     assertSameBudget(budget, reservation);
     if (this.origin.get(reservation) === 'local') return this.local.release(this.localSpec(budget), reservation);
-    await this.finishShared(() => this.shared.release(budget, reservation));
+    await this.finishShared('release', () => this.shared.release(budget, reservation));
   }
 
   async observe(budget: BudgetSpec, view: UpstreamView): Promise<void> {
@@ -160,12 +160,12 @@ export class DegradingQuotaStore implements QuotaStore {
   }
 
   /** Settles or releases a shared reservation now, or holds it for the rejoin while degraded. */
-  private async finishShared(call: () => Promise<void>): Promise<void> {
+  private async finishShared(what: string, call: () => Promise<void>): Promise<void> {
     if (this.isDegraded && (this.probing || this.clock() < this.nextProbeAt)) {
-      if (this.deferred.length < this.maxDeferred) this.deferred.push(call);
+      if (this.deferred.length < this.maxDeferred) this.deferred.push({ what, call });
       return;
     }
-    await this.attempt('settle', call);
+    await this.attempt(what, call);
   }
 
   private degrade(error: unknown): void {
@@ -192,9 +192,9 @@ export class DegradingQuotaStore implements QuotaStore {
     this.draining = true;
     try {
       while (!this.isDegraded) {
-        const call = this.deferred.shift();
-        if (call === undefined) break;
-        await this.attempt('settle', call);
+        const next = this.deferred.shift();
+        if (next === undefined) break;
+        await this.attempt(next.what, next.call);
       }
     } finally {
       this.draining = false;

@@ -1,5 +1,7 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { RedisSettings } from '../config/types.js';
+import { DegradingQuotaStore, type DegradingQuotaStoreOptions } from './degrading-store.js';
+import { RedisQuotaStore } from './redis-store.js';
 
 /**
  * Options for a quota connection: a budget check is on every request's path, so while Redis is away
@@ -10,6 +12,8 @@ export const QUOTA_CLIENT_DEFAULTS: Readonly<RedisOptions> = {
   enableOfflineQueue: false,
   maxRetriesPerRequest: 1,
   connectTimeout: 1_000,
+  // Callers time-box far tighter; this only makes sure an abandoned command's promise always settles.
+  commandTimeout: 2_000,
   // Reconnect quickly at first, then at most every 2 s: a returning Redis is rejoined within seconds.
   retryStrategy: (times) => Math.min(times * 100, 2_000),
   lazyConnect: true,
@@ -30,4 +34,24 @@ export function createRedisClient(settings: RedisSettings, overrides: RedisOptio
   // without a listener ioredis would print every reconnect failure.
   client.on('error', () => {});
   return client;
+}
+
+export interface SharedQuotaStoreOptions extends Omit<DegradingQuotaStoreOptions, 'shared'> {
+  /** Key prefix in Redis; default `groq-router:`. */
+  readonly keyPrefix?: string;
+  /** ioredis options over QUOTA_CLIENT_DEFAULTS. */
+  readonly client?: RedisOptions;
+}
+
+/**
+ * The store for several gateway instances: budgets in Redis, served locally at this instance's share
+ * while Redis is away. Waits for the first connection at most `connectTimeout` (1 s by default), so a
+ * gateway starting next to its Redis does not begin degraded; if Redis is down it starts degraded and
+ * rejoins when Redis answers.
+ */
+export async function createSharedQuotaStore(settings: RedisSettings, options: SharedQuotaStoreOptions): Promise<DegradingQuotaStore> {
+  const { keyPrefix, client: clientOptions, ...degrading } = options;
+  const client = createRedisClient(settings, clientOptions);
+  await client.connect().catch(() => {});
+  return new DegradingQuotaStore({ ...degrading, shared: new RedisQuotaStore({ client, keyPrefix }) });
 }

@@ -73,12 +73,6 @@ local function bucketOf(w, t) return math.floor(t / w.bucketMs) end
 -- The first instant at which a bucket's usage no longer counts.
 local function expiryOf(w, b) return (b + 1 + w.grace) * w.bucketMs + w.windowMs end
 
--- Every write refreshes the window's expiry, so an idle budget's keys disappear on their own.
-local function touch(i)
-  redis.call('PEXPIRE', hkey(i), WINDOWS[i].ttlMs)
-  redis.call('PEXPIRE', zkey(i), WINDOWS[i].ttlMs)
-end
-
 local function saveTotal(i, total)
   -- Once no bucket is left the total is exactly zero, whatever float error the subtractions left.
   if total ~= 0 and redis.call('ZCARD', zkey(i)) == 0 then total = 0 end
@@ -107,12 +101,18 @@ end
 
 -- Books amount (> 0) in the current bucket; returns the new total.
 local function add(i, now, amount, total)
-  local b = int(bucketOf(WINDOWS[i], now))
-  local before = tonumber(redis.call('HGET', hkey(i), b)) or 0
+  local w = WINDOWS[i]
+  local b = int(bucketOf(w, now))
+  local before = tonumber(redis.call('HGET', hkey(i), b))
   total = total + amount
-  redis.call('HSET', hkey(i), b, num(before + amount), 'total', num(total))
-  redis.call('ZADD', zkey(i), b, b)
-  touch(i)
+  redis.call('HSET', hkey(i), b, num((before or 0) + amount), 'total', num(total))
+  if before == nil then
+    redis.call('ZADD', zkey(i), b, b)
+    -- Only a new, newest bucket makes the keys needed for longer: from here they outlive it, so an
+    -- idle budget's keys disappear on their own and nothing else has to refresh them.
+    redis.call('PEXPIRE', hkey(i), w.ttlMs)
+    redis.call('PEXPIRE', zkey(i), w.ttlMs)
+  end
   return total
 end
 
@@ -133,9 +133,7 @@ local function adjust(i, bucket, delta, now, total)
   else
     redis.call('HSET', hkey(i), b, num(after))
   end
-  total = saveTotal(i, snap(total + after - before))
-  touch(i)
-  return total
+  return saveTotal(i, snap(total + after - before))
 end
 
 -- Milliseconds until need more fits under limit if nothing else is booked: 0 when it fits now, INF when
@@ -179,7 +177,8 @@ local function readMeta()
     for _, f in ipairs(CEILING_FIELDS) do fields[#fields + 1] = c.name .. ':' .. f end
   end
   local v = redis.call('HMGET', META, unpack(fields))
-  local meta = { latest = tonumber(v[1]), blocked = tonumber(v[2]) or 0, ceilings = {} }
+  -- stored[k]: whether the hash holds ceiling k's fields, so writeMeta deletes only what is there.
+  local meta = { latest = tonumber(v[1]), blocked = tonumber(v[2]) or 0, ceilings = {}, stored = {} }
   for k = 1, #CEILINGS do
     local base = 2 + (k - 1) * #CEILING_FIELDS
     local remaining = tonumber(v[base + 1])
@@ -188,6 +187,7 @@ local function readMeta()
         remaining = remaining, ends = tonumber(v[base + 2]), since = tonumber(v[base + 3]),
         booked = tonumber(v[base + 4]), seq = tonumber(v[base + 5]),
       }
+      meta.stored[k] = true
     end
   end
   return meta
@@ -249,7 +249,7 @@ local function writeMeta(meta, now)
       if ceiling then
         set[#set + 1] = c.name .. ':' .. f
         set[#set + 1] = num(ceiling[f])
-      else
+      elseif meta.stored[k] then
         drop[#drop + 1] = c.name .. ':' .. f
       end
     end

@@ -6,6 +6,7 @@ import type { Gateway } from '../gateway.js';
 import { readJsonObject } from '../http/json-body.js';
 import type { Logger } from '../log.js';
 import type { ChatOutcome } from '../metrics/gateway-metrics.js';
+import { mayUse } from '../middleware/api-key.js';
 import { routeChat, trailOf, type ServedResponse } from '../routing/attempts.js';
 import { estimatePromptTokens } from '../routing/estimate.js';
 import { pipeSse, relaySse, type RelayOptions, type StreamUsage } from '../routing/sse-relay.js';
@@ -49,6 +50,9 @@ export function chatRoutes(gateway: Gateway, log: Logger): Hono<NodeBindings> {
     try {
       const body = await readJsonObject(incoming ?? c.req.raw, config.general.maxRequestBodyBytes);
       alias = requireAlias(body, table);
+      if (!mayUse(c.var.principal, alias)) {
+        throw new GatewayError(403, `This key may not use ${alias}`, { type: 'permission_error', code: 'model_not_allowed', param: 'model' });
+      }
       if (!Array.isArray(body.messages) || body.messages.length === 0) {
         throw badRequest('messages must be a non-empty array', 'invalid_messages', 'messages');
       }

@@ -1,10 +1,11 @@
 import { Hono, type Context } from 'hono';
 import type { Gateway } from '../gateway.js';
 import type { BudgetSnapshot, QuotaStore } from '../quota/types.js';
+import type { ReloadStatus } from '../reload/config-reloader.js';
 import type { Deployment } from '../routing/deployment.js';
 
 /** Probes for orchestrators (`/health/liveliness`, `/health/readiness`) and per-deployment status. */
-export function healthRoutes(gateway: Gateway, version: string): Hono {
+export function healthRoutes(gateway: Gateway, version: string, reloadStatus: () => ReloadStatus | undefined = () => undefined): Hono {
   const routes = new Hono();
 
   const alive = function liveliness(c: Context) {
@@ -17,12 +18,18 @@ export function healthRoutes(gateway: Gateway, version: string): Hono {
     const { table, loadedAt } = gateway.current;
     const configured = table.deployments.filter((d) => d.client !== undefined).length;
     const ready = configured > 0;
+    const failure = reloadStatus()?.lastFailure;
     return c.json(
       {
         status: ready ? 'healthy' : 'unhealthy',
         reason: ready ? undefined : 'no deployment is configured (check the API key variables named in the startup warnings)',
         litellm_version: version,
         config_loaded_at: loadedAt.toISOString(),
+        // A failed reload leaves the previous config serving: ready, but the operator must know.
+        last_reload:
+          failure === undefined
+            ? { ok: true }
+            : { ok: false, at: failure.at.toISOString(), trigger: failure.trigger, error: failure.error, serving_config_loaded_at: loadedAt.toISOString() },
         deployments: { configured, unconfigured: table.deployments.length - configured },
       },
       ready ? 200 : 503,

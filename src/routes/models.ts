@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import type { Gateway } from '../gateway.js';
+import { mayUse } from '../middleware/api-key.js';
 import type { ModelGroup } from '../routing/table.js';
 import { modelInfo } from './model-info.js';
 
@@ -10,12 +11,14 @@ export function modelRoutes(gateway: Gateway): Hono {
   const created = Math.floor(Date.now() / 1000);
 
   routes.get('/models', function listModels(c) {
-    const data = [...gateway.current.table.groups.keys()].map((id) => ({ id, object: 'model', created, owned_by: 'groq-router' }));
+    const data = [...gateway.current.table.groups.keys()]
+      .filter((id) => mayUse(c.var.principal, id))
+      .map((id) => ({ id, object: 'model', created, owned_by: 'groq-router' }));
     return c.json({ object: 'list', data });
   });
 
   routes.get('/model/info', function listModelInfo(c) {
-    const data = gateway.current.table.deployments.map((deployment) => ({
+    const data = gateway.current.table.deployments.filter((d) => mayUse(c.var.principal, d.alias)).map((deployment) => ({
       model_name: deployment.alias,
       litellm_params: deployment.config.publicParams,
       model_info: modelInfo(deployment),
@@ -24,7 +27,7 @@ export function modelRoutes(gateway: Gateway): Hono {
   });
 
   routes.get('/model_group/info', function listModelGroups(c) {
-    return c.json({ data: [...gateway.current.table.groups.values()].map(groupInfo) });
+    return c.json({ data: [...gateway.current.table.groups.values()].filter((g) => mayUse(c.var.principal, g.name)).map(groupInfo) });
   });
 
   return routes;
