@@ -39,6 +39,8 @@ export class GatewayMetrics {
   readonly registry: Registry;
   private readonly ours: Metrics<typeof OURS>;
   private readonly litellm: Metrics<typeof LITELLM>;
+  private readonly bound = new WeakMap<Deployment, Map<string, BoundSeries>>();
+  private readonly byAlias = new Map<string, AliasSeries>();
 
   constructor(deployments: () => readonly Deployment[], quota: QuotaStore) {
     const { registry, ours, litellm } = createRegistry();
@@ -96,45 +98,78 @@ export class GatewayMetrics {
   recordChat(outcome: ChatOutcome): void {
     const { ours, litellm } = this;
     const served = outcome.served?.deployment;
-    const servedIds = served === undefined ? undefined : labelsOf(served);
     const records = outcome.trail?.all ?? [];
+    const succeeded = served !== undefined && outcome.status === 200 && !outcome.brokenStream;
+    const bound = served === undefined ? undefined : this.boundFor(outcome.alias, served);
+    const { end_user, hashed_api_key, api_key_alias, team, team_alias, user, user_email, client_ip, user_agent } = ANONYMOUS;
 
-    ours.requests.inc({
-      requested_model: outcome.alias,
-      model_group: outcome.served?.group ?? '',
-      model_id: served?.id ?? '',
-      outcome: outcomeOf(outcome),
-      status_code: String(outcome.status),
-    });
-    const proxy = { ...ANONYMOUS, requested_model: outcome.alias, route: outcome.route, model_id: served?.id ?? '' };
-    const { end_user, hashed_api_key, api_key_alias, team, team_alias, user, user_email, client_ip, user_agent } = proxy;
-    litellm.proxyTotalRequests.inc({ end_user, hashed_api_key, api_key_alias, team, team_alias, user, user_email, client_ip, user_agent, requested_model: outcome.alias, route: outcome.route, model_id: proxy.model_id, status_code: String(outcome.status) });
-    if (outcome.status >= 400 || outcome.brokenStream) {
-      litellm.proxyFailedRequests.inc({
-        end_user, hashed_api_key, api_key_alias, team, team_alias, user, user_email, client_ip, user_agent,
+    if (succeeded && bound !== undefined) {
+      bound.requestsSucceeded.inc();
+      bound.proxyRequestsSucceeded.inc();
+    } else {
+      ours.requests.inc({
         requested_model: outcome.alias,
-        route: outcome.route,
-        model_id: proxy.model_id,
-        exception_status: String(outcome.brokenStream ? 500 : outcome.status),
-        exception_class: classOfStatus(outcome.brokenStream ? 500 : outcome.status),
+        model_group: outcome.served?.group ?? '',
+        model_id: served?.id ?? '',
+        outcome: outcomeOf(outcome),
+        status_code: String(outcome.status),
       });
+      const proxy = { end_user, hashed_api_key, api_key_alias, team, team_alias, user, user_email, client_ip, user_agent, requested_model: outcome.alias, route: outcome.route, model_id: served?.id ?? '' };
+      litellm.proxyTotalRequests.inc({ ...proxy, status_code: String(outcome.status) });
+      const status = outcome.brokenStream ? 500 : outcome.status;
+      if (status >= 400) litellm.proxyFailedRequests.inc({ ...proxy, exception_status: String(status), exception_class: classOfStatus(status) });
+      if (outcome.status === 429) ours.rateLimited.inc({ requested_model: outcome.alias, model_id: '', source: 'gateway' });
     }
-    if (outcome.status === 429) ours.rateLimited.inc({ requested_model: outcome.alias, model_id: '', source: 'gateway' });
 
     for (const record of records) this.recordAttempt(outcome.alias, record);
-    if (served !== undefined && servedIds !== undefined) {
-      const deploymentRequest = { requested_model: outcome.alias, ...servedIds.litellm, hashed_api_key, api_key_alias, team, team_alias, client_ip, user_agent };
-      ours.upstreamAttempts.inc({ ...servedIds.ours, result: outcome.brokenStream ? 'stream_error' : 'success' });
-      litellm.totalRequests.inc(deploymentRequest);
-      if (outcome.brokenStream) litellm.failureResponses.inc({ ...deploymentRequest, exception_status: '500', exception_class: 'InternalServerError' });
-      else litellm.successResponses.inc(deploymentRequest);
+    if (bound !== undefined && served !== undefined) {
+      bound.upstreamTotal.inc();
+      if (outcome.brokenStream) {
+        ours.upstreamAttempts.inc({ ...labelsOf(served).ours, result: 'stream_error' });
+        litellm.failureResponses.inc({ ...bound.deploymentRequest, exception_status: '500', exception_class: 'InternalServerError' });
+      } else {
+        bound.upstreamSucceeded.inc();
+        bound.upstreamSucceededLiteLLM.inc();
+      }
+      this.recordUsageAndTimes(outcome, bound);
     }
 
     this.recordFallback(outcome, records);
     if (outcome.trail !== undefined && outcome.trail.retries > 0) ours.retries.inc({ requested_model: outcome.alias }, outcome.trail.retries);
-    if (served !== undefined && servedIds !== undefined) this.recordUsageAndTimes(outcome, served);
-    ours.requestDuration.observe({ requested_model: outcome.alias, stream: String(outcome.stream) }, outcome.totalSeconds);
-    if (outcome.overheadSeconds !== undefined) ours.overhead.observe({ requested_model: outcome.alias }, outcome.overheadSeconds);
+    const perAlias = this.aliasBound(outcome.alias);
+    (outcome.stream ? perAlias.durationStream : perAlias.durationJson).observe(outcome.totalSeconds);
+    if (outcome.overheadSeconds !== undefined) perAlias.overhead.observe(outcome.overheadSeconds);
+  }
+
+  /**
+   * prom-client validates and hashes a label set on every call; the series a served request touches
+   * are bound once per (alias, deployment) instead, so a request costs a few increments.
+   */
+  private boundFor(alias: string, deployment: Deployment): BoundSeries {
+    let byAlias = this.bound.get(deployment);
+    if (byAlias === undefined) {
+      byAlias = new Map();
+      this.bound.set(deployment, byAlias);
+    }
+    let series = byAlias.get(alias);
+    if (series === undefined) {
+      series = bindSeries(this.ours, this.litellm, alias, deployment);
+      byAlias.set(alias, series);
+    }
+    return series;
+  }
+
+  private aliasBound(alias: string): AliasSeries {
+    let series = this.byAlias.get(alias);
+    if (series === undefined) {
+      series = {
+        durationJson: this.ours.requestDuration.labels({ requested_model: alias, stream: 'false' }),
+        durationStream: this.ours.requestDuration.labels({ requested_model: alias, stream: 'true' }),
+        overhead: this.ours.overhead.labels({ requested_model: alias }),
+      };
+      this.byAlias.set(alias, series);
+    }
+    return series;
   }
 
   private recordAttempt(alias: string, record: AttemptRecord): void {
@@ -178,39 +213,103 @@ export class GatewayMetrics {
     else this.litellm.failedFallbacks.inc(labels);
   }
 
-  private recordUsageAndTimes(outcome: ChatOutcome, served: Deployment): void {
-    const ids = labelsOf(served);
-    const { end_user, hashed_api_key, api_key_alias, team, team_alias, user, user_email } = ANONYMOUS;
-    const usageLabels = { end_user, hashed_api_key, api_key_alias, team, team_alias, user, user_email, model: ids.litellm.litellm_model_name, requested_model: outcome.alias, model_id: served.id };
+  private recordUsageAndTimes(outcome: ChatOutcome, bound: BoundSeries): void {
     const input = outcome.usage?.prompt_tokens ?? 0;
     const output = outcome.usage?.completion_tokens ?? 0;
     if (input > 0) {
-      this.ours.tokens.inc({ ...ids.ours, direction: 'input' }, input);
-      this.litellm.inputTokens.inc(usageLabels, input);
+      bound.tokensIn.inc(input);
+      bound.litellmTokensIn.inc(input);
     }
     if (output > 0) {
-      this.ours.tokens.inc({ ...ids.ours, direction: 'output' }, output);
-      this.litellm.outputTokens.inc(usageLabels, output);
+      bound.tokensOut.inc(output);
+      bound.litellmTokensOut.inc(output);
     }
-    if (input + output > 0) this.litellm.totalTokens.inc(usageLabels, input + output);
-
-    const apiLabels = { model: ids.litellm.litellm_model_name, hashed_api_key, api_key_alias, team, team_alias, requested_model: outcome.alias, end_user, user, model_id: served.id };
-    this.litellm.requestLatency.observe({ end_user, hashed_api_key, api_key_alias, requested_model: outcome.alias, team, team_alias, user, model: ids.litellm.litellm_model_name, model_id: served.id }, outcome.totalSeconds);
+    if (input + output > 0) bound.litellmTokens.inc(input + output);
+    bound.litellmRequestLatency.observe(outcome.totalSeconds);
     if (outcome.upstreamSeconds !== undefined) {
-      this.ours.upstreamDuration.observe(ids.ours, outcome.upstreamSeconds);
-      this.litellm.apiLatency.observe(apiLabels, outcome.upstreamSeconds);
+      bound.upstreamDuration.observe(outcome.upstreamSeconds);
+      bound.litellmApiLatency.observe(outcome.upstreamSeconds);
     }
     if (outcome.firstByteSeconds !== undefined) {
-      this.ours.timeToFirstToken.observe({ ...ids.ours, stream: String(outcome.stream) }, outcome.firstByteSeconds);
-      this.litellm.timeToFirstToken.observe(apiLabels, outcome.firstByteSeconds);
+      (outcome.stream ? bound.ttftStream : bound.ttftJson).observe(outcome.firstByteSeconds);
+      bound.litellmTtft.observe(outcome.firstByteSeconds);
     }
-    if (outcome.overheadSeconds !== undefined) {
-      this.litellm.overhead.observe(
-        { model_group: served.alias, api_provider: ids.litellm.api_provider, api_base: ids.litellm.api_base, litellm_model_name: ids.litellm.litellm_model_name, hashed_api_key, api_key_alias, model_id: served.id },
-        outcome.overheadSeconds,
-      );
-    }
+    if (outcome.overheadSeconds !== undefined) bound.litellmOverhead.observe(outcome.overheadSeconds);
   }
+}
+
+type CounterChild = ReturnType<Metrics<typeof OURS>['requests']['labels']>;
+type HistogramChild = ReturnType<Metrics<typeof OURS>['requestDuration']['labels']>;
+
+interface AliasSeries {
+  readonly durationJson: HistogramChild;
+  readonly durationStream: HistogramChild;
+  readonly overhead: HistogramChild;
+}
+
+/** The series one served request touches, for one requested alias and the deployment that served. */
+interface BoundSeries {
+  readonly deploymentRequest: Record<string, string>;
+  readonly requestsSucceeded: CounterChild;
+  readonly proxyRequestsSucceeded: CounterChild;
+  readonly upstreamTotal: CounterChild;
+  readonly upstreamSucceeded: CounterChild;
+  readonly upstreamSucceededLiteLLM: CounterChild;
+  readonly tokensIn: CounterChild;
+  readonly tokensOut: CounterChild;
+  readonly litellmTokensIn: CounterChild;
+  readonly litellmTokensOut: CounterChild;
+  readonly litellmTokens: CounterChild;
+  readonly litellmRequestLatency: HistogramChild;
+  readonly upstreamDuration: HistogramChild;
+  readonly litellmApiLatency: HistogramChild;
+  readonly ttftJson: HistogramChild;
+  readonly ttftStream: HistogramChild;
+  readonly litellmTtft: HistogramChild;
+  readonly litellmOverhead: HistogramChild;
+}
+
+function bindSeries(ours: Metrics<typeof OURS>, litellm: Metrics<typeof LITELLM>, alias: string, served: Deployment): BoundSeries {
+  const ids = labelsOf(served);
+  const { end_user, hashed_api_key, api_key_alias, team, team_alias, user, user_email, client_ip, user_agent } = ANONYMOUS;
+  const model = ids.litellm.litellm_model_name;
+  const deploymentRequest = { requested_model: alias, ...ids.litellm, hashed_api_key, api_key_alias, team, team_alias, client_ip, user_agent };
+  const usage = { end_user, hashed_api_key, api_key_alias, team, team_alias, user, user_email, model, requested_model: alias, model_id: served.id };
+  const api = { model, hashed_api_key, api_key_alias, team, team_alias, requested_model: alias, end_user, user, model_id: served.id };
+  return {
+    deploymentRequest,
+    requestsSucceeded: ours.requests.labels({ requested_model: alias, model_group: served.alias, model_id: served.id, outcome: 'success', status_code: '200' }),
+    proxyRequestsSucceeded: litellm.proxyTotalRequests.labels({
+      end_user, hashed_api_key, api_key_alias, team, team_alias, user, user_email, client_ip, user_agent,
+      requested_model: alias,
+      route: '/chat/completions',
+      model_id: served.id,
+      status_code: '200',
+    }),
+    upstreamTotal: litellm.totalRequests.labels(deploymentRequest),
+    upstreamSucceeded: ours.upstreamAttempts.labels({ ...ids.ours, result: 'success' }),
+    upstreamSucceededLiteLLM: litellm.successResponses.labels(deploymentRequest),
+    tokensIn: ours.tokens.labels({ ...ids.ours, direction: 'input' }),
+    tokensOut: ours.tokens.labels({ ...ids.ours, direction: 'output' }),
+    litellmTokensIn: litellm.inputTokens.labels(usage),
+    litellmTokensOut: litellm.outputTokens.labels(usage),
+    litellmTokens: litellm.totalTokens.labels(usage),
+    litellmRequestLatency: litellm.requestLatency.labels({ end_user, hashed_api_key, api_key_alias, requested_model: alias, team, team_alias, user, model, model_id: served.id }),
+    upstreamDuration: ours.upstreamDuration.labels(ids.ours),
+    litellmApiLatency: litellm.apiLatency.labels(api),
+    ttftJson: ours.timeToFirstToken.labels({ ...ids.ours, stream: 'false' }),
+    ttftStream: ours.timeToFirstToken.labels({ ...ids.ours, stream: 'true' }),
+    litellmTtft: litellm.timeToFirstToken.labels(api),
+    litellmOverhead: litellm.overhead.labels({
+      model_group: served.alias,
+      api_provider: ids.litellm.api_provider,
+      api_base: ids.litellm.api_base,
+      litellm_model_name: model,
+      hashed_api_key,
+      api_key_alias,
+      model_id: served.id,
+    }),
+  };
 }
 
 function outcomeOf(outcome: ChatOutcome): string {

@@ -46,7 +46,11 @@ export function chatRoutes(gateway: Gateway, log: Logger): Hono<NodeBindings> {
       });
 
     let served: ServedResponse;
-    const deadline = new TimedSignal(outgoing === undefined ? c.req.raw.signal : disconnectSignal(outgoing), config.router.timeoutMs);
+    const deadline = new TimedSignal(outgoing === undefined ? c.req.raw.signal : undefined, config.router.timeoutMs);
+    // The caller's socket closing early ends the request; one listener, no extra AbortController.
+    outgoing?.once('close', () => {
+      if (!outgoing.writableFinished) deadline.abort('client disconnected');
+    });
     try {
       const body = await readJsonObject(incoming ?? c.req.raw, config.general.maxRequestBodyBytes);
       alias = requireAlias(body, table);
@@ -127,15 +131,6 @@ export function chatRoutes(gateway: Gateway, log: Logger): Hono<NodeBindings> {
     return RESPONSE_ALREADY_SENT;
   });
   return routes;
-}
-
-/** Fires when the caller's connection closes before its answer was fully written. */
-function disconnectSignal(outgoing: ServerResponse): AbortSignal {
-  const controller = new AbortController();
-  outgoing.once('close', () => {
-    if (!outgoing.writableFinished) controller.abort('client disconnected');
-  });
-  return controller.signal;
 }
 
 function requireAlias(body: Record<string, unknown>, table: RoutingTable): string {

@@ -220,13 +220,31 @@ function spentTokens(usage: TokenUsage | undefined): number | undefined {
   return Math.max(0, total - (usage.prompt_tokens_details?.cached_tokens ?? 0));
 }
 
-function usageOf(bytes: ArrayBuffer): TokenUsage | undefined {
-  try {
-    const parsed = JSON.parse(Buffer.from(bytes).toString('utf8')) as { usage?: TokenUsage };
-    return typeof parsed.usage === 'object' && parsed.usage !== null ? parsed.usage : undefined;
-  } catch {
-    return undefined;
+const USAGE_KEY = Buffer.from('"usage":{');
+
+/**
+ * The `usage` object of a chat completion, parsed on its own: it is a few numbers at the end of a body
+ * that may be many kilobytes of text. Inside JSON strings the key's quotes are escaped, so a match is
+ * the real key; the last one is the top-level usage, which follows the choices.
+ */
+export function usageOf(bytes: ArrayBuffer): TokenUsage | undefined {
+  const body = Buffer.from(bytes);
+  const at = body.lastIndexOf(USAGE_KEY);
+  if (at === -1) return undefined;
+  const start = at + USAGE_KEY.length - 1;
+  let depth = 0;
+  for (let i = start; i < body.length; i++) {
+    const byte = body[i];
+    if (byte === 0x7b) depth++;
+    else if (byte === 0x7d && --depth === 0) {
+      try {
+        return JSON.parse(body.toString('utf8', start, i + 1)) as TokenUsage;
+      } catch {
+        return undefined;
+      }
+    }
   }
+  return undefined;
 }
 
 async function readFirstChunk(source: ChunkSource): Promise<Uint8Array> {

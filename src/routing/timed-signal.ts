@@ -9,14 +9,14 @@ export const TIMED_OUT = 'timed-out';
 export class TimedSignal {
   private readonly controller = new AbortController();
   private timer: NodeJS.Timeout | undefined;
-  private readonly onParentAbort = (): void => this.controller.abort(this.parent.reason);
+  private readonly onParentAbort = (): void => this.controller.abort(this.parent?.reason);
 
   constructor(
-    private readonly parent: AbortSignal,
+    private readonly parent: AbortSignal | undefined,
     timeoutMs: number,
   ) {
-    if (parent.aborted) this.controller.abort(parent.reason);
-    else parent.addEventListener('abort', this.onParentAbort, { once: true });
+    if (parent?.aborted) this.controller.abort(parent.reason);
+    else parent?.addEventListener('abort', this.onParentAbort, { once: true });
     this.timer = setTimeout(() => this.controller.abort(TIMED_OUT), Math.max(0, timeoutMs));
   }
 
@@ -40,6 +40,6 @@ export class TimedSignal {
   /** Stops the timer and unlinks from the parent; call when the work is over. */
   dispose(): void {
     this.stopTimer();
-    this.parent.removeEventListener('abort', this.onParentAbort);
+    this.parent?.removeEventListener('abort', this.onParentAbort);
   }
 }
