@@ -74,9 +74,14 @@ export function checkAlias(at: NameAt, sets: AliasSets, issues: Issues): boolean
     issues.warn(at.path, `${JSON.stringify(at.name)} has no supported deployment; dropped from fallbacks`);
     return false;
   }
+  reportUnknownAlias(at, sets, issues);
+  return false;
+}
+
+/** The error for a name that is nowhere in `model_list`, listing the names that are. */
+export function reportUnknownAlias(at: NameAt, sets: AliasSets, issues: Issues): void {
   const known = [...sets.aliases].map((a) => JSON.stringify(a)).join(', ');
   issues.error(at.path, `unknown model_name ${JSON.stringify(at.name)}`, `a model_name from model_list: ${known}`);
-  return false;
 }
 
 export const WILDCARD = '*';

@@ -1,4 +1,7 @@
+import { clientKeyList } from './client-keys.js';
+import { corsOrigins } from './cors.js';
 import type { EnvLookup } from './env.js';
+import type { AliasSets } from './fallbacks.js';
 import { readFields, type KeyTable } from './fields.js';
 import type { Issues } from './issues.js';
 import { boolean, INVALID, positiveNumber, readValue, secretText } from './kinds.js';
@@ -18,8 +21,11 @@ export function readGeneralSettings(
   litellmSection: Readonly<Record<string, unknown>>,
   issues: Issues,
   lookup: EnvLookup,
+  sets: AliasSets,
 ): GeneralSettings {
-  const general = readFields(generalSection, ['general_settings'], GENERAL_KEYS, issues);
+  // Client keys may only name aliases that exist, so their kind is built per load.
+  const table = { ...GENERAL_KEYS, client_keys: clientKeyList(sets), cors_allow_origins: corsOrigins } satisfies KeyTable;
+  const general = readFields(generalSection, ['general_settings'], table, issues);
 
   // Only an absent key falls back to the environment. A key that is written but invalid or unset has
   // already failed the load; falling back there could start the gateway with a key nobody intended.
@@ -41,6 +47,8 @@ export function readGeneralSettings(
   const mb = general.max_request_size_mb ?? DEFAULT_MAX_REQUEST_MB;
   return {
     masterKey,
+    clientKeys: general.client_keys ?? [],
+    corsAllowOrigins: general.cors_allow_origins ?? [],
     maxRequestBodyBytes: Math.floor(mb * 1024 * 1024),
     requireAuthForMetrics: requireAuth,
   };

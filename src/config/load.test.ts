@@ -181,6 +181,8 @@ describe('parseConfig: a realistic LiteLLM config for Groq', () => {
   it('reads general_settings', () => {
     expect(config.general).toEqual({
       masterKey: 'sk-master',
+      clientKeys: [],
+      corsAllowOrigins: [],
       maxRequestBodyBytes: 2 * 1024 * 1024,
       requireAuthForMetrics: false,
     });

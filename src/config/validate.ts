@@ -37,7 +37,7 @@ export function validateConfig(raw: unknown, env: NodeJS.ProcessEnv, issues: Iss
   return {
     deployments,
     router: readRouterSettings(litellm, router, { aliases, excludedAliases }, issues),
-    general: readGeneralSettings(general, litellm, issues, lookup),
+    general: readGeneralSettings(general, litellm, issues, lookup, { aliases, excludedAliases }),
   };
 }
 

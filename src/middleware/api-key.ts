@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
+import { findClientKey } from '../config/client-key-hash.js';
 import type { ClientKey } from '../config/types.js';
 import { GatewayError } from '../errors.js';
 
@@ -27,8 +28,8 @@ const MASTER: Principal = { kind: 'master' };
 
 /**
  * Requires a key (`Authorization: Bearer <key>` or `x-litellm-api-key`) on every route but the probes and
- * any the config opens (`isOpen`), once a master key or client keys are configured. The master key is
- * compared in constant time; client keys are looked up by their SHA-256, which is all the config holds.
+ * any the config opens (`isOpen`), once a master key or client keys are configured. Both are compared
+ * in constant time; client keys by their SHA-256, which is all the config holds.
  * Settings are read per request so a reloaded config takes effect at once.
  */
 export const apiKeyAuth = (settings: () => KeySettings, isOpen: (path: string) => boolean = () => false): MiddlewareHandler =>
@@ -47,7 +48,7 @@ export const apiKeyAuth = (settings: () => KeySettings, isOpen: (path: string) =
       c.set('principal', MASTER);
       return next();
     }
-    const client = indexOf(clientKeys).get(hashClientKey(presented));
+    const client = findClientKey(presented, clientKeys);
     if (client === undefined) throw new GatewayError(401, 'Invalid API key', { code: 'invalid_api_key' });
     c.set('principal', { kind: 'client', alias: client.alias, preview: client.preview, models: client.models.length > 0 ? new Set(client.models) : undefined });
     return next();
@@ -61,21 +62,6 @@ export function mayUse(principal: Principal | undefined, alias: string): boolean
 /** Operator routes (reload) need the master key when keys are configured. */
 export function requireOperator(principal: Principal | undefined): void {
   if (principal?.kind === 'client') throw new GatewayError(403, 'This route needs the master key', { type: 'permission_error', code: 'master_key_required' });
-}
-
-export function hashClientKey(key: string): string {
-  return `sha256:${createHash('sha256').update(key).digest('hex')}`;
-}
-
-const indexes = new WeakMap<readonly ClientKey[], Map<string, ClientKey>>();
-
-function indexOf(keys: readonly ClientKey[]): Map<string, ClientKey> {
-  let index = indexes.get(keys);
-  if (index === undefined) {
-    index = new Map(keys.map((key) => [key.keyHash, key]));
-    indexes.set(keys, index);
-  }
-  return index;
 }
 
 function presentedKey(authorization: string | undefined, litellmKey: string | undefined): string | undefined {

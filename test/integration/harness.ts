@@ -66,6 +66,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       await gateway.close();
       await fake.close();
       rmSync(dir, { recursive: true, force: true });
+      // Every integration test doubles as a secret-hygiene check of the gateway's log.
+      const secrets = Object.values({ GROQ_API_KEY: UPSTREAM_KEY, ...options.env }).filter((value) => /^(sk-|gsk_)/.test(value) && value.length >= 16);
+      const leaked = logs.filter((line) => secrets.some((secret) => line.includes(secret)));
+      if (leaked.length > 0) throw new Error(`the gateway logged a secret:\n${leaked.join('\n')}`);
     },
   };
 }

@@ -1,0 +1,76 @@
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../config/load.js';
+import { createLogger } from '../log.js';
+import { startGateway } from '../server.js';
+import { STAY_RUNNING, type CommandIo, type CommandResult } from './io.js';
+
+export const SERVE_USAGE = `Usage: groq-router [serve] [--config FILE] [--port N] [--host ADDR]
+       groq-router check [--config FILE] [--json]
+       groq-router keys new --alias NAME [--models ALIAS,ALIAS]
+
+  --config  LiteLLM-format config file (default: litellm.config.yaml)
+  --port    port to listen on (default: $PORT or 4000)
+  --host    address to bind (default: $HOST or 127.0.0.1)
+
+Commands:
+  serve     start the gateway (the default when no command is given)
+  check     validate the config and print the resolved routing table
+  keys new  make a client key and the config lines that admit it
+
+Run \`groq-router <command> --help\` for a command's options.
+`;
+
+/**
+ * Starts the gateway and leaves it running until SIGINT/SIGTERM (SIGHUP reloads the config). Failures are printed as they always
+ * were (a bad config as its file:line:col list) and give exit code 1; a bad --port gives 2.
+ */
+export async function runServe(argv: readonly string[], io: CommandIo): Promise<CommandResult> {
+  try {
+    return await serve(argv, io);
+  } catch (err) {
+    if (err instanceof ConfigError) io.err(`groq-router: invalid config\n${err.message}\n`);
+    else io.err(`groq-router: ${err instanceof Error ? err.message : String(err)}\n${SERVE_USAGE}`);
+    return 1;
+  }
+}
+
+async function serve(argv: readonly string[], io: CommandIo): Promise<CommandResult> {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      config: { type: 'string', default: 'litellm.config.yaml' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    io.out(SERVE_USAGE);
+    return 0;
+  }
+  const port = Number(values.port ?? process.env.PORT ?? 4000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    io.err(`groq-router: --port must be an integer from 0 to 65535, got ${values.port ?? process.env.PORT}\n`);
+    return 2;
+  }
+  const log = createLogger();
+  // The gateway must outlive any single bad request; a stray rejection is logged, not fatal.
+  process.on('unhandledRejection', (reason) => log.error(`unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}`));
+
+  const running = await startGateway({
+    configFile: values.config,
+    port,
+    host: values.host ?? process.env.HOST ?? '127.0.0.1',
+    log,
+  });
+  const stop = (signal: string) => {
+    log.info(`${signal}: shutting down`);
+    void running.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  // The conventional "re-read your config": same path as a file change or POST /config/reload.
+  process.on('SIGHUP', () => running.reloader.reload('signal'));
+  return STAY_RUNNING;
+}
