@@ -7,7 +7,9 @@ import { loadConfig } from './config/load.js';
 import { Gateway } from './gateway.js';
 import { createLogger, type Logger } from './log.js';
 import { ConfigReloader } from './reload/config-reloader.js';
+import { createSharedQuotaStore } from './quota/redis-client.js';
 import type { QuotaStore } from './quota/types.js';
+import type { GatewayConfig } from './config/types.js';
 
 export interface StartOptions {
   readonly configFile: string;
@@ -29,6 +31,19 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
+/**
+ * Budgets shared with other gateway instances through Redis when the config names one (LiteLLM's
+ * `redis_host`/`redis_port`/`redis_password` or `redis_url`); otherwise the in-memory store. Changing the
+ * Redis settings takes a restart: a reload keeps the store it has.
+ */
+async function sharedQuotaStore(config: GatewayConfig, log: Logger): Promise<QuotaStore | undefined> {
+  const redis = config.router.redis;
+  if (redis === undefined) return undefined;
+  const instances = config.router.gatewayInstances;
+  log.info(`budgets shared through Redis by ${instances} gateway instances (each keeps 1/${instances} of every budget while Redis is unreachable)`);
+  return createSharedQuotaStore(redis, { log, instances });
+}
+
 /** Loads the config (throwing `ConfigError` when it is bad), builds the gateway and starts listening. */
 export async function startGateway(options: StartOptions): Promise<RunningGateway> {
   const log = options.log ?? createLogger();
@@ -38,7 +53,8 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     const at = warning.line !== undefined ? `:${warning.line}:${warning.column ?? 1}` : '';
     log.warn(`${config.file}${at}: ${warning.message}`);
   }
-  const gateway = new Gateway(config, loadCatalog(), { quota: options.quota, onConfigFault: (message) => log.error(message) });
+  const quota = options.quota ?? (await sharedQuotaStore(config, log));
+  const gateway = new Gateway(config, loadCatalog(), { quota, onConfigFault: (message) => log.error(message) });
   const reloader = new ConfigReloader(gateway, config.file, env, log, (result) => gateway.metrics.configReloaded(result.ok));
   if (options.watchConfig ?? true) reloader.watch();
   const app = createApp(gateway, log, reloader);

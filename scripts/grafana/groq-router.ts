@@ -307,7 +307,7 @@ const latency: RowSpec = {
 };
 
 const config: RowSpec = {
-  title: 'Config',
+  title: 'Config and shared state',
   panels: [
     {
       title: 'Config reloads',
@@ -316,6 +316,13 @@ const config: RowSpec = {
       unit: 'short',
       bars: true,
       targets: [{ expr: `sum by (result) (increase(groq_router_config_reloads_total[${RI}]))`, legend: '{{result}}' }],
+    },
+    {
+      title: 'Shared budgets degraded',
+      description:
+        'With budgets shared through Redis: 1 while this instance cannot reach Redis and spends only its local share (1/gateway_instances) of each budget, 0 when it is back in the shared accounting. Always 0 with the in-memory store.',
+      unit: 'none',
+      targets: [{ expr: 'max by (instance) (groq_router_quota_store_degraded)', legend: '{{instance}}' }],
     },
     {
       title: 'Age of the serving config',

@@ -175,6 +175,7 @@ describe('parseConfig: a realistic LiteLLM config for Groq', () => {
       groqPlan: 'developer',
       maxQueueWaitSec: 2.5,
       redis: { host: 'redis.internal', port: 6380 },
+      gatewayInstances: 2,
     });
   });
 
@@ -552,6 +553,7 @@ litellm_settings:
       groqPlan: 'free',
       maxQueueWaitSec: 0,
       redis: undefined,
+      gatewayInstances: 2,
     });
   });
 

@@ -11,6 +11,7 @@ import {
   nonNegativeNumber,
   oneOf,
   port,
+  positiveInt,
   positiveNumber,
   readValue,
   redisUrl,
@@ -130,6 +131,8 @@ const ROUTER_KEYS = {
   redis_port: port,
   redis_password: secretText,
   redis_url: redisUrl,
+  // Ours: how many gateways share the Redis, for each one's share of a budget while Redis is away.
+  gateway_instances: positiveInt,
   // Pre-call checks (context window, limits) always run here; accepted so LiteLLM configs stay quiet.
   enable_pre_call_checks: boolean,
 } satisfies KeyTable;
@@ -152,6 +155,7 @@ const DEFAULTS = {
   timeoutSec: 600,
   maxFallbacks: 5,
   groqPlan: 'free',
+  gatewayInstances: 2,
 } as const;
 
 type RouterValues = FieldValues<typeof ROUTER_KEYS>;
@@ -204,6 +208,7 @@ export function readRouterSettings(
     groqPlan: pick('groq_plan') ?? DEFAULTS.groqPlan,
     maxQueueWaitSec: pick('max_queue_wait_seconds') ?? 0,
     redis: redisSettings(pick('redis_url'), pick('redis_host'), pick('redis_port'), pick('redis_password')),
+    gatewayInstances: pick('gateway_instances') ?? DEFAULTS.gatewayInstances,
   };
 }
 

@@ -100,6 +100,11 @@ export interface RouterSettings {
   readonly groqPlan: GroqPlan;
   readonly maxQueueWaitSec: number;
   readonly redis: RedisSettings | undefined;
+  /**
+   * `router_settings.gateway_instances`: gateways sharing the Redis. While Redis is unreachable each
+   * instance spends at most 1/N of every budget on its own.
+   */
+  readonly gatewayInstances: number;
 }
 
 /** A key for one client (a person, a machine), kept in the config only as a hash. */

@@ -131,6 +131,12 @@ export const OURS = {
     labels: [...DEPLOYMENT, 'stream'],
     buckets: TTFT_BUCKETS,
   },
+  quotaStoreDegraded: {
+    name: 'groq_router_quota_store_degraded',
+    type: 'gauge',
+    help: 'Whether budgets shared through Redis are being served from this instance\'s local share because Redis is unreachable (1) or not (0).',
+    labels: [],
+  },
   configReloads: {
     name: 'groq_router_config_reloads_total',
     type: 'counter',

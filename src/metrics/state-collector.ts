@@ -35,6 +35,9 @@ export function installStateCollectors(
   };
   gaugeSet([ours.quotaLimit, ours.quotaRemaining, ours.quotaHeadroom, ours.quotaReset], (state) => fillQuota(ours, state));
   gaugeSet([ours.breakerState], (state) => fillBreakers(ours, state));
+  setCollect(ours.quotaStoreDegraded, async () => {
+    ours.quotaStoreDegraded.set(isDegraded(quota) ? 1 : 0);
+  });
   gaugeSet([litellm.remainingRequests, litellm.remainingTokens, litellm.deploymentState, litellm.rpmLimit, litellm.tpmLimit], (state) =>
     fillLiteLLM(litellm, state),
   );
@@ -131,6 +134,11 @@ function fillLiteLLM(litellm: Metrics<typeof LITELLM>, state: StateSnapshot): vo
     if (view.remainingRequests !== undefined) litellm.remainingRequests.set(providerView, view.remainingRequests);
     if (view.remainingTokens !== undefined) litellm.remainingTokens.set(providerView, view.remainingTokens);
   }
+}
+
+/** A shared store says whether it is running on its local share; the in-memory store never is. */
+export function isDegraded(quota: QuotaStore): boolean {
+  return 'degraded' in quota && (quota as { degraded: unknown }).degraded === true;
 }
 
 function setCollect(gauge: object, collect: () => Promise<void>): void {

@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono';
 import type { Gateway } from '../gateway.js';
 import type { BudgetSnapshot, QuotaStore } from '../quota/types.js';
+import { isDegraded } from '../metrics/state-collector.js';
 import type { ReloadStatus } from '../reload/config-reloader.js';
 import type { Deployment } from '../routing/deployment.js';
 
@@ -31,6 +32,8 @@ export function healthRoutes(gateway: Gateway, version: string, reloadStatus: ()
             ? { ok: true }
             : { ok: false, at: failure.at.toISOString(), trigger: failure.trigger, error: failure.error, serving_config_loaded_at: loadedAt.toISOString() },
         deployments: { configured, unconfigured: table.deployments.length - configured },
+        // Shared budgets: while Redis is unreachable this instance serves on its local share of each.
+        budgets: 'degraded' in gateway.quota ? { store: 'redis', degraded: isDegraded(gateway.quota) } : { store: 'memory' },
       },
       ready ? 200 : 503,
     );
