@@ -94,7 +94,11 @@ export function chatRoutes(gateway: Gateway, log: Logger): Hono<NodeBindings> {
       deadline.dispose();
       report({ status: 200, served: servedAs, trail: served.trail, usage: served.usage, overheadSeconds, firstByteSeconds, upstreamSeconds: firstByteSeconds });
       headers['content-type'] = 'application/json';
-      return new Response(served.body, { status: 200, headers });
+      if (outgoing === undefined) return new Response(served.body, { status: 200, headers });
+      // Straight to the socket: a Response object would be built only to be taken apart again.
+      outgoing.writeHead(200, headers);
+      outgoing.end(Buffer.from(served.body as ArrayBuffer));
+      return RESPONSE_ALREADY_SENT;
     }
 
     headers['content-type'] = 'text/event-stream; charset=utf-8';
