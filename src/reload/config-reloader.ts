@@ -1,4 +1,5 @@
-import { watch, type FSWatcher } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { loadConfig } from '../config/load.js';
 import type { Gateway, GatewayState } from '../gateway.js';
@@ -31,6 +32,8 @@ export class ConfigReloader {
   private watcher: FSWatcher | undefined;
   private timer: NodeJS.Timeout | undefined;
   private status: ReloadStatus;
+  /** Digest of the file as last read, so watch events that change nothing cost no reload. */
+  private digest: string | undefined;
 
   constructor(
     private readonly gateway: Gateway,
@@ -40,6 +43,7 @@ export class ConfigReloader {
     private readonly onResult: (result: ReloadResult) => void = () => {},
   ) {
     this.status = { lastSuccessAt: gateway.current.loadedAt, lastFailure: undefined, failures: 0 };
+    this.digest = this.readDigest();
   }
 
   get current(): ReloadStatus {
@@ -47,6 +51,7 @@ export class ConfigReloader {
   }
 
   reload(trigger: ReloadTrigger): ReloadResult {
+    this.digest = this.readDigest();
     const before = this.gateway.current;
     let result: ReloadResult;
     try {
@@ -72,7 +77,10 @@ export class ConfigReloader {
     this.watcher = watch(dirname(this.file), { persistent: false }, (_event, changed) => {
       if (changed !== null && changed.toString() !== name) return;
       clearTimeout(this.timer);
-      this.timer = setTimeout(() => this.reload('file'), DEBOUNCE_MS);
+      this.timer = setTimeout(() => {
+        // Some platforms name no file, and neighbours in a busy folder fire too: reload only on a real change.
+        if (this.readDigest() !== this.digest) this.reload('file');
+      }, DEBOUNCE_MS);
       this.timer.unref();
     });
     this.watcher.on('error', (err) => this.log.warn(`stopped watching ${this.file}: ${err.message}; SIGHUP and POST /config/reload still work`));
@@ -81,6 +89,15 @@ export class ConfigReloader {
   close(): void {
     clearTimeout(this.timer);
     this.watcher?.close();
+  }
+
+  private readDigest(): string | undefined {
+    try {
+      return createHash('sha1').update(readFileSync(this.file)).digest('hex');
+    } catch {
+      // Mid-rename the file may briefly not exist; the next event brings it back.
+      return undefined;
+    }
   }
 
   private logSuccess(trigger: ReloadTrigger, after: GatewayState, changes: readonly string[]): void {
