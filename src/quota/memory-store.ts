@@ -1,6 +1,7 @@
 import { BudgetLedger } from './budget-ledger.js';
 import { normaliseDemand } from './demand.js';
 import type { BudgetSnapshot, BudgetSpec, Demand, QuotaStore, Reservation, ReserveResult, UpstreamView } from './types.js';
+import { FinishedReservations } from './finished-reservations.js';
 
 export interface MemoryQuotaStoreOptions {
   /** The one clock behind every decision (ms); injectable so tests can move time by hand. */
@@ -19,7 +20,7 @@ export class MemoryQuotaStore implements QuotaStore {
    * Reservations already settled or released: a second settle, or a release in a `finally` after a settle,
    * would otherwise return headroom that other requests are using.
    */
-  private readonly finished = new WeakSet<Reservation>();
+  private readonly finished = new FinishedReservations();
 
   constructor(options: MemoryQuotaStoreOptions = {}) {
     this.clock = options.now ?? Date.now;
@@ -30,12 +31,12 @@ export class MemoryQuotaStore implements QuotaStore {
   }
 
   async settle(budget: BudgetSpec, reservation: Reservation, actual: Partial<Demand>): Promise<void> {
-    if (!this.finish(budget, reservation)) return;
+    if (!this.finished.finish(budget, reservation)) return;
     this.ledger(budget).settle(reservation, actual, this.now());
   }
 
   async release(budget: BudgetSpec, reservation: Reservation): Promise<void> {
-    if (!this.finish(budget, reservation)) return;
+    if (!this.finished.finish(budget, reservation)) return;
     this.ledger(budget).release(reservation, this.now());
   }
 
@@ -58,16 +59,6 @@ export class MemoryQuotaStore implements QuotaStore {
     return ledger;
   }
 
-  /** Marks a reservation finished; `false` when it already was. */
-  private finish(budget: BudgetSpec, reservation: Reservation): boolean {
-    // Crediting one budget with another's reservation would free headroom that is not there.
-    if (reservation.budgetId !== budget.id) {
-      throw new Error(`reservation for budget ${reservation.budgetId} cannot be returned to budget ${budget.id}`);
-    }
-    if (this.finished.has(reservation)) return false;
-    this.finished.add(reservation);
-    return true;
-  }
 
   /** Never earlier than a time already used: a clock stepping back must not reorder bookings. */
   private now(): number {

@@ -11,6 +11,10 @@ import { RedisQuotaStore } from './redis-store.js';
 export const QUOTA_CLIENT_DEFAULTS: Readonly<RedisOptions> = {
   enableOfflineQueue: false,
   maxRetriesPerRequest: 1,
+  // Never replay a command after a reconnect: by then the caller has timed out and served the request
+  // from its local share, so a replayed reserve would book it a second time in the shared budget, with
+  // nobody left to release it (for a day in the day windows). One lost settle just expires with its window.
+  autoResendUnfulfilledCommands: false,
   connectTimeout: 1_000,
   // Callers time-box far tighter; this only makes sure an abandoned command's promise always settles.
   commandTimeout: 2_000,

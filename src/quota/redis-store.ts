@@ -15,6 +15,7 @@ import type {
   WindowName,
   WindowSnapshot,
 } from './types.js';
+import { FinishedReservations } from './finished-reservations.js';
 
 export interface RedisQuotaStoreOptions {
   /**
@@ -66,7 +67,7 @@ export class RedisQuotaStore implements QuotaStore {
   private readonly scripts: Readonly<Record<ScriptName, ScriptCall>>;
   private readonly keyCache = new Map<string, readonly string[]>();
   /** As in MemoryQuotaStore: a second settle or release must not return headroom twice. */
-  private readonly finished = new WeakSet<Reservation>();
+  private readonly finished = new FinishedReservations();
   private closed = false;
 
   constructor(options: RedisQuotaStoreOptions) {
@@ -103,12 +104,12 @@ export class RedisQuotaStore implements QuotaStore {
   }
 
   async settle(budget: BudgetSpec, reservation: Reservation, actual: Partial<Demand>): Promise<void> {
-    if (!this.finish(budget, reservation)) return;
+    if (!this.finished.finish(budget, reservation)) return;
     await this.run('settle', budget.id, settleArgs(reservation, (unit) => numberArg(reportedIn(actual, unit) ?? null)));
   }
 
   async release(budget: BudgetSpec, reservation: Reservation): Promise<void> {
-    if (!this.finish(budget, reservation)) return;
+    if (!this.finished.finish(budget, reservation)) return;
     // Settling every booked unit to zero is exactly a release; units it never booked stay untouched.
     await this.run('release', budget.id, settleArgs(reservation, (unit) => (amountIn(reservation.demand, unit) === 0 ? '' : '0')));
   }
@@ -182,15 +183,6 @@ export class RedisQuotaStore implements QuotaStore {
     return keys;
   }
 
-  /** Marks a reservation finished; `false` when it already was. Same rules as MemoryQuotaStore. */
-  private finish(budget: BudgetSpec, reservation: Reservation): boolean {
-    if (reservation.budgetId !== budget.id) {
-      throw new Error(`reservation for budget ${reservation.budgetId} cannot be returned to budget ${budget.id}`);
-    }
-    if (this.finished.has(reservation)) return false;
-    this.finished.add(reservation);
-    return true;
-  }
 }
 
 function scriptOf(client: Redis, command: string): ScriptCall {

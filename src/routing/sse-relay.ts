@@ -105,7 +105,7 @@ export async function pipeSse(out: ServerResponse, head: Record<string, string>,
   } catch (err) {
     if (ended) return;
     rewriter.discard();
-    const message = `upstream stream failed: ${err instanceof Error ? err.message : String(err)}`;
+    const message = failureMessage(err);
     out.end(errorFrame(message));
     end({ kind: 'upstream_error', message });
   }
@@ -146,7 +146,7 @@ export function relaySse(options: RelayOptions): ReadableStream<Uint8Array> {
         } catch (err) {
           if (ended) return;
           rewriter.discard();
-          const message = `upstream stream failed: ${err instanceof Error ? err.message : String(err)}`;
+          const message = failureMessage(err);
           controller.enqueue(errorFrame(message));
           controller.close();
           end({ kind: 'upstream_error', message });
@@ -174,6 +174,10 @@ function write(out: ServerResponse, bytes: Buffer | undefined): Promise<void> | 
     out.once('drain', done);
     out.once('close', done);
   });
+}
+
+function failureMessage(err: unknown): string {
+  return `upstream stream failed: ${err instanceof Error ? err.message : String(err)}`;
 }
 
 export function errorFrame(message: string, code = 'upstream_stream_error'): Buffer {
