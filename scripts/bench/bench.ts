@@ -12,6 +12,7 @@ import { createServer } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
+import { claimRedisDb, type ClaimedDb } from '../../test/multi/support.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const KEY = 'gsk_bench_key_0000000000000000';
@@ -53,7 +54,7 @@ async function startProcess(args: string[], env: Record<string, string>, ready: 
   return child;
 }
 
-function gatewayConfig(fakePort: number, deployments: number): string {
+function gatewayConfig(fakePort: number, deployments: number, redisUrl?: string): string {
   const file = join(mkdtempSync(join(tmpdir(), 'groq-router-bench-')), 'litellm.config.yaml');
   tempDirs.push(join(file, '..'));
   const entries = Array.from(
@@ -71,18 +72,19 @@ function gatewayConfig(fakePort: number, deployments: number): string {
       id: bench-${i}
 `,
   );
-  writeFileSync(file, `model_list:\n${entries.join('')}`);
+  const router = redisUrl === undefined ? '' : `router_settings:\n  redis_url: ${redisUrl}\n  gateway_instances: 2\n`;
+  writeFileSync(file, `model_list:\n${entries.join('')}${router}`);
   return file;
 }
 
-async function startGateway(fakePort: number, deployments: number): Promise<{ child: ChildProcess; port: number }> {
+async function startGateway(fakePort: number, deployments: number, redisUrl?: string): Promise<{ child: ChildProcess; port: number }> {
   const port = await freePort();
-  const child = await startProcess(['src/cli.ts', '--config', gatewayConfig(fakePort, deployments), '--port', String(port)], { GROQ_API_KEY: KEY }, /listening on/);
+  const child = await startProcess(['src/cli.ts', '--config', gatewayConfig(fakePort, deployments, redisUrl), '--port', String(port)], { GROQ_API_KEY: KEY }, /listening on/);
   return { child, port };
 }
 
 interface Target {
-  readonly name: 'direct' | 'minimal proxy' | 'gateway';
+  readonly name: 'direct' | 'minimal proxy' | 'gateway' | 'gateway + Redis';
   readonly url: string;
   readonly model: string;
   readonly headers: Record<string, string>;
@@ -148,23 +150,32 @@ function rssMb(child: ChildProcess): number {
   return Math.round(kb / 1024);
 }
 
+/** The Redis logical database the `gateway + Redis` target keeps its budgets in; flushed at the end. */
+let redisDb: ClaimedDb | undefined;
+
 async function main(): Promise<void> {
+  // A logical database of its own (claimed as the multi-instance tests do), so no other run's budgets mix in.
+  redisDb = await claimRedisDb();
   const fakePort = await freePort();
   const proxyPort = await freePort();
   await startProcess(['test/fake-groq/cli.ts', '--port', String(fakePort), '--fast'], {}, /127\.0\.0\.1/);
   await startProcess(['scripts/bench/minimal-proxy.ts', String(proxyPort), String(fakePort)], {}, /minimal proxy/);
   const gateway = await startGateway(fakePort, 1);
+  const redisGateway = await startGateway(fakePort, 1, `redis://127.0.0.1:6379/${redisDb.db}`);
   const auth = { authorization: `Bearer ${KEY}` };
-  const targets: Target[] = [
+  const allTargets: Target[] = [
     { name: 'direct', url: `http://127.0.0.1:${fakePort}/openai/v1/chat/completions`, model: MODEL, headers: auth },
     { name: 'minimal proxy', url: `http://127.0.0.1:${proxyPort}/v1/chat/completions`, model: MODEL, headers: auth },
     { name: 'gateway', url: `http://127.0.0.1:${gateway.port}/v1/chat/completions`, model: 'bench', headers: {} },
+    { name: 'gateway + Redis', url: `http://127.0.0.1:${redisGateway.port}/v1/chat/completions`, model: 'bench', headers: {} },
   ];
 
-  for (const target of targets) await load(target, 10, false, 2);
+  for (const target of allTargets) await load(target, 10, false, 2);
 
   const rows: Array<Record<string, unknown>> = [];
   for (const stream of [false, true]) {
+    // The Redis target is measured for json only (its cost is per request, not per byte).
+    const targets = stream ? allTargets.filter((t) => t.name !== 'gateway + Redis') : allTargets;
     // One connection: exact per-request latencies, alternating targets in slices.
     const samples = new Map<string, { firstByte: number[]; total: number[] }>(targets.map((t) => [t.name, { firstByte: [], total: [] }]));
     const slice = Math.ceil(SEQUENTIAL / 4);
@@ -176,6 +187,7 @@ async function main(): Promise<void> {
       }
     }
     const direct = samples.get('direct') as { firstByte: number[]; total: number[] };
+    const inMemory = samples.get('gateway') as { firstByte: number[]; total: number[] };
     for (const target of targets) {
       const s = samples.get(target.name) as { firstByte: number[]; total: number[] };
       rows.push({
@@ -188,6 +200,8 @@ async function main(): Promise<void> {
         'added p50 ms': round(median(s.total) - median(direct.total)),
         'TTFB p50 ms': round(median(s.firstByte)),
         'added TTFB p50 ms': round(median(s.firstByte) - median(direct.firstByte)),
+        // What sharing budgets through Redis adds per request over the in-memory gateway.
+        ...(target.name.startsWith('gateway') ? { 'vs gateway p50 ms': round(median(s.total) - median(inMemory.total)) } : {}),
       });
     }
 
@@ -198,6 +212,8 @@ async function main(): Promise<void> {
     }
     const proxyRps = median((runs.get('minimal proxy') ?? []).map((r) => r.rps));
     const directP50 = median((runs.get('direct') ?? []).map((r) => r.p50));
+    const gatewayP50 = median((runs.get('gateway') ?? []).map((r) => r.p50));
+    const gatewayRps = median((runs.get('gateway') ?? []).map((r) => r.rps));
     for (const target of targets) {
       const r = runs.get(target.name) ?? [];
       const rps = median(r.map((x) => x.rps));
@@ -210,14 +226,20 @@ async function main(): Promise<void> {
         'p99 ms': round(median(r.map((x) => x.p99))),
         'added p50 ms': round(median(r.map((x) => x.p50)) - directP50),
         'x minimal proxy': round(rps / proxyRps),
+        // Added cost per request at saturation: p50 difference, and the difference of reciprocal throughputs.
+        ...(target.name.startsWith('gateway') ? { 'vs gateway p50 ms': round(median(r.map((x) => x.p50)) - gatewayP50), 'vs gateway µs/req': Math.round(1e6 / rps - 1e6 / gatewayRps) } : {}),
         errors: r.reduce((sum, x) => sum + x.errors, 0),
       });
     }
   }
   const rssAfterMain = rssMb(gateway.child);
+  // Numbers of a gateway that fell back to its local budgets would not be Redis's: say which they were.
+  const readiness = (await (await fetch(`http://127.0.0.1:${redisGateway.port}/health/readiness`)).json()) as { budgets?: unknown };
+  const redisBudgets = JSON.stringify(readiness.budgets);
+  redisGateway.child.kill('SIGTERM');
 
   // Memory: RSS after 10k and after the full count, at 50 connections.
-  const gatewayTarget = targets[2] as Target;
+  const gatewayTarget = allTargets[2] as Target;
   const drive = async (amount: number) =>
     autocannon({ url: gatewayTarget.url, method: 'POST', connections: 50, amount, timeout: 30, headers: { 'content-type': 'application/json' }, body: body(gatewayTarget, false) });
   await drive(10_000);
@@ -240,11 +262,12 @@ async function main(): Promise<void> {
   const memory = { 'RSS MB after the runs above': rssAfterMain, 'RSS MB after 10k requests': rssAt10k, [`RSS MB after ${MEMORY_REQUESTS / 1000}k requests`]: rssAtEnd };
   console.log(`\nmachine: ${JSON.stringify(machine)}\n`);
   console.table(rows);
+  console.log(`gateway + Redis (db ${redisDb.db}) at the end of its runs: budgets ${redisBudgets}`);
   console.table([memory]);
   console.table(scale);
   mkdirSync(join(ROOT, 'bench-results'), { recursive: true });
   const file = join(ROOT, 'bench-results', `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, JSON.stringify({ machine, rows, memory, scale }, null, 2));
+  writeFileSync(file, JSON.stringify({ machine, rows, redisBudgets, memory, scale }, null, 2));
   console.log(`written to ${file}`);
 }
 
@@ -262,4 +285,5 @@ try {
   await main();
 } finally {
   stopAll();
+  await redisDb?.release();
 }
