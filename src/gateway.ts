@@ -1,4 +1,6 @@
 import { DeploymentBreaker, type BreakerPolicy } from './breaker/breaker.js';
+import type { SharedBreakers, SharedOpening } from './breaker/shared-breakers.js';
+import { failure } from './upstream/failure.js';
 import type { Catalog } from './catalog/types.js';
 import type { GatewayConfig } from './config/types.js';
 import { GatewayMetrics } from './metrics/gateway-metrics.js';
@@ -21,6 +23,8 @@ export interface GatewayOptions {
   readonly quota?: QuotaStore;
   /** Where breakers report a misconfigured deployment (bad key, unknown model). */
   readonly onConfigFault?: (message: string) => void;
+  /** Breaker openings shared with other instances (Redis). */
+  readonly sharedBreakers?: SharedBreakers;
 }
 
 /**
@@ -37,6 +41,7 @@ export class Gateway {
   private readonly stats = new Map<string, DeploymentStats>();
   private readonly breakers = new Map<string, DeploymentBreaker>();
   private readonly onConfigFault: (message: string) => void;
+  readonly sharedBreakers: SharedBreakers | undefined;
   private state: GatewayState;
 
   constructor(
@@ -47,6 +52,7 @@ export class Gateway {
     this.transport = options.transport ?? createTransport();
     this.quota = options.quota ?? new MemoryQuotaStore();
     this.onConfigFault = options.onConfigFault ?? ((message) => process.stderr.write(`${message}\n`));
+    this.sharedBreakers = options.sharedBreakers;
     this.metrics = new GatewayMetrics(() => this.state.table.deployments, this.quota);
     this.state = this.build(config);
   }
@@ -74,6 +80,7 @@ export class Gateway {
 
   async close(): Promise<void> {
     for (const breaker of this.breakers.values()) breaker.shutdown();
+    await this.sharedBreakers?.close();
     await this.quota.close();
     await this.transport.close();
   }
@@ -93,16 +100,22 @@ export class Gateway {
   private breakerFor(id: string, label: string, policy: BreakerPolicy): DeploymentBreaker {
     let breaker = this.breakers.get(id);
     if (breaker === undefined) {
-      breaker = new DeploymentBreaker(label, policy, this.onConfigFault, Date.now, (cause) => {
+      breaker = new DeploymentBreaker(label, policy, this.onConfigFault, Date.now, (cause, ms) => {
         // The deployment as the current table has it (labels may change with a reload).
         const deployment = this.state.table.deployments.find((d) => d.id === id);
         if (deployment !== undefined) this.metrics.breakerOpened(deployment, cause);
+        this.sharedBreakers?.publish({ deploymentId: id, ms, reason: cause.message, kind: cause.kind, status: cause.status });
       });
       this.breakers.set(id, breaker);
     } else {
       breaker.updatePolicy(policy);
     }
     return breaker;
+  }
+
+  /** Another instance opened a deployment's breaker: open ours for the same rest. */
+  adoptOpening(opening: SharedOpening): void {
+    this.breakers.get(opening.deploymentId)?.adopt(opening.ms, opening.reason, failure(opening.kind, opening.reason, { status: opening.status }));
   }
 
   private statsFor(id: string): DeploymentStats {

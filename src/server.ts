@@ -7,7 +7,8 @@ import { loadConfig } from './config/load.js';
 import { Gateway } from './gateway.js';
 import { createLogger, type Logger } from './log.js';
 import { ConfigReloader } from './reload/config-reloader.js';
-import { createSharedQuotaStore } from './quota/redis-client.js';
+import { SharedBreakers } from './breaker/shared-breakers.js';
+import { createRedisClient, createSharedQuotaStore } from './quota/redis-client.js';
 import type { QuotaStore } from './quota/types.js';
 import type { GatewayConfig } from './config/types.js';
 
@@ -54,7 +55,11 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     log.warn(`${config.file}${at}: ${warning.message}`);
   }
   const quota = options.quota ?? (await sharedQuotaStore(config, log));
-  const gateway = new Gateway(config, loadCatalog(), { quota, onConfigFault: (message) => log.error(message) });
+  let gateway: Gateway | undefined;
+  const sharedBreakers =
+    config.router.redis === undefined ? undefined : new SharedBreakers(createRedisClient(config.router.redis), 'groq-router:', (opening) => gateway?.adoptOpening(opening));
+  await sharedBreakers?.start();
+  gateway = new Gateway(config, loadCatalog(), { quota, sharedBreakers, onConfigFault: (message) => log.error(message) });
   const reloader = new ConfigReloader(gateway, config.file, env, log, (result) => gateway.metrics.configReloaded(result.ok));
   if (options.watchConfig ?? true) reloader.watch();
   const app = createApp(gateway, log, reloader);

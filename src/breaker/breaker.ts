@@ -66,8 +66,8 @@ export class DeploymentBreaker {
     policy: BreakerPolicy,
     private readonly onConfigFault: (message: string) => void,
     private readonly now: () => number = Date.now,
-    /** Told each time a failure opens the breaker (not when a trial is merely re-armed). */
-    private readonly onOpen: (cause: UpstreamFailure) => void = () => {},
+    /** Told each time a failure here opens the breaker, and for how long (not when a trial is re-armed). */
+    private readonly onOpen: (cause: UpstreamFailure, ms: number) => void = () => {},
   ) {
     this.policy = policy;
     this.circuit = new CircuitBreaker((call: () => Promise<unknown>) => call(), {
@@ -185,7 +185,16 @@ export class DeploymentBreaker {
     if (this.policy.disabled) return;
     const wasOpen = this.circuit.opened;
     this.reopen(ms, reason, cause);
-    if (!wasOpen && this.circuit.opened) this.onOpen(cause);
+    if (!wasOpen && this.circuit.opened) this.onOpen(cause, ms);
+  }
+
+  /**
+   * Opens the breaker because another gateway instance opened its own for this deployment: the same
+   * rest, without telling anyone again.
+   */
+  adopt(ms: number, reason: string, cause: UpstreamFailure): void {
+    if (this.policy.disabled || ms <= 0) return;
+    this.reopen(ms, `${reason} (seen by another instance)`, cause);
   }
 
   private reopen(ms: number, reason: string | undefined, cause: UpstreamFailure | undefined): void {

@@ -77,6 +77,7 @@ export function chatRoutes(gateway: Gateway, log: Logger): Hono<NodeBindings> {
         dropParams: config.router.dropParams,
         attemptTimeoutMs: config.router.timeoutMs,
         streamTimeoutMs: config.router.streamTimeoutMs,
+        trials: gateway.sharedBreakers,
       };
       const waitFor = { maxWaitMs: config.router.maxQueueWaitSec * 1000, signal: deadline.signal };
       served = await gateway.headroom.run(alias, waitFor, () => routeChat(request, table, ctx));

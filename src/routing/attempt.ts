@@ -29,6 +29,8 @@ export interface RouteContext {
   readonly dropParams: boolean;
   readonly attemptTimeoutMs: number;
   readonly streamTimeoutMs: number | undefined;
+  /** With several instances: one half-open trial per deployment across all of them. */
+  readonly trials?: { claimTrial(deploymentId: string): Promise<boolean>; releaseTrial(deploymentId: string): void };
 }
 
 /**
@@ -103,6 +105,13 @@ export async function attemptDeployment(deployment: Deployment, request: ChatReq
     if (!reserved.ok) return { refusal: reserved.refusal };
     reservation = reserved.reservation;
   }
+  const release = (): AttemptOutcome => {
+    if (budget !== undefined && reservation !== undefined) void ctx.quota.release(budget, reservation).catch(() => undefined);
+    return { cooling: coolingOf(deployment) };
+  };
+  const trial = breaker.state === 'half-open' && ctx.trials !== undefined;
+  // Another instance holds this deployment's trial: rest as if open until it reports.
+  if (trial && !(await ctx.trials?.claimTrial(deployment.id))) return release();
   try {
     return await breaker.run(
       () => callUpstream(deployment, body, request, ctx, reservation),
@@ -111,8 +120,9 @@ export async function attemptDeployment(deployment: Deployment, request: ChatReq
   } catch (err) {
     if (!(err instanceof BreakerOpenError)) throw err;
     // Another caller took the half-open trial between our check and our call.
-    if (budget !== undefined && reservation !== undefined) void ctx.quota.release(budget, reservation).catch(() => undefined);
-    return { cooling: coolingOf(deployment) };
+    return release();
+  } finally {
+    if (trial) ctx.trials?.releaseTrial(deployment.id);
   }
 }
 

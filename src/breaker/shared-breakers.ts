@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { FailureKind } from '../upstream/failure.js';
+
+/** A breaker opening as other instances hear of it: how long to rest and why. */
+export interface SharedOpening {
+  readonly deploymentId: string;
+  /** Milliseconds from now: instance clocks may disagree, a duration does not. */
+  readonly ms: number;
+  readonly reason: string;
+  readonly kind: FailureKind;
+  readonly status: number | undefined;
+}
+
+/** How long a claim on a half-open trial holds if its instance never answers. */
+const TRIAL_CLAIM_MS = 30_000;
+/** A trial claim waits no longer than a budget call does before the instance decides alone. */
+const CLAIM_TIMEOUT_MS = 50;
+
+/**
+ * Breaker openings shared by gateway instances through Redis. An instance that opens a deployment's
+ * breaker publishes it and every other instance opens its own at once: no polling, no read on the
+ * request path. When the cooldown ends, the instances race for one Redis claim so the deployment gets a
+ * single half-open trial across all of them. With Redis away, each instance decides alone.
+ */
+export class SharedBreakers {
+  private readonly instance = randomUUID();
+  private subscriber: Redis | undefined;
+
+  constructor(
+    private readonly client: Redis,
+    private readonly prefix: string,
+    private readonly onOpening: (opening: SharedOpening) => void,
+  ) {}
+
+  /** Channels are server-wide, not per database: the database is part of the name. */
+  private get channel(): string {
+    return `${this.prefix}db${this.client.options.db ?? 0}:breakers:v1`;
+  }
+
+  async start(): Promise<void> {
+    // Both connections are lazy and fail fast; a Redis that is away now is joined when it returns.
+    await this.client.connect().catch(() => undefined);
+    const subscriber = this.client.duplicate();
+    subscriber.on('error', () => {});
+    await subscriber.connect().catch(() => undefined);
+    subscriber.on('message', (_channel: string, message: string) => {
+      const parsed = parseOpening(message);
+      if (parsed !== undefined && parsed.instance !== this.instance) this.onOpening(parsed.opening);
+    });
+    this.subscriber = subscriber;
+    await subscriber.subscribe(this.channel).catch(() => undefined);
+  }
+
+  publish(opening: SharedOpening): void {
+    void this.client.publish(this.channel, JSON.stringify({ instance: this.instance, ...opening })).catch(() => undefined);
+  }
+
+  /** Whether this instance holds the deployment's one half-open trial; `true` when Redis cannot say. */
+  async claimTrial(deploymentId: string): Promise<boolean> {
+    const key = `${this.prefix}breakers:v1:{${deploymentId}}:trial`;
+    const claim = this.client.set(key, this.instance, 'PX', TRIAL_CLAIM_MS, 'NX').then((answer) => answer === 'OK');
+    const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(true), CLAIM_TIMEOUT_MS).unref());
+    return Promise.race([claim.catch(() => true), timeout]);
+  }
+
+  /** The trial is over (its outcome reopened or closed the breaker): the next cooldown gets a new one. */
+  releaseTrial(deploymentId: string): void {
+    void this.client.del(`${this.prefix}breakers:v1:{${deploymentId}}:trial`).catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    this.subscriber?.disconnect();
+    this.client.disconnect();
+  }
+}
+
+function parseOpening(message: string): { instance: string; opening: SharedOpening } | undefined {
+  try {
+    const value = JSON.parse(message) as Partial<SharedOpening> & { instance?: unknown };
+    if (typeof value.instance !== 'string' || typeof value.deploymentId !== 'string' || typeof value.ms !== 'number') return undefined;
+    return {
+      instance: value.instance,
+      opening: {
+        deploymentId: value.deploymentId,
+        ms: value.ms,
+        reason: typeof value.reason === 'string' ? value.reason : 'failures on another instance',
+        kind: (value.kind ?? 'server_error') as FailureKind,
+        status: typeof value.status === 'number' ? value.status : undefined,
+      },
+    };
+  } catch {
+    return undefined;
+  }
+}
