@@ -12,7 +12,7 @@ import type { Fault } from '../fake-groq/server.js';
 import { startStack, UNLIMITED, type Stack } from '../integration/harness.js';
 import { checkJson, checkStream, type Verdict } from './validate.js';
 
-const REQUESTS = Number(process.env.CHAOS_REQUESTS ?? 600);
+const REQUESTS = Number(process.env.CHAOS_REQUESTS ?? 2_000);
 const CONCURRENCY = 16;
 const COOLDOWN_S = 1;
 const ALLOWED_FAILS = 2;
@@ -86,7 +86,8 @@ litellm_settings:
   fallbacks:
     - chaos: [backup]
 `,
-    fake: { defaultLimits: { rpm: 1_000_000, rpd: 10_000_000, tpm: 1_000_000_000 } },
+    // A few ms between frames, so a stream cut after its first frames is cut after its first byte reached us.
+    fake: { defaultLimits: { rpm: 1_000_000, rpd: 10_000_000, tpm: 1_000_000_000 }, chunkDelayMs: 5 },
   });
   const next = random(SEED);
   for (const model of MODELS) for (let i = 0; i < REQUESTS; i++) stack.fake.fail(model, pickFault(next), 1);
@@ -147,10 +148,13 @@ describe('chaos', () => {
   it(`${REQUESTS} mixed requests against faulty upstreams keep every invariant`, async () => {
     const started = performance.now();
     const half = Math.floor(REQUESTS / 2);
+    const midstreamFaultsMet = () => stack.fake.calls.filter((c) => c.stream && (c.fault ?? '').startsWith('midstream')).length;
     const first = await drive(half, 0);
+    let brokenStreams = midstreamFaultsMet();
     stack.fake.reset();
     const heapAfterFirst = heapAfterGc();
     const second = await drive(REQUESTS - half, half);
+    brokenStreams += midstreamFaultsMet();
     stack.fake.reset();
     const heapAfterSecond = heapAfterGc();
     const seconds = (performance.now() - started) / 1000;
@@ -179,6 +183,7 @@ describe('chaos', () => {
       cooldown_time: COOLDOWN_S,
       'heap growth, second half (MB)': Math.round(((heapAfterSecond - heapAfterFirst) / 1e6) * 10) / 10,
       'unhandled rejections': unhandled.length,
+      'streams the upstream broke': brokenStreams,
       'invalid answers': problems.length,
     };
     console.log(`\nchaos figures (seed ${SEED}):\n${Object.entries(figures).map(([k, v]) => `  ${k}: ${v}`).join('\n')}`);
@@ -195,6 +200,8 @@ describe('chaos', () => {
     expect(heapAfterSecond - heapAfterFirst).toBeLessThan(8e6);
     // The faults must actually have been met and survived, or the run proves nothing.
     expect(figures['served after fallback']).toBeGreaterThan(0);
-    expect([...byKind.keys()].some((k) => k.startsWith('stream-error'))).toBe(true);
+    // Streams were broken mid-way and every one of them still ended validly (the invariants above): an
+    // error frame when bytes had reached the caller, a fallback when none had.
+    expect(brokenStreams).toBeGreaterThan(0);
   }, 600_000);
 });
