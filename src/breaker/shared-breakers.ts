@@ -15,7 +15,7 @@ export interface SharedOpening {
 /** How long a claim on a half-open trial holds if its instance never answers. */
 const TRIAL_CLAIM_MS = 30_000;
 /** A trial claim waits no longer than a budget call does before the instance decides alone. */
-const CLAIM_TIMEOUT_MS = 50;
+const CLAIM_TIMEOUT_MS = 200;
 
 /**
  * Breaker openings shared by gateway instances through Redis. An instance that opens a deployment's

@@ -11,7 +11,7 @@ export interface DegradingQuotaStoreOptions {
   readonly log: Pick<Logger, 'warn' | 'info'>;
   /** Serves while the shared store is away; default a fresh MemoryQuotaStore. */
   readonly local?: QuotaStore;
-  /** Longest a call waits for the shared store before it is served locally; default 50 ms. */
+  /** Longest a call waits for the shared store before it is served locally; default 200 ms (a busy instance's own event loop can delay a prompt answer by tens of ms, and a wrong switch costs double counting). */
   readonly timeoutMs?: number;
   /** Gateway instances sharing the budgets; default 2. Sets the default `localShare`. */
   readonly instances?: number;
@@ -70,7 +70,7 @@ export class DegradingQuotaStore implements QuotaStore {
     if (!Number.isInteger(instances) || instances < 1) throw new RangeError(`instances must be a whole number >= 1, got ${instances}`);
     const share = options.localShare ?? 1 / instances;
     if (!(share > 0 && share <= 1)) throw new RangeError(`localShare must be in (0, 1], got ${share}`);
-    this.timeoutMs = positive(options.timeoutMs ?? 50, 'timeoutMs');
+    this.timeoutMs = positive(options.timeoutMs ?? 200, 'timeoutMs');
     this.retryIntervalMs = positive(options.retryIntervalMs ?? 1_000, 'retryIntervalMs');
     this.maxDeferred = options.maxDeferred ?? 10_000;
     this.shared = options.shared;
