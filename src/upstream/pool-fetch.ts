@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import type { Agent, Dispatcher } from 'undici';
 import type { FetchLike } from './transport.js';
 
@@ -12,15 +13,16 @@ type NodeBody = Dispatcher.ResponseData['body'];
 export function poolFetch(agent: Agent): FetchLike {
   return (async (input: string | URL | Request, init: RequestInit = {}) => {
     const url = typeof input === 'string' ? new URL(input) : input instanceof URL ? input : new URL(input.url);
-    const { statusCode, headers, body } = await agent.request({
+    const headers = plainHeaders(init.headers);
+    const { statusCode, headers: responseHeaders, body } = await agent.request({
       origin: url.origin,
       path: url.pathname + url.search,
       method: (init.method ?? 'GET') as Dispatcher.HttpMethod,
-      headers: plainHeaders(init.headers),
-      body: init.body as string | Uint8Array | null | undefined,
+      headers,
+      body: requestBody(init.body, headers),
       signal: init.signal ?? undefined,
     });
-    return new PoolResponse(url.href, statusCode, headers, body) as unknown as Response;
+    return new PoolResponse(url.href, statusCode, responseHeaders, body) as unknown as Response;
   }) as FetchLike;
 }
 
@@ -96,6 +98,27 @@ export class PoolHeaders {
   [Symbol.iterator](): IterableIterator<[string, string]> {
     return this.entries();
   }
+}
+
+type PoolBody = string | Uint8Array | Readable | null | undefined;
+
+/**
+ * The body as the pool takes it. Uploads (groq-sdk hands `fetch` a `FormData` for audio and files) are
+ * encoded by the platform's own multipart encoder and streamed: a file-backed part is read from disk as
+ * it is sent, never held whole in memory. The encoder also supplies the boundary's content type.
+ */
+function requestBody(body: RequestInit['body'], headers: Record<string, string>): PoolBody {
+  if (body === null || body === undefined || typeof body === 'string' || body instanceof Uint8Array) return body;
+  if (body instanceof FormData || body instanceof Blob || body instanceof URLSearchParams) {
+    const encoded = new Response(body);
+    const type = encoded.headers.get('content-type');
+    if (type !== null && !Object.keys(headers).some((name) => name.toLowerCase() === 'content-type')) headers['content-type'] = type;
+    return encoded.body === null ? null : Readable.fromWeb(encoded.body as NodeReadableStream<Uint8Array>);
+  }
+  if (body instanceof ReadableStream) return Readable.fromWeb(body as NodeReadableStream<Uint8Array>);
+  if (body instanceof ArrayBuffer) return new Uint8Array(body);
+  if (ArrayBuffer.isView(body)) return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+  return body as unknown as PoolBody;
 }
 
 function plainHeaders(headers: RequestInit['headers']): Record<string, string> {
