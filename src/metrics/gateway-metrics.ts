@@ -100,7 +100,7 @@ export class GatewayMetrics {
     const served = outcome.served?.deployment;
     const records = outcome.trail?.all ?? [];
     const succeeded = served !== undefined && outcome.status === 200 && !outcome.brokenStream;
-    const bound = served === undefined ? undefined : this.boundFor(outcome.alias, served);
+    const bound = served === undefined ? undefined : this.boundFor(outcome.alias, outcome.route, served);
     const { end_user, hashed_api_key, api_key_alias, team, team_alias, user, user_email, client_ip, user_agent } = ANONYMOUS;
 
     if (succeeded && bound !== undefined) {
@@ -143,18 +143,19 @@ export class GatewayMetrics {
 
   /**
    * prom-client validates and hashes a label set on every call; the series a served request touches
-   * are bound once per (alias, deployment) instead, so a request costs a few increments.
+   * are bound once per (route, alias, deployment) instead, so a request costs a few increments.
    */
-  private boundFor(alias: string, deployment: Deployment): BoundSeries {
+  private boundFor(alias: string, route: string, deployment: Deployment): BoundSeries {
     let byAlias = this.bound.get(deployment);
     if (byAlias === undefined) {
       byAlias = new Map();
       this.bound.set(deployment, byAlias);
     }
-    let series = byAlias.get(alias);
+    const key = `${route} ${alias}`;
+    let series = byAlias.get(key);
     if (series === undefined) {
-      series = bindSeries(this.ours, this.litellm, alias, deployment);
-      byAlias.set(alias, series);
+      series = bindSeries(this.ours, this.litellm, alias, route, deployment);
+      byAlias.set(key, series);
     }
     return series;
   }
@@ -269,7 +270,7 @@ interface BoundSeries {
   readonly litellmOverhead: HistogramChild;
 }
 
-function bindSeries(ours: Metrics<typeof OURS>, litellm: Metrics<typeof LITELLM>, alias: string, served: Deployment): BoundSeries {
+function bindSeries(ours: Metrics<typeof OURS>, litellm: Metrics<typeof LITELLM>, alias: string, route: string, served: Deployment): BoundSeries {
   const ids = labelsOf(served);
   const { end_user, hashed_api_key, api_key_alias, team, team_alias, user, user_email, client_ip, user_agent } = ANONYMOUS;
   const model = ids.litellm.litellm_model_name;
@@ -282,7 +283,7 @@ function bindSeries(ours: Metrics<typeof OURS>, litellm: Metrics<typeof LITELLM>
     proxyRequestsSucceeded: litellm.proxyTotalRequests.labels({
       end_user, hashed_api_key, api_key_alias, team, team_alias, user, user_email, client_ip, user_agent,
       requested_model: alias,
-      route: '/chat/completions',
+      route,
       model_id: served.id,
       status_code: '200',
     }),

@@ -1,19 +1,24 @@
 import type { RetryPolicy } from '../config/types.js';
 import type { Logger } from '../log.js';
 import type { Demand, QuotaStore, Refusal, Reservation } from '../quota/types.js';
-import { classifyStatus, classifyUpstreamError, failure, type UpstreamFailure } from '../upstream/failure.js';
-import { prepareChatBody, type ChatBody } from '../upstream/hygiene.js';
+import { classifyUpstreamError, failure, type UpstreamFailure } from '../upstream/failure.js';
 import { upstreamView } from '../upstream/rate-limit-headers.js';
 import { BreakerOpenError } from '../breaker/breaker.js';
 import { chunkSourceOf, type ChunkSource } from './chunk-source.js';
 import { recordLatency, type Deployment } from './deployment.js';
-import { DEFAULT_COMPLETION_ESTIMATE, requestedCompletionTokens } from './estimate.js';
+import type { Operation, PreparedCall, Spend, TokenUsage } from './operation.js';
 import { TimedSignal } from './timed-signal.js';
 
-export interface ChatRequest {
+export type { TokenUsage } from './operation.js';
+
+/** One caller's request as the attempt loop sees it, whatever the endpoint. */
+export interface RoutedRequest {
   readonly alias: string;
-  readonly body: ChatBody;
+  /** What the endpoint sends and how it counts. */
+  readonly operation: Operation;
+  /** Whether the answer is read as a stream (SSE, or audio bytes) rather than whole. */
   readonly stream: boolean;
+  /** Estimated prompt tokens, for context-window checks; 0 where they do not apply. */
   readonly promptTokens: number;
   /** Fires when the caller disconnects or the request deadline passes. */
   readonly signal: AbortSignal;
@@ -37,14 +42,9 @@ export interface RouteContext {
  * How a served response ends, for the books: what was spent, or that it must be given back (with the
  * failure, when a stream broke after its first byte, so the breaker counts it).
  */
-export type Finish = { readonly usage: TokenUsage | undefined } | { readonly released: true; readonly failure?: UpstreamFailure };
+export type Finish = { readonly usage: TokenUsage | undefined } | Released;
 
-export interface TokenUsage {
-  readonly prompt_tokens?: number;
-  readonly completion_tokens?: number;
-  readonly total_tokens?: number;
-  readonly prompt_tokens_details?: { readonly cached_tokens?: number } | null;
-}
+type Released = { readonly released: true; readonly failure?: UpstreamFailure };
 
 export interface Served {
   readonly deployment: Deployment;
@@ -79,29 +79,20 @@ export type AttemptOutcome =
 
 type CallOutcome = Extract<AttemptOutcome, { served: Served } | { failure: UpstreamFailure }>;
 
-/** Fewer completion tokens than this is no useful answer; below it a tight TPM refuses instead of clamping. */
-const MIN_USEFUL_COMPLETION = 256;
-
 /**
  * One deployment, once: pass it over if its breaker is open or its budget has no room, else call it
  * through its breaker, read the answer (all of it, or a stream's first chunk) and keep the books.
  * Never throws for an upstream failure; throws only the caller's own 400s.
  */
-export async function attemptDeployment(deployment: Deployment, request: ChatRequest, ctx: RouteContext): Promise<AttemptOutcome> {
+export async function attemptDeployment(deployment: Deployment, request: RoutedRequest, ctx: RouteContext): Promise<AttemptOutcome> {
   const { breaker } = deployment;
   if (!breaker.admits) return { cooling: coolingOf(deployment) };
-  const completionCap = completionCapFor(deployment, request.promptTokens);
-  const body = prepareChatBody(request.body, {
-    provider: deployment.provider,
-    model: deployment.config.model,
-    maxCompletionTokens: completionCap,
-    dropParams: ctx.dropParams,
-  });
+  const prepared = request.operation.prepare(deployment, { dropParams: ctx.dropParams });
 
   const budget = deployment.budget;
   let reservation: Reservation | undefined;
   if (budget !== undefined) {
-    const reserved = await ctx.quota.reserve(budget, demandFor(request, completionCap));
+    const reserved = await ctx.quota.reserve(budget, prepared.demand);
     if (!reserved.ok) return { refusal: reserved.refusal };
     reservation = reserved.reservation;
   }
@@ -114,7 +105,7 @@ export async function attemptDeployment(deployment: Deployment, request: ChatReq
   if (trial && !(await ctx.trials?.claimTrial(deployment.id))) return release();
   try {
     return await breaker.run(
-      () => callUpstream(deployment, body, request, ctx, reservation),
+      () => callUpstream(deployment, prepared, request, ctx, reservation),
       (outcome) => ('failure' in outcome ? outcome.failure : undefined),
     );
   } catch (err) {
@@ -133,8 +124,8 @@ function coolingOf(deployment: Deployment): Cooling {
 
 async function callUpstream(
   deployment: Deployment,
-  body: ChatBody,
-  request: ChatRequest,
+  prepared: PreparedCall,
+  request: RoutedRequest,
   ctx: RouteContext,
   reservation: Reservation | undefined,
 ): Promise<CallOutcome> {
@@ -154,7 +145,7 @@ async function callUpstream(
   const started = performance.now();
 
   let finished = false;
-  const finish = (how: Finish): void => {
+  const close = (how: Spend | Released): void => {
     if (finished) return;
     finished = true;
     stats.inFlight--;
@@ -162,7 +153,7 @@ async function callUpstream(
     if ('failure' in how && how.failure !== undefined) deployment.breaker.recordFailure(how.failure);
     if (budget === undefined || reservation === undefined) return;
     const booked = reservation;
-    const done = 'released' in how ? ctx.quota.release(budget, booked) : ctx.quota.settle(budget, booked, { tokens: spentTokens(how.usage) ?? booked.demand.tokens });
+    const done = 'released' in how ? ctx.quota.release(budget, booked) : ctx.quota.settle(budget, booked, how.actual);
     done.catch((err: unknown) => ctx.log.warn(`quota bookkeeping failed for ${deployment.label}: ${String(err)}`));
   };
   const observe = (headers: Headers | undefined, status: number): void => {
@@ -171,17 +162,18 @@ async function callUpstream(
       ctx.quota.observe(budget, view).catch((err: unknown) => ctx.log.warn(`quota header sync failed for ${deployment.label}: ${String(err)}`));
     }
   };
+  const finish = (how: Finish): void => close('released' in how ? how : request.operation.streamSpent(how.usage, prepared.demand));
 
   try {
-    const upstream = await client.chatCompletions(body, { signal: signal.signal, timeoutMs: firstByteMs });
+    const upstream = await prepared.send(client, { signal: signal.signal, timeoutMs: firstByteMs });
     observe(upstream.headers, upstream.status);
     if (request.stream) {
       const source = chunkSourceOf(upstream);
       const first = await readFirstChunk(source);
-      const inBand = inBandStreamError(first);
+      const inBand = request.operation.inBandError?.(first);
       if (inBand !== undefined) {
         source.cancel();
-        finish({ released: true });
+        close({ released: true });
         return { failure: inBand, upstreamMs: performance.now() - started };
       }
       // Once bytes flow, the time-to-first-byte limit no longer applies; the request deadline still does.
@@ -193,68 +185,15 @@ async function callUpstream(
     const bytes = await upstream.arrayBuffer();
     const upstreamMs = performance.now() - started;
     recordLatency(stats, upstreamMs);
-    const usage = usageOf(bytes);
-    finish({ usage });
-    return { served: { deployment, upstream, body: bytes, usage, stream: undefined, attempt: signal, finish, upstreamMs } };
+    const spend = request.operation.spent(bytes, prepared.demand);
+    close(spend);
+    return { served: { deployment, upstream, body: bytes, usage: spend.usage, stream: undefined, attempt: signal, finish, upstreamMs } };
   } catch (err) {
     const failed = signal.timedOut ? failure('timeout', `no answer within ${firstByteMs} ms`) : classifyUpstreamError(err);
     if (failed.status !== undefined) observe(failed.headers, failed.status);
-    finish({ released: true });
+    close({ released: true });
     return { failure: failed, upstreamMs: performance.now() - started };
   }
-}
-
-/**
- * The completion cap to send: the model's documented maximum, lowered so prompt plus cap fit the
- * deployment's TPM at all (Groq counts the cap against TPM; a cap that can never fit is a certain 413).
- */
-function completionCapFor(deployment: Deployment, promptTokens: number): number | null {
-  const documented = deployment.maxCompletionTokens;
-  const tpm = deployment.budget?.limits.tpm.limit ?? null;
-  if (tpm === null) return documented;
-  const fits = tpm - promptTokens;
-  if (fits < MIN_USEFUL_COMPLETION) return documented;
-  return documented === null ? fits : Math.min(documented, fits);
-}
-
-function demandFor(request: ChatRequest, completionCap: number | null): Demand {
-  const requested = requestedCompletionTokens(request.body) ?? DEFAULT_COMPLETION_ESTIMATE;
-  const completion = completionCap === null ? requested : Math.min(requested, completionCap);
-  return { requests: 1, tokens: request.promptTokens + completion, audioSeconds: 0 };
-}
-
-/** Tokens that count against Groq's limits: cached prompt tokens do not. */
-function spentTokens(usage: TokenUsage | undefined): number | undefined {
-  if (usage === undefined) return undefined;
-  const total = usage.total_tokens ?? (usage.prompt_tokens ?? 0) + (usage.completion_tokens ?? 0);
-  return Math.max(0, total - (usage.prompt_tokens_details?.cached_tokens ?? 0));
-}
-
-const USAGE_KEY = Buffer.from('"usage":{');
-
-/**
- * The `usage` object of a chat completion, parsed on its own: it is a few numbers at the end of a body
- * that may be many kilobytes of text. Inside JSON strings the key's quotes are escaped, so a match is
- * the real key; the last one is the top-level usage, which follows the choices.
- */
-export function usageOf(bytes: ArrayBuffer): TokenUsage | undefined {
-  const body = Buffer.from(bytes);
-  const at = body.lastIndexOf(USAGE_KEY);
-  if (at === -1) return undefined;
-  const start = at + USAGE_KEY.length - 1;
-  let depth = 0;
-  for (let i = start; i < body.length; i++) {
-    const byte = body[i];
-    if (byte === 0x7b) depth++;
-    else if (byte === 0x7d && --depth === 0) {
-      try {
-        return JSON.parse(body.toString('utf8', start, i + 1)) as TokenUsage;
-      } catch {
-        return undefined;
-      }
-    }
-  }
-  return undefined;
 }
 
 async function readFirstChunk(source: ChunkSource): Promise<Uint8Array> {
@@ -264,20 +203,4 @@ async function readFirstChunk(source: ChunkSource): Promise<Uint8Array> {
     if (chunk === undefined) throw new Error('upstream closed the stream before sending anything');
     if (chunk.byteLength > 0) return chunk;
   }
-}
-
-const DATA_ERROR_PREFIX = 'data: {"error"';
-
-/** An upstream that opens a stream with an error frame has failed before anything reached the caller. */
-function inBandStreamError(first: Uint8Array): UpstreamFailure | undefined {
-  const text = Buffer.from(first.buffer, first.byteOffset, first.byteLength).toString('utf8');
-  if (!text.startsWith(DATA_ERROR_PREFIX)) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text.slice('data: '.length).split('\n', 1)[0] ?? '');
-  } catch {
-    parsed = undefined;
-  }
-  const classified = classifyStatus(500, parsed, undefined);
-  return failure('stream_error', classified.message, { code: classified.code, type: classified.type });
 }

@@ -2,14 +2,14 @@ import { retriesFor } from '../breaker/error-class.js';
 import { GatewayError } from '../errors.js';
 import type { Refusal } from '../quota/types.js';
 import type { UpstreamFailure } from '../upstream/failure.js';
-import { attemptDeployment, type ChatRequest, type Cooling, type RouteContext, type Served } from './attempt.js';
+import { attemptDeployment, type RoutedRequest, type Cooling, type RouteContext, type Served } from './attempt.js';
 import type { Deployment } from './deployment.js';
 import { exhaustedError } from './exhausted.js';
 import { backoffMs } from './backoff.js';
 import { attemptOrder } from './strategy.js';
 import type { ModelGroup, RoutingTable } from './table.js';
 
-export type { ChatRequest, RouteContext } from './attempt.js';
+export type { RoutedRequest, RouteContext } from './attempt.js';
 
 /** What happened to one deployment on the way to an answer. */
 export type AttemptRecord =
@@ -46,7 +46,7 @@ export interface ServedResponse extends Served {
  * and only within the request's deadline. Retries are counted for the whole request: moving on to a
  * fallback never restarts them. At most (deployments in the chain) x (1 + retries) upstream calls.
  */
-export async function routeChat(request: ChatRequest, table: RoutingTable, ctx: RouteContext): Promise<ServedResponse> {
+export async function routeRequest(request: RoutedRequest, table: RoutingTable, ctx: RouteContext): Promise<ServedResponse> {
   const trail: AttemptTrail = { records: [], all: [], fallbacks: 0, retries: 0, calls: 0, upstreamMs: 0 };
   try {
     for (let pass = 0; ; pass++) {
@@ -78,7 +78,7 @@ function note(trail: AttemptTrail, record: AttemptRecord): void {
   trail.all.push(record);
 }
 
-async function walkChain(request: ChatRequest, table: RoutingTable, ctx: RouteContext, trail: AttemptTrail): Promise<ServedResponse | undefined> {
+async function walkChain(request: RoutedRequest, table: RoutingTable, ctx: RouteContext, trail: AttemptTrail): Promise<ServedResponse | undefined> {
   let chain = table.chainFor(request.alias, request.promptTokens) ?? [];
   // After an upstream context-length error only larger windows can help.
   let needsContextAbove = 0;
@@ -87,7 +87,7 @@ async function walkChain(request: ChatRequest, table: RoutingTable, ctx: RouteCo
     if (index > 0 && trail.records.some((r) => r.kind !== 'skipped')) trail.fallbacks++;
     let calledInGroup = 0;
     for (const deployment of await attemptOrder(group.deployments, table.strategy, ctx.quota)) {
-      const skip = skipReason(deployment, request.promptTokens, needsContextAbove);
+      const skip = skipReason(deployment, request, needsContextAbove);
       if (skip !== undefined) {
         note(trail, { deployment, kind: 'skipped', reason: skip });
         continue;
@@ -129,7 +129,7 @@ async function walkChain(request: ChatRequest, table: RoutingTable, ctx: RouteCo
  * Deployments merely out of budget or cooling down are not waited for here; the caller hears when
  * they free up (`retry-after`), or `max_queue_wait_seconds` holds the request.
  */
-function retryWaitMs(records: readonly AttemptRecord[], pass: number, request: ChatRequest, ctx: RouteContext): number | undefined {
+function retryWaitMs(records: readonly AttemptRecord[], pass: number, request: RoutedRequest, ctx: RouteContext): number | undefined {
   const failures = records.flatMap((r) => (r.kind === 'failed' ? [r.failure] : []));
   const last = failures.at(-1);
   if (last === undefined) return undefined;
@@ -151,8 +151,11 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-function skipReason(deployment: Deployment, promptTokens: number, needsContextAbove: number): string | undefined {
+function skipReason(deployment: Deployment, request: RoutedRequest, needsContextAbove: number): string | undefined {
   if (deployment.client === undefined) return `not configured: ${deployment.config.unconfiguredReason ?? 'no API key'}`;
+  const unfit = request.operation.unfit?.(deployment);
+  if (unfit !== undefined) return unfit;
+  const { promptTokens } = request;
   const window = deployment.contextWindow;
   if (window !== null && (promptTokens > window || (needsContextAbove > 0 && window <= needsContextAbove))) {
     return `context window ${window} tokens is too small for ~${promptTokens} prompt tokens`;
@@ -160,7 +163,7 @@ function skipReason(deployment: Deployment, promptTokens: number, needsContextAb
   return undefined;
 }
 
-function abortedError(request: ChatRequest): GatewayError {
+function abortedError(request: RoutedRequest): GatewayError {
   if (performance.now() >= request.deadline) {
     return new GatewayError(408, `request timed out for ${request.alias}`, { type: 'timeout_error', code: 'timeout' });
   }

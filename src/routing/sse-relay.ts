@@ -21,7 +21,15 @@ export type StreamEnd =
   | { readonly kind: 'upstream_error'; readonly message: string }
   | { readonly kind: 'client_cancelled' };
 
+/**
+ * What a relay does to complete events of one kind of stream before they go out: fix them where
+ * clients need it, report usage. Returns the events to send.
+ */
+export type SseDialect = (events: Buffer, onUsage: ((usage: StreamUsage) => void) | undefined) => Buffer;
+
 export interface RelayOptions {
+  /** Chat completions (`fixEvents`) unless said otherwise. */
+  readonly dialect?: SseDialect;
   readonly first: Uint8Array;
   readonly source: ChunkSource;
   /** Aborts the upstream call (the caller went away). */
@@ -42,7 +50,10 @@ const MAX_PENDING_BYTES = 1 << 20;
 export class SseRewriter {
   private pending: Buffer = Buffer.alloc(0);
 
-  constructor(private readonly onUsage: ((usage: StreamUsage) => void) | undefined) {}
+  constructor(
+    private readonly onUsage: ((usage: StreamUsage) => void) | undefined,
+    private readonly dialect: SseDialect = fixEvents,
+  ) {}
 
   /** The complete events in `chunk` (plus what was held back), fixed; `undefined` when none is complete. */
   push(chunk: Uint8Array): Buffer | undefined {
@@ -54,14 +65,14 @@ export class SseRewriter {
       return overlong ? bytes : undefined;
     }
     this.pending = bytes.subarray(cut);
-    return fixEvents(bytes.subarray(0, cut), this.onUsage);
+    return this.dialect(bytes.subarray(0, cut), this.onUsage);
   }
 
   /** At a clean end: what was held back (an upstream may omit the final blank line). */
   flush(): Buffer | undefined {
     const rest = this.pending;
     this.pending = Buffer.alloc(0);
-    return rest.length > 0 ? fixEvents(rest, this.onUsage) : undefined;
+    return rest.length > 0 ? this.dialect(rest, this.onUsage) : undefined;
   }
 
   /** At a failure: a half-received event would be malformed JSON to the client. */
@@ -75,7 +86,7 @@ export class SseRewriter {
  * is read only as fast as the caller takes bytes. `head` is written first (status and headers).
  */
 export async function pipeSse(out: ServerResponse, head: Record<string, string>, options: RelayOptions): Promise<void> {
-  const rewriter = new SseRewriter(options.onUsage);
+  const rewriter = new SseRewriter(options.onUsage, options.dialect);
   let ended = false;
   const end = (how: StreamEnd): void => {
     if (ended) return;
@@ -113,7 +124,7 @@ export async function pipeSse(out: ServerResponse, head: Record<string, string>,
 
 /** The same relay as a web stream, for runtimes without a Node response to write to. */
 export function relaySse(options: RelayOptions): ReadableStream<Uint8Array> {
-  const rewriter = new SseRewriter(options.onUsage);
+  const rewriter = new SseRewriter(options.onUsage, options.dialect);
   let ended = false;
   const end = (how: StreamEnd): void => {
     if (ended) return;
@@ -218,6 +229,44 @@ export function fixEvents(events: Buffer, onUsage: ((usage: StreamUsage) => void
     return Buffer.from(`data: ${JSON.stringify({ ...parsed, choices: [] })}\n\n`);
   });
   return changed ? Buffer.concat(parts) : events;
+}
+
+const RESPONSE_COMPLETED = Buffer.from('"response.completed"');
+
+/**
+ * Responses API streams pass unchanged (every event names its type; there are no `choices` to fix);
+ * the usage arrives once, inside the `response.completed` event's response, in the Responses names.
+ */
+export const responsesEvents: SseDialect = (events, onUsage) => {
+  if (onUsage === undefined || events.indexOf(RESPONSE_COMPLETED) === -1) return events;
+  for (const event of splitEvents(events)) {
+    if (event.indexOf(RESPONSE_COMPLETED) === -1) continue;
+    const data = event
+      .toString('utf8')
+      .split('\n')
+      .find((line) => line.startsWith('data:'));
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(data?.slice('data:'.length) ?? '');
+    } catch {
+      continue;
+    }
+    const usage = isRecord(parsed) && isRecord(parsed.response) ? responsesUsage(parsed.response.usage) : undefined;
+    if (usage !== undefined) onUsage(usage);
+  }
+  return events;
+};
+
+/** A Responses API `usage` object in chat's names, which the books and metrics read. */
+export function responsesUsage(usage: unknown): StreamUsage | undefined {
+  if (!isRecord(usage)) return undefined;
+  const details = isRecord(usage.input_tokens_details) ? usage.input_tokens_details : undefined;
+  return {
+    prompt_tokens: typeof usage.input_tokens === 'number' ? usage.input_tokens : undefined,
+    completion_tokens: typeof usage.output_tokens === 'number' ? usage.output_tokens : undefined,
+    total_tokens: typeof usage.total_tokens === 'number' ? usage.total_tokens : undefined,
+    prompt_tokens_details: typeof details?.cached_tokens === 'number' ? { cached_tokens: details.cached_tokens } : null,
+  };
 }
 
 function extractUsage(chunk: Record<string, unknown>): StreamUsage | undefined {

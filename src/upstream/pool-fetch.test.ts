@@ -58,7 +58,7 @@ describe('poolFetch', () => {
     const response = await fetch(`${base}/upload`, { method: 'POST', body: form });
     await response.text();
     expect(last?.contentType).toMatch(/^multipart\/form-data; boundary=/);
-    const parsed = await new Request('http://x/', { method: 'POST', headers: { 'content-type': last?.contentType ?? '' }, body: last?.body }).formData();
+    const parsed = await new Request('http://x/', { method: 'POST', headers: { 'content-type': last?.contentType ?? '' }, body: new Uint8Array(last?.body ?? []) }).formData();
     expect(parsed.get('model')).toBe('whisper-large-v3');
     const file = parsed.get('file') as File;
     expect(file.name).toBe('clip.wav');

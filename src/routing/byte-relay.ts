@@ -1,0 +1,85 @@
+import type { ServerResponse } from 'node:http';
+import type { RelayOptions, StreamEnd } from './sse-relay.js';
+
+/**
+ * Relays a binary upstream body (speech audio) to the caller as it arrives, at the caller's pace.
+ * Unlike SSE there is no way to say "failed" inside audio bytes, so a failure after the first byte
+ * cuts the connection: the caller sees an incomplete body rather than a file that looks whole.
+ */
+export async function pipeBytes(out: ServerResponse, head: Record<string, string>, options: RelayOptions): Promise<void> {
+  let ended = false;
+  const end = (how: StreamEnd): void => {
+    if (ended) return;
+    ended = true;
+    options.onEnd(how);
+  };
+  out.once('close', () => {
+    if (out.writableFinished) return;
+    end({ kind: 'client_cancelled' });
+    options.cancelUpstream();
+    options.source.cancel();
+  });
+  out.writeHead(200, head);
+  try {
+    let chunk: Uint8Array | undefined = options.first;
+    while (chunk !== undefined) {
+      if (!out.write(chunk)) await drained(out);
+      if (ended) return;
+      chunk = await options.source.read();
+    }
+    out.end();
+    end({ kind: 'complete' });
+  } catch (err) {
+    if (ended) return;
+    end({ kind: 'upstream_error', message: `upstream stream failed: ${err instanceof Error ? err.message : String(err)}` });
+    out.destroy();
+  }
+}
+
+/** The same relay as a web stream, for runtimes without a Node response to write to. */
+export function relayBytes(options: RelayOptions): ReadableStream<Uint8Array> {
+  let ended = false;
+  const end = (how: StreamEnd): void => {
+    if (ended) return;
+    ended = true;
+    options.onEnd(how);
+  };
+  return new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        controller.enqueue(options.first);
+      },
+      async pull(controller) {
+        try {
+          const chunk = await options.source.read();
+          if (chunk !== undefined) return controller.enqueue(chunk);
+          controller.close();
+          end({ kind: 'complete' });
+        } catch (err) {
+          if (ended) return;
+          const message = `upstream stream failed: ${err instanceof Error ? err.message : String(err)}`;
+          end({ kind: 'upstream_error', message });
+          controller.error(new Error(message));
+        }
+      },
+      cancel() {
+        end({ kind: 'client_cancelled' });
+        options.cancelUpstream();
+        options.source.cancel();
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+function drained(out: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      out.off('drain', done);
+      out.off('close', done);
+      resolve();
+    };
+    out.once('drain', done);
+    out.once('close', done);
+  });
+}

@@ -1,0 +1,57 @@
+import type { Demand } from '../quota/types.js';
+import type { UpstreamCallOptions, UpstreamClient } from '../upstream/client.js';
+import type { UpstreamFailure } from '../upstream/failure.js';
+import type { Deployment } from './deployment.js';
+
+/** Token counts as Groq reports them; every endpoint's usage is read into this shape for the books. */
+export interface TokenUsage {
+  readonly prompt_tokens?: number;
+  readonly completion_tokens?: number;
+  readonly total_tokens?: number;
+  readonly prompt_tokens_details?: { readonly cached_tokens?: number } | null;
+}
+
+/** What an answer spent: its usage (for metrics) and the amounts that replace the booked demand. */
+export interface Spend {
+  readonly usage: TokenUsage | undefined;
+  readonly actual: Partial<Demand>;
+}
+
+/** A request made ready for one deployment: what it will cost and how to send it. */
+export interface PreparedCall {
+  readonly demand: Demand;
+  send(client: UpstreamClient, options: UpstreamCallOptions): Promise<Response>;
+}
+
+export interface PrepareSettings {
+  readonly dropParams: boolean;
+}
+
+/**
+ * What one endpoint contributes to the attempt loop, which is otherwise the same for every endpoint:
+ * breakers, budgets, retries and fallbacks know nothing of chat, responses or audio.
+ */
+export interface Operation {
+  /** Why a deployment can never take this request (a file over its plan's limit, an unknown voice). */
+  unfit?(deployment: Deployment): string | undefined;
+  /** The body for one deployment and its demand; throws the caller's own 400s (unsupported parameters). */
+  prepare(deployment: Deployment, settings: PrepareSettings): PreparedCall;
+  /** Reads what a whole (non-stream) answer spent; `booked` is what was reserved for it. */
+  spent(body: ArrayBuffer, booked: Demand): Spend;
+  /** Reads what a finished stream spent from the usage its relay picked out. */
+  streamSpent(usage: TokenUsage | undefined, booked: Demand): Spend;
+  /** An error the upstream sent as the stream's first event, before anything reached the caller. */
+  inBandError?(first: Uint8Array): UpstreamFailure | undefined;
+}
+
+/** Tokens that count against Groq's limits: cached prompt tokens do not. */
+export function spentTokens(usage: TokenUsage | undefined): number | undefined {
+  if (usage === undefined) return undefined;
+  const total = usage.total_tokens ?? (usage.prompt_tokens ?? 0) + (usage.completion_tokens ?? 0);
+  return Math.max(0, total - (usage.prompt_tokens_details?.cached_tokens ?? 0));
+}
+
+/** Settles tokens from the usage, or keeps the booking when the answer reported none. */
+export function tokenSpend(usage: TokenUsage | undefined, booked: Demand): Spend {
+  return { usage, actual: { tokens: spentTokens(usage) ?? booked.tokens } };
+}
