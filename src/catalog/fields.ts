@@ -113,6 +113,17 @@ export class FieldReader {
     return value;
   }
 
+  /** A non-empty list of distinct non-empty strings, or null. */
+  stringListOrNull(key: string): readonly string[] | null {
+    const value = this.raw[key];
+    if (value === null) return null;
+    if (!Array.isArray(value) || value.length === 0 || value.some((item) => typeof item !== 'string' || item.trim() === '')) {
+      this.fail(key, `must be a non-empty list of names, or null (got ${describe(value)})`);
+    }
+    if (new Set(value).size !== value.length) this.fail(key, 'lists a name twice');
+    return Object.freeze([...(value as string[])]);
+  }
+
   /** USD per unit (token, character or second); zero is allowed for free models. */
   unitPriceOrNull(key: string): number | null {
     const value = this.raw[key];

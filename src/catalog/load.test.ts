@@ -94,6 +94,15 @@ describe('shipped catalogue', () => {
     expect(model('meta-llama/llama-prompt-guard-2-22m').mode).toBe('moderation');
   });
 
+  it('records the text-to-speech input limit and the 19 English and 4 Arabic PlayAI voices of seed 000 §10', () => {
+    expect(model('playai-tts').maxInputChars).toBe(10_000);
+    expect(model('playai-tts').voices).toHaveLength(19);
+    expect(model('playai-tts').voices).toEqual(expect.arrayContaining(['Fritz-PlayAI', 'Calum-PlayAI']));
+    expect(model('playai-tts-arabic').voices).toHaveLength(4);
+    expect(model('canopylabs/orpheus-v1-english').voices).toBeNull();
+    expect(model('llama-3.3-70b-versatile').maxInputChars).toBeNull();
+  });
+
   it('marks exactly the seed 000 §8 models as reasoning models', () => {
     const reasoning = [...catalog.models.values()].filter((m) => m.supportsReasoning).map((m) => m.id);
     expect(reasoning.sort()).toEqual(['openai/gpt-oss-120b', 'openai/gpt-oss-20b', 'qwen/qwen3-32b']);
@@ -166,6 +175,8 @@ describe('malformed catalogue data', () => {
       supports_function_calling: true,
       supports_reasoning: false,
       max_file_bytes: {},
+      max_input_chars: null,
+      voices: null,
       limits: { free: { ...limits }, developer: { ...limits } },
     };
   }
@@ -206,6 +217,9 @@ describe('malformed catalogue data', () => {
     ],
     ['an unknown plan in max_file_bytes', (e) => (e['max_file_bytes'] = { enterprise: 1 }), 'max_file_bytes.enterprise', /not a known field/],
     ['a non-mapping limits', (e) => (e['limits'] = [1, 2]), 'limits', /must be a mapping/],
+    ['a voice list with a blank name', (e) => (e['voices'] = ['Fritz-PlayAI', ' ']), 'voices', /non-empty list of names/],
+    ['a voice named twice', (e) => (e['voices'] = ['Fritz-PlayAI', 'Fritz-PlayAI']), 'voices', /twice/],
+    ['a fractional character limit', (e) => (e['max_input_chars'] = 10.5), 'max_input_chars', /positive integer or null/],
   ];
 
   it.each(cases)('rejects %s, naming the model and field', (_label, edit, field, detail) => {

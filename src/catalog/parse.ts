@@ -42,6 +42,8 @@ const MODEL_FIELDS = [
   'supports_function_calling',
   'supports_reasoning',
   'max_file_bytes',
+  'max_input_chars',
+  'voices',
   'limits',
 ] as const;
 
@@ -94,6 +96,8 @@ function parseModel(id: string, raw: unknown, source: string): CatalogModel {
     supportsFunctionCalling: entry.boolean('supports_function_calling'),
     supportsReasoning: entry.boolean('supports_reasoning'),
     maxFileBytes: parseMaxFileBytes(entry.nested('max_file_bytes')),
+    maxInputChars: entry.positiveIntegerOrNull('max_input_chars'),
+    voices: entry.stringListOrNull('voices'),
     limits: parseLimitsByPlan(entry.nested('limits')),
   });
 }

@@ -33,6 +33,10 @@ export interface CatalogModel {
   readonly supportsReasoning: boolean;
   /** Largest upload per plan, bytes (audio models). */
   readonly maxFileBytes: Readonly<Partial<Record<GroqPlan, number>>>;
+  /** Longest text-to-speech `input`, characters; `null` when undocumented. */
+  readonly maxInputChars: number | null;
+  /** Text-to-speech voices; `null` when undocumented (then any voice is passed on). */
+  readonly voices: readonly string[] | null;
   readonly limits: Readonly<Record<GroqPlan, DocumentedLimits>>;
 }
 

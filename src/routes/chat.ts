@@ -6,7 +6,7 @@ import type { Logger } from '../log.js';
 import { chatOperation } from '../operations/chat.js';
 import { estimatePromptTokens } from '../routing/estimate.js';
 import { fixEvents } from '../routing/sse-relay.js';
-import { requireAlias, routedHandler, type NodeBindings } from './routed.js';
+import { requireAlias, requireMode, routedHandler, type NodeBindings } from './routed.js';
 
 const ROUTE = '/chat/completions';
 
@@ -18,6 +18,7 @@ export function chatRoutes(gateway: Gateway, log: Logger): Hono<NodeBindings> {
     routedHandler(gateway, log, ROUTE, async function chatIntake({ source, config, table, principal }) {
       const body = await readJsonObject(source, config.general.maxRequestBodyBytes);
       const alias = requireAlias(body.model, table, principal);
+      requireMode(table, alias, ['chat', 'moderation'], ROUTE);
       if (!Array.isArray(body.messages) || body.messages.length === 0) {
         throw badRequest('messages must be a non-empty array', 'invalid_messages', 'messages');
       }

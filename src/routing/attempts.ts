@@ -154,7 +154,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 function skipReason(deployment: Deployment, request: RoutedRequest, needsContextAbove: number): string | undefined {
   if (deployment.client === undefined) return `not configured: ${deployment.config.unconfiguredReason ?? 'no API key'}`;
   const unfit = request.operation.unfit?.(deployment);
-  if (unfit !== undefined) return unfit;
+  if (unfit !== undefined) return unfit.reason;
   const { promptTokens } = request;
   const window = deployment.contextWindow;
   if (window !== null && (promptTokens > window || (needsContextAbove > 0 && window <= needsContextAbove))) {

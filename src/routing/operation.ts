@@ -17,6 +17,12 @@ export interface Spend {
   readonly actual: Partial<Demand>;
 }
 
+/** Why a deployment cannot take a request, and which request field is to blame. */
+export interface Unfit {
+  readonly reason: string;
+  readonly param: string;
+}
+
 /** A request made ready for one deployment: what it will cost and how to send it. */
 export interface PreparedCall {
   readonly demand: Demand;
@@ -33,7 +39,7 @@ export interface PrepareSettings {
  */
 export interface Operation {
   /** Why a deployment can never take this request (a file over its plan's limit, an unknown voice). */
-  unfit?(deployment: Deployment): string | undefined;
+  unfit?(deployment: Deployment): Unfit | undefined;
   /** The body for one deployment and its demand; throws the caller's own 400s (unsupported parameters). */
   prepare(deployment: Deployment, settings: PrepareSettings): PreparedCall;
   /** Reads what a whole (non-stream) answer spent; `booked` is what was reserved for it. */

@@ -2,6 +2,13 @@ import Groq from 'groq-sdk';
 import OpenAI from 'openai';
 import type { ChatCompletionCreateParams as GroqChatParams } from 'groq-sdk/resources/chat/completions';
 import type { ChatCompletionCreateParams as OpenAIChatParams } from 'openai/resources/chat/completions';
+import type { TranscriptionCreateParams as GroqTranscriptionParams } from 'groq-sdk/resources/audio/transcriptions';
+import type { TranslationCreateParams as GroqTranslationParams } from 'groq-sdk/resources/audio/translations';
+import type { SpeechCreateParams as GroqSpeechParams } from 'groq-sdk/resources/audio/speech';
+import type { TranscriptionCreateParamsNonStreaming as OpenAITranscriptionParams } from 'openai/resources/audio/transcriptions';
+import type { TranslationCreateParams as OpenAITranslationParams } from 'openai/resources/audio/translations';
+import type { SpeechCreateParams as OpenAISpeechParams } from 'openai/resources/audio/speech';
+import type { ResponseCreateParams as OpenAIResponseParams } from 'openai/resources/responses/responses';
 import type { ProviderSpec } from './providers.js';
 import type { FetchLike } from './transport.js';
 
@@ -17,6 +24,13 @@ export interface UpstreamCallOptions {
  */
 export interface UpstreamClient {
   chatCompletions(body: Record<string, unknown>, options: UpstreamCallOptions): Promise<Response>;
+  /** The Responses API; streams when `body.stream` is true. */
+  responses(body: Record<string, unknown>, options: UpstreamCallOptions): Promise<Response>;
+  /** Multipart audio uploads: `params.file` is a `File`, the rest form fields. */
+  transcriptions(params: Record<string, unknown>, options: UpstreamCallOptions): Promise<Response>;
+  translations(params: Record<string, unknown>, options: UpstreamCallOptions): Promise<Response>;
+  /** Text to speech; the answer is audio bytes. */
+  speech(body: Record<string, unknown>, options: UpstreamCallOptions): Promise<Response>;
 }
 
 export interface UpstreamClientOptions {
@@ -35,17 +49,30 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     const groq = new Groq(baseURL === undefined ? common : { ...common, baseURL });
     return {
       chatCompletions: (body, { signal, timeoutMs }) =>
-        groq.chat.completions
-          .create(body as unknown as GroqChatParams, { signal, timeout: timeoutMs })
-          .asResponse(),
+        groq.chat.completions.create(body as unknown as GroqChatParams, { signal, timeout: timeoutMs }).asResponse(),
+      // groq-sdk has no Responses resource yet; its generic request keeps auth, errors and the pool.
+      responses: (body, { signal, timeoutMs }) =>
+        groq.post('/openai/v1/responses', { body, stream: body.stream === true, signal, timeout: timeoutMs }).asResponse(),
+      transcriptions: (params, { signal, timeoutMs }) =>
+        groq.audio.transcriptions.create(params as unknown as GroqTranscriptionParams, { signal, timeout: timeoutMs }).asResponse(),
+      translations: (params, { signal, timeoutMs }) =>
+        groq.audio.translations.create(params as unknown as GroqTranslationParams, { signal, timeout: timeoutMs }).asResponse(),
+      speech: (body, { signal, timeoutMs }) =>
+        groq.audio.speech.create(body as unknown as GroqSpeechParams, { signal, timeout: timeoutMs }).asResponse(),
     };
   }
   const openai = new OpenAI({ ...common, baseURL: baseURL ?? null });
   return {
     chatCompletions: (body, { signal, timeoutMs }) =>
-      openai.chat.completions
-        .create(body as unknown as OpenAIChatParams, { signal, timeout: timeoutMs })
-        .asResponse(),
+      openai.chat.completions.create(body as unknown as OpenAIChatParams, { signal, timeout: timeoutMs }).asResponse(),
+    responses: (body, { signal, timeoutMs }) =>
+      openai.responses.create(body as unknown as OpenAIResponseParams, { signal, timeout: timeoutMs }).asResponse(),
+    transcriptions: (params, { signal, timeoutMs }) =>
+      openai.audio.transcriptions.create(params as unknown as OpenAITranscriptionParams, { signal, timeout: timeoutMs }).asResponse(),
+    translations: (params, { signal, timeoutMs }) =>
+      openai.audio.translations.create(params as unknown as OpenAITranslationParams, { signal, timeout: timeoutMs }).asResponse(),
+    speech: (body, { signal, timeoutMs }) =>
+      openai.audio.speech.create(body as unknown as OpenAISpeechParams, { signal, timeout: timeoutMs }).asResponse(),
   };
 }
 

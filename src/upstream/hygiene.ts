@@ -23,17 +23,7 @@ export function prepareChatBody(body: ChatBody, options: HygieneOptions): ChatBo
   const { provider } = options;
   const out: ChatBody = { ...body, model: options.model };
   for (const field of provider.strippedTopLevelFields) delete out[field];
-  for (const param of provider.unsupportedParams) {
-    if (!(param in out)) continue;
-    if (!options.dropParams) {
-      throw badRequest(
-        `${param} is not supported by ${provider.name}; remove it or set litellm_settings.drop_params: true`,
-        'unsupported_parameter',
-        param,
-      );
-    }
-    delete out[param];
-  }
+  dropUnsupported(out, provider.unsupportedParams, provider.name, options.dropParams);
   if (provider.singleChoiceOnly && out.n !== undefined && out.n !== null && out.n !== 1) {
     throw badRequest(`n must be 1 for ${provider.name}, got ${JSON.stringify(out.n)}`, 'unsupported_parameter', 'n');
   }
@@ -45,6 +35,21 @@ export function prepareChatBody(body: ChatBody, options: HygieneOptions): ChatBo
   }
   if (Array.isArray(body.messages)) out.messages = cleanMessages(body.messages, provider);
   return out;
+}
+
+/**
+ * Removes the parameters a provider refuses from `out` under `drop_params`; otherwise refuses the request
+ * with one 400 naming every one of them, before anything is sent.
+ */
+export function dropUnsupported(out: Record<string, unknown>, unsupported: readonly string[], providerName: string, dropParams: boolean): void {
+  const present = unsupported.filter((param) => param in out && out[param] !== undefined);
+  if (present.length === 0) return;
+  if (!dropParams) {
+    const names = present.join(', ');
+    const verb = present.length === 1 ? 'is' : 'are';
+    throw badRequest(`${names} ${verb} not supported by ${providerName}; remove ${present.length === 1 ? 'it' : 'them'} or set litellm_settings.drop_params: true`, 'unsupported_parameter', present[0]);
+  }
+  for (const param of present) delete out[param];
 }
 
 function cleanMessages(messages: unknown[], provider: ProviderSpec): unknown[] {

@@ -14,6 +14,8 @@ export interface ProviderSpec {
   readonly sdkPathPrefix: string | undefined;
   /** Parameters the provider refuses: dropped under `drop_params`, else a 400 naming them. */
   readonly unsupportedParams: readonly string[];
+  /** The same for the Responses API. */
+  readonly unsupportedResponsesParams: readonly string[];
   /** Top-level request fields clients send that the provider rejects; always removed. */
   readonly strippedTopLevelFields: readonly string[];
   readonly strippedMessageFields: readonly string[];
@@ -27,6 +29,8 @@ const groq: ProviderSpec = {
   sdk: 'groq-sdk',
   sdkPathPrefix: '/openai/v1',
   unsupportedParams: ['logprobs', 'logit_bias', 'top_logprobs'],
+  // Seed 000 §2: "Additional unsupported Responses API parameters".
+  unsupportedResponsesParams: ['previous_response_id', 'store', 'truncation', 'include', 'safety_identifier', 'prompt_cache_key'],
   strippedTopLevelFields: ['provider_specific_fields', 'reasoning_details'],
   strippedMessageFields: ['name', 'provider_specific_fields', 'reasoning_details'],
   strippedContentPartFields: ['cache_control'],
@@ -38,6 +42,7 @@ const openai: ProviderSpec = {
   sdk: 'openai',
   sdkPathPrefix: undefined,
   unsupportedParams: [],
+  unsupportedResponsesParams: [],
   strippedTopLevelFields: ['provider_specific_fields', 'reasoning_details'],
   strippedMessageFields: ['provider_specific_fields', 'reasoning_details'],
   strippedContentPartFields: ['cache_control'],

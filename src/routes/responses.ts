@@ -1,0 +1,37 @@
+import { Hono } from 'hono';
+import { badRequest } from '../errors.js';
+import type { Gateway } from '../gateway.js';
+import { readJsonObject } from '../http/json-body.js';
+import type { Logger } from '../log.js';
+import { responsesOperation } from '../operations/responses.js';
+import { estimateInputTokens } from '../routing/estimate.js';
+import { responsesEvents } from '../routing/sse-relay.js';
+import { requireAlias, requireMode, routedHandler, type NodeBindings } from './routed.js';
+
+const ROUTE = '/responses';
+
+/** `POST /responses`: the Responses API with the same chains, budgets and breakers as chat. */
+export function responsesRoutes(gateway: Gateway, log: Logger): Hono<NodeBindings> {
+  const routes = new Hono<NodeBindings>();
+  routes.post(
+    ROUTE,
+    routedHandler(gateway, log, ROUTE, async function responsesIntake({ source, config, table, principal }) {
+      const body = await readJsonObject(source, config.general.maxRequestBodyBytes);
+      const alias = requireAlias(body.model, table, principal);
+      requireMode(table, alias, ['chat'], ROUTE);
+      const { input } = body;
+      const empty = input === undefined || input === null || input === '' || (Array.isArray(input) && input.length === 0);
+      if (empty) throw badRequest('input is required: a non-empty string or array of input items', 'invalid_input', 'input');
+      if (typeof input !== 'string' && !Array.isArray(input)) throw badRequest('input must be a string or an array of input items', 'invalid_input', 'input');
+      const promptTokens = estimateInputTokens(body);
+      return {
+        alias,
+        operation: responsesOperation(body, promptTokens),
+        stream: body.stream === true,
+        promptTokens,
+        relay: { kind: 'sse', dialect: responsesEvents },
+      };
+    }),
+  );
+  return routes;
+}

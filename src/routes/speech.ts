@@ -1,0 +1,29 @@
+import { Hono } from 'hono';
+import { badRequest } from '../errors.js';
+import type { Gateway } from '../gateway.js';
+import { readJsonObject } from '../http/json-body.js';
+import type { Logger } from '../log.js';
+import { speechOperation } from '../operations/speech.js';
+import { requireAlias, requireFit, requireMode, routedHandler, type NodeBindings } from './routed.js';
+
+const ROUTE = '/audio/speech';
+
+/** `POST /audio/speech`: text-to-speech, the audio streamed back as the upstream produces it. */
+export function speechRoutes(gateway: Gateway, log: Logger): Hono<NodeBindings> {
+  const routes = new Hono<NodeBindings>();
+  routes.post(
+    ROUTE,
+    routedHandler(gateway, log, ROUTE, async function speechIntake({ source, config, table, principal }) {
+      const body = await readJsonObject(source, config.general.maxRequestBodyBytes);
+      const alias = requireAlias(body.model, table, principal);
+      requireMode(table, alias, ['audio_speech'], ROUTE);
+      const { input, voice } = body;
+      if (typeof input !== 'string' || input.trim() === '') throw badRequest('input must be a non-empty string of text to speak', 'invalid_input', 'input');
+      if (typeof voice !== 'string' || voice === '') throw badRequest('voice is required', 'invalid_voice', 'voice');
+      const operation = speechOperation({ ...body, input, voice });
+      requireFit(table, alias, operation, 400, 'invalid_speech_request');
+      return { alias, operation, stream: true, promptTokens: 0, relay: { kind: 'bytes' } };
+    }),
+  );
+  return routes;
+}
