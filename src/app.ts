@@ -11,6 +11,8 @@ import { chatRoutes } from './routes/chat.js';
 import { healthRoutes } from './routes/health.js';
 import { modelRoutes } from './routes/models.js';
 import { quotaRoutes } from './routes/quota.js';
+import { responsesRoutes } from './routes/responses.js';
+import { speechRoutes } from './routes/speech.js';
 import { VERSION } from './version.js';
 
 /**
@@ -35,8 +37,12 @@ export function createApp(gateway: Gateway, log: Logger, reloader?: ConfigReload
 
   const chat = chatRoutes(gateway, log);
   const models = modelRoutes(gateway);
+  const responses = responsesRoutes(gateway, log);
+  const speech = speechRoutes(gateway, log);
   for (const prefix of API_PREFIXES) {
     app.route(prefix || '/', chat);
+    app.route(prefix || '/', responses);
+    app.route(prefix || '/', speech);
     app.route(prefix || '/', models);
   }
   app.route('/', healthRoutes(gateway, VERSION, () => reloader?.current));
