@@ -11,7 +11,7 @@ import { completionBody, errorFrame, streamBodyFrames, streamTailFrames, usageFo
 import type { CompletionPlan } from './plan.js';
 import { isRecord, type ChatRequest } from './request.js';
 
-const MIDSTREAM_ERROR: GroqErrorPayload = {
+export const MIDSTREAM_ERROR: GroqErrorPayload = {
   message: 'The model stopped generating because of an internal error (injected by fake-groq). Please try again.',
   type: 'internal_server_error',
   code: 'internal_server_error',

@@ -72,7 +72,7 @@ export async function handleChat(env: FakeEnv, ex: Exchange, key: string | null,
   return answer(env, ex, model, request, plan, quotaHeaders(), midstream);
 }
 
-function sendStatusFault(env: FakeEnv, ex: Exchange, model: FakeModel, fault: StatusFault, quota: Record<string, string>): void {
+export function sendStatusFault(env: FakeEnv, ex: Exchange, model: FakeModel, fault: StatusFault, quota: Record<string, string>): void {
   const retryAfter = fault.retryAfter === undefined ? (fault.status === 429 ? 1 : null) : fault.retryAfter;
   const headers: Record<string, string> = { ...quota, ...(retryAfter !== null ? { 'retry-after': String(retryAfter) } : {}), ...fault.headers };
   if (typeof fault.body === 'string') {
@@ -82,7 +82,7 @@ function sendStatusFault(env: FakeEnv, ex: Exchange, model: FakeModel, fault: St
   return ex.raw(fault.status, JSON.stringify(body), { 'content-type': 'application/json', ...headers });
 }
 
-function parseJson(raw: Buffer): { ok: true; value: unknown } | { ok: false; reason: string } {
+export function parseJson(raw: Buffer): { ok: true; value: unknown } | { ok: false; reason: string } {
   try {
     return { ok: true, value: JSON.parse(raw.toString('utf8')) };
   } catch (error) {
@@ -90,7 +90,7 @@ function parseJson(raw: Buffer): { ok: true; value: unknown } | { ok: false; rea
   }
 }
 
-function recordRequest(env: FakeEnv, ex: Exchange, body: unknown): void {
+export function recordRequest(env: FakeEnv, ex: Exchange, body: unknown): void {
   if (!env.fast) ex.call.body = body;
   if (!isRecord(body)) return;
   if (typeof body['model'] === 'string') ex.call.model = body['model'];

@@ -38,7 +38,12 @@ const LIMIT_WORDS: Readonly<Record<Violation['limit'], string>> = {
   RPD: 'requests per day',
   TPM: 'tokens per minute',
   TPD: 'tokens per day',
+  ASH: 'seconds of audio per hour',
+  ASD: 'seconds of audio per day',
 };
+
+/** The error `type` Groq uses for each kind of window. */
+const limitType = (limit: Violation['limit']): string => (limit.startsWith('R') ? 'requests' : limit.startsWith('T') ? 'tokens' : 'seconds');
 
 const UPGRADE_HINT = 'Need more tokens? Upgrade to Dev Tier today at https://console.groq.com/settings/billing';
 
@@ -46,12 +51,12 @@ function orgPrefix(model: string, organization: string): string {
   return `for model \`${model}\` in organization \`${organization}\` service tier \`on_demand\``;
 }
 
-/** 429 body; `type` is `requests` or `tokens` depending on which window overflowed, as on Groq. */
+/** 429 body; `type` is `requests`, `tokens` or `seconds` depending on which window overflowed, as on Groq. */
 export function rateLimited(model: string, organization: string, v: Violation): GroqErrorBody {
   const message =
     `Rate limit reached ${orgPrefix(model, organization)} on ${LIMIT_WORDS[v.limit]} (${v.limit}): ` +
     `Limit ${v.max}, Used ${v.used}, Requested ${v.requested}. Please try again in ${formatGroqDuration(v.waitMs)}. ${UPGRADE_HINT}`;
-  return groqError(message, v.limit.startsWith('R') ? 'requests' : 'tokens', 'rate_limit_exceeded');
+  return groqError(message, limitType(v.limit), 'rate_limit_exceeded');
 }
 
 /** 413 body for a request whose token charge alone exceeds a window, so waiting cannot help. */
@@ -59,7 +64,7 @@ export function requestTooLarge(model: string, organization: string, v: Violatio
   const message =
     `Request too large ${orgPrefix(model, organization)} on ${LIMIT_WORDS[v.limit]} (${v.limit}): ` +
     `Limit ${v.max}, Requested ${v.requested}, please reduce your message size and try again. ${UPGRADE_HINT}`;
-  return groqError(message, 'tokens', 'rate_limit_exceeded');
+  return groqError(message, limitType(v.limit), 'rate_limit_exceeded');
 }
 
 /** Bodies for scripted faults that did not bring their own. */

@@ -52,6 +52,17 @@ export class Exchange {
     return writeFrame(this.res, frame, this.signal);
   }
 
+  /** A 200 whose body follows in `chunk()` writes: no content-length, so node sends it chunked. */
+  startChunked(headers: Record<string, string>): void {
+    this.call.status = 200;
+    this.res.writeHead(200, { ...headers, 'x-request-id': this.requestId });
+    this.res.flushHeaders();
+  }
+
+  chunk(bytes: Uint8Array): Promise<void> {
+    return writeFrame(this.res, bytes, this.signal);
+  }
+
   end(last?: string): void {
     if (!this.res.destroyed) this.res.end(last);
   }

@@ -69,8 +69,8 @@ export function sendJson(res: ServerResponse, status: number, headers: Record<st
   send(res, status, { ...headers, 'content-type': 'application/json' }, JSON.stringify(body));
 }
 
-/** Writes one SSE frame, honouring back-pressure so a slow reader does not buffer the whole stream. */
-export async function writeFrame(res: ServerResponse, frame: string, signal: AbortSignal): Promise<void> {
+/** Writes one SSE frame (or body chunk), honouring back-pressure so a slow reader does not buffer the whole stream. */
+export async function writeFrame(res: ServerResponse, frame: string | Uint8Array, signal: AbortSignal): Promise<void> {
   if (signal.aborted || res.destroyed) return;
   if (res.write(frame)) return;
   await new Promise<void>((resolve) => {

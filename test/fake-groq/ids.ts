@@ -7,6 +7,8 @@ export const newCompletionId = (): string => `chatcmpl-${randomUUID()}`;
 /** Groq's are ULID-like, 26 chars of lowercase Crockford base32; hex digits are a subset of that alphabet. */
 export const newRequestId = (): string => `req_${hex(26)}`;
 export const newToolCallId = (): string => `call_${hex(12)}`;
+/** Responses API ids: `resp_…` for the response, `msg_…`, `fc_…`, `ci_…`, ... for its output items. */
+export const newResponsesId = (prefix: string): string => `${prefix}_${hex(32)}`;
 
 const fingerprints = new Map<string, string>();
 

@@ -1,7 +1,8 @@
 /**
  * The models the fake serves, copied from the Groq docs in /work/shared/seeds (2026-02 snapshot).
- * Only chat models accept /chat/completions; the others exist so that model listings look real and so
- * that routing a chat request to, say, whisper fails the way it does on Groq.
+ * `kind` decides the endpoints: chat models serve /chat/completions and /responses, transcription
+ * models /audio/transcriptions and /audio/translations, speech models /audio/speech. Sending a model
+ * to the wrong endpoint fails the way it does on Groq.
  */
 
 export type FakeModelKind = 'chat' | 'transcription' | 'speech';
@@ -17,6 +18,8 @@ export interface FakeModel {
   readonly maxCompletionTokens: number | null;
   /** Documented output speed, used only to make `usage.completion_time` plausible. */
   readonly tokensPerSecond: number;
+  /** Text-to-speech models only: the `voice` values `/audio/speech` accepts. */
+  readonly voices?: readonly string[];
 }
 
 const chat = (id: string, ownedBy: string, contextWindow: number, maxCompletionTokens: number, tokensPerSecond: number): FakeModel => ({
@@ -28,6 +31,23 @@ const chat = (id: string, ownedBy: string, contextWindow: number, maxCompletionT
   maxCompletionTokens,
   tokensPerSecond,
 });
+
+const speech = (id: string, ownedBy: string, created: number, contextWindow: number, maxCompletionTokens: number, voices: readonly string[]): FakeModel => ({
+  id,
+  kind: 'speech',
+  ownedBy,
+  created,
+  contextWindow,
+  maxCompletionTokens,
+  tokensPerSecond: 0,
+  voices,
+});
+
+const PLAYAI_ENGLISH_VOICES = [
+  'Arista', 'Atlas', 'Basil', 'Briggs', 'Calum', 'Celeste', 'Cheyenne', 'Chip', 'Cillian', 'Deedee',
+  'Fritz', 'Gail', 'Indigo', 'Mamaw', 'Mason', 'Mikail', 'Mitch', 'Quinn', 'Thunder',
+].map((name) => `${name}-PlayAI`);
+const PLAYAI_ARABIC_VOICES = ['Ahmad', 'Amira', 'Khalid', 'Nasser'].map((name) => `${name}-PlayAI`);
 
 export const BUILTIN_MODELS: readonly FakeModel[] = [
   // Production
@@ -49,9 +69,11 @@ export const BUILTIN_MODELS: readonly FakeModel[] = [
   // Speech-to-text: the seeds give no token figures; 448 is what Groq's live /models reports.
   { id: 'whisper-large-v3', kind: 'transcription', ownedBy: 'OpenAI', created: 1_693_000_000, contextWindow: 448, maxCompletionTokens: 448, tokensPerSecond: 0 },
   { id: 'whisper-large-v3-turbo', kind: 'transcription', ownedBy: 'OpenAI', created: 1_728_000_000, contextWindow: 448, maxCompletionTokens: 448, tokensPerSecond: 0 },
-  // Text-to-speech
-  { id: 'canopylabs/orpheus-arabic-saudi', kind: 'speech', ownedBy: 'Canopy Labs', created: 1_760_000_000, contextWindow: 4_000, maxCompletionTokens: 50_000, tokensPerSecond: 0 },
-  { id: 'canopylabs/orpheus-v1-english', kind: 'speech', ownedBy: 'Canopy Labs', created: 1_760_000_000, contextWindow: 4_000, maxCompletionTokens: 50_000, tokensPerSecond: 0 },
+  // Text-to-speech. PlayAI has no figures in the seeds; 8,192 is what Groq's live /models reports.
+  speech('playai-tts', 'PlayAI', 1_740_000_000, 8_192, 8_192, PLAYAI_ENGLISH_VOICES),
+  speech('playai-tts-arabic', 'PlayAI', 1_740_000_000, 8_192, 8_192, PLAYAI_ARABIC_VOICES),
+  speech('canopylabs/orpheus-arabic-saudi', 'Canopy Labs', 1_760_000_000, 4_000, 50_000, ['fahad', 'sultan', 'lulwa', 'noura']),
+  speech('canopylabs/orpheus-v1-english', 'Canopy Labs', 1_760_000_000, 4_000, 50_000, ['autumn', 'diana', 'hannah', 'austin', 'daniel', 'troy']),
 ];
 
 /** Groq's `/openai/v1/models` entry shape. */

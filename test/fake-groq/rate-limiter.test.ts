@@ -53,6 +53,22 @@ describe('RateLimiter', () => {
     expect(rl.admit('k', 'm', 40)).toMatchObject({ violation: { limit: 'RPD', waitMs: 86_400_000 - 20_000 } });
   });
 
+  it('slides audio seconds through an hour window (ASH) and a day window (ASD)', () => {
+    const { rl, advance } = limiter({ ash: 30, asd: 50 });
+    expect('ticket' in rl.admit('k', 'm', 0, 20)).toBe(true);
+    advance(30 * 60_000);
+    expect('ticket' in rl.admit('k', 'm', 0, 10)).toBe(true);
+    // ASH needs 20 + 10 + 15 - 30 = 15 seconds freed -> the first event, 30 minutes from now.
+    expect(rl.admit('k', 'm', 0, 15)).toMatchObject({ violation: { limit: 'ASH', used: 30, requested: 15, waitMs: 30 * 60_000 } });
+    advance(30 * 60_000);
+    expect(rl.snapshot('k', 'm')).toMatchObject({ audioSecondsLastHour: 10, audioSecondsLastDay: 30 });
+    expect('ticket' in rl.admit('k', 'm', 0, 15)).toBe(true);
+    expect(rl.admit('k', 'm', 0, 10)).toMatchObject({ violation: { limit: 'ASD', used: 45 } });
+    expect(rl.admit('k', 'm', 0, 31)).toMatchObject({ violation: { limit: 'ASH', tooLarge: true } });
+    // Requests without audio never trip the audio windows.
+    expect('ticket' in rl.admit('k', 'm', 10, 0)).toBe(true);
+  });
+
   it('flags a request that can never fit', () => {
     const { rl } = limiter({ tpm: 100 });
     expect(rl.admit('k', 'm', 101)).toMatchObject({ violation: { limit: 'TPM', tooLarge: true } });

@@ -1,15 +1,19 @@
 /**
  * Sliding-window quotas per (API key, model), the way Groq enforces them per organisation.
- * Each admitted request is one event that sits in a 60 s window and a 24 h window at once; its token
- * charge starts as a reservation and is later settled to real usage, as Groq does with `max_tokens`.
+ * Each admitted request is one event that sits in a 60 s window and a 24 h window at once (and, when
+ * it carries audio seconds, in a 1 h window too); its token charge starts as a reservation and is
+ * later settled to real usage, as Groq does with `max_tokens`.
  */
 import { formatGroqDuration } from './duration.js';
 import type { ResolvedLimits } from './limits.js';
 
 export const MINUTE_MS = 60_000;
+export const HOUR_MS = 3_600_000;
 export const DAY_MS = 86_400_000;
 
-export type LimitName = 'RPM' | 'RPD' | 'TPM' | 'TPD';
+export type LimitName = 'RPM' | 'RPD' | 'TPM' | 'TPD' | 'ASH' | 'ASD';
+
+type Field = 'requests' | 'tokens' | 'audioSeconds';
 
 export interface Violation {
   readonly limit: LimitName;
@@ -28,15 +32,30 @@ export interface UsageSnapshot {
   readonly requestsLastDay: number;
   readonly tokensLastMinute: number;
   readonly tokensLastDay: number;
+  /** Billed audio seconds (at least 10 per speech-to-text request) in the last hour / day. */
+  readonly audioSecondsLastHour: number;
+  readonly audioSecondsLastDay: number;
 }
 
 interface UsageEvent {
   readonly at: number;
   requests: number;
   tokens: number;
+  audioSeconds: number;
   inMinute: boolean;
+  inHour: boolean;
   inDay: boolean;
 }
+
+const newEvent = (at: number, requests: number, tokens: number, audioSeconds: number): UsageEvent => ({
+  at,
+  requests,
+  tokens,
+  audioSeconds,
+  inMinute: false,
+  inHour: false,
+  inDay: false,
+});
 
 /** A FIFO of events with running sums; pruning is lazy, done on each read. */
 class Window {
@@ -44,10 +63,11 @@ class Window {
   private head = 0;
   requests = 0;
   tokens = 0;
+  audioSeconds = 0;
 
   constructor(
     readonly spanMs: number,
-    private readonly flag: 'inMinute' | 'inDay',
+    private readonly flag: 'inMinute' | 'inHour' | 'inDay',
   ) {}
 
   add(event: UsageEvent): void {
@@ -55,6 +75,7 @@ class Window {
     event[this.flag] = true;
     this.requests += event.requests;
     this.tokens += event.tokens;
+    this.audioSeconds += event.audioSeconds;
   }
 
   contains(event: UsageEvent): boolean {
@@ -69,6 +90,7 @@ class Window {
       event[this.flag] = false;
       this.requests -= event.requests;
       this.tokens -= event.tokens;
+      this.audioSeconds -= event.audioSeconds;
       this.head++;
     }
     // Compact now and then so a long benchmark does not keep a day of dead events alive.
@@ -79,7 +101,7 @@ class Window {
   }
 
   /** Time until the oldest events holding `needed` units of `field` have left the window. */
-  waitToFree(field: 'requests' | 'tokens', needed: number, now: number): number {
+  waitToFree(field: Field, needed: number, now: number): number {
     let freed = 0;
     for (let i = this.head; i < this.events.length; i++) {
       const event = this.events[i];
@@ -93,15 +115,19 @@ class Window {
 
 class Bucket {
   readonly minute = new Window(MINUTE_MS, 'inMinute');
+  /** Only events with audio seconds: nothing else is limited per hour, and chat benchmarks stay cheap. */
+  readonly hour = new Window(HOUR_MS, 'inHour');
   readonly day = new Window(DAY_MS, 'inDay');
 
   prune(now: number): void {
     this.minute.prune(now);
+    this.hour.prune(now);
     this.day.prune(now);
   }
 
   record(event: UsageEvent): void {
     this.minute.add(event);
+    if (event.audioSeconds !== 0) this.hour.add(event);
     this.day.add(event);
   }
 }
@@ -119,13 +145,13 @@ export class RateLimiter {
     private readonly limitsFor: (model: string) => ResolvedLimits,
   ) {}
 
-  /** Admits the request and reserves `tokens`, or says which limit it would break. */
-  admit(key: string, model: string, tokens: number): { ticket: Ticket } | { violation: Violation } {
+  /** Admits the request and reserves `tokens` (and `audioSeconds`), or says which limit it would break. */
+  admit(key: string, model: string, tokens: number, audioSeconds = 0): { ticket: Ticket } | { violation: Violation } {
     const now = this.now();
     const bucket = this.bucket(key, model, now);
-    const violation = this.check(bucket, this.limitsFor(model), tokens, now);
+    const violation = this.check(bucket, this.limitsFor(model), tokens, audioSeconds, now);
     if (violation !== undefined) return { violation };
-    const event: UsageEvent = { at: now, requests: 1, tokens, inMinute: false, inDay: false };
+    const event = newEvent(now, 1, tokens, audioSeconds);
     bucket.record(event);
     return {
       ticket: {
@@ -140,9 +166,9 @@ export class RateLimiter {
   }
 
   /** Spend quota as another client of the same organisation would. */
-  consume(key: string, model: string, requests: number, tokens: number): void {
+  consume(key: string, model: string, requests: number, tokens: number, audioSeconds = 0): void {
     const now = this.now();
-    this.bucket(key, model, now).record({ at: now, requests, tokens, inMinute: false, inDay: false });
+    this.bucket(key, model, now).record(newEvent(now, requests, tokens, audioSeconds));
   }
 
   /** Groq's six `x-ratelimit-*` headers: requests are per day, tokens per minute. */
@@ -172,6 +198,8 @@ export class RateLimiter {
       requestsLastDay: bucket.day.requests,
       tokensLastMinute: bucket.minute.tokens,
       tokensLastDay: bucket.day.tokens,
+      audioSecondsLastHour: bucket.hour.audioSeconds,
+      audioSecondsLastDay: bucket.day.audioSeconds,
     };
   }
 
@@ -190,12 +218,14 @@ export class RateLimiter {
     return bucket;
   }
 
-  private check(bucket: Bucket, limits: ResolvedLimits, tokens: number, now: number): Violation | undefined {
-    const candidates: Array<[LimitName, Window, 'requests' | 'tokens', number, number]> = [
+  private check(bucket: Bucket, limits: ResolvedLimits, tokens: number, audioSeconds: number, now: number): Violation | undefined {
+    const candidates: Array<[LimitName, Window, Field, number, number]> = [
       ['RPM', bucket.minute, 'requests', limits.rpm, 1],
       ['RPD', bucket.day, 'requests', limits.rpd, 1],
       ['TPM', bucket.minute, 'tokens', limits.tpm, tokens],
       ['TPD', bucket.day, 'tokens', limits.tpd, tokens],
+      ['ASH', bucket.hour, 'audioSeconds', limits.ash, audioSeconds],
+      ['ASD', bucket.day, 'audioSeconds', limits.asd, audioSeconds],
     ];
     let worst: Violation | undefined;
     for (const [limit, window, field, max, requested] of candidates) {

@@ -5,12 +5,16 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { handleChat } from './chat-handler.js';
+import { handleAudio } from './audio-handler.js';
+import { handleResponses } from './responses-handler.js';
+import { handleSpeech } from './speech-handler.js';
 import { resolveEnv, type FakeEnv } from './env.js';
-import { groqError, invalidApiKey, modelNotFound, unknownUrl } from './errors.js';
+import { groqError, invalidApiKey, unknownUrl } from './errors.js';
 import { Exchange } from './exchange.js';
+import { FilesAndBatches, isFilesOrBatchesPath } from './files-batches.js';
 import { BodyTooLarge, readBody, sleep } from './http-util.js';
 import { keyPreview, newRequestId } from './ids.js';
-import { modelObject } from './models.js';
+import { ModelListing } from './model-listing.js';
 import type { FakeGroq, FakeGroqOptions, MutableCall } from './types.js';
 
 export type { FakeCall, FakeGroq, FakeGroqOptions, QuotaSpend } from './types.js';
@@ -21,6 +25,8 @@ export type { ChatRequest, ChatMessage, ContentPart, ToolDefinition } from './re
 export type { GroqErrorBody, GroqErrorPayload } from './errors.js';
 export type { ReplyFn } from './plan.js';
 export type { UsageSnapshot } from './rate-limiter.js';
+export type { FakeBatch, FakeFile } from './files-batches.js';
+export type { ModelsFault } from './model-listing.js';
 export { GENEROUS_LIMITS, GROQ_DEV_LIMITS } from './limits.js';
 export { BUILTIN_MODELS } from './models.js';
 export { TOOL_TRIGGER } from './plan.js';
@@ -28,12 +34,23 @@ export { formatGroqDuration, parseGroqDuration } from './duration.js';
 
 const CHAT_PATH = '/openai/v1/chat/completions';
 const MODELS_PATH = '/openai/v1/models';
+const RESPONSES_PATH = '/openai/v1/responses';
+const TRANSCRIPTIONS_PATH = '/openai/v1/audio/transcriptions';
+const TRANSLATIONS_PATH = '/openai/v1/audio/translations';
+const SPEECH_PATH = '/openai/v1/audio/speech';
+
+/** State that belongs to an organisation (API key): model visibility and listing faults, files and batches. */
+interface PerKey {
+  readonly listing: ModelListing;
+  readonly filesAndBatches: FilesAndBatches;
+}
 
 export async function startFakeGroq(options: FakeGroqOptions = {}): Promise<FakeGroq> {
   const env = resolveEnv(options);
+  const perKey: PerKey = { listing: new ModelListing(env.models, options.modelsByKey), filesAndBatches: new FilesAndBatches(env.now, env.models) };
   const sockets = new Set<Socket>();
   const server = createServer((req, res) => {
-    handle(env, req, res).catch((error: unknown) => internalError(res, error));
+    handle(env, req, res, perKey).catch((error: unknown) => internalError(res, error));
   });
   server.on('connection', (socket) => {
     sockets.add(socket);
@@ -63,12 +80,19 @@ export async function startFakeGroq(options: FakeGroqOptions = {}): Promise<Fake
     callCount: (model) => (model === undefined ? env.calls.length : env.calls.filter((c) => c.model === model).length),
     fail: (model, fault, times = Number.POSITIVE_INFINITY) => env.faults.add(model, fault, times),
     clearFaults: (model) => env.faults.clear(model),
-    consume: (key, model, spend) => env.limiter.consume(key, model, spend.requests ?? 0, spend.tokens ?? 0),
+    failModels: (key, fault, times) => perKey.listing.fail(key, fault, times),
+    clearModelFaults: (key) => perKey.listing.clear(key),
+    files: (key) => perKey.filesAndBatches.files(key),
+    batches: (key) => perKey.filesAndBatches.batches(key),
+    completeBatch: (key, batchId) => perKey.filesAndBatches.completeBatch(key, batchId),
+    consume: (key, model, spend) => env.limiter.consume(key, model, spend.requests ?? 0, spend.tokens ?? 0, spend.audioSeconds ?? 0),
     usage: (key, model) => env.limiter.snapshot(key, model),
     reset: () => {
       env.calls.length = 0;
       env.faults.clear();
       env.limiter.reset();
+      perKey.listing.clear();
+      perKey.filesAndBatches.reset();
     },
     close: () => {
       closing ??= new Promise<void>((resolve) => {
@@ -81,7 +105,7 @@ export async function startFakeGroq(options: FakeGroqOptions = {}): Promise<Fake
   };
 }
 
-async function handle(env: FakeEnv, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(env: FakeEnv, req: IncomingMessage, res: ServerResponse, perKey: PerKey): Promise<void> {
   const method = req.method ?? 'GET';
   const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
   const key = bearerKey(req.headers.authorization);
@@ -111,10 +135,21 @@ async function handle(env: FakeEnv, req: IncomingMessage, res: ServerResponse): 
   if (ex.signal.aborted) return;
 
   if (path === CHAT_PATH && method === 'POST') return handleChat(env, ex, key, rawBody);
-  if (path === MODELS_PATH && method === 'GET') return withAuth(env, ex, key, () => listModels(env, ex));
+  if (path === RESPONSES_PATH && method === 'POST') return handleResponses(env, ex, key, rawBody);
+  if (path === TRANSCRIPTIONS_PATH && method === 'POST') return handleAudio(env, ex, key, rawBody, 'transcribe');
+  if (path === TRANSLATIONS_PATH && method === 'POST') return handleAudio(env, ex, key, rawBody, 'translate');
+  if (path === SPEECH_PATH && method === 'POST') return handleSpeech(env, ex, key, rawBody);
+  if (path === MODELS_PATH && method === 'GET') {
+    if (key === null || !env.acceptsKey(key)) return ex.json(401, invalidApiKey());
+    return perKey.listing.list(ex, key);
+  }
   if (path.startsWith(`${MODELS_PATH}/`) && method === 'GET') {
     const id = decodePathSegment(path.slice(MODELS_PATH.length + 1));
-    if (id !== undefined && id !== '') return withAuth(env, ex, key, () => getModel(env, ex, id));
+    if (id !== undefined && id !== '') return withAuth(env, ex, key, () => perKey.listing.get(ex, key as string, id));
+  }
+  if (isFilesOrBatchesPath(path)) {
+    if (key === null || !env.acceptsKey(key)) return ex.json(401, invalidApiKey());
+    return perKey.filesAndBatches.handle(ex, method, path, key, rawBody);
   }
   return ex.json(404, unknownUrl(method, path));
 }
@@ -122,17 +157,6 @@ async function handle(env: FakeEnv, req: IncomingMessage, res: ServerResponse): 
 function withAuth(env: FakeEnv, ex: Exchange, key: string | null, then: () => void): void {
   if (key === null || !env.acceptsKey(key)) return ex.json(401, invalidApiKey());
   then();
-}
-
-function listModels(env: FakeEnv, ex: Exchange): void {
-  ex.json(200, { object: 'list', data: [...env.models.values()].map(modelObject) });
-}
-
-function getModel(env: FakeEnv, ex: Exchange, id: string): void {
-  ex.call.model = id;
-  const model = env.models.get(id);
-  if (model === undefined) return ex.json(404, modelNotFound(id));
-  ex.json(200, modelObject(model));
 }
 
 /** SDKs percent-encode the slash in ids such as `openai/gpt-oss-20b`; a raw slash is accepted too. */

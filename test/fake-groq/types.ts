@@ -1,6 +1,8 @@
 /** The fake's public surface. Implementation lives in server.ts and the modules it wires together. */
 import type { Fault } from './faults.js';
+import type { FakeBatch, FakeFile } from './files-batches.js';
 import type { RateLimits } from './limits.js';
+import type { ModelsFault } from './model-listing.js';
 import type { FakeModel } from './models.js';
 import type { ReplyFn } from './plan.js';
 import type { UsageSnapshot } from './rate-limiter.js';
@@ -22,7 +24,10 @@ export interface FakeGroqOptions {
   defaultMaxTokens?: number;
   /** Shown in 429 messages. Default `org_fake`. */
   organization?: string;
-  /** Text of the answer. Default `Hello from <model>`. Not consulted for tool-call answers. */
+  /**
+   * Text of the answer. Default `Hello from <model>`. Not consulted for tool-call answers. Also used by
+   * `/responses`, which passes a chat-shaped view (`instructions` + `input` as `messages`).
+   */
   reply?: ReplyFn;
   /** Pause between SSE frames. Default 0. */
   chunkDelayMs?: number;
@@ -37,6 +42,11 @@ export interface FakeGroqOptions {
   now?: () => number;
   /** Larger bodies get 413. Default 25 MiB. */
   maxBodyBytes?: number;
+  /**
+   * Models each key's organisation sees in `GET /models` and `GET /models/{id}` (ids from `models`);
+   * keys not listed see every model.
+   */
+  modelsByKey?: Readonly<Record<string, readonly string[]>>;
 }
 
 export interface FakeCall {
@@ -45,14 +55,18 @@ export interface FakeCall {
   readonly method: string;
   /** Path without query string, as received (still percent-encoded). */
   readonly path: string;
-  /** `model` from the body (chat) or the path (model lookup); `null` when there was none. */
+  /** `model` from the body (JSON or form) or the path (model lookup); `null` when there was none. */
   readonly model: string | null;
   readonly stream: boolean;
   /** `gsk_...abcd`; the full key is never recorded. */
   readonly keyPreview: string | null;
   /** Status sent, `null` while in flight or when no response was ever sent (hang, reset). */
   readonly status: number | null;
-  /** Parsed request JSON; `undefined` in fast mode or when the body was not JSON. */
+  /**
+   * Parsed request JSON; `undefined` in fast mode or when the body was not JSON. For the multipart
+   * audio endpoints: the text fields (names ending in `[]` as arrays) plus
+   * `file: { filename, bytes, contentType }` (the size, never the bytes).
+   */
   readonly body: unknown;
   /** Request headers, lower-case, `authorization` reduced to its preview; `{}` in fast mode. */
   readonly headers: Readonly<Record<string, string>>;
@@ -65,6 +79,8 @@ export type MutableCall = { -readonly [K in keyof FakeCall]: FakeCall[K] };
 export interface QuotaSpend {
   requests?: number;
   tokens?: number;
+  /** Audio seconds, counted against ASH/ASD (nothing applies Groq's 10 s minimum here). */
+  audioSeconds?: number;
 }
 
 export interface FakeGroq {
@@ -75,14 +91,29 @@ export interface FakeGroq {
   readonly calls: readonly FakeCall[];
   /** Calls naming `model`, or all calls. */
   callCount(model?: string): number;
-  /** Queue `fault` for the next `times` chat requests to `model` (FIFO after faults already queued). */
+  /**
+   * Queue `fault` for the next `times` requests to `model` (FIFO after faults already queued): chat,
+   * responses, transcriptions/translations and speech alike.
+   */
   fail(model: string, fault: Fault, times?: number): void;
   clearFaults(model?: string): void;
+  /**
+   * Make `GET /models` with `key` fail the next `times` times (default Infinity): a status in 400..599
+   * answers with a Groq-shaped error, `'hang'` never answers. FIFO, like `fail`.
+   */
+  failModels(key: string, fault: ModelsFault, times?: number): void;
+  clearModelFaults(key?: string): void;
+  /** Files stored for `key`'s organisation (uploads and batch outputs), oldest first. */
+  files(key: string): readonly FakeFile[];
+  /** Batches of `key`'s organisation, oldest first, as `GET /batches/{id}` shows them. */
+  batches(key: string): readonly FakeBatch[];
+  /** Runs a batch to `completed` at once, with an output file answering every request. */
+  completeBatch(key: string, batchId: string): FakeBatch;
   /** Spend quota as another client of the same organisation would, at `now()`. */
   consume(key: string, model: string, spend: QuotaSpend): void;
   /** Current window sums for (key, model), after sliding. */
   usage(key: string, model: string): UsageSnapshot;
-  /** Clears calls, faults and rate windows. */
+  /** Clears calls, faults (listing faults too), rate windows, files and batches. */
   reset(): void;
   /** Stops listening and destroys every socket, hanging ones included. Idempotent. */
   close(): Promise<void>;
