@@ -15,9 +15,10 @@ export function chatRoutes(gateway: Gateway, log: Logger): Hono<NodeBindings> {
   const routes = new Hono<NodeBindings>();
   routes.post(
     ROUTE,
-    routedHandler(gateway, log, ROUTE, async function chatIntake({ source, config, table, principal }) {
+    routedHandler(gateway, log, ROUTE, async function chatIntake(intake) {
+      const { source, config, table } = intake;
       const body = await readJsonObject(source, config.general.maxRequestBodyBytes);
-      const alias = requireAlias(body.model, table, principal);
+      const alias = requireAlias(body.model, intake);
       requireMode(table, alias, ['chat', 'moderation'], ROUTE);
       if (!Array.isArray(body.messages) || body.messages.length === 0) {
         throw badRequest('messages must be a non-empty array', 'invalid_messages', 'messages');

@@ -15,9 +15,10 @@ export function responsesRoutes(gateway: Gateway, log: Logger): Hono<NodeBinding
   const routes = new Hono<NodeBindings>();
   routes.post(
     ROUTE,
-    routedHandler(gateway, log, ROUTE, async function responsesIntake({ source, config, table, principal }) {
+    routedHandler(gateway, log, ROUTE, async function responsesIntake(intake) {
+      const { source, config, table } = intake;
       const body = await readJsonObject(source, config.general.maxRequestBodyBytes);
-      const alias = requireAlias(body.model, table, principal);
+      const alias = requireAlias(body.model, intake);
       requireMode(table, alias, ['chat'], ROUTE);
       const { input } = body;
       const empty = input === undefined || input === null || input === '' || (Array.isArray(input) && input.length === 0);

@@ -180,7 +180,7 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
 }
 
 /** The alias named in `model`, known to the table and allowed for the caller's key. */
-export function requireAlias(model: unknown, table: RoutingTable, principal: Principal | undefined): string {
+export function requireAlias(model: unknown, { table, principal, noteAlias }: IntakeContext): string {
   if (typeof model !== 'string' || model === '') throw badRequest('model is required', 'missing_model', 'model');
   if (!table.groups.has(model)) {
     const hint = table.groups.has(`groq/${model}`) ? ` Did you mean groq/${model}?` : '';
@@ -189,6 +189,7 @@ export function requireAlias(model: unknown, table: RoutingTable, principal: Pri
       param: 'model',
     });
   }
+  noteAlias(model);
   if (!mayUse(principal, model)) {
     throw new GatewayError(403, `This key may not use ${model}`, { type: 'permission_error', code: 'model_not_allowed', param: 'model' });
   }

@@ -13,9 +13,10 @@ export function speechRoutes(gateway: Gateway, log: Logger): Hono<NodeBindings> 
   const routes = new Hono<NodeBindings>();
   routes.post(
     ROUTE,
-    routedHandler(gateway, log, ROUTE, async function speechIntake({ source, config, table, principal }) {
+    routedHandler(gateway, log, ROUTE, async function speechIntake(intake) {
+      const { source, config, table } = intake;
       const body = await readJsonObject(source, config.general.maxRequestBodyBytes);
-      const alias = requireAlias(body.model, table, principal);
+      const alias = requireAlias(body.model, intake);
       requireMode(table, alias, ['audio_speech'], ROUTE);
       const { input, voice } = body;
       if (typeof input !== 'string' || input.trim() === '') throw badRequest('input must be a non-empty string of text to speak', 'invalid_input', 'input');

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { AUDIO_FORMATS, AUDIO_MIME_TYPES, audioFormatOf, isAudioFormat, mimeTypeOf } from './formats.js';
+
+describe('AUDIO_FORMATS', () => {
+  it('is the list of supported types in seed 000 §9', () => {
+    expect([...AUDIO_FORMATS]).toEqual(['flac', 'mp3', 'mp4', 'mpeg', 'mpga', 'm4a', 'ogg', 'wav', 'webm']);
+  });
+
+  it('has a canonical MIME type for every format', () => {
+    for (const format of AUDIO_FORMATS) expect(mimeTypeOf(format)).toMatch(/^(audio|video)\//);
+    expect(mimeTypeOf('mp3')).toBe('audio/mpeg');
+    expect(mimeTypeOf('wav')).toBe('audio/wav');
+    expect(Object.keys(AUDIO_MIME_TYPES).sort()).toEqual([...AUDIO_FORMATS].sort());
+  });
+
+  it('isAudioFormat accepts exactly the listed names', () => {
+    expect(isAudioFormat('m4a')).toBe(true);
+    expect(isAudioFormat('aac')).toBe(false);
+    expect(isAudioFormat('MP3')).toBe(false);
+  });
+});
+
+describe('audioFormatOf', () => {
+  it('takes the format from the extension, case-insensitively', () => {
+    expect(audioFormatOf('talk.mp3', 'audio/mpeg')).toBe('mp3');
+    expect(audioFormatOf('Talk.FLAC', undefined)).toBe('flac');
+    expect(audioFormatOf('a.b.c.webm', 'video/webm')).toBe('webm');
+    for (const format of AUDIO_FORMATS) expect(audioFormatOf(`x.${format}`, 'application/octet-stream')).toBe(format);
+  });
+
+  it('lets the extension win over the content type, as Groq judges by the name', () => {
+    expect(audioFormatOf('talk.wav', 'audio/mpeg')).toBe('wav');
+    expect(audioFormatOf('talk.txt', 'audio/mpeg')).toBeUndefined();
+    expect(audioFormatOf('talk.aac', 'audio/mp4')).toBeUndefined();
+  });
+
+  it('falls back to the content type only when the name has no extension', () => {
+    expect(audioFormatOf('blob', 'audio/mpeg')).toBe('mp3');
+    expect(audioFormatOf('blob', 'audio/x-m4a')).toBe('m4a');
+    expect(audioFormatOf('blob', 'audio/mp4')).toBe('m4a');
+    expect(audioFormatOf('blob', 'video/mp4')).toBe('mp4');
+    expect(audioFormatOf('', 'Audio/Ogg; codecs=opus')).toBe('ogg');
+    expect(audioFormatOf('recording', 'audio/webm;codecs=opus')).toBe('webm');
+    expect(audioFormatOf('', 'audio/x-wav')).toBe('wav');
+    expect(audioFormatOf('blob', 'application/octet-stream')).toBeUndefined();
+    expect(audioFormatOf('blob', undefined)).toBeUndefined();
+    expect(audioFormatOf('blob', '')).toBeUndefined();
+  });
+
+  it('looks only at the last path segment', () => {
+    expect(audioFormatOf('dir.mp3/recording', 'audio/wav')).toBe('wav');
+    expect(audioFormatOf('C:\\dir.ogg\\talk', undefined)).toBeUndefined();
+  });
+});
