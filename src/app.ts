@@ -7,7 +7,10 @@ import type { Logger } from './log.js';
 import { apiKeyAuth, requireOperator } from './middleware/api-key.js';
 import { requestTiming } from './middleware/request-timing.js';
 import type { ConfigReloader } from './reload/config-reloader.js';
+import { batchRoutes } from './routes/batches.js';
+import { audioRoutes } from './routes/audio.js';
 import { chatRoutes } from './routes/chat.js';
+import { fileRoutes } from './routes/files.js';
 import { healthRoutes } from './routes/health.js';
 import { modelRoutes } from './routes/models.js';
 import { quotaRoutes } from './routes/quota.js';
@@ -37,13 +40,19 @@ export function createApp(gateway: Gateway, log: Logger, reloader?: ConfigReload
 
   const chat = chatRoutes(gateway, log);
   const models = modelRoutes(gateway);
+  const batches = batchRoutes(gateway);
+  const files = fileRoutes(gateway);
   const responses = responsesRoutes(gateway, log);
   const speech = speechRoutes(gateway, log);
+  const audio = audioRoutes(gateway, log);
   for (const prefix of API_PREFIXES) {
+    app.route(prefix || '/', audio);
     app.route(prefix || '/', chat);
     app.route(prefix || '/', responses);
     app.route(prefix || '/', speech);
     app.route(prefix || '/', models);
+    app.route(prefix || '/', batches);
+    app.route(prefix || '/', files);
   }
   app.route('/', healthRoutes(gateway, VERSION, () => reloader?.current));
   app.route('/', quotaRoutes(gateway));

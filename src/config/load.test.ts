@@ -176,6 +176,9 @@ describe('parseConfig: a realistic LiteLLM config for Groq', () => {
       maxQueueWaitSec: 2.5,
       redis: { host: 'redis.internal', port: 6380 },
       gatewayInstances: 2,
+      checkProviderEndpoint: false,
+      upstreamModelsCacheTtlSec: 300,
+      upstreamModelsTimeoutSec: 5,
     });
   });
 
@@ -554,6 +557,9 @@ litellm_settings:
       maxQueueWaitSec: 0,
       redis: undefined,
       gatewayInstances: 2,
+      checkProviderEndpoint: false,
+      upstreamModelsCacheTtlSec: 300,
+      upstreamModelsTimeoutSec: 5,
     });
   });
 
@@ -611,6 +617,29 @@ litellm_settings:
     });
     const err = parseError(`${minimal()}router_settings:\n  redis_url: http://:pw@r\n`);
     expect(err.message).not.toContain('pw');
+  });
+
+  it('reads check_provider_endpoint from litellm_settings and the upstream model list settings', () => {
+    const config = parse(`${minimal()}litellm_settings:
+  check_provider_endpoint: true
+router_settings:
+  upstream_models_cache_ttl: 60
+  upstream_models_timeout: 1.5
+`);
+    expect(config.router).toMatchObject({ checkProviderEndpoint: true, upstreamModelsCacheTtlSec: 60, upstreamModelsTimeoutSec: 1.5 });
+    expect(config.warnings).toEqual([]);
+    // A TTL of 0 turns the cache off; the timeout must be positive.
+    expect(parse(`${minimal()}router_settings:\n  upstream_models_cache_ttl: 0\n`).router.upstreamModelsCacheTtlSec).toBe(0);
+    expect(parseError(`${minimal()}router_settings:\n  upstream_models_timeout: 0\n`).message).toContain('router_settings.upstream_models_timeout');
+  });
+
+  it('validates check_provider_endpoint, which belongs to litellm_settings only', () => {
+    const err = parseError(`${minimal()}litellm_settings:\n  check_provider_endpoint: sometimes\n`);
+    expect(err.message).toContain('litellm_settings.check_provider_endpoint');
+    expect(err.message).toContain('expected');
+    const config = parse(`${minimal()}router_settings:\n  check_provider_endpoint: true\n`);
+    expect(config.router.checkProviderEndpoint).toBe(false);
+    expect(warningPaths(config)).toEqual(['router_settings.check_provider_endpoint']);
   });
 
   it('rejects an unknown groq_plan', () => {

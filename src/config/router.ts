@@ -135,6 +135,10 @@ const ROUTER_KEYS = {
   gateway_instances: positiveInt,
   // Pre-call checks (context window, limits) always run here; accepted so LiteLLM configs stay quiet.
   enable_pre_call_checks: boolean,
+  // Ours: how long each key's upstream model list (GET /models with upstream models) is cached, and
+  // how long a listing waits for a key before answering without it.
+  upstream_models_cache_ttl: nonNegativeNumber,
+  upstream_models_timeout: positiveNumber,
 } satisfies KeyTable;
 
 const LITELLM_KEYS = {
@@ -142,6 +146,8 @@ const LITELLM_KEYS = {
   callbacks,
   success_callback: callbacks,
   failure_callback: callbacks,
+  // LiteLLM's switch for asking providers for their model lists on /models.
+  check_provider_endpoint: boolean,
 } satisfies KeyTable;
 
 /** Read by general.ts, which owns it. */
@@ -156,6 +162,8 @@ const DEFAULTS = {
   maxFallbacks: 5,
   groqPlan: 'free',
   gatewayInstances: 2,
+  upstreamModelsCacheTtlSec: 300,
+  upstreamModelsTimeoutSec: 5,
 } as const;
 
 type RouterValues = FieldValues<typeof ROUTER_KEYS>;
@@ -166,7 +174,7 @@ export function readRouterSettings(
   sets: AliasSets,
   issues: Issues,
 ): RouterSettings {
-  const lite: RouterValues = readFields(litellmSection, ['litellm_settings'], LITELLM_KEYS, issues, {
+  const lite: FieldValues<typeof LITELLM_KEYS> = readFields(litellmSection, ['litellm_settings'], LITELLM_KEYS, issues, {
     handled: LITELLM_KEYS_READ_ELSEWHERE,
   });
   const router: RouterValues = readFields(routerSection, ['router_settings'], ROUTER_KEYS, issues);
@@ -209,6 +217,9 @@ export function readRouterSettings(
     maxQueueWaitSec: pick('max_queue_wait_seconds') ?? 0,
     redis: redisSettings(pick('redis_url'), pick('redis_host'), pick('redis_port'), pick('redis_password')),
     gatewayInstances: pick('gateway_instances') ?? DEFAULTS.gatewayInstances,
+    checkProviderEndpoint: lite.check_provider_endpoint ?? false,
+    upstreamModelsCacheTtlSec: pick('upstream_models_cache_ttl') ?? DEFAULTS.upstreamModelsCacheTtlSec,
+    upstreamModelsTimeoutSec: pick('upstream_models_timeout') ?? DEFAULTS.upstreamModelsTimeoutSec,
   };
 }
 

@@ -105,6 +105,15 @@ export interface RouterSettings {
    * instance spends at most 1/N of every budget on its own.
    */
   readonly gatewayInstances: number;
+  /**
+   * `litellm_settings.check_provider_endpoint`: `GET /models` also lists the models each upstream key
+   * sees (`models.list()`), for the master key. Off by default; `?include_upstream=true` asks per request.
+   */
+  readonly checkProviderEndpoint: boolean;
+  /** `upstream_models_cache_ttl`: seconds a key's upstream model list is reused (default 300; 0 asks every time). */
+  readonly upstreamModelsCacheTtlSec: number;
+  /** `upstream_models_timeout`: seconds `GET /models` waits for a key's list before answering without it (default 5). */
+  readonly upstreamModelsTimeoutSec: number;
 }
 
 /** A key for one client (a person, a machine), kept in the config only as a hash. */

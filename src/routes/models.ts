@@ -2,7 +2,9 @@ import { Hono } from 'hono';
 import type { Gateway } from '../gateway.js';
 import { mayUse } from '../middleware/api-key.js';
 import type { ModelGroup } from '../routing/table.js';
+import { accountRegistry } from './accounts.js';
 import { modelInfo } from './model-info.js';
+import { aggregateListing, wantsUpstream } from './upstream-listing.js';
 
 /** Model discovery: OpenAI's `/models`, LiteLLM's `/model/info` and `/model_group/info`. */
 export function modelRoutes(gateway: Gateway): Hono {
@@ -10,8 +12,11 @@ export function modelRoutes(gateway: Gateway): Hono {
   // One timestamp per process: OpenAI's list carries `created`, and aliases have no real creation date.
   const created = Math.floor(Date.now() / 1000);
 
-  routes.get('/models', function listModels(c) {
-    const data = [...gateway.current.table.groups.keys()]
+  routes.get('/models', async function listModels(c) {
+    const state = gateway.current;
+    // With upstream models (`?include_upstream=true` or `check_provider_endpoint`), each account's own list too.
+    if (wantsUpstream(c, state, c.var.principal)) return c.json(await aggregateListing(state, accountRegistry(gateway), c.var.principal, created));
+    const data = [...state.table.groups.keys()]
       .filter((id) => mayUse(c.var.principal, id))
       .map((id) => ({ id, object: 'model', created, owned_by: 'groq-router' }));
     return c.json({ object: 'list', data });

@@ -1,0 +1,168 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { GatewayError, badRequest } from '../errors.js';
+import type { Gateway } from '../gateway.js';
+import { mayUse, type Principal } from '../middleware/api-key.js';
+import { AccountRegistry, type Account, type AccountSet } from '../upstream/accounts.js';
+import { classifyUpstreamError } from '../upstream/failure.js';
+import type { IdOwners } from '../upstream/id-owners.js';
+
+/** What @hono/node-server hands a handler; absent when the app runs elsewhere (e.g. `app.request`). */
+export type NodeBindings = { Bindings: { incoming?: IncomingMessage; outgoing?: ServerResponse } };
+
+/** Says which account answered; a hash, never the key. */
+export const ACCOUNT_HEADER = 'x-groq-router-account';
+
+const registries = new WeakMap<Gateway, AccountRegistry>();
+
+/** The gateway's accounts, one registry per gateway, shared by the batch, file and model routes. */
+export function accountRegistry(gateway: Gateway): AccountRegistry {
+  let registry = registries.get(gateway);
+  if (registry === undefined) {
+    registry = new AccountRegistry(() => gateway.current.config.deployments, gateway.transport.fetch);
+    registries.set(gateway, registry);
+  }
+  return registry;
+}
+
+/**
+ * The alias a caller names to pick an account, first found of: `?model=`, the body's (or multipart
+ * form's) `model`, the `x-litellm-model` header.
+ */
+export function namedAlias(c: Context, bodyModel?: unknown): string | undefined {
+  const query = c.req.query('model');
+  if (query !== undefined && query !== '') return query;
+  if (bodyModel !== undefined && bodyModel !== null) {
+    if (typeof bodyModel !== 'string') throw badRequest('model must be a string (a model alias)', 'invalid_model', 'model');
+    if (bodyModel !== '') return bodyModel;
+  }
+  const header = c.req.header('x-litellm-model');
+  return header !== undefined && header !== '' ? header : undefined;
+}
+
+export interface AccountChoice {
+  /** An alias the caller named (`namedAlias`). */
+  readonly alias: string | undefined;
+  /** Batch or file ids the call is about; the first one whose owner is remembered decides. */
+  readonly ids?: readonly (string | undefined)[];
+}
+
+/**
+ * The account an organisation-level call (batches, files) goes to. No fallback: a batch or file belongs
+ * to one organisation. In order: a named alias's first configured Groq deployment; the account that
+ * created or listed one of the ids; the only account when there is one; else a 400 saying how to choose.
+ */
+export function chooseAccount(set: AccountSet, owners: IdOwners, principal: Principal | undefined, choice: AccountChoice): Account {
+  if (choice.alias !== undefined) return accountOfAlias(set, principal, choice.alias);
+  for (const id of choice.ids ?? []) {
+    const owner = id === undefined ? undefined : owners.ownerOf(id);
+    const account = owner === undefined ? undefined : set.get(owner);
+    if (account !== undefined) return permitted(account, principal);
+  }
+  const [only, ...others] = set.list;
+  if (only === undefined) {
+    throw new GatewayError(503, 'No Groq deployment with an API key is configured; batches and files need one', { code: 'no_groq_account' });
+  }
+  if (others.length === 0) return permitted(only, principal);
+  const examples = set.list
+    .map((account) => account.aliases.find((alias) => mayUse(principal, alias)))
+    .filter((alias): alias is string => alias !== undefined)
+    .slice(0, 3);
+  throw badRequest(
+    `This gateway reaches ${set.list.length} Groq organisations (API keys), and a batch or file belongs to one of them. ` +
+      'Say which by naming a model alias: ?model=<alias> in the query, "model" in the JSON body or multipart form, or the x-litellm-model header' +
+      (examples.length > 0 ? ` (e.g. ${examples.join(', ')})` : '') +
+      '. Ids this gateway created or listed are remembered and need no alias.',
+    'account_required',
+    'model',
+  );
+}
+
+function accountOfAlias(set: AccountSet, principal: Principal | undefined, alias: string): Account {
+  const found = set.forAlias(alias);
+  if (found.kind === 'unknown') {
+    const hint = set.forAlias(`groq/${alias}`).kind === 'unknown' ? '' : ` Did you mean groq/${alias}?`;
+    throw new GatewayError(404, `Unknown model ${JSON.stringify(alias)}.${hint} Available: ${set.aliases.filter((a) => mayUse(principal, a)).join(', ')}`, {
+      code: 'model_not_found',
+      param: 'model',
+    });
+  }
+  if (!mayUse(principal, alias)) {
+    throw new GatewayError(403, `This key may not use ${alias}`, { type: 'permission_error', code: 'model_not_allowed', param: 'model' });
+  }
+  if (found.kind === 'not_groq') throw badRequest(`${alias} has no Groq deployment; batches and files are Groq's`, 'not_a_groq_model', 'model');
+  if (found.kind === 'unconfigured') {
+    throw new GatewayError(503, `${alias} has no usable Groq deployment: ${found.reason}`, { code: 'deployment_unconfigured', param: 'model' });
+  }
+  return found.account;
+}
+
+/** A client key limited to some aliases reaches only accounts that one of its aliases uses. */
+function permitted(account: Account, principal: Principal | undefined): Account {
+  if (account.aliases.some((alias) => mayUse(principal, alias))) return account;
+  throw new GatewayError(403, 'This key may not use the Groq organisation this call needs', { type: 'permission_error', code: 'account_not_allowed' });
+}
+
+/**
+ * The upstream's own answer to the caller, in the OpenAI error shape: its status and message as they
+ * were. Nothing is retried or tried elsewhere.
+ */
+export function upstreamError(err: unknown): GatewayError {
+  if (err instanceof GatewayError) return err;
+  const failure = classifyUpstreamError(err);
+  if (failure.status !== undefined) {
+    const headers: Record<string, string> = {};
+    if (failure.retryAfterSec !== undefined) headers['retry-after'] = String(Math.ceil(failure.retryAfterSec));
+    return new GatewayError(failure.status as ContentfulStatusCode, failure.message, { code: failure.code ?? null, headers });
+  }
+  if (failure.kind === 'timeout') return new GatewayError(504, `Groq did not answer in time: ${failure.message}`, { code: 'upstream_timeout' });
+  if (failure.kind === 'aborted') return new GatewayError(499 as ContentfulStatusCode, 'Request cancelled', { code: 'client_closed_request' });
+  return new GatewayError(502, `Groq could not be reached: ${failure.message}`, { code: 'upstream_unreachable' });
+}
+
+/** Aborts when the caller goes away before the answer is complete, so the upstream call stops too. */
+export function callerSignal(c: Context<NodeBindings>): AbortSignal {
+  const outgoing = c.env?.outgoing;
+  if (outgoing === undefined) return c.req.raw.signal;
+  const controller = new AbortController();
+  outgoing.once('close', () => {
+    if (!outgoing.writableFinished) controller.abort();
+  });
+  return controller.signal;
+}
+
+/** Options every pass-through call gets: the caller's disconnect and the router's `timeout`. */
+export interface CallOptions {
+  readonly signal: AbortSignal;
+  readonly timeout: number;
+}
+
+/**
+ * Runs one SDK call on `account` and answers with its JSON result, naming the account in a header;
+ * `remember` sees the result first (to note which account owns the ids in it). Upstream errors are
+ * answered as `upstreamError` says.
+ */
+export async function passThrough<T extends object>(
+  c: Context<NodeBindings>,
+  timeoutMs: number,
+  account: Account,
+  call: (options: CallOptions) => Promise<T>,
+  remember: (result: T) => void = () => undefined,
+): Promise<Response> {
+  let result: T;
+  try {
+    result = await call({ signal: callerSignal(c), timeout: timeoutMs });
+  } catch (err) {
+    throw upstreamError(err);
+  }
+  remember(result);
+  c.header(ACCOUNT_HEADER, account.id);
+  return c.json(result);
+}
+
+/** The items of a list answer (`{data: [...]}`), or the answer itself. */
+export function itemsOf(result: object): readonly Record<string, unknown>[] {
+  const data = (result as { data?: unknown }).data;
+  return (Array.isArray(data) ? data : [result]).filter((item): item is Record<string, unknown> => typeof item === 'object' && item !== null);
+}

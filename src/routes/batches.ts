@@ -1,0 +1,65 @@
+import type { BatchCreateParams } from 'groq-sdk/resources/batches';
+import { Hono, type Context } from 'hono';
+import type { Gateway } from '../gateway.js';
+import { readJsonObject } from '../http/json-body.js';
+import type { Account } from '../upstream/accounts.js';
+import type { IdOwners } from '../upstream/id-owners.js';
+import { accountRegistry, chooseAccount, itemsOf, namedAlias, passThrough, type NodeBindings } from './accounts.js';
+
+/**
+ * Groq's Batch API, passed through to one account (organisation) with groq-sdk: `POST /batches`,
+ * `GET /batches`, `GET /batches/:id`, `POST /batches/:id/cancel`. No fallback, no retries, no budget
+ * (batch work does not count against a model's rate limits); the upstream's errors come back as they were.
+ */
+export function batchRoutes(gateway: Gateway): Hono<NodeBindings> {
+  const routes = new Hono<NodeBindings>();
+  const registry = accountRegistry(gateway);
+
+  const timeoutMs = () => gateway.current.config.router.timeoutMs;
+  const remember = (account: Account) => (result: object) => {
+    for (const batch of itemsOf(result)) rememberBatch(registry.owners, batch, account.id);
+  };
+
+  routes.post('/batches', async function createBatch(c) {
+    const { config } = gateway.current;
+    const body = await readJsonObject(c.env?.incoming ?? c.req.raw, config.general.maxRequestBodyBytes);
+    // `model` only picks the account; Groq's batch object has no such field.
+    const { model, ...params } = body;
+    const inputFileId = typeof params.input_file_id === 'string' ? params.input_file_id : undefined;
+    const account = chooseAccount(registry.current(), registry.owners, c.var.principal, { alias: namedAlias(c, model), ids: [inputFileId] });
+    return passThrough(c, timeoutMs(), account, (options) => account.client.batches.create(params as unknown as BatchCreateParams, options), remember(account));
+  });
+
+  routes.get('/batches', async function listBatches(c) {
+    const account = chooseAccount(registry.current(), registry.owners, c.var.principal, { alias: namedAlias(c) });
+    const query = forwardedQuery(c);
+    return passThrough(c, timeoutMs(), account, (options) => account.client.batches.list({ ...options, query }), remember(account));
+  });
+
+  routes.get('/batches/:id', async function retrieveBatch(c) {
+    const id = c.req.param('id');
+    const account = chooseAccount(registry.current(), registry.owners, c.var.principal, { alias: namedAlias(c), ids: [id] });
+    return passThrough(c, timeoutMs(), account, (options) => account.client.batches.retrieve(id, options), remember(account));
+  });
+
+  routes.post('/batches/:id/cancel', async function cancelBatch(c) {
+    const id = c.req.param('id');
+    const account = chooseAccount(registry.current(), registry.owners, c.var.principal, { alias: namedAlias(c), ids: [id] });
+    return passThrough(c, timeoutMs(), account, (options) => account.client.batches.cancel(id, options), remember(account));
+  });
+
+  return routes;
+}
+
+/** A batch's own id and the files it names all belong to the batch's organisation. */
+function rememberBatch(owners: IdOwners, batch: Readonly<Record<string, unknown>>, accountId: string): void {
+  for (const id of [batch.id, batch.input_file_id, batch.output_file_id, batch.error_file_id]) {
+    if (typeof id === 'string') owners.remember(id, accountId);
+  }
+}
+
+/** The caller's query (pagination such as `limit`, `after`) minus the gateway's own `model`. */
+export function forwardedQuery(c: Context): Record<string, string> {
+  const { model: _model, ...rest } = c.req.query();
+  return rest;
+}

@@ -1,0 +1,129 @@
+import { createHash } from 'node:crypto';
+import Groq from 'groq-sdk';
+import type { DeploymentConfig } from '../config/types.js';
+import { keyPreview } from '../routing/budget-specs.js';
+import { sdkBaseURL } from './client.js';
+import { IdOwners } from './id-owners.js';
+import { providers } from './providers.js';
+import type { FetchLike } from './transport.js';
+import { UpstreamModelCache } from './upstream-models.js';
+
+/**
+ * One upstream organisation as the gateway reaches it: a Groq API key at an API base. Batches, files
+ * and model lists belong to an organisation, so these calls go to an account, not through a chain.
+ */
+export interface Account {
+  /** `acct_<12 hex>`, a hash of the key and base URL: stable across reloads and instances, never the key. */
+  readonly id: string;
+  /** `gsk_...9f3a`: how listings and messages show the key. */
+  readonly keyPreview: string;
+  /** What the SDK is given; `undefined` means the SDK's default (`GROQ_BASE_URL`, else Groq's). */
+  readonly baseURL: string | undefined;
+  /** Aliases with a deployment on this account, in config order. */
+  readonly aliases: readonly string[];
+  readonly client: Groq;
+}
+
+/** What an alias names for organisation-level calls: its first configured Groq deployment's account. */
+export type AliasAccount =
+  | { readonly kind: 'account'; readonly account: Account }
+  | { readonly kind: 'unknown' }
+  /** Every deployment of the alias is another provider (`openai/...`). */
+  | { readonly kind: 'not_groq' }
+  /** It has Groq deployments, none of them usable (e.g. its key variable is unset). */
+  | { readonly kind: 'unconfigured'; readonly reason: string };
+
+/**
+ * The distinct Groq accounts among one config's deployments, each with a groq-sdk client on the gateway's
+ * pooled transport (retries off: the caller sees the upstream's answer as it is).
+ */
+export class AccountSet {
+  readonly list: readonly Account[];
+  readonly aliases: readonly string[];
+  private readonly byId: ReadonlyMap<string, Account>;
+  private readonly byAlias: ReadonlyMap<string, AliasAccount>;
+  private readonly aliasesByModel: ReadonlyMap<string, readonly string[]>;
+
+  constructor(deployments: readonly DeploymentConfig[], fetch: FetchLike) {
+    const prefix = providers.groq.sdkPathPrefix;
+    const accounts = new Map<string, { id: string; keyPreview: string; baseURL: string | undefined; aliases: string[]; client: Groq }>();
+    const byAlias = new Map<string, AliasAccount>();
+    const aliasesByModel = new Map<string, string[]>();
+    for (const deployment of deployments) {
+      const alias = deployment.modelName;
+      if (!byAlias.has(alias)) byAlias.set(alias, { kind: 'not_groq' });
+      if (deployment.provider !== 'groq') continue;
+      const usable = deployment.apiKey !== undefined && deployment.unconfiguredReason === undefined;
+      if (!usable) {
+        if (byAlias.get(alias)?.kind === 'not_groq') byAlias.set(alias, { kind: 'unconfigured', reason: deployment.unconfiguredReason ?? 'no API key' });
+        continue;
+      }
+      const apiKey = deployment.apiKey as string;
+      const baseURL = sdkBaseURL(deployment.apiBase, prefix);
+      const id = accountId(apiKey, baseURL);
+      let account = accounts.get(id);
+      if (account === undefined) {
+        // With no api_base the SDK reads GROQ_BASE_URL itself, else uses Groq's default, as chat does.
+        const options = { apiKey, maxRetries: 0, fetch };
+        const client = new Groq(baseURL === undefined ? options : { ...options, baseURL });
+        account = { id, keyPreview: keyPreview(apiKey), baseURL, aliases: [], client };
+        accounts.set(id, account);
+      }
+      if (!account.aliases.includes(alias)) account.aliases.push(alias);
+      if (byAlias.get(alias)?.kind !== 'account') byAlias.set(alias, { kind: 'account', account });
+      const routing = aliasesByModel.get(deployment.model) ?? [];
+      if (!routing.includes(alias)) routing.push(alias);
+      aliasesByModel.set(deployment.model, routing);
+    }
+    this.list = Object.freeze([...accounts.values()].map((a) => Object.freeze({ ...a, aliases: Object.freeze([...a.aliases]) })));
+    this.byId = new Map(this.list.map((a) => [a.id, a]));
+    // The frozen copies, not the builders, are what callers get.
+    for (const [alias, entry] of byAlias) {
+      if (entry.kind === 'account') byAlias.set(alias, { kind: 'account', account: this.byId.get(entry.account.id) as Account });
+    }
+    this.byAlias = byAlias;
+    this.aliases = Object.freeze([...byAlias.keys()]);
+    this.aliasesByModel = aliasesByModel;
+  }
+
+  get(id: string): Account | undefined {
+    return this.byId.get(id);
+  }
+
+  forAlias(alias: string): AliasAccount {
+    return this.byAlias.get(alias) ?? { kind: 'unknown' };
+  }
+
+  /** Aliases with a Groq deployment of upstream model `model`, in config order. */
+  aliasesOf(model: string): readonly string[] {
+    return this.aliasesByModel.get(model) ?? [];
+  }
+}
+
+/** Deterministic and one-way: names an account in responses and logs without revealing its key. */
+export function accountId(apiKey: string, baseURL: string | undefined): string {
+  return `acct_${createHash('sha256').update(`groq\n${baseURL ?? ''}\n${apiKey}`).digest('hex').slice(0, 12)}`;
+}
+
+/**
+ * A gateway's accounts over config reloads: the set is rebuilt (cheaply, once) when the config's
+ * deployments change; what outlives a reload is keyed by account id: which account owns a batch or file
+ * id, and each account's cached upstream model list.
+ */
+export class AccountRegistry {
+  /** Which account created or listed a batch or file id, for calls that name only the id. */
+  readonly owners = new IdOwners(10_000);
+  readonly models = new UpstreamModelCache();
+  private memo: { readonly deployments: readonly DeploymentConfig[]; readonly set: AccountSet } | undefined;
+
+  constructor(
+    private readonly deployments: () => readonly DeploymentConfig[],
+    private readonly fetch: FetchLike,
+  ) {}
+
+  current(): AccountSet {
+    const deployments = this.deployments();
+    if (this.memo?.deployments !== deployments) this.memo = { deployments, set: new AccountSet(deployments, this.fetch) };
+    return this.memo.set;
+  }
+}
