@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { RelayOptions, StreamEnd } from './sse-relay.js';
+import { RelayEnd, drained, type RelayOptions, type StreamEnd } from './sse-relay.js';
 
 /**
  * Relays a binary upstream body (speech audio) to the caller as it arrives, at the caller's pace.
@@ -7,12 +7,8 @@ import type { RelayOptions, StreamEnd } from './sse-relay.js';
  * cuts the connection: the caller sees an incomplete body rather than a file that looks whole.
  */
 export async function pipeBytes(out: ServerResponse, head: Record<string, string>, options: RelayOptions): Promise<void> {
-  let ended = false;
-  const end = (how: StreamEnd): void => {
-    if (ended) return;
-    ended = true;
-    options.onEnd(how);
-  };
+  const finish = new RelayEnd(options.onEnd);
+  const end = (how: StreamEnd): void => finish.end(how);
   out.once('close', () => {
     if (out.writableFinished) return;
     end({ kind: 'client_cancelled' });
@@ -24,13 +20,13 @@ export async function pipeBytes(out: ServerResponse, head: Record<string, string
     let chunk: Uint8Array | undefined = options.first;
     while (chunk !== undefined) {
       if (!out.write(chunk)) await drained(out);
-      if (ended) return;
+      if (finish.ended) return;
       chunk = await options.source.read();
     }
     out.end();
     end({ kind: 'complete' });
   } catch (err) {
-    if (ended) return;
+    if (finish.ended) return;
     end({ kind: 'upstream_error', message: `upstream stream failed: ${err instanceof Error ? err.message : String(err)}` });
     out.destroy();
   }
@@ -38,12 +34,8 @@ export async function pipeBytes(out: ServerResponse, head: Record<string, string
 
 /** The same relay as a web stream, for runtimes without a Node response to write to. */
 export function relayBytes(options: RelayOptions): ReadableStream<Uint8Array> {
-  let ended = false;
-  const end = (how: StreamEnd): void => {
-    if (ended) return;
-    ended = true;
-    options.onEnd(how);
-  };
+  const finish = new RelayEnd(options.onEnd);
+  const end = (how: StreamEnd): void => finish.end(how);
   return new ReadableStream<Uint8Array>(
     {
       start(controller) {
@@ -56,7 +48,7 @@ export function relayBytes(options: RelayOptions): ReadableStream<Uint8Array> {
           controller.close();
           end({ kind: 'complete' });
         } catch (err) {
-          if (ended) return;
+          if (finish.ended) return;
           const message = `upstream stream failed: ${err instanceof Error ? err.message : String(err)}`;
           end({ kind: 'upstream_error', message });
           controller.error(new Error(message));
@@ -70,16 +62,4 @@ export function relayBytes(options: RelayOptions): ReadableStream<Uint8Array> {
     },
     { highWaterMark: 0 },
   );
-}
-
-function drained(out: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      out.off('drain', done);
-      out.off('close', done);
-      resolve();
-    };
-    out.once('drain', done);
-    out.once('close', done);
-  });
 }

@@ -87,12 +87,8 @@ export class SseRewriter {
  */
 export async function pipeSse(out: ServerResponse, head: Record<string, string>, options: RelayOptions): Promise<void> {
   const rewriter = new SseRewriter(options.onUsage, options.dialect);
-  let ended = false;
-  const end = (how: StreamEnd): void => {
-    if (ended) return;
-    ended = true;
-    options.onEnd(how);
-  };
+  const finish = new RelayEnd(options.onEnd);
+  const end = (how: StreamEnd): void => finish.end(how);
   const onClose = (): void => {
     if (out.writableFinished) return;
     end({ kind: 'client_cancelled' });
@@ -105,7 +101,7 @@ export async function pipeSse(out: ServerResponse, head: Record<string, string>,
     await write(out, rewriter.push(options.first));
     for (;;) {
       const chunk = await options.source.read();
-      if (ended) return;
+      if (finish.ended) return;
       if (chunk === undefined) break;
       await write(out, rewriter.push(chunk));
     }
@@ -114,7 +110,7 @@ export async function pipeSse(out: ServerResponse, head: Record<string, string>,
     out.end();
     end({ kind: 'complete' });
   } catch (err) {
-    if (ended) return;
+    if (finish.ended) return;
     rewriter.discard();
     const message = failureMessage(err);
     out.end(errorFrame(message));
@@ -125,12 +121,8 @@ export async function pipeSse(out: ServerResponse, head: Record<string, string>,
 /** The same relay as a web stream, for runtimes without a Node response to write to. */
 export function relaySse(options: RelayOptions): ReadableStream<Uint8Array> {
   const rewriter = new SseRewriter(options.onUsage, options.dialect);
-  let ended = false;
-  const end = (how: StreamEnd): void => {
-    if (ended) return;
-    ended = true;
-    options.onEnd(how);
-  };
+  const finish = new RelayEnd(options.onEnd);
+  const end = (how: StreamEnd): void => finish.end(how);
   return new ReadableStream<Uint8Array>(
     {
       start(controller) {
@@ -155,7 +147,7 @@ export function relaySse(options: RelayOptions): ReadableStream<Uint8Array> {
             }
           }
         } catch (err) {
-          if (ended) return;
+          if (finish.ended) return;
           rewriter.discard();
           const message = failureMessage(err);
           controller.enqueue(errorFrame(message));
@@ -174,8 +166,30 @@ export function relaySse(options: RelayOptions): ReadableStream<Uint8Array> {
   );
 }
 
+/** Reports a relay's end once, however many ways it ends at the same time. */
+export class RelayEnd {
+  private done = false;
+
+  constructor(private readonly onEnd: (end: StreamEnd) => void) {}
+
+  get ended(): boolean {
+    return this.done;
+  }
+
+  end(how: StreamEnd): void {
+    if (this.done) return;
+    this.done = true;
+    this.onEnd(how);
+  }
+}
+
 function write(out: ServerResponse, bytes: Buffer | undefined): Promise<void> | undefined {
   if (bytes === undefined || bytes.length === 0 || out.write(bytes)) return undefined;
+  return drained(out);
+}
+
+/** Resolves when the caller's socket takes more bytes, or is gone. */
+export function drained(out: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {
       out.off('drain', done);

@@ -1,0 +1,83 @@
+import { PassThrough } from 'node:stream';
+import type { ServerResponse } from 'node:http';
+import { describe, expect, it, vi } from 'vitest';
+import { pipeBytes, relayBytes } from './byte-relay.js';
+import type { ChunkSource } from './chunk-source.js';
+import type { StreamEnd } from './sse-relay.js';
+
+function upstream(chunks: Array<Uint8Array | Error>): ChunkSource & { cancelled: boolean } {
+  let i = 0;
+  return {
+    cancelled: false,
+    async read() {
+      const next = chunks[i++];
+      if (next instanceof Error) throw next;
+      return next;
+    },
+    cancel() {
+      this.cancelled = true;
+    },
+  };
+}
+
+/** A ServerResponse stand-in that records its head and bytes. */
+function fakeResponse(): ServerResponse & { head?: Record<string, string>; bytes: () => Buffer } {
+  const out = new PassThrough() as unknown as ServerResponse & { head?: Record<string, string>; bytes: () => Buffer };
+  const chunks: Buffer[] = [];
+  (out as unknown as PassThrough).on('data', (chunk: Buffer) => chunks.push(chunk));
+  (out as unknown as { writeHead: (status: number, head: Record<string, string>) => unknown }).writeHead = (_status, head) => {
+    out.head = head;
+    return out;
+  };
+  out.bytes = () => Buffer.concat(chunks);
+  return out;
+}
+
+const audio = [Buffer.from('RIFF'), Buffer.from([0, 1, 2, 0xff]), Buffer.from('WAVEdata')];
+
+describe('pipeBytes', () => {
+  it('writes the head and every byte unchanged, then ends', async () => {
+    const out = fakeResponse();
+    const ends: StreamEnd[] = [];
+    await pipeBytes(out, { 'content-type': 'audio/wav' }, { first: audio[0]!, source: upstream(audio.slice(1)), cancelUpstream: () => {}, onEnd: (e) => ends.push(e) });
+    expect(out.head).toEqual({ 'content-type': 'audio/wav' });
+    expect(out.bytes().equals(Buffer.concat(audio))).toBe(true);
+    expect(ends).toEqual([{ kind: 'complete' }]);
+  });
+
+  it('cuts the connection when the upstream fails after the first byte: audio cannot carry an error', async () => {
+    const out = fakeResponse();
+    const ends: StreamEnd[] = [];
+    await pipeBytes(out, {}, { first: audio[0]!, source: upstream([new Error('reset')]), cancelUpstream: () => {}, onEnd: (e) => ends.push(e) });
+    expect(out.destroyed).toBe(true);
+    expect(out.writableEnded).toBe(false);
+    expect(ends).toEqual([expect.objectContaining({ kind: 'upstream_error' })]);
+  });
+
+  it('cancels the upstream when the caller leaves first', async () => {
+    const out = fakeResponse();
+    const ends: StreamEnd[] = [];
+    const cancelUpstream = vi.fn();
+    let release!: () => void;
+    const source = upstream([]);
+    const stalled: ChunkSource = { read: () => new Promise((resolve) => (release = () => resolve(undefined))), cancel: () => source.cancel() };
+    const piping = pipeBytes(out, {}, { first: audio[0]!, source: stalled, cancelUpstream, onEnd: (e) => ends.push(e) });
+    out.destroy();
+    await new Promise((r) => setImmediate(r));
+    release();
+    await piping;
+    expect(cancelUpstream).toHaveBeenCalledOnce();
+    expect(source.cancelled).toBe(true);
+    expect(ends).toEqual([{ kind: 'client_cancelled' }]);
+  });
+});
+
+describe('relayBytes', () => {
+  it('streams the bytes and reports completion once', async () => {
+    const ends: StreamEnd[] = [];
+    const body = relayBytes({ first: audio[0]!, source: upstream(audio.slice(1)), cancelUpstream: () => {}, onEnd: (e) => ends.push(e) });
+    const received = Buffer.from(await new Response(body).arrayBuffer());
+    expect(received.equals(Buffer.concat(audio))).toBe(true);
+    expect(ends).toEqual([{ kind: 'complete' }]);
+  });
+});
