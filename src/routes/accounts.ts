@@ -1,4 +1,3 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { GatewayError, badRequest } from '../errors.js';
@@ -8,8 +7,9 @@ import { AccountRegistry, type Account, type AccountSet } from '../upstream/acco
 import { classifyUpstreamError } from '../upstream/failure.js';
 import type { IdOwners } from '../upstream/id-owners.js';
 
-/** What @hono/node-server hands a handler; absent when the app runs elsewhere (e.g. `app.request`). */
-export type NodeBindings = { Bindings: { incoming?: IncomingMessage; outgoing?: ServerResponse } };
+import type { NodeBindings } from './routed.js';
+
+export type { NodeBindings } from './routed.js';
 
 /** Says which account answered; a hash, never the key. */
 export const ACCOUNT_HEADER = 'x-groq-router-account';
