@@ -1,24 +1,13 @@
 import Groq, { toFile } from 'groq-sdk';
-import OpenAI, { toFile as openaiFile } from 'openai';
-import { afterEach, describe, expect, it } from 'vitest';
+import { toFile as openaiFile } from 'openai';
+import { describe, expect, it } from 'vitest';
 import { wavBytes } from '../support/wav.js';
-import { startFakeGroq, type FakeGroq, type FakeGroqOptions } from './server.js';
+import type { FakeGroq } from './server.js';
+import { errorOf, fakesClosedAfterEach, groq, KEY, openai } from './test-setup.js';
 
-const KEY = 'gsk_test_key_0123456789abcd';
 const WHISPER = 'whisper-large-v3-turbo';
 
-const open: FakeGroq[] = [];
-async function start(options: FakeGroqOptions = {}): Promise<FakeGroq> {
-  const fake = await startFakeGroq(options);
-  open.push(fake);
-  return fake;
-}
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((fake) => fake.close()));
-});
-
-const groq = (fake: FakeGroq): Groq => new Groq({ apiKey: KEY, baseURL: fake.url, maxRetries: 0 });
-const openai = (fake: FakeGroq): OpenAI => new OpenAI({ apiKey: KEY, baseURL: `${fake.url}/openai/v1`, maxRetries: 0 });
+const start = fakesClosedAfterEach();
 
 type FormValue = string | string[] | { bytes: Buffer; filename: string; type?: string };
 
@@ -39,11 +28,6 @@ function upload(fake: FakeGroq, fields: Record<string, FormValue>, init: { path?
 }
 
 const wavFile = (seconds: number, filename = 'sample.wav') => ({ bytes: wavBytes(seconds), filename });
-
-interface ErrorBody {
-  error: { message: string; type: string; code?: string | null; param?: string };
-}
-const errorOf = async (res: Response): Promise<ErrorBody['error']> => ((await res.json()) as ErrorBody).error;
 
 describe('wavBytes (test/support/wav.ts)', () => {
   it('writes a RIFF header and N seconds of 16-bit mono silence', () => {

@@ -3,31 +3,22 @@
  * scripted faults, quota, answer. Every response once the model is known carries x-ratelimit-* headers.
  */
 import { answer } from './answer.js';
-import { defaultFaultBody, invalidApiKey, invalidRequest, modelNotFound, rateLimited, requestTooLarge } from './errors.js';
+import { defaultFaultBody, rateLimited, requestTooLarge } from './errors.js';
 import type { FakeEnv } from './env.js';
 import type { Exchange } from './exchange.js';
 import { faultLabel, isStatusFault, type MidstreamFault, type StatusFault } from './faults.js';
 import { sleep, untilAborted } from './http-util.js';
+import { readModelRequest } from './model-request.js';
 import type { FakeModel } from './models.js';
 import { planCompletion } from './plan.js';
 import type { Ticket } from './rate-limiter.js';
-import { isRecord, promptTokens, requestedMaxTokens } from './request.js';
-import { readModel, validateChatRequest } from './validate.js';
+import { promptTokens, requestedMaxTokens } from './request.js';
+import { validateChatRequest } from './validate.js';
 
 export async function handleChat(env: FakeEnv, ex: Exchange, key: string | null, rawBody: Buffer): Promise<void> {
-  // Parsed before the auth check only so that `calls` shows what a rejected client sent.
-  const parsed = parseJson(rawBody);
-  if (parsed.ok) recordRequest(env, ex, parsed.value);
-  if (key === null || !env.acceptsKey(key)) return ex.json(401, invalidApiKey());
-  if (!parsed.ok) return ex.json(400, invalidRequest(`We could not parse the JSON body of your request: ${parsed.reason}`));
-
-  const envelope = readModel(parsed.value);
-  if (!envelope.ok) return ex.json(400, envelope.error);
-  const { body, model: modelId } = envelope.value;
-
-  const model = env.models.get(modelId);
-  if (model === undefined) return ex.json(404, modelNotFound(modelId));
-  const quotaHeaders = (): Record<string, string> => env.limiter.headers(key, modelId);
+  const opened = readModelRequest(env, ex, key, rawBody);
+  if (opened === undefined) return;
+  const { body, model, modelId, quotaHeaders } = opened;
 
   const checked = validateChatRequest(body, model, !env.fast);
   if (!checked.ok) return ex.json(400, checked.error, quotaHeaders());
@@ -56,7 +47,7 @@ export async function handleChat(env: FakeEnv, ex: Exchange, key: string | null,
   if (env.enforceLimits) {
     // Groq charges the prompt plus the whole max_tokens up front and settles once the answer is known.
     const reserve = promptTokens(request.messages) + (requestedMaxTokens(request) ?? env.defaultMaxTokens);
-    const admission = env.limiter.admit(key, modelId, reserve);
+    const admission = env.limiter.admit(opened.key, modelId, reserve);
     if ('violation' in admission) {
       const v = admission.violation;
       if (v.tooLarge) return ex.json(413, requestTooLarge(modelId, env.organization, v), quotaHeaders());
@@ -80,19 +71,4 @@ export function sendStatusFault(env: FakeEnv, ex: Exchange, model: FakeModel, fa
   }
   const body = fault.body === undefined ? defaultFaultBody(fault.status, model.id, env.organization, retryAfter ?? 1) : fault.body;
   return ex.raw(fault.status, JSON.stringify(body), { 'content-type': 'application/json', ...headers });
-}
-
-export function parseJson(raw: Buffer): { ok: true; value: unknown } | { ok: false; reason: string } {
-  try {
-    return { ok: true, value: JSON.parse(raw.toString('utf8')) };
-  } catch (error) {
-    return { ok: false, reason: error instanceof Error ? error.message : String(error) };
-  }
-}
-
-export function recordRequest(env: FakeEnv, ex: Exchange, body: unknown): void {
-  if (!env.fast) ex.call.body = body;
-  if (!isRecord(body)) return;
-  if (typeof body['model'] === 'string') ex.call.model = body['model'];
-  ex.call.stream = body['stream'] === true;
 }

@@ -1,23 +1,17 @@
 import Groq, { toFile } from 'groq-sdk';
 import OpenAI from 'openai';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startFakeGroq, type FakeGroq, type FakeGroqOptions } from './server.js';
+import { describe, expect, it } from 'vitest';
+import type { FakeGroq } from './server.js';
+import { fakesClosedAfterEach, groq as groqClient, openai } from './test-setup.js';
 
 const KEY_A = 'gsk_org_a_key_0123456789abcd';
 const KEY_B = 'gsk_org_b_key_0123456789abcd';
 const MODEL = 'llama-3.1-8b-instant';
 
-const open: FakeGroq[] = [];
-async function start(options: FakeGroqOptions = {}): Promise<FakeGroq> {
-  const fake = await startFakeGroq(options);
-  open.push(fake);
-  return fake;
-}
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((fake) => fake.close()));
-});
+const start = fakesClosedAfterEach();
 
-const groq = (fake: FakeGroq, apiKey = KEY_A): Groq => new Groq({ apiKey, baseURL: fake.url, maxRetries: 0 });
+/** Organisation A unless told otherwise. */
+const groq = (fake: FakeGroq, apiKey = KEY_A): Groq => groqClient(fake, apiKey);
 const requestLine = (customId: string, model = MODEL): string =>
   JSON.stringify({ custom_id: customId, method: 'POST', url: '/v1/chat/completions', body: { model, messages: [{ role: 'user', content: 'hi' }] } });
 const JSONL = `${requestLine('r1')}\n${requestLine('r2')}\n`;
@@ -163,7 +157,7 @@ describe('batches (groq-sdk)', () => {
 describe('files and batches (openai client)', () => {
   it('speaks the same API through the openai SDK', async () => {
     const fake = await start();
-    const client = new OpenAI({ apiKey: KEY_A, baseURL: `${fake.url}/openai/v1`, maxRetries: 0 });
+    const client = openai(fake, KEY_A);
     const file = await client.files.create({ file: await OpenAI.toFile(Buffer.from(JSONL), 'requests.jsonl'), purpose: 'batch' });
     const batch = await client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' });
     expect((await client.batches.retrieve(batch.id)).status).toBe('validating');

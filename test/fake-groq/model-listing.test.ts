@@ -1,21 +1,13 @@
-import Groq from 'groq-sdk';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startFakeGroq, type FakeGroq, type FakeGroqOptions } from './server.js';
+import type Groq from 'groq-sdk';
+import { describe, expect, it } from 'vitest';
+import { startFakeGroq } from './server.js';
+import { fakesClosedAfterEach, groq } from './test-setup.js';
 
 const KEY_A = 'gsk_org_a_key_0123456789abcd';
 const KEY_B = 'gsk_org_b_key_0123456789abcd';
 
-const open: FakeGroq[] = [];
-async function start(options: FakeGroqOptions = {}): Promise<FakeGroq> {
-  const fake = await startFakeGroq(options);
-  open.push(fake);
-  return fake;
-}
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((fake) => fake.close()));
-});
+const start = fakesClosedAfterEach();
 
-const groq = (fake: FakeGroq, apiKey: string): Groq => new Groq({ apiKey, baseURL: fake.url, maxRetries: 0 });
 const ids = async (client: Groq): Promise<string[]> => (await client.models.list()).data.map((m) => m.id);
 
 describe('model visibility per key (modelsByKey)', () => {

@@ -4,31 +4,21 @@
  * so `reply`, CALL_TOOL and the token arithmetic behave the same on both endpoints.
  */
 import { MIDSTREAM_ERROR } from './answer.js';
-import { parseJson, recordRequest } from './chat-handler.js';
 import type { FakeEnv } from './env.js';
-import { invalidApiKey, invalidRequest, modelNotFound } from './errors.js';
 import type { Exchange } from './exchange.js';
 import { admit, applyFault } from './gate.js';
 import { newResponsesId } from './ids.js';
+import { readModelRequest } from './model-request.js';
 import { planCompletion } from './plan.js';
 import { lastUserText, promptTokens } from './request.js';
 import { chatView, validateResponsesRequest } from './responses-request.js';
 import { EventWriter, finalStatus, outputItems, responseEvents, responseObject, responsesUsage, type ResponsesMeta } from './responses-payloads.js';
 import { writePieces } from './stream-writer.js';
-import { readModel } from './validate.js';
 
 export async function handleResponses(env: FakeEnv, ex: Exchange, key: string | null, rawBody: Buffer): Promise<void> {
-  const parsed = parseJson(rawBody);
-  if (parsed.ok) recordRequest(env, ex, parsed.value);
-  if (key === null || !env.acceptsKey(key)) return ex.json(401, invalidApiKey());
-  if (!parsed.ok) return ex.json(400, invalidRequest(`We could not parse the JSON body of your request: ${parsed.reason}`));
-
-  const envelope = readModel(parsed.value);
-  if (!envelope.ok) return ex.json(400, envelope.error);
-  const { body, model: modelId } = envelope.value;
-  const model = env.models.get(modelId);
-  if (model === undefined) return ex.json(404, modelNotFound(modelId));
-  const quotaHeaders = (): Record<string, string> => env.limiter.headers(key, modelId);
+  const opened = readModelRequest(env, ex, key, rawBody);
+  if (opened === undefined) return;
+  const { body, model, modelId, quotaHeaders } = opened;
 
   const checked = validateResponsesRequest(body, model);
   if (!checked.ok) return ex.json(400, checked.error, quotaHeaders());
@@ -41,7 +31,7 @@ export async function handleResponses(env: FakeEnv, ex: Exchange, key: string | 
   const view = chatView(request);
   // Charged like chat: the input plus the whole output allowance up front, settled to real usage.
   const reserve = promptTokens(view.messages) + (request.max_output_tokens ?? env.defaultMaxTokens);
-  const ticket = admit(env, ex, key, modelId, { tokens: reserve }, quotaHeaders);
+  const ticket = admit(env, ex, opened.key, modelId, { tokens: reserve }, quotaHeaders);
   if (ticket === null) return;
 
   const plan = planCompletion(view, model, env.reply);

@@ -1,35 +1,14 @@
 import OpenAI from 'openai';
 import type { Response as OpenAIResponse, ResponseStreamEvent } from 'openai/resources/responses/responses';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startFakeGroq, type FakeGroq, type FakeGroqOptions } from './server.js';
+import { describe, expect, it } from 'vitest';
+import type { FakeGroq } from './server.js';
+import { errorOf, fakesClosedAfterEach, KEY, openai, postJson } from './test-setup.js';
 
-const KEY = 'gsk_test_key_0123456789abcd';
 const MODEL = 'llama-3.3-70b-versatile';
 
-const open: FakeGroq[] = [];
-async function start(options: FakeGroqOptions = {}): Promise<FakeGroq> {
-  const fake = await startFakeGroq(options);
-  open.push(fake);
-  return fake;
-}
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((fake) => fake.close()));
-});
+const start = fakesClosedAfterEach();
 
-const openai = (fake: FakeGroq, apiKey = KEY): OpenAI => new OpenAI({ apiKey, baseURL: `${fake.url}/openai/v1`, maxRetries: 0 });
-
-function post(fake: FakeGroq, body: unknown, key: string | null = KEY): Promise<Response> {
-  return fetch(`${fake.url}/openai/v1/responses`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(key === null ? {} : { authorization: `Bearer ${key}` }) },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  });
-}
-
-interface ErrorBody {
-  error: { message: string; type: string; code?: string | null; param?: string };
-}
-const errorOf = async (res: Response): Promise<ErrorBody['error']> => ((await res.json()) as ErrorBody).error;
+const post = (fake: FakeGroq, body: unknown, key?: string | null): Promise<Response> => postJson(fake, '/openai/v1/responses', body, key);
 
 /** `event:` and parsed `data:` of each SSE frame. */
 function sseEvents(text: string): Array<{ event: string; data: Record<string, unknown> }> {

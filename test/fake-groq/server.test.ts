@@ -1,41 +1,20 @@
 import Groq from 'groq-sdk';
 import type { ChatCompletion, ChatCompletionChunk } from 'groq-sdk/resources/chat/completions';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startFakeGroq, type FakeGroq, type FakeGroqOptions } from './server.js';
+import { describe, expect, it } from 'vitest';
+import type { FakeGroq } from './server.js';
+import { errorOf, fakesClosedAfterEach, groq, KEY, postJson } from './test-setup.js';
 
-const KEY = 'gsk_test_key_0123456789abcd';
 const MODEL = 'llama-3.3-70b-versatile';
 
-const open: FakeGroq[] = [];
-async function start(options: FakeGroqOptions = {}): Promise<FakeGroq> {
-  const fake = await startFakeGroq(options);
-  open.push(fake);
-  return fake;
-}
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((fake) => fake.close()));
-});
+const start = fakesClosedAfterEach();
 
 /** groq-sdk's chunk type has no top-level `usage`; the OpenAI-style usage-only chunk does. */
 type Chunk = ChatCompletionChunk & { usage?: ChatCompletion['usage'] };
-interface ErrorBody {
-  error: { message: string; type: string; code?: string | null };
-}
 const completionOf = async (res: Response): Promise<ChatCompletion> => (await res.json()) as ChatCompletion;
-const errorOf = async (res: Response): Promise<ErrorBody['error']> => ((await res.json()) as ErrorBody).error;
 const chunkOf = (data: string): Chunk => JSON.parse(data) as Chunk;
 
-const sdk = (fake: FakeGroq, apiKey = KEY): Groq => new Groq({ apiKey, baseURL: fake.url, maxRetries: 0 });
-
-function chat(fake: FakeGroq, body: unknown, init: { key?: string | null; signal?: AbortSignal } = {}): Promise<Response> {
-  const key = init.key === undefined ? KEY : init.key;
-  return fetch(`${fake.url}/openai/v1/chat/completions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(key === null ? {} : { authorization: `Bearer ${key}` }) },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-    ...(init.signal ? { signal: init.signal } : {}),
-  });
-}
+const chat = (fake: FakeGroq, body: unknown, init: { key?: string | null; signal?: AbortSignal } = {}): Promise<Response> =>
+  postJson(fake, '/openai/v1/chat/completions', body, init.key, init.signal);
 
 const userSays = (text: string, extra: Record<string, unknown> = {}) => ({ model: MODEL, messages: [{ role: 'user', content: text }], ...extra });
 
@@ -163,7 +142,7 @@ describe('groq-sdk against the fake', () => {
 
   it('creates a completion', async () => {
     const fake = await start();
-    const completion = await sdk(fake).chat.completions.create({ model: 'openai/gpt-oss-20b', messages: [{ role: 'user', content: 'hi' }] });
+    const completion = await groq(fake).chat.completions.create({ model: 'openai/gpt-oss-20b', messages: [{ role: 'user', content: 'hi' }] });
     expect(completion.choices[0]?.message.content).toBe('Hello from openai/gpt-oss-20b');
     expect(completion.usage?.total_tokens).toBe(1 + 8);
     expect(fake.calls.at(-1)).toMatchObject({ method: 'POST', path: '/openai/v1/chat/completions', model: 'openai/gpt-oss-20b', stream: false, status: 200 });
@@ -171,7 +150,7 @@ describe('groq-sdk against the fake', () => {
 
   it('streams a completion', async () => {
     const fake = await start();
-    const stream = await sdk(fake).chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hi' }], stream: true });
+    const stream = await groq(fake).chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hi' }], stream: true });
     let text = '';
     let usage: unknown;
     for await (const chunk of stream) {
@@ -184,7 +163,7 @@ describe('groq-sdk against the fake', () => {
 
   it('answers with a schema-valid tool call when the last user message says CALL_TOOL', async () => {
     const fake = await start();
-    const completion = await sdk(fake).chat.completions.create({
+    const completion = await groq(fake).chat.completions.create({
       model: MODEL,
       messages: [{ role: 'user', content: 'please CALL_TOOL now' }],
       tools: [readFile],
@@ -200,7 +179,7 @@ describe('groq-sdk against the fake', () => {
 
   it('streams a tool call OpenAI-style: id and name first, then argument fragments', async () => {
     const fake = await start();
-    const stream = await sdk(fake).chat.completions.create({
+    const stream = await groq(fake).chat.completions.create({
       model: MODEL,
       messages: [{ role: 'user', content: 'CALL_TOOL' }],
       tools: [readFile],
@@ -226,7 +205,7 @@ describe('groq-sdk against the fake', () => {
 
   it('does not call a tool without the trigger, or without tools', async () => {
     const fake = await start();
-    const client = sdk(fake);
+    const client = groq(fake);
     const plain = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hello' }], tools: [readFile] });
     expect(plain.choices[0]?.finish_reason).toBe('stop');
     const noTools = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'CALL_TOOL' }] });
@@ -235,7 +214,7 @@ describe('groq-sdk against the fake', () => {
 
   it('lists and retrieves models, including ids with a slash', async () => {
     const fake = await start();
-    const client = sdk(fake);
+    const client = groq(fake);
     const list = await client.models.list();
     const ids = list.data.map((m) => m.id);
     for (const id of [MODEL, 'llama-3.1-8b-instant', 'openai/gpt-oss-120b', 'whisper-large-v3', 'canopylabs/orpheus-v1-english', 'meta-llama/llama-prompt-guard-2-86m']) {
@@ -248,10 +227,10 @@ describe('groq-sdk against the fake', () => {
 
   it('surfaces 401, 404 and 429 as the SDK error classes with Groq messages', async () => {
     const fake = await start({ limits: { [MODEL]: { rpm: 1 } } });
-    await expect(sdk(fake, 'sk-not-groq').chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'x' }] })).rejects.toBeInstanceOf(
+    await expect(groq(fake, 'sk-not-groq').chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'x' }] })).rejects.toBeInstanceOf(
       Groq.AuthenticationError,
     );
-    const notFound = await sdk(fake)
+    const notFound = await groq(fake)
       .chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] })
       .catch((e: unknown) => e);
     expect(notFound).toBeInstanceOf(Groq.NotFoundError);
@@ -259,8 +238,8 @@ describe('groq-sdk against the fake', () => {
     expect((notFound as InstanceType<typeof Groq.NotFoundError>).error).toMatchObject({
       error: { message: 'The model `gpt-4o` does not exist or you do not have access to it.', code: 'model_not_found' },
     });
-    await sdk(fake).chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'x' }] });
-    const error = await sdk(fake)
+    await groq(fake).chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'x' }] });
+    const error = await groq(fake)
       .chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'x' }] })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Groq.RateLimitError);
@@ -551,7 +530,7 @@ describe('scripted faults', () => {
   it('is seen by the SDK as the matching error', async () => {
     const fake = await start();
     fake.fail(MODEL, { status: 503 }, 1);
-    const error = await sdk(fake)
+    const error = await groq(fake)
       .chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'x' }] })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Groq.InternalServerError);
@@ -641,7 +620,7 @@ describe('scripted faults', () => {
   it('makes the SDK stream throw on a mid-stream reset', async () => {
     const fake = await start();
     fake.fail(MODEL, { kind: 'midstream-reset', afterChunks: 2 }, 1);
-    const stream = await sdk(fake).chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'x' }], stream: true });
+    const stream = await groq(fake).chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'x' }], stream: true });
     let text = '';
     await expect(
       (async () => {
@@ -660,7 +639,7 @@ describe('scripted faults', () => {
     expect(JSON.parse(data[2]!)).toMatchObject({ error: { type: 'internal_server_error' } });
     expect(data).not.toContain('[DONE]');
 
-    const stream = await sdk(fake).chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'x' }], stream: true });
+    const stream = await groq(fake).chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'x' }], stream: true });
     await expect(
       (async () => {
         for await (const _chunk of stream) void _chunk;
@@ -739,7 +718,7 @@ describe('timing options', () => {
 describe('fast mode', () => {
   it('serves the same shapes from cached bytes, without recording bodies', async () => {
     const fake = await start({ fast: true });
-    const client = sdk(fake);
+    const client = groq(fake);
     const completion = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: '12345678' }] });
     expect(completion.choices[0]?.message.content).toBe(`Hello from ${MODEL}`);
     expect(completion.usage).toMatchObject({ prompt_tokens: 2, completion_tokens: 9, total_tokens: 11 });

@@ -20,7 +20,7 @@ export const SPEECH_CHUNKS = 8;
 
 export const speechSeconds = (input: string): number => Math.min(MAX_SPEECH_SECONDS, input.length * SECONDS_PER_CHARACTER);
 
-/** A RIFF/WAVE file of 16-bit mono PCM silence. */
+/** A RIFF/WAVE file of 16-bit mono PCM silence (also the test audio of test/support/wav.ts). */
 export function silentWav(seconds: number, sampleRate: number): Buffer {
   const dataBytes = Math.round(seconds * sampleRate) * 2;
   const out = Buffer.alloc(44 + dataBytes);

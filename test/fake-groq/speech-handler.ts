@@ -4,11 +4,11 @@
  * for TPM/TPD), answer.
  */
 import { MIDSTREAM_ERROR } from './answer.js';
-import { parseJson, recordRequest } from './chat-handler.js';
 import type { FakeEnv } from './env.js';
-import { invalidApiKey, invalidRequest, modelNotFound } from './errors.js';
+import { invalidRequest } from './errors.js';
 import type { Exchange } from './exchange.js';
 import { admit, applyFault } from './gate.js';
+import { readModelRequest } from './model-request.js';
 import type { FakeModel } from './models.js';
 import {
   DEFAULT_SPEECH_SAMPLE_RATE,
@@ -19,7 +19,7 @@ import {
   type SpeechFormat,
 } from './speech-audio.js';
 import { writePieces } from './stream-writer.js';
-import { readModel, type Validation } from './validate.js';
+import type { Validation } from './validate.js';
 
 /** Longest `input` Groq accepts (seeds §10). */
 export const MAX_SPEECH_INPUT_CHARS = 10_000;
@@ -32,17 +32,9 @@ interface SpeechRequest {
 }
 
 export async function handleSpeech(env: FakeEnv, ex: Exchange, key: string | null, rawBody: Buffer): Promise<void> {
-  const parsed = parseJson(rawBody);
-  if (parsed.ok) recordRequest(env, ex, parsed.value);
-  if (key === null || !env.acceptsKey(key)) return ex.json(401, invalidApiKey());
-  if (!parsed.ok) return ex.json(400, invalidRequest(`We could not parse the JSON body of your request: ${parsed.reason}`));
-
-  const envelope = readModel(parsed.value);
-  if (!envelope.ok) return ex.json(400, envelope.error);
-  const { body, model: modelId } = envelope.value;
-  const model = env.models.get(modelId);
-  if (model === undefined) return ex.json(404, modelNotFound(modelId));
-  const quotaHeaders = (): Record<string, string> => env.limiter.headers(key, modelId);
+  const opened = readModelRequest(env, ex, key, rawBody);
+  if (opened === undefined) return;
+  const { body, model, modelId, quotaHeaders } = opened;
 
   const checked = validateSpeech(body, model);
   if (!checked.ok) return ex.json(400, checked.error, quotaHeaders());
@@ -51,7 +43,7 @@ export async function handleSpeech(env: FakeEnv, ex: Exchange, key: string | nul
   const fault = await applyFault(env, ex, model, quotaHeaders());
   if (fault.answered) return;
   // TTS is billed by characters; the fake counts each one as a token against TPM/TPD.
-  const ticket = admit(env, ex, key, modelId, { tokens: request.input.length }, quotaHeaders);
+  const ticket = admit(env, ex, opened.key, modelId, { tokens: request.input.length }, quotaHeaders);
   if (ticket === null) return;
 
   const headers = quotaHeaders();

@@ -1,37 +1,14 @@
 import Groq from 'groq-sdk';
 import { parseBuffer } from 'music-metadata';
-import OpenAI from 'openai';
-import { afterEach, describe, expect, it } from 'vitest';
-import { BUILTIN_MODELS, startFakeGroq, type FakeGroq, type FakeGroqOptions } from './server.js';
+import { describe, expect, it } from 'vitest';
+import { BUILTIN_MODELS, type FakeGroq } from './server.js';
+import { errorOf, fakesClosedAfterEach, groq, KEY, openai, postJson } from './test-setup.js';
 
-const KEY = 'gsk_test_key_0123456789abcd';
 const TTS = 'playai-tts';
 
-const open: FakeGroq[] = [];
-async function start(options: FakeGroqOptions = {}): Promise<FakeGroq> {
-  const fake = await startFakeGroq(options);
-  open.push(fake);
-  return fake;
-}
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((fake) => fake.close()));
-});
+const start = fakesClosedAfterEach();
 
-const groq = (fake: FakeGroq): Groq => new Groq({ apiKey: KEY, baseURL: fake.url, maxRetries: 0 });
-const openai = (fake: FakeGroq): OpenAI => new OpenAI({ apiKey: KEY, baseURL: `${fake.url}/openai/v1`, maxRetries: 0 });
-
-function speak(fake: FakeGroq, body: unknown, key: string | null = KEY): Promise<Response> {
-  return fetch(`${fake.url}/openai/v1/audio/speech`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(key === null ? {} : { authorization: `Bearer ${key}` }) },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  });
-}
-
-interface ErrorBody {
-  error: { message: string; type: string; code?: string | null; param?: string };
-}
-const errorOf = async (res: Response): Promise<ErrorBody['error']> => ((await res.json()) as ErrorBody).error;
+const speak = (fake: FakeGroq, body: unknown, key?: string | null): Promise<Response> => postJson(fake, '/openai/v1/audio/speech', body, key);
 
 async function wavDuration(bytes: Uint8Array): Promise<number | undefined> {
   return (await parseBuffer(bytes, { mimeType: 'audio/wav' }, { duration: true })).format.duration;
