@@ -1,37 +1,8 @@
-import { PassThrough } from 'node:stream';
-import type { ServerResponse } from 'node:http';
 import { describe, expect, it, vi } from 'vitest';
 import { pipeBytes, relayBytes } from './byte-relay.js';
 import type { ChunkSource } from './chunk-source.js';
 import type { StreamEnd } from './sse-relay.js';
-
-function upstream(chunks: Array<Uint8Array | Error>): ChunkSource & { cancelled: boolean } {
-  let i = 0;
-  return {
-    cancelled: false,
-    async read() {
-      const next = chunks[i++];
-      if (next instanceof Error) throw next;
-      return next;
-    },
-    cancel() {
-      this.cancelled = true;
-    },
-  };
-}
-
-/** A ServerResponse stand-in that records its head and bytes. */
-function fakeResponse(): ServerResponse & { head?: Record<string, string>; bytes: () => Buffer } {
-  const out = new PassThrough() as unknown as ServerResponse & { head?: Record<string, string>; bytes: () => Buffer };
-  const chunks: Buffer[] = [];
-  (out as unknown as PassThrough).on('data', (chunk: Buffer) => chunks.push(chunk));
-  (out as unknown as { writeHead: (status: number, head: Record<string, string>) => unknown }).writeHead = (_status, head) => {
-    out.head = head;
-    return out;
-  };
-  out.bytes = () => Buffer.concat(chunks);
-  return out;
-}
+import { recordingResponse as fakeResponse, upstreamChunks as upstream } from '../../test/support/relay-fakes.js';
 
 const audio = [Buffer.from('RIFF'), Buffer.from([0, 1, 2, 0xff]), Buffer.from('WAVEdata')];
 

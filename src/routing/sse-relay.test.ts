@@ -1,26 +1,10 @@
 import { describe, expect, it, vi } from 'vitest';
-import { PassThrough } from 'node:stream';
-import type { ServerResponse } from 'node:http';
 import type { ChunkSource } from './chunk-source.js';
+import { recordingResponse as fakeResponse, upstreamChunks as upstream } from '../../test/support/relay-fakes.js';
 import { fixEvents, lastEventEnd, pipeSse, relaySse, responsesEvents, type StreamEnd, type StreamUsage } from './sse-relay.js';
 
 const enc = (s: string) => Buffer.from(s);
 const event = (obj: unknown) => `data: ${JSON.stringify(obj)}\n\n`;
-
-function upstream(chunks: Array<string | Error>): ChunkSource & { cancelled: boolean } {
-  let i = 0;
-  return {
-    cancelled: false,
-    async read() {
-      const next = chunks[i++];
-      if (next instanceof Error) throw next;
-      return next === undefined ? undefined : enc(next);
-    },
-    cancel() {
-      this.cancelled = true;
-    },
-  };
-}
 
 async function drain(stream: ReadableStream<Uint8Array>): Promise<string> {
   let text = '';
@@ -122,19 +106,6 @@ describe('event boundaries', () => {
     expect(fixEvents(events, undefined).toString()).toBe(events.toString());
   });
 });
-
-/** A ServerResponse stand-in: a writable that records its head and what was written. */
-function fakeResponse(): ServerResponse & { head?: Record<string, string>; text: () => string } {
-  const out = new PassThrough() as unknown as ServerResponse & { head?: Record<string, string>; text: () => string };
-  const chunks: Buffer[] = [];
-  (out as unknown as PassThrough).on('data', (chunk: Buffer) => chunks.push(chunk));
-  (out as unknown as { writeHead: (status: number, head: Record<string, string>) => unknown }).writeHead = (_status, head) => {
-    out.head = head;
-    return out;
-  };
-  out.text = () => Buffer.concat(chunks).toString('utf8');
-  return out;
-}
 
 describe('pipeSse', () => {
   it('writes the head, then the fixed events, and ends the response', async () => {

@@ -1,0 +1,35 @@
+import type { ServerResponse } from 'node:http';
+import { PassThrough } from 'node:stream';
+import type { ChunkSource } from '../../src/routing/chunk-source.js';
+
+/** An upstream body served chunk by chunk; an `Error` entry fails that read. Records whether it was cancelled. */
+export function upstreamChunks(chunks: Array<string | Uint8Array | Error>): ChunkSource & { cancelled: boolean } {
+  let i = 0;
+  return {
+    cancelled: false,
+    async read() {
+      const next = chunks[i++];
+      if (next instanceof Error) throw next;
+      return typeof next === 'string' ? Buffer.from(next) : next;
+    },
+    cancel() {
+      this.cancelled = true;
+    },
+  };
+}
+
+export type RecordingResponse = ServerResponse & { head?: Record<string, string>; bytes: () => Buffer; text: () => string };
+
+/** A ServerResponse stand-in: a writable that records its head and what was written. */
+export function recordingResponse(): RecordingResponse {
+  const out = new PassThrough() as unknown as RecordingResponse;
+  const chunks: Buffer[] = [];
+  (out as unknown as PassThrough).on('data', (chunk: Buffer) => chunks.push(chunk));
+  (out as unknown as { writeHead: (status: number, head: Record<string, string>) => unknown }).writeHead = (_status, head) => {
+    out.head = head;
+    return out;
+  };
+  out.bytes = () => Buffer.concat(chunks);
+  out.text = () => out.bytes().toString('utf8');
+  return out;
+}
