@@ -42,7 +42,7 @@ describe('inspectAudio on the fixtures', () => {
     expect(Math.abs(facts.durationSeconds - seconds)).toBeLessThanOrEqual(0.1);
   });
 
-  it('estimates a WebM without a duration (as MediaRecorder writes) from its size at 128 kbit/s', async () => {
+  it('estimates a WebM without a duration (as MediaRecorder writes) from its size at 32 kbit/s', async () => {
     const file = await fixture('tone-15s-live.webm', 'audio/webm');
     const facts = await inspectAudio(file);
     expect(facts).toEqual({ format: 'webm', durationSeconds: (file.bytes * 8) / FALLBACK_BITRATE_BPS, measured: false });

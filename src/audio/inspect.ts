@@ -6,8 +6,12 @@ import { AUDIO_FORMATS, audioFormatOf, type AudioFormat } from './formats.js';
 /** Groq bills every transcription or translation as at least this long (seed 000 §9). */
 export const MIN_BILLED_AUDIO_SECONDS = 10;
 
-/** The bitrate assumed for a file whose container tells neither its duration nor its bitrate. */
-export const FALLBACK_BITRATE_BPS = 128_000;
+/**
+ * The bitrate assumed for a file whose container tells neither its duration nor its bitrate (a browser's
+ * live WebM recording): speech-quality Opus. Assuming less would book more than the audio is; assuming
+ * music bitrates would book a fraction of it and let Groq's own ASH limit answer 429 first.
+ */
+export const FALLBACK_BITRATE_BPS = 32_000;
 
 /** Read-ahead for the metadata parser: frame-by-frame scans (VBR mp3 without a Xing header) read from it. */
 const READ_CHUNK_BYTES = 256 * 1024;
@@ -32,7 +36,7 @@ export interface AudioFileRef {
  * read with music-metadata, recognised by its content, never by the name: a file it cannot read as audio at
  * all (text renamed to .mp3, an image) is 400 `invalid_audio_file` (an empty one 400 `empty_file`). A readable container
  * without a duration (e.g. a WebM recorded live, like a browser's MediaRecorder writes) gets an estimate:
- * size over the container's bitrate, or over 128 kbit/s when that is unknown too, with `measured: false`.
+ * size over the container's bitrate, or over 32 kbit/s when that is unknown too, with `measured: false`.
  */
 export async function inspectAudio(file: AudioFileRef): Promise<AudioFacts> {
   const format = audioFormatOf(file.filename, file.contentType);
