@@ -4,7 +4,7 @@ import { receiveUpload } from '../http/multipart-upload.js';
 import { badRequest } from '../errors.js';
 import type { Gateway } from '../gateway.js';
 import type { Logger } from '../log.js';
-import { transcriptionOperation, type AudioTask } from '../operations/transcription.js';
+import { transcriptionOperation, uploadUnfit, type AudioTask } from '../operations/transcription.js';
 import type { RoutingTable } from '../routing/table.js';
 import { requireAlias, requireFit, requireMode, routedHandler, type NodeBindings } from './routed.js';
 
@@ -28,9 +28,11 @@ export function audioRoutes(gateway: Gateway, log: Logger): Hono<NodeBindings> {
           const alias = requireAlias(single(upload.fields.model, 'model'), intake);
           requireMode(table, alias, ['audio_transcription'], route);
           checkFields(upload.fields, task);
+          const plan = config.router.groqPlan;
+          // Size first: reading a long file's length can take seconds.
+          requireFit(table, alias, (deployment) => uploadUnfit(deployment, upload.file.bytes, plan), 413, 'file_too_large');
           const facts = await inspectAudio(upload.file);
-          const operation = transcriptionOperation(task, upload, facts, config.router.groqPlan);
-          requireFit(table, alias, operation, 413, 'file_too_large');
+          const operation = transcriptionOperation(task, upload, facts, plan);
           const dispose = () => void upload.dispose().catch((err: unknown) => log.warn(`could not remove an upload: ${String(err)}`));
           return { alias, operation, stream: false, promptTokens: 0, relay: { kind: 'bytes' }, dispose };
         } catch (err) {

@@ -9,6 +9,7 @@ import type { Logger } from '../log.js';
 import type { ChatOutcome } from '../metrics/gateway-metrics.js';
 import { mayUse, type Principal } from '../middleware/api-key.js';
 import { routeRequest, trailOf, type ServedResponse } from '../routing/attempts.js';
+import type { Deployment } from '../routing/deployment.js';
 import type { Operation, Unfit } from '../routing/operation.js';
 import { pipeSse, relaySse, type RelayOptions, type SseDialect, type StreamUsage } from '../routing/sse-relay.js';
 import { pipeBytes, relayBytes } from '../routing/byte-relay.js';
@@ -200,14 +201,14 @@ export function requireAlias(model: unknown, { table, principal, noteAlias }: In
  * Refuses, before any upstream call, a request that no deployment of the alias's own group could take
  * (an unknown voice, a file over every plan limit): the caller's mistake, said as such, not a 503.
  */
-export function requireFit(table: RoutingTable, alias: string, operation: Operation, status: 400 | 413, code: string): void {
+export function requireFit(table: RoutingTable, alias: string, unfit: (deployment: Deployment) => Unfit | undefined, status: 400 | 413, code: string): void {
   const group = table.groups.get(alias);
-  if (operation.unfit === undefined || group === undefined) return;
+  if (group === undefined) return;
   const unfits: Unfit[] = [];
   for (const deployment of group.deployments) {
-    const unfit = operation.unfit(deployment);
-    if (unfit === undefined) return;
-    unfits.push(unfit);
+    const found = unfit(deployment);
+    if (found === undefined) return;
+    unfits.push(found);
   }
   const reasons = [...new Set(unfits.map((u) => u.reason))];
   throw new GatewayError(status, `${alias} cannot take this request: ${reasons.join('; ')}`, { code, param: unfits[0]?.param ?? null });

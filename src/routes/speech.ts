@@ -3,7 +3,7 @@ import { badRequest } from '../errors.js';
 import type { Gateway } from '../gateway.js';
 import { readJsonObject } from '../http/json-body.js';
 import type { Logger } from '../log.js';
-import { speechOperation } from '../operations/speech.js';
+import { speechOperation, speechUnfit } from '../operations/speech.js';
 import { requireAlias, requireFit, requireMode, routedHandler, type NodeBindings } from './routed.js';
 
 const ROUTE = '/audio/speech';
@@ -21,8 +21,8 @@ export function speechRoutes(gateway: Gateway, log: Logger): Hono<NodeBindings> 
       const { input, voice } = body;
       if (typeof input !== 'string' || input.trim() === '') throw badRequest('input must be a non-empty string of text to speak', 'invalid_input', 'input');
       if (typeof voice !== 'string' || voice === '') throw badRequest('voice is required', 'invalid_voice', 'voice');
+      requireFit(table, alias, (deployment) => speechUnfit(deployment, input, voice), 400, 'invalid_speech_request');
       const operation = speechOperation({ ...body, input, voice });
-      requireFit(table, alias, operation, 400, 'invalid_speech_request');
       return { alias, operation, stream: true, promptTokens: 0, relay: { kind: 'bytes' } };
     }),
   );
