@@ -1,7 +1,11 @@
 import { open } from 'node:fs/promises';
-import { parseStream } from 'music-metadata';
+import type { IAudioMetadata } from 'music-metadata';
 import { GatewayError, badRequest } from '../errors.js';
 import { AUDIO_FORMATS, audioFormatOf, type AudioFormat } from './formats.js';
+
+/** Loaded with the first audio request: a gateway that never transcribes does not carry its ~15 MB of parsers. */
+let parsers: Promise<typeof import('music-metadata')> | undefined;
+const musicMetadata = () => (parsers ??= import('music-metadata'));
 
 /** Groq bills every transcription or translation as at least this long (seed 000 §9). */
 export const MIN_BILLED_AUDIO_SECONDS = 10;
@@ -50,7 +54,7 @@ export async function inspectAudio(file: AudioFileRef): Promise<AudioFacts> {
 
   const handle = await open(file.path, 'r');
   let size: number;
-  let media: Awaited<ReturnType<typeof parseStream>>['format'];
+  let media: IAudioMetadata['format'];
   try {
     size = (await handle.stat()).size;
     if (size === 0) throw badRequest('The uploaded file is empty', 'empty_file', 'file');
@@ -59,6 +63,7 @@ export async function inspectAudio(file: AudioFileRef): Promise<AudioFacts> {
     // Buffered reads also keep frame-by-frame scans fast, where parseFile reads each frame header separately.
     const stream = handle.createReadStream({ autoClose: false, highWaterMark: READ_CHUNK_BYTES });
     try {
+      const { parseStream } = await musicMetadata();
       media = (await parseStream(stream, { size }, { duration: true, skipCovers: true })).format;
     } catch (err) {
       if (isSystemError(err)) throw err;
