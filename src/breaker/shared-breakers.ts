@@ -21,11 +21,14 @@ const CLAIM_TIMEOUT_MS = 200;
  * Breaker openings shared by gateway instances through Redis. An instance that opens a deployment's
  * breaker publishes it and every other instance opens its own at once: no polling, no read on the
  * request path. When the cooldown ends, the instances race for one Redis claim so the deployment gets a
- * single half-open trial across all of them. With Redis away, each instance decides alone.
+ * single half-open trial across all of them. With Redis away, each instance decides alone; openings it
+ * made meanwhile are published again, with the rest that remains, as soon as it reconnects.
  */
 export class SharedBreakers {
   private readonly instance = randomUUID();
   private subscriber: Redis | undefined;
+  /** This instance's own openings by deployment, with when each ends (local clock), for a reconnect. */
+  private readonly published = new Map<string, { readonly opening: SharedOpening; readonly until: number }>();
 
   constructor(
     private readonly client: Redis,
@@ -39,6 +42,8 @@ export class SharedBreakers {
   }
 
   async start(): Promise<void> {
+    // Every (re)connection: openings published while Redis was away reached nobody.
+    this.client.on('ready', () => this.republish());
     // Both connections are lazy and fail fast; a Redis that is away now is joined when it returns.
     await this.client.connect().catch(() => undefined);
     const subscriber = this.client.duplicate();
@@ -53,7 +58,21 @@ export class SharedBreakers {
   }
 
   publish(opening: SharedOpening): void {
+    this.published.set(opening.deploymentId, { opening, until: performance.now() + opening.ms });
+    this.send(opening);
+  }
+
+  private send(opening: SharedOpening): void {
     void this.client.publish(this.channel, JSON.stringify({ instance: this.instance, ...opening })).catch(() => undefined);
+  }
+
+  /** Publishes again every opening of ours that is still running, for the rest of its time. */
+  private republish(): void {
+    const now = performance.now();
+    for (const [deploymentId, { opening, until }] of this.published) {
+      if (until <= now) this.published.delete(deploymentId);
+      else this.send({ ...opening, ms: Math.ceil(until - now) });
+    }
   }
 
   /** Whether this instance holds the deployment's one half-open trial; `true` when Redis cannot say. */
