@@ -79,6 +79,40 @@ export function chooseAccount(set: AccountSet, owners: IdOwners, principal: Prin
   );
 }
 
+/**
+ * The account for a call about one batch or file id. As `chooseAccount`; and when that cannot tell (the
+ * id was made on another gateway instance, or before a restart, and several keys are configured), each
+ * account the caller may use is asked about the id with a read (`lookUp`: retrieve or info), at once, and
+ * the one that knows it is remembered. Nothing is sent to an organisation the id does not belong to
+ * except that read. Ids no organisation knows are a 404.
+ */
+export async function accountForId(
+  set: AccountSet,
+  owners: IdOwners,
+  principal: Principal | undefined,
+  alias: string | undefined,
+  id: string,
+  lookUp: (account: Account) => Promise<unknown>,
+): Promise<Account> {
+  try {
+    return chooseAccount(set, owners, principal, { alias, ids: [id] });
+  } catch (err) {
+    if (!(err instanceof GatewayError) || err.code !== 'account_required') throw err;
+    const candidates = set.list.filter((account) => account.aliases.some((a) => mayUse(principal, a)));
+    const answers = await Promise.allSettled(candidates.map((account) => lookUp(account).then(() => account)));
+    const found = answers.find((answer): answer is PromiseFulfilledResult<Account> => answer.status === 'fulfilled');
+    if (found !== undefined) {
+      owners.remember(id, found.value.id);
+      return found.value;
+    }
+    const notFound = answers.every((answer) => answer.status === 'rejected' && upstreamError(answer.reason).status === 404);
+    if (notFound && candidates.length > 0) {
+      throw new GatewayError(404, `No organisation this gateway reaches knows ${JSON.stringify(id)} (asked ${candidates.length})`, { code: 'not_found' });
+    }
+    throw err;
+  }
+}
+
 function accountOfAlias(set: AccountSet, principal: Principal | undefined, alias: string): Account {
   const found = set.forAlias(alias);
   if (found.kind === 'unknown') {

@@ -4,7 +4,7 @@ import type { Gateway } from '../gateway.js';
 import { readJsonObject } from '../http/json-body.js';
 import type { Account } from '../upstream/accounts.js';
 import type { IdOwners } from '../upstream/id-owners.js';
-import { accountRegistry, chooseAccount, itemsOf, namedAlias, passThrough, type NodeBindings } from './accounts.js';
+import { accountForId, accountRegistry, callerSignal, chooseAccount, itemsOf, namedAlias, passThrough, type NodeBindings } from './accounts.js';
 
 /**
  * Groq's Batch API, passed through to one account (organisation) with groq-sdk: `POST /batches`,
@@ -36,15 +36,20 @@ export function batchRoutes(gateway: Gateway): Hono<NodeBindings> {
     return passThrough(c, timeoutMs(), account, (options) => account.client.batches.list({ ...options, query }), remember(account));
   });
 
+  const ownerOf = (c: Context<NodeBindings>, id: string) =>
+    accountForId(registry.current(), registry.owners, c.var.principal, namedAlias(c), id, (account) =>
+      account.client.batches.retrieve(id, { signal: callerSignal(c), timeout: timeoutMs() }),
+    );
+
   routes.get('/batches/:id', async function retrieveBatch(c) {
     const id = c.req.param('id');
-    const account = chooseAccount(registry.current(), registry.owners, c.var.principal, { alias: namedAlias(c), ids: [id] });
+    const account = await ownerOf(c, id);
     return passThrough(c, timeoutMs(), account, (options) => account.client.batches.retrieve(id, options), remember(account));
   });
 
   routes.post('/batches/:id/cancel', async function cancelBatch(c) {
     const id = c.req.param('id');
-    const account = chooseAccount(registry.current(), registry.owners, c.var.principal, { alias: namedAlias(c), ids: [id] });
+    const account = await ownerOf(c, id);
     return passThrough(c, timeoutMs(), account, (options) => account.client.batches.cancel(id, options), remember(account));
   });
 

@@ -1,9 +1,9 @@
 import type { FileCreateParams } from 'groq-sdk/resources/files';
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import type { Gateway } from '../gateway.js';
 import { openUploadAsFile, receiveUpload } from '../http/multipart-upload.js';
 import type { Account } from '../upstream/accounts.js';
-import { ACCOUNT_HEADER, accountRegistry, callerSignal, chooseAccount, itemsOf, namedAlias, passThrough, upstreamError, type NodeBindings } from './accounts.js';
+import { ACCOUNT_HEADER, accountForId, accountRegistry, callerSignal, chooseAccount, itemsOf, namedAlias, passThrough, upstreamError, type NodeBindings } from './accounts.js';
 import { forwardedQuery } from './batches.js';
 
 /** Groq's limit for a batch input file (groq-sdk's `files.create` documentation). */
@@ -29,6 +29,11 @@ export function fileRoutes(gateway: Gateway): Hono<NodeBindings> {
   const remember = (account: Account) => (result: object) => {
     for (const file of itemsOf(result)) if (typeof file.id === 'string') registry.owners.remember(file.id, account.id);
   };
+
+  const ownerOf = (c: Context<NodeBindings>, id: string) =>
+    accountForId(registry.current(), registry.owners, c.var.principal, namedAlias(c), id, (account) =>
+      account.client.files.info(id, { signal: callerSignal(c), timeout: timeoutMs() }),
+    );
 
   routes.post('/files', async function uploadFile(c) {
     const set = registry.current();
@@ -56,13 +61,13 @@ export function fileRoutes(gateway: Gateway): Hono<NodeBindings> {
 
   routes.get('/files/:id', async function fileInfo(c) {
     const id = c.req.param('id');
-    const account = chooseAccount(registry.current(), registry.owners, c.var.principal, { alias: namedAlias(c), ids: [id] });
+    const account = await ownerOf(c, id);
     return passThrough(c, timeoutMs(), account, (options) => account.client.files.info(id, options), remember(account));
   });
 
   routes.get('/files/:id/content', async function fileContent(c) {
     const id = c.req.param('id');
-    const account = chooseAccount(registry.current(), registry.owners, c.var.principal, { alias: namedAlias(c), ids: [id] });
+    const account = await ownerOf(c, id);
     let upstream: Response;
     try {
       upstream = await account.client.files.content(id, { signal: callerSignal(c), timeout: timeoutMs() });
@@ -80,7 +85,7 @@ export function fileRoutes(gateway: Gateway): Hono<NodeBindings> {
 
   routes.delete('/files/:id', async function deleteFile(c) {
     const id = c.req.param('id');
-    const account = chooseAccount(registry.current(), registry.owners, c.var.principal, { alias: namedAlias(c), ids: [id] });
+    const account = await ownerOf(c, id);
     return passThrough(c, timeoutMs(), account, (options) => account.client.files.delete(id, options), () => registry.owners.forget(id));
   });
 

@@ -1,4 +1,4 @@
-import { toFile, type APIError as GroqAPIError } from 'groq-sdk';
+import Groq, { toFile, type APIError as GroqAPIError } from 'groq-sdk';
 import type { BatchCreateParams } from 'groq-sdk/resources/batches';
 import type { FileCreateParams } from 'groq-sdk/resources/files';
 import OpenAI from 'openai';
@@ -198,14 +198,11 @@ general_settings:
     expect(stack.fake.files(UPSTREAM_KEY).map((f) => f.id)).not.toContain(file.id);
   });
 
-  it('answers 400 saying how to choose when no alias is named and the id is unknown', async () => {
+  it('answers 400 saying how to choose when no alias is named for a listing or an upload', async () => {
     const before = stack.fake.calls.length;
     for (const [method, path] of [
       ['GET', '/v1/batches'],
-      ['GET', '/v1/batches/batch_never_seen'],
-      ['POST', '/v1/batches/batch_never_seen/cancel'],
       ['GET', '/v1/files'],
-      ['GET', '/v1/files/file_never_seen/content'],
     ] as const) {
       const res = await fetch(`${stack.url}${path}`, { method, headers: { authorization: `Bearer ${MASTER}` } });
       expect(res.status, path).toBe(400);
@@ -217,6 +214,39 @@ general_settings:
     const upload = await failure(stack.groq(MASTER).files.create({ file: await jsonl(), purpose: 'batch' }));
     expect(upload.status).toBe(400);
     expect(stack.fake.calls.length).toBe(before);
+  });
+
+  it('finds the organisation of an id made elsewhere (another instance, before a restart) by asking each key once', async () => {
+    // Made straight at Groq with key B: this gateway has never seen the ids.
+    const direct = new Groq({ apiKey: KEY_B, baseURL: stack.fake.url, maxRetries: 0 });
+    const file = await direct.files.create({ file: await jsonl(), purpose: 'batch' });
+    const batch = await direct.batches.create(batchParams(file.id as string));
+    const groq = stack.groq(MASTER);
+    const asked = () => stack.fake.calls.filter((c) => c.path === `/openai/v1/batches/${batch.id}`).map((c) => [c.keyPreview, c.status]);
+
+    expect((await groq.batches.retrieve(batch.id)).id).toBe(batch.id);
+    expect(asked()).toEqual(expect.arrayContaining([[previewOf(UPSTREAM_KEY), 404], [previewOf(KEY_B), 200]]));
+    const lookups = asked().length;
+    // Remembered: the next call goes to B alone.
+    expect(await groq.batches.cancel(batch.id)).toMatchObject({ status: 'cancelling' });
+    expect(keyOfLastCall(`/openai/v1/batches/${batch.id}/cancel`)).toBe(previewOf(KEY_B));
+    expect(asked()).toHaveLength(lookups);
+    expect((await groq.files.info(file.id as string)).id).toBe(file.id);
+  });
+
+  it('answers 404 for an id no organisation knows, after asking each key, and never mutates elsewhere', async () => {
+    for (const [method, path] of [
+      ['GET', '/v1/batches/batch_never_seen'],
+      ['POST', '/v1/batches/batch_never_seen/cancel'],
+      ['GET', '/v1/files/file_never_seen/content'],
+      ['DELETE', '/v1/files/file_never_seen'],
+    ] as const) {
+      const res = await fetch(`${stack.url}${path}`, { method, headers: { authorization: `Bearer ${MASTER}` } });
+      expect(res.status, path).toBe(404);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/No organisation this gateway reaches knows .*asked 2/);
+    }
+    const sent = stack.fake.calls.filter((c) => c.path.includes('_never_seen'));
+    expect(sent.every((c) => c.method === 'GET' && !c.path.endsWith('/cancel') && !c.path.endsWith('/content'))).toBe(true);
   });
 
   it('answers 404 for an unknown alias, 400 for an alias with no Groq deployment, 403 for an alias the key may not use', async () => {
