@@ -71,8 +71,9 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
         port: options.port,
         hostname: options.host,
         // Slow or stalled clients are cut off instead of holding sockets: headers within 10 s, the whole
-        // request body within 2 minutes (audio uploads are the large ones). Answers may stream longer.
-        serverOptions: { headersTimeout: 10_000, requestTimeout: 120_000, keepAliveTimeout: 65_000 },
+        // request body within 5 minutes (a 100 MB audio or batch file takes 160 s at 5 Mbit/s). Answers
+        // may stream longer.
+        serverOptions: { headersTimeout: 10_000, requestTimeout: 300_000, keepAliveTimeout: 65_000 },
       },
       () => resolve(listening as Server),
     );
