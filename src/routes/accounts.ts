@@ -7,6 +7,7 @@ import { AccountRegistry, type Account, type AccountSet } from '../upstream/acco
 import { classifyUpstreamError } from '../upstream/failure.js';
 import type { IdOwners } from '../upstream/id-owners.js';
 
+import { unknownAlias } from './request-checks.js';
 import type { NodeBindings } from './routed.js';
 
 export type { NodeBindings } from './routed.js';
@@ -115,13 +116,7 @@ export async function accountForId(
 
 function accountOfAlias(set: AccountSet, principal: Principal | undefined, alias: string): Account {
   const found = set.forAlias(alias);
-  if (found.kind === 'unknown') {
-    const hint = set.forAlias(`groq/${alias}`).kind === 'unknown' ? '' : ` Did you mean groq/${alias}?`;
-    throw new GatewayError(404, `Unknown model ${JSON.stringify(alias)}.${hint} Available: ${set.aliases.filter((a) => mayUse(principal, a)).join(', ')}`, {
-      code: 'model_not_found',
-      param: 'model',
-    });
-  }
+  if (found.kind === 'unknown') throw unknownAlias(alias, set.aliases.filter((a) => mayUse(principal, a)));
   if (!mayUse(principal, alias)) {
     throw new GatewayError(403, `This key may not use ${alias}`, { type: 'permission_error', code: 'model_not_allowed', param: 'model' });
   }

@@ -6,7 +6,8 @@ import type { Gateway } from '../gateway.js';
 import type { Logger } from '../log.js';
 import { transcriptionOperation, uploadUnfit, type AudioTask } from '../operations/transcription.js';
 import type { RoutingTable } from '../routing/table.js';
-import { requireAlias, requireFit, requireMode, routedHandler, type NodeBindings } from './routed.js';
+import { requireAlias, requireFit, requireMode } from './request-checks.js';
+import { routedHandler, type NodeBindings } from './routed.js';
 
 const RESPONSE_FORMATS = ['json', 'verbose_json', 'text'];
 const GRANULARITIES = ['segment', 'word'];

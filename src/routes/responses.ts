@@ -6,7 +6,8 @@ import type { Logger } from '../log.js';
 import { responsesOperation } from '../operations/responses.js';
 import { estimateInputTokens } from '../routing/estimate.js';
 import { responsesEvents } from '../routing/sse-relay.js';
-import { requireAlias, requireMode, routedHandler, type NodeBindings } from './routed.js';
+import { requireAlias, requireMode } from './request-checks.js';
+import { routedHandler, type NodeBindings } from './routed.js';
 
 const ROUTE = '/responses';
 

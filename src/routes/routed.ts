@@ -1,16 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { Context } from 'hono';
-import type { ModelMode } from '../catalog/types.js';
 import type { GatewayConfig } from '../config/types.js';
-import { GatewayError, badRequest } from '../errors.js';
+import { GatewayError } from '../errors.js';
 import type { Gateway } from '../gateway.js';
 import type { Logger } from '../log.js';
 import type { ChatOutcome } from '../metrics/gateway-metrics.js';
-import { mayUse, type Principal } from '../middleware/api-key.js';
+import type { Principal } from '../middleware/api-key.js';
 import { routeRequest, trailOf, type ServedResponse } from '../routing/attempts.js';
-import type { Deployment } from '../routing/deployment.js';
-import type { Operation, Unfit } from '../routing/operation.js';
+import type { Operation } from '../routing/operation.js';
 import { pipeSse, relaySse, type RelayOptions, type SseDialect, type StreamUsage } from '../routing/sse-relay.js';
 import { pipeBytes, relayBytes } from '../routing/byte-relay.js';
 import type { RoutingTable } from '../routing/table.js';
@@ -178,60 +176,6 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
     void pipeSse(outgoing, headers, relay);
     return RESPONSE_ALREADY_SENT;
   };
-}
-
-/** The alias named in `model`, known to the table and allowed for the caller's key. */
-export function requireAlias(model: unknown, { table, principal, noteAlias }: IntakeContext): string {
-  if (typeof model !== 'string' || model === '') throw badRequest('model is required', 'missing_model', 'model');
-  if (!table.groups.has(model)) {
-    const hint = table.groups.has(`groq/${model}`) ? ` Did you mean groq/${model}?` : '';
-    throw new GatewayError(404, `Unknown model ${JSON.stringify(model)}.${hint} Available: ${[...table.groups.keys()].join(', ')}`, {
-      code: 'model_not_found',
-      param: 'model',
-    });
-  }
-  noteAlias(model);
-  if (!mayUse(principal, model)) {
-    throw new GatewayError(403, `This key may not use ${model}`, { type: 'permission_error', code: 'model_not_allowed', param: 'model' });
-  }
-  return model;
-}
-
-/**
- * Refuses, before any upstream call, a request that no deployment of the alias's own group could take
- * (an unknown voice, a file over every plan limit): the caller's mistake, said as such, not a 503.
- */
-export function requireFit(table: RoutingTable, alias: string, unfit: (deployment: Deployment) => Unfit | undefined, status: 400 | 413, code: string): void {
-  const group = table.groups.get(alias);
-  if (group === undefined) return;
-  const unfits: Unfit[] = [];
-  for (const deployment of group.deployments) {
-    const found = unfit(deployment);
-    if (found === undefined) return;
-    unfits.push(found);
-  }
-  const reasons = [...new Set(unfits.map((u) => u.reason))];
-  throw new GatewayError(status, `${alias} cannot take this request: ${reasons.join('; ')}`, { code, param: unfits[0]?.param ?? null });
-}
-
-const ENDPOINT_FOR_MODE: Readonly<Record<ModelMode, string>> = {
-  chat: '/chat/completions or /responses',
-  moderation: '/chat/completions',
-  audio_transcription: '/audio/transcriptions or /audio/translations',
-  audio_speech: '/audio/speech',
-};
-
-/**
- * Refuses, before any upstream call, an alias whose models are documented as something this endpoint
- * cannot use (a whisper alias sent to chat). Deployments the catalogue does not know are given the benefit
- * of the doubt.
- */
-export function requireMode(table: RoutingTable, alias: string, modes: readonly ModelMode[], route: string): void {
-  const group = table.groups.get(alias);
-  const known = group?.deployments.flatMap((d) => (d.catalog === undefined ? [] : [d.catalog.mode])) ?? [];
-  if (group === undefined || known.length < group.deployments.length || known.some((mode) => modes.includes(mode))) return;
-  const mode = known[0] as ModelMode;
-  throw badRequest(`${alias} is a ${mode.replace('_', ' ')} model and cannot serve ${route}; use ${ENDPOINT_FOR_MODE[mode]}`, 'wrong_model_type', 'model');
 }
 
 function responseHeaders(c: Context, served: ServedResponse): Record<string, string> {

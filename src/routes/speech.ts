@@ -4,7 +4,8 @@ import type { Gateway } from '../gateway.js';
 import { readJsonObject } from '../http/json-body.js';
 import type { Logger } from '../log.js';
 import { speechOperation, speechUnfit } from '../operations/speech.js';
-import { requireAlias, requireFit, requireMode, routedHandler, type NodeBindings } from './routed.js';
+import { requireAlias, requireFit, requireMode } from './request-checks.js';
+import { routedHandler, type NodeBindings } from './routed.js';
 
 const ROUTE = '/audio/speech';
 
