@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AUDIO_FORMATS, AUDIO_MIME_TYPES, audioFormatOf, isAudioFormat, mimeTypeOf } from './formats.js';
+import { AUDIO_FORMATS, AUDIO_MIME_TYPES, audioFormatOf, isAudioFormat, mimeTypeOf, uploadNameFor } from './formats.js';
 
 describe('AUDIO_FORMATS', () => {
   it('is the list of supported types in seed 000 §9', () => {
@@ -50,5 +50,13 @@ describe('audioFormatOf', () => {
   it('looks only at the last path segment', () => {
     expect(audioFormatOf('dir.mp3/recording', 'audio/wav')).toBe('wav');
     expect(audioFormatOf('C:\\dir.ogg\\talk', undefined)).toBeUndefined();
+  });
+});
+
+describe('uploadNameFor', () => {
+  it("adds the format's extension only to a name without one", () => {
+    expect(uploadNameFor('blob', 'webm')).toBe('blob.webm');
+    expect(uploadNameFor('', 'wav')).toBe('audio.wav');
+    expect(uploadNameFor('talk.MP3', 'mp3')).toBe('talk.MP3');
   });
 });

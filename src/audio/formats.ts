@@ -53,6 +53,14 @@ export function audioFormatOf(filename: string, contentType: string | undefined)
   return FORMAT_BY_MIME_TYPE.get(mime);
 }
 
+/**
+ * The name to send upstream: the caller's, with the format's extension added when it has none (Groq
+ * judges the type by the name, so a `blob` accepted here by its content type would be refused there).
+ */
+export function uploadNameFor(filename: string, format: AudioFormat): string {
+  return extensionOf(filename) === '' ? `${filename || 'audio'}.${format}` : filename;
+}
+
 /** The lower-cased extension of a file name without the dot, or '' when it has none. */
 function extensionOf(filename: string): string {
   const base = filename.slice(Math.max(filename.lastIndexOf('/'), filename.lastIndexOf('\\')) + 1);

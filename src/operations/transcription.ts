@@ -1,7 +1,7 @@
-import { extname } from 'node:path';
 import type { GroqPlan } from '../config/types.js';
 import type { Deployment } from '../routing/deployment.js';
 import type { Operation, Unfit } from '../routing/operation.js';
+import { uploadNameFor } from '../audio/formats.js';
 import { billedAudioSeconds, type AudioFacts } from '../audio/inspect.js';
 import { openUploadAsFile, type Upload } from '../http/multipart-upload.js';
 
@@ -17,8 +17,7 @@ const MB = 1024 * 1024;
 export function transcriptionOperation(task: AudioTask, upload: Upload, facts: AudioFacts, plan: GroqPlan): Operation {
   const fields = formFields(upload.fields);
   const billed = billedAudioSeconds(facts.durationSeconds);
-  // Groq judges the type by the name: a `blob` accepted here by its content type needs its extension.
-  const file = { ...upload.file, filename: withExtension(upload.file.filename, facts.format) };
+  const file = { ...upload.file, filename: uploadNameFor(upload.file.filename, facts.format) };
   return {
     unfit: (deployment) => uploadUnfit(deployment, upload.file.bytes, plan),
     prepare(deployment) {
@@ -46,10 +45,6 @@ export function uploadUnfit(deployment: Deployment, bytes: number, plan: GroqPla
     reason: `the file is ${(bytes / MB).toFixed(1)} MB; ${deployment.catalog?.id ?? deployment.config.model} takes at most ${limit / MB} MB on the ${plan} plan`,
     param: 'file',
   };
-}
-
-function withExtension(filename: string, format: string): string {
-  return extname(filename) === '' ? `${filename || 'audio'}.${format}` : filename;
 }
 
 /** Every form field but the file and the alias, as the SDK sends them (arrays become `name[]`). */

@@ -71,6 +71,11 @@ describe('audio transcription and translation through the gateway', () => {
     expect(stack.fake.calls.map((c) => c.status)).toEqual([200, 200]);
   });
 
+  it('sends a file named without an extension (a browser Blob) under a name Groq recognises', async () => {
+    await stack.openai().audio.transcriptions.create({ file: await openaiFile(fixture('tone-3s.wav'), 'blob', { type: 'audio/wav' }), model: LARGE });
+    expect(stack.fake.calls[0]?.body).toMatchObject({ file: { filename: 'blob.wav' } });
+  });
+
   it('translates for groq-sdk', async () => {
     const translation = await stack.groq().audio.translations.create({ file: await groqFile(fixture('tone-3s.ogg'), 'tone-3s.ogg'), model: LARGE, response_format: 'json' });
     expect(typeof translation.text).toBe('string');
