@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { inspectAudio } from '../audio/inspect.js';
 import { receiveUpload } from '../http/multipart-upload.js';
+import type { GroqPlan } from '../config/types.js';
 import { badRequest } from '../errors.js';
 import type { Gateway } from '../gateway.js';
 import type { Logger } from '../log.js';
@@ -46,9 +47,17 @@ export function audioRoutes(gateway: Gateway, log: Logger): Hono<NodeBindings> {
   return routes;
 }
 
-function largestUpload(table: RoutingTable, plan: 'free' | 'developer'): number {
-  const limits = table.deployments.flatMap((d) => (d.catalog?.mode === 'audio_transcription' ? [d.catalog.maxFileBytes[plan] ?? LARGEST_DOCUMENTED_UPLOAD] : []));
-  return limits.length === 0 ? LARGEST_DOCUMENTED_UPLOAD : Math.max(...limits);
+const largestByTable = new WeakMap<RoutingTable, number>();
+
+/** The largest upload any audio deployment of this table takes on the plan; worked out once per config. */
+function largestUpload(table: RoutingTable, plan: GroqPlan): number {
+  let largest = largestByTable.get(table);
+  if (largest === undefined) {
+    const limits = table.deployments.flatMap((d) => (d.catalog?.mode === 'audio_transcription' ? [d.catalog.maxFileBytes[plan] ?? LARGEST_DOCUMENTED_UPLOAD] : []));
+    largest = limits.length === 0 ? LARGEST_DOCUMENTED_UPLOAD : Math.max(...limits);
+    largestByTable.set(table, largest);
+  }
+  return largest;
 }
 
 function single(value: string | readonly string[] | undefined, name: string): string | undefined {
