@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { pipeBytes, relayBytes } from './byte-relay.js';
 import type { ChunkSource } from './chunk-source.js';
 import type { StreamEnd } from './sse-relay.js';
-import { recordingResponse as fakeResponse, upstreamChunks as upstream } from '../../test/support/relay-fakes.js';
+import { expectCancelWhenCallerLeaves, recordingResponse as fakeResponse, upstreamChunks as upstream } from '../../test/support/relay-fakes.js';
 
 const audio = [Buffer.from('RIFF'), Buffer.from([0, 1, 2, 0xff]), Buffer.from('WAVEdata')];
 
@@ -26,20 +26,7 @@ describe('pipeBytes', () => {
   });
 
   it('cancels the upstream when the caller leaves first', async () => {
-    const out = fakeResponse();
-    const ends: StreamEnd[] = [];
-    const cancelUpstream = vi.fn();
-    let release!: () => void;
-    const source = upstream([]);
-    const stalled: ChunkSource = { read: () => new Promise((resolve) => (release = () => resolve(undefined))), cancel: () => source.cancel() };
-    const piping = pipeBytes(out, {}, { first: audio[0]!, source: stalled, cancelUpstream, onEnd: (e) => ends.push(e) });
-    out.destroy();
-    await new Promise((r) => setImmediate(r));
-    release();
-    await piping;
-    expect(cancelUpstream).toHaveBeenCalledOnce();
-    expect(source.cancelled).toBe(true);
-    expect(ends).toEqual([{ kind: 'client_cancelled' }]);
+    await expectCancelWhenCallerLeaves(pipeBytes, audio[0]!);
   });
 });
 

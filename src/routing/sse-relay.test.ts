@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { ChunkSource } from './chunk-source.js';
-import { recordingResponse as fakeResponse, upstreamChunks as upstream } from '../../test/support/relay-fakes.js';
+import { expectCancelWhenCallerLeaves, recordingResponse as fakeResponse, upstreamChunks as upstream } from '../../test/support/relay-fakes.js';
 import { fixEvents, lastEventEnd, pipeSse, relaySse, responsesEvents, type StreamEnd, type StreamUsage } from './sse-relay.js';
 
 const enc = (s: string) => Buffer.from(s);
@@ -143,20 +143,7 @@ describe('pipeSse', () => {
   });
 
   it('cancels the upstream when the caller’s connection closes first', async () => {
-    const out = fakeResponse();
-    const ends: StreamEnd[] = [];
-    const cancelUpstream = vi.fn();
-    const source = upstream([]);
-    let release!: () => void;
-    const stalled: ChunkSource = { read: () => new Promise((resolve) => (release = () => resolve(undefined))), cancel: () => source.cancel() };
-    const piping = pipeSse(out, {}, { first: enc(event({ choices: [] })), source: stalled, cancelUpstream, onEnd: (e) => ends.push(e) });
-    out.destroy();
-    await new Promise((r) => setImmediate(r));
-    release();
-    await piping;
-    expect(cancelUpstream).toHaveBeenCalledOnce();
-    expect(source.cancelled).toBe(true);
-    expect(ends).toEqual([{ kind: 'client_cancelled' }]);
+    await expectCancelWhenCallerLeaves(pipeSse, enc(event({ choices: [] })));
   });
 });
 

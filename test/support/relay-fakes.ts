@@ -1,6 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import { PassThrough } from 'node:stream';
+import { expect, vi } from 'vitest';
 import type { ChunkSource } from '../../src/routing/chunk-source.js';
+import type { RelayOptions, StreamEnd } from '../../src/routing/sse-relay.js';
 
 /** An upstream body served chunk by chunk; an `Error` entry fails that read. Records whether it was cancelled. */
 export function upstreamChunks(chunks: Array<string | Uint8Array | Error>): ChunkSource & { cancelled: boolean } {
@@ -32,4 +34,28 @@ export function recordingResponse(): RecordingResponse {
   out.bytes = () => Buffer.concat(chunks);
   out.text = () => out.bytes().toString('utf8');
   return out;
+}
+
+/**
+ * Pipes a stream whose upstream stalls, closes the caller's connection, and checks the relay's answer:
+ * the upstream call and its body are cancelled and the end is reported once, as the caller's.
+ */
+export async function expectCancelWhenCallerLeaves(
+  pipe: (out: ServerResponse, head: Record<string, string>, options: RelayOptions) => Promise<void>,
+  first: Uint8Array,
+): Promise<void> {
+  const out = recordingResponse();
+  const ends: StreamEnd[] = [];
+  const cancelUpstream = vi.fn();
+  const source = upstreamChunks([]);
+  let release!: () => void;
+  const stalled: ChunkSource = { read: () => new Promise((resolve) => (release = () => resolve(undefined))), cancel: () => source.cancel() };
+  const piping = pipe(out, {}, { first, source: stalled, cancelUpstream, onEnd: (e) => ends.push(e) });
+  out.destroy();
+  await new Promise((r) => setImmediate(r));
+  release();
+  await piping;
+  expect(cancelUpstream).toHaveBeenCalledOnce();
+  expect(source.cancelled).toBe(true);
+  expect(ends).toEqual([{ kind: 'client_cancelled' }]);
 }
