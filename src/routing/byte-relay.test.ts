@@ -1,6 +1,5 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { pipeBytes, relayBytes } from './byte-relay.js';
-import type { ChunkSource } from './chunk-source.js';
 import type { StreamEnd } from './sse-relay.js';
 import { expectCancelWhenCallerLeaves, recordingResponse as fakeResponse, upstreamChunks as upstream } from '../../test/support/relay-fakes.js';
 

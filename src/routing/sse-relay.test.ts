@@ -1,5 +1,4 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { ChunkSource } from './chunk-source.js';
 import { expectCancelWhenCallerLeaves, recordingResponse as fakeResponse, upstreamChunks as upstream } from '../../test/support/relay-fakes.js';
 import { fixEvents, lastEventEnd, pipeSse, relaySse, responsesEvents, type StreamEnd, type StreamUsage } from './sse-relay.js';
 
