@@ -1,6 +1,6 @@
 import type { RetryPolicy } from '../config/types.js';
 import type { Logger } from '../log.js';
-import type { Demand, QuotaStore, Refusal, Reservation } from '../quota/types.js';
+import type { QuotaStore, Refusal, Reservation } from '../quota/types.js';
 import { classifyUpstreamError, failure, type UpstreamFailure } from '../upstream/failure.js';
 import { upstreamView } from '../upstream/rate-limit-headers.js';
 import { BreakerOpenError } from '../breaker/breaker.js';
