@@ -1,5 +1,5 @@
-import { UNITS, WINDOWS_BY_UNIT, amountIn, reportedIn, type Unit } from './demand.js';
-import { WINDOW_NAMES, WINDOW_SPECS } from './types.js';
+import { UNITS, WINDOWS_BY_UNIT, amountIn, reportedIn } from './demand.js';
+import { REPORTED_WINDOWS, WINDOW_NAMES, WINDOW_SPECS } from './types.js';
 import type {
   BudgetSnapshot,
   BudgetSpec,
@@ -7,25 +7,12 @@ import type {
   ExhaustedWindow,
   Reservation,
   ReserveResult,
+  UpstreamGap,
   UpstreamView,
   WindowName,
   WindowSnapshot,
 } from './types.js';
 import { BucketedWindow } from './window.js';
-
-/** The upstream headers that describe a window, and which one: Groq's requests are per DAY, tokens per MINUTE. */
-const UPSTREAM_WINDOWS: readonly { readonly window: WindowName; readonly remaining: keyof UpstreamView; readonly reset: keyof UpstreamView }[] = [
-  { window: 'tpm', remaining: 'remainingTokens', reset: 'resetTokensMs' },
-  { window: 'rpd', remaining: 'remainingRequests', reset: 'resetRequestsMs' },
-];
-
-/** The upstream's last word on a window: `remaining` until `until`, less what we booked since. */
-interface UpstreamCeiling {
-  readonly remaining: number;
-  readonly until: number;
-  readonly since: number;
-  booked: number;
-}
 
 /**
  * One budget's counters. Synchronous, and every operation takes the time from its caller, so a store can
@@ -38,12 +25,15 @@ export class BudgetLedger {
     BucketedWindow
   >;
   private blockedUntil = 0;
-  /** The upstream's remaining quota per window it reports (Groq: tpm and rpd), while it holds. */
-  private readonly ceilings = new Map<WindowName, UpstreamCeiling>();
   private upstream: (UpstreamView & { readonly observedAt: number }) | undefined;
 
-  /** Checks every window before booking any, so a refusal leaves no trace. `demand` must be normalised. */
-  reserve(budget: BudgetSpec, demand: Demand, now: number): ReserveResult {
+  /**
+   * Checks every window before booking any, so a refusal leaves no trace. `demand` must be normalised.
+   * A demand with `minTokens` is booked with as many tokens as the token windows have room for, down to
+   * that minimum; the refusal's wait is for the minimum.
+   */
+  reserve(budget: BudgetSpec, asked: Demand, now: number): ReserveResult {
+    const demand = this.fitted(budget, asked, now);
     let retryAfterMs = Math.max(0, this.blockedUntil - now);
     const exhausted: ExhaustedWindow[] = [];
     for (const name of WINDOW_NAMES) {
@@ -56,23 +46,25 @@ export class BudgetLedger {
       // Every window must fit at once, and each only gets roomier with time: the longest wait is the answer.
       retryAfterMs = Math.max(retryAfterMs, wait);
     }
-    for (const [name] of this.ceilings) {
-      const ceiling = this.ceiling(name, now);
-      const requested = amountIn(demand, WINDOW_SPECS[name].unit);
-      if (ceiling === undefined || requested === 0 || ceiling.booked + requested <= ceiling.remaining) continue;
-      const limit = budget.limits[name].limit ?? ceiling.remaining;
-      exhausted.push({ window: name, limit, used: limit - (ceiling.remaining - ceiling.booked), requested });
-      retryAfterMs = Math.max(retryAfterMs, ceiling.until - now);
-    }
     if (retryAfterMs > 0) return { ok: false, refusal: { budgetId: budget.id, retryAfterMs, exhausted } };
     for (const name of WINDOW_NAMES) {
       const amount = amountIn(demand, WINDOW_SPECS[name].unit);
       if (amount > 0) this.windows[name].add(now, amount);
-      const ceiling = amount > 0 ? this.ceiling(name, now) : undefined;
-      if (ceiling !== undefined) ceiling.booked += amount;
     }
     // The booking time, not a bucket number: windows bucket differently, and each derives its own from it.
     return { ok: true, reservation: { budgetId: budget.id, demand, at: now } };
+  }
+
+  /** The demand with as many tokens as fit now, between its minimum and its maximum. */
+  private fitted(budget: BudgetSpec, demand: Demand, now: number): Demand {
+    const { minTokens } = demand;
+    if (minTokens === undefined) return demand;
+    let room = Number.POSITIVE_INFINITY;
+    for (const name of WINDOWS_BY_UNIT.tokens) {
+      const { limit } = budget.limits[name];
+      if (limit !== null) room = Math.min(room, limit - this.windows[name].used(now));
+    }
+    return fitTokens(demand, room);
   }
 
   /**
@@ -85,7 +77,6 @@ export class BudgetLedger {
       const spent = reportedIn(actual, unit);
       if (spent === undefined) continue;
       const delta = spent - amountIn(reservation.demand, unit);
-      this.adjustCeilings(reservation, unit, delta, now);
       for (const name of WINDOWS_BY_UNIT[unit]) {
         const window = this.windows[name];
         if (delta < 0) window.adjust(window.bucketOf(reservation.at), delta, now);
@@ -98,7 +89,6 @@ export class BudgetLedger {
     for (const unit of UNITS) {
       const amount = amountIn(reservation.demand, unit);
       if (amount === 0) continue;
-      this.adjustCeilings(reservation, unit, -amount, now);
       for (const name of WINDOWS_BY_UNIT[unit]) {
         const window = this.windows[name];
         window.adjust(window.bucketOf(reservation.at), -amount, now);
@@ -107,43 +97,27 @@ export class BudgetLedger {
   }
 
   /**
-   * Adopts the upstream's remaining quota where it is tighter than ours: whatever it counts that we do
-   * not (other clients of the key, estimates that fell short) caps what we book until the upstream says
-   * its window resets. A looser upstream changes nothing; our own windows still apply.
+   * Reconciles our count with the upstream's. In each window it reports (Groq: tokens per minute,
+   * requests per day), whatever it counted beyond our bookings (another consumer of the key, a completion
+   * cap it keeps for the window, a prompt it counts larger) is booked now as outside spending, which
+   * slides out of the window like our own. A smaller upstream count books nothing: the difference is our
+   * own requests in flight, which settle by themselves. A 429's retry-after closes the budget until then.
    */
-  observe(view: UpstreamView, now: number): void {
-    for (const { window, remaining, reset } of UPSTREAM_WINDOWS) {
-      const left = view[remaining];
-      if (left === undefined || !Number.isFinite(left) || left < 0) continue;
-      // Without a reset time the usage may be anywhere in the window: hold it for the whole window.
-      const resetMs = view[reset];
-      const holdMs = resetMs !== undefined && Number.isFinite(resetMs) && resetMs >= 0 ? resetMs : WINDOW_SPECS[window].windowMs;
-      this.ceilings.set(window, { remaining: left, until: now + holdMs, since: now, booked: 0 });
+  observe(budget: BudgetSpec, view: UpstreamView, now: number): UpstreamGap {
+    const gap: { -readonly [K in keyof UpstreamGap]: number } = {};
+    for (const { window, limit: limitField, remaining: remainingField } of REPORTED_WINDOWS) {
+      const counted = upstreamCount(view[limitField] ?? budget.limits[window].limit ?? undefined, view[remainingField]);
+      if (counted === undefined) continue;
+      const ours = this.windows[window].used(now);
+      gap[window as 'tpm' | 'rpd'] = counted - ours;
+      if (counted > ours) this.windows[window].add(now, counted - ours);
     }
     const { retryAfterMs } = view;
     if (retryAfterMs !== undefined && Number.isFinite(retryAfterMs) && retryAfterMs > 0) {
       this.blockedUntil = Math.max(this.blockedUntil, now + retryAfterMs);
     }
     this.upstream = { ...view, observedAt: now };
-  }
-
-  /** What the upstream's last word still allows in `window`, or `undefined` when it has expired. */
-  private ceiling(window: WindowName, now: number): UpstreamCeiling | undefined {
-    const ceiling = this.ceilings.get(window);
-    if (ceiling === undefined) return undefined;
-    if (now >= ceiling.until) {
-      this.ceilings.delete(window);
-      return undefined;
-    }
-    return ceiling;
-  }
-
-  /** Moves a ceiling's count by what a reservation booked after the ceiling was observed. */
-  private adjustCeilings(reservation: Reservation, unit: Unit, delta: number, now: number): void {
-    for (const name of WINDOWS_BY_UNIT[unit]) {
-      const ceiling = this.ceiling(name, now);
-      if (ceiling !== undefined && reservation.at >= ceiling.since) ceiling.booked = Math.max(0, ceiling.booked + delta);
-    }
+    return gap;
   }
 
   snapshot(budget: BudgetSpec, now: number): BudgetSnapshot {
@@ -166,10 +140,20 @@ export class BudgetLedger {
     const { limit, source } = budget.limits[name];
     const window = this.windows[name];
     const used = window.used(now);
-    const ceiling = this.ceiling(name, now);
-    const ours = limit === null ? null : Math.max(0, limit - used);
-    const upstream = ceiling === undefined ? null : Math.max(0, ceiling.remaining - ceiling.booked);
-    const remaining = ours === null ? upstream : upstream === null ? ours : Math.min(ours, upstream);
-    return { limit, source, used, remaining, resetMs: window.resetMs(now) };
+    return { limit, source, used, remaining: limit === null ? null : Math.max(0, limit - used), resetMs: window.resetMs(now) };
   }
+}
+
+/** What the upstream counts as used in a window: its limit less what it says remains. */
+export function upstreamCount(limit: number | undefined, remaining: number | undefined): number | undefined {
+  if (limit === undefined || remaining === undefined || !Number.isFinite(limit) || !Number.isFinite(remaining) || remaining < 0) return undefined;
+  return Math.max(0, limit - remaining);
+}
+
+/** `demand` booked with as many tokens as `room` holds, never more than asked nor fewer than its minimum. */
+export function fitTokens(demand: Demand, room: number): Demand {
+  const { minTokens } = demand;
+  if (minTokens === undefined) return demand;
+  const tokens = Math.max(minTokens, Math.min(demand.tokens, Math.floor(room)));
+  return { requests: demand.requests, tokens, audioSeconds: demand.audioSeconds };
 }

@@ -15,7 +15,7 @@ import {
   testDemand as demand,
   uniquePrefix,
 } from './redis-testing.js';
-import type { BudgetSnapshot, BudgetSpec, Demand, QuotaStore, Reservation, ReserveResult, UpstreamView } from './types.js';
+import type { BudgetSnapshot, BudgetSpec, Demand, QuotaStore, Reservation, ReserveResult, UpstreamGap, UpstreamView } from './types.js';
 
 const TIMEOUT_MS = 50;
 /** What a degraded call may take beyond the timeout on a loaded CI machine. */
@@ -63,7 +63,7 @@ class ScriptedStore implements QuotaStore {
       await this.inner.release(spec, reservation);
     });
   }
-  observe(spec: BudgetSpec, view: UpstreamView): Promise<void> {
+  observe(spec: BudgetSpec, view: UpstreamView): Promise<UpstreamGap> {
     return this.run(() => this.inner.observe(spec, view));
   }
   snapshot(spec: BudgetSpec): Promise<BudgetSnapshot> {

@@ -2,7 +2,7 @@ import type { Logger } from '../log.js';
 import { MemoryQuotaStore } from './memory-store.js';
 import { StoreTimeoutError, withTimeout } from './redis-timeout.js';
 import { WINDOW_NAMES } from './types.js';
-import type { BudgetSnapshot, BudgetSpec, Demand, QuotaStore, Reservation, ReserveResult, UpstreamView, WindowLimit, WindowName } from './types.js';
+import type { BudgetSnapshot, BudgetSpec, Demand, QuotaStore, Reservation, ReserveResult, UpstreamGap, UpstreamView, WindowLimit, WindowName } from './types.js';
 
 export interface DegradingQuotaStoreOptions {
   /** The store every instance shares (RedisQuotaStore). */
@@ -108,9 +108,10 @@ export class DegradingQuotaStore implements QuotaStore {
     await this.finishShared('release', () => this.shared.release(budget, reservation));
   }
 
-  async observe(budget: BudgetSpec, view: UpstreamView): Promise<void> {
-    await this.local.observe(this.localSpec(budget), view);
-    await this.attempt('observe', () => this.shared.observe(budget, view));
+  async observe(budget: BudgetSpec, view: UpstreamView): Promise<UpstreamGap> {
+    const local = await this.local.observe(this.localSpec(budget), this.localView(view));
+    const shared = await this.attempt('observe', () => this.shared.observe(budget, view));
+    return shared.ok ? shared.value : local;
   }
 
   async snapshot(budget: BudgetSpec): Promise<BudgetSnapshot> {
@@ -133,6 +134,18 @@ export class DegradingQuotaStore implements QuotaStore {
       this.localSpecs.set(budget, spec);
     }
     return spec;
+  }
+
+  /** The upstream's counts cut to this instance's share, as its local budget is. */
+  private localView(view: UpstreamView): UpstreamView {
+    const scaled = (value: number | undefined) => (value === undefined ? undefined : value * this.share);
+    return {
+      ...view,
+      limitRequests: scaled(view.limitRequests),
+      remainingRequests: scaled(view.remainingRequests),
+      limitTokens: scaled(view.limitTokens),
+      remainingTokens: scaled(view.remainingTokens),
+    };
   }
 
   /**

@@ -2,7 +2,7 @@ import { WINDOW_NAMES, WINDOW_SPECS, type Demand, type WindowName } from './type
 
 export type Unit = (typeof WINDOW_SPECS)[WindowName]['unit'];
 
-const FIELD: Readonly<Record<Unit, keyof Demand>> = { requests: 'requests', tokens: 'tokens', audio_seconds: 'audioSeconds' };
+const FIELD: Readonly<Record<Unit, 'requests' | 'tokens' | 'audioSeconds'>> = { requests: 'requests', tokens: 'tokens', audio_seconds: 'audioSeconds' };
 
 export const UNITS: readonly Unit[] = ['requests', 'tokens', 'audio_seconds'];
 
@@ -28,9 +28,10 @@ export function reportedIn(actual: Partial<Demand>, unit: Unit): number | undefi
  * the upstream counts it whatever it carries.
  */
 export function normaliseDemand(demand: Demand): Demand {
-  return {
-    requests: Math.max(1, reportedIn(demand, 'requests') ?? 0),
-    tokens: reportedIn(demand, 'tokens') ?? 0,
-    audioSeconds: reportedIn(demand, 'audio_seconds') ?? 0,
-  };
+  const tokens = reportedIn(demand, 'tokens') ?? 0;
+  const normalised = { requests: Math.max(1, reportedIn(demand, 'requests') ?? 0), tokens, audioSeconds: reportedIn(demand, 'audio_seconds') ?? 0 };
+  const { minTokens } = demand;
+  // A minimum only matters below the maximum; a junk one means the demand cannot shrink.
+  if (minTokens === undefined || !Number.isFinite(minTokens) || minTokens < 0 || minTokens >= tokens) return normalised;
+  return { ...normalised, minTokens };
 }

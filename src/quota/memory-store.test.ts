@@ -129,6 +129,17 @@ describe('MemoryQuotaStore.reserve', () => {
     expect((await store.reserve(otherKey, demand(100))).ok).toBe(true);
   });
 
+  it('books a shrinkable demand with as many tokens as fit, between its minimum and its maximum', async () => {
+    const { store } = setup();
+    const spec = budget({ tpm: 1_000, tpd: 10_000 });
+    expect(reservationOf(await store.reserve(spec, demand(800, { minTokens: 300 }))).demand.tokens).toBe(800);
+    // 200 left: the minimum does not fit, and the wait is for the minimum.
+    const refusal = await store.reserve(spec, demand(800, { minTokens: 300 }));
+    if (refusal.ok) throw new Error('expected a refusal');
+    expect(refusal.refusal.exhausted).toEqual([{ window: 'tpm', limit: 1_000, used: 800, requested: 300 }]);
+    expect(reservationOf(await store.reserve(spec, demand(800, { minTokens: 150 }))).demand).toEqual({ requests: 1, tokens: 200, audioSeconds: 0 });
+  });
+
   it('counts every call as at least one request and junk amounts as nothing', async () => {
     const { store } = setup();
     const spec = budget({});
@@ -236,88 +247,65 @@ describe('MemoryQuotaStore.settle and release', () => {
 });
 
 describe('MemoryQuotaStore.observe', () => {
-  it('adopts a tighter tpm so the next reserve waits until the upstream reset', async () => {
+  it('books what the upstream counts beyond ours as outside spending, which slides out like a booking', async () => {
     const { clock, store } = setup();
     const spec = budget({ tpm: 1_000 });
-    await store.observe(spec, { remainingTokens: 0, resetTokensMs: 7_660 });
+    expect(await store.observe(spec, { remainingTokens: 0, resetTokensMs: 7_660 })).toEqual({ tpm: 1_000 });
     const result = await store.reserve(spec, demand(10));
     if (result.ok) throw new Error('expected a refusal');
     expect(result.refusal.exhausted).toEqual([{ window: 'tpm', limit: 1_000, used: 1_000, requested: 10 }]);
-    expect(result.refusal.retryAfterMs).toBeGreaterThanOrEqual(7_660);
-    expect(result.refusal.retryAfterMs).toBeLessThan(7_660 + Math.min(TPM_BUCKET, 1_000));
+    // Not the header's reset: the outside spending was seen now and counts for a window from now.
+    expect(result.refusal.retryAfterMs).toBe(TPM_HOLD);
     clock.advance(result.refusal.retryAfterMs);
     expect((await store.reserve(spec, demand(10))).ok).toBe(true);
   });
 
-  it('holds the upstream count until its reset even when our own usage expires sooner', async () => {
-    const { clock, store } = setup();
+  it('reads the upstream count against its own limit when the header gives one', async () => {
+    const { store } = setup();
     const spec = budget({ tpm: 1_000 });
-    reservationOf(await store.reserve(spec, demand(500)));
-    clock.advance(55_000);
-    await store.observe(spec, { remainingTokens: 0, resetTokensMs: 30_000 });
-    clock.advance(10_000); // our 500 have expired; the upstream still counts everything for 20 s
-    const retryAfterMs = retryAfterOf(await store.reserve(spec, demand(1)));
-    expect(retryAfterMs).toBeGreaterThanOrEqual(20_000);
-    expect(retryAfterMs).toBeLessThan(20_000 + TPM_BUCKET);
+    await store.observe(spec, { limitTokens: 6_000, remainingTokens: 5_500 });
+    expect((await used(store, spec)).tpm).toBe(500);
   });
 
-  it('adopts a tighter rpd (requests are per day upstream)', async () => {
+  it('reconciles rpd (requests are per day upstream) without touching rpm', async () => {
     const { store } = setup();
     const spec = budget({ rpd: 14_400, rpm: 30 });
-    const threeHours = 3 * 3_600_000;
-    await store.observe(spec, { remainingRequests: 0, resetRequestsMs: threeHours });
-    const retryAfterMs = retryAfterOf(await store.reserve(spec, demand(1)));
-    expect(retryAfterMs).toBeGreaterThanOrEqual(threeHours);
-    expect(retryAfterMs).toBeLessThan(threeHours + RPD_BUCKET);
-    expect((await used(store, spec)).rpm).toBe(0);
+    expect(await store.observe(spec, { remainingRequests: 14_390 })).toEqual({ rpd: 10 });
+    expect(await used(store, spec)).toMatchObject({ rpd: 10, rpm: 0 });
   });
 
-  it('never loosens our own count', async () => {
+  it('never loosens our own count: a smaller upstream count is our own requests in flight', async () => {
     const { store } = setup();
     const spec = budget({ tpm: 1_000, rpd: 100 });
     reservationOf(await store.reserve(spec, demand(800)));
-    await store.observe(spec, { remainingTokens: 900, resetTokensMs: 1_000, remainingRequests: 100, resetRequestsMs: 1_000 });
+    const gap = await store.observe(spec, { remainingTokens: 900, remainingRequests: 100 });
+    expect(gap).toEqual({ tpm: -700, rpd: -1 });
     expect(await used(store, spec)).toMatchObject({ tpm: 800, rpd: 1 });
     expect((await store.reserve(spec, demand(300))).ok).toBe(false);
   });
 
-  it('caps what we book at the upstream remaining until its reset, then our own windows rule again', async () => {
+  it('converges: the same upstream count seen again books nothing more', async () => {
+    const { store } = setup();
+    const spec = budget({ tpm: 1_000 });
+    reservationOf(await store.reserve(spec, demand(100)));
+    await store.observe(spec, { remainingTokens: 600 });
+    expect(await store.observe(spec, { remainingTokens: 600 })).toEqual({ tpm: 0 });
+    expect((await used(store, spec)).tpm).toBe(400);
+  });
+
+  it('lets outside spending expire with the window, not at the header reset', async () => {
     const { clock, store } = setup();
     const spec = budget({ tpm: 1_000 });
     reservationOf(await store.reserve(spec, demand(300)));
-    await store.observe(spec, { remainingTokens: 600, resetTokensMs: 10_000 });
-    expect((await used(store, spec)).tpm).toBe(300);
-    reservationOf(await store.reserve(spec, demand(600)));
-    const retryAfterMs = retryAfterOf(await store.reserve(spec, demand(1)));
-    expect(retryAfterMs).toBe(10_000);
-    clock.advance(10_000);
-    // The upstream's word has expired; 900 of our own 1,000 are still in the minute.
-    reservationOf(await store.reserve(spec, demand(100)));
+    clock.advance(55_000);
+    await store.observe(spec, { remainingTokens: 0, resetTokensMs: 30_000 });
+    clock.advance(10_000); // our 300 have expired; the 700 seen from outside still count
+    expect((await used(store, spec)).tpm).toBe(700);
+    reservationOf(await store.reserve(spec, demand(300)));
     expect((await store.reserve(spec, demand(1))).ok).toBe(false);
   });
 
-  it('gives a released or settled reservation back to the upstream cap too', async () => {
-    const { store } = setup();
-    const spec = budget({ tpm: 10_000 });
-    await store.observe(spec, { remainingTokens: 1_000, resetTokensMs: 30_000 });
-    const big = reservationOf(await store.reserve(spec, demand(900)));
-    expect((await store.reserve(spec, demand(200))).ok).toBe(false);
-    await store.settle(spec, big, { tokens: 100 });
-    const small = reservationOf(await store.reserve(spec, demand(800)));
-    await store.release(spec, small);
-    reservationOf(await store.reserve(spec, demand(800)));
-  });
-
-  it('holds a count without a reset time for a whole window', async () => {
-    const { store } = setup();
-    const spec = budget({ tpm: 1_000 });
-    await store.observe(spec, { remainingTokens: 0 });
-    const retryAfterMs = retryAfterOf(await store.reserve(spec, demand(1)));
-    expect(retryAfterMs).toBeGreaterThanOrEqual(MINUTE);
-    expect(retryAfterMs).toBeLessThanOrEqual(MINUTE + TPM_BUCKET);
-  });
-
-  it('ignores windows without a limit and unusable numbers', async () => {
+  it('ignores windows without any limit and unusable numbers', async () => {
     const { store } = setup();
     const spec = budget({ rpd: 100 });
     await store.observe(spec, { remainingTokens: 0, resetTokensMs: 5_000, remainingRequests: Number.NaN, retryAfterMs: -5 });
@@ -371,8 +359,8 @@ describe('MemoryQuotaStore.snapshot', () => {
     expect(snapshot.windows.rpm).toEqual({ limit: 30, source: 'config', used: 1, remaining: 29, resetMs: TPM_HOLD - 2_000 });
     // The overrun leaves more used than allowed: nothing remains, never a negative amount.
     expect(snapshot.windows.tpm).toMatchObject({ limit: 1_000, used: 1_200, remaining: 0 });
-    // Our count is ours; the upstream's tighter word shows in what remains.
-    expect(snapshot.windows.rpd).toMatchObject({ limit: 14_400, used: 1, remaining: 14_390 });
+    // The upstream counts nine requests we did not book: they are outside spending now.
+    expect(snapshot.windows.rpd).toMatchObject({ limit: 14_400, used: 10, remaining: 14_390 });
     expect(snapshot.windows.ash).toEqual({ limit: null, source: 'none', used: 0, remaining: null, resetMs: 0 });
   });
 

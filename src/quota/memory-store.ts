@@ -1,6 +1,6 @@
 import { BudgetLedger } from './budget-ledger.js';
 import { normaliseDemand } from './demand.js';
-import type { BudgetSnapshot, BudgetSpec, Demand, QuotaStore, Reservation, ReserveResult, UpstreamView } from './types.js';
+import type { BudgetSnapshot, BudgetSpec, Demand, QuotaStore, Reservation, ReserveResult, UpstreamGap, UpstreamView } from './types.js';
 import { FinishedReservations } from './finished-reservations.js';
 
 export interface MemoryQuotaStoreOptions {
@@ -40,8 +40,8 @@ export class MemoryQuotaStore implements QuotaStore {
     this.ledger(budget).release(reservation, this.now());
   }
 
-  async observe(budget: BudgetSpec, view: UpstreamView): Promise<void> {
-    this.ledger(budget).observe(view, this.now());
+  async observe(budget: BudgetSpec, view: UpstreamView): Promise<UpstreamGap> {
+    return this.ledger(budget).observe(budget, view, this.now());
   }
 
   async snapshot(budget: BudgetSpec): Promise<BudgetSnapshot> {

@@ -7,26 +7,17 @@
  * single-process store does. Window constants are generated from WINDOW_SPECS so there is one source.
  *
  * KEYS (13, one hash tag so a cluster keeps them on one slot):
- *   KEYS[1]       meta hash: latest, blocked, upstream ceilings, last upstream view
+ *   KEYS[1]       meta hash: latest, blocked, last upstream view
  *   KEYS[1 + i]   window i's buckets: field = bucket number, value = amount; field `total` = their sum
  *   KEYS[7 + i]   window i's bucket numbers as a sorted set (score = bucket), to find and expire the oldest
  *                 without walking empty buckets
  * Windows are numbered 1..6 in WINDOW_NAMES order. Every reply is strings (floats survive the trip:
  * Redis truncates Lua numbers to integers) formatted with %.17g, which round-trips a double exactly.
  */
-import { WINDOW_NAMES, WINDOW_SPECS, type UpstreamView, type WindowName } from './types.js';
+import { REPORTED_WINDOWS, WINDOW_NAMES, WINDOW_SPECS } from './types.js';
 
 /** Demand units in the order the scripts take them (Lua index 1..3). */
 export const SCRIPT_UNITS = ['requests', 'tokens', 'audio_seconds'] as const;
-
-/**
- * The windows the upstream reports a remaining count for, and where (Groq: tokens per MINUTE, requests
- * per DAY); the order of BudgetLedger's UPSTREAM_WINDOWS.
- */
-export const CEILINGS: readonly { readonly window: WindowName; readonly remaining: keyof UpstreamView; readonly reset: keyof UpstreamView }[] = [
-  { window: 'tpm', remaining: 'remainingTokens', reset: 'resetTokensMs' },
-  { window: 'rpd', remaining: 'remainingRequests', reset: 'resetRequestsMs' },
-];
 
 /** Keys of a budget outlive its last booking by this much, so a key never expires under live usage. */
 const MARGIN_MS = 60_000;
@@ -43,8 +34,8 @@ function windowTable(): string {
   }).join('\n');
 }
 
-function ceilingTable(): string {
-  return CEILINGS.map(({ window }) => `  { window = ${WINDOW_NAMES.indexOf(window) + 1}, name = '${window}' },`).join('\n');
+function reportedTable(): string {
+  return REPORTED_WINDOWS.map(({ window }) => `  ${WINDOW_NAMES.indexOf(window) + 1},`).join('\n');
 }
 
 const LONGEST_MS = Math.max(...WINDOW_NAMES.map((name) => WINDOW_SPECS[name].windowMs));
@@ -53,8 +44,9 @@ const PRELUDE = `
 local WINDOWS = {
 ${windowTable()}
 }
-local CEILINGS = {
-${ceilingTable()}
+-- The windows the upstream reports a count for, in REPORTED_WINDOWS order.
+local REPORTED = {
+${reportedTable()}
 }
 local INF = math.huge
 -- Sums of fractional amounts (audio seconds) leave rounding dust; an empty window must read as empty.
@@ -167,30 +159,9 @@ local function resetMs(i, now, total)
   return expiryOf(WINDOWS[i], tonumber(oldest)) - now
 end
 
-local CEILING_FIELDS = { 'remaining', 'ends', 'since', 'booked', 'seq' }
-
--- meta.ceilings[k]: the upstream's last word on CEILINGS[k] as BudgetLedger keeps it, including one that
--- has expired but not been looked at since (the ledger drops them lazily, which decides their order).
 local function readMeta()
-  local fields = { 'latest', 'blocked' }
-  for _, c in ipairs(CEILINGS) do
-    for _, f in ipairs(CEILING_FIELDS) do fields[#fields + 1] = c.name .. ':' .. f end
-  end
-  local v = redis.call('HMGET', META, unpack(fields))
-  -- stored[k]: whether the hash holds ceiling k's fields, so writeMeta deletes only what is there.
-  local meta = { latest = tonumber(v[1]), blocked = tonumber(v[2]) or 0, ceilings = {}, stored = {} }
-  for k = 1, #CEILINGS do
-    local base = 2 + (k - 1) * #CEILING_FIELDS
-    local remaining = tonumber(v[base + 1])
-    if remaining then
-      meta.ceilings[k] = {
-        remaining = remaining, ends = tonumber(v[base + 2]), since = tonumber(v[base + 3]),
-        booked = tonumber(v[base + 4]), seq = tonumber(v[base + 5]),
-      }
-      meta.stored[k] = true
-    end
-  end
-  return meta
+  local v = redis.call('HMGET', META, 'latest', 'blocked')
+  return { latest = tonumber(v[1]), blocked = tonumber(v[2]) or 0 }
 end
 
 -- The one clock: Redis's own, never earlier than a time this budget already used, so a server clock
@@ -208,73 +179,39 @@ local function clock(meta)
   return now
 end
 
--- The ceiling while it holds; an expired one is dropped when looked at, as BudgetLedger.ceiling does.
-local function liveCeiling(meta, k, now)
-  local c = meta.ceilings[k]
-  if c and now >= c.ends then
-    meta.ceilings[k] = nil
-    return nil
-  end
-  return c
-end
-
--- Ceiling indexes in the order they were set (a Map's insertion order in BudgetLedger).
-local function ceilingOrder(meta)
-  local order = {}
-  for k = 1, #CEILINGS do
-    if meta.ceilings[k] then order[#order + 1] = k end
-  end
-  table.sort(order, function(a, b) return meta.ceilings[a].seq < meta.ceilings[b].seq end)
-  return order
-end
-
-local function setCeiling(meta, k, remaining, ends, now)
-  local seq = 0
-  for j = 1, #CEILINGS do
-    if meta.ceilings[j] then seq = math.max(seq, meta.ceilings[j].seq) end
-  end
-  local existing = meta.ceilings[k]
-  -- Replacing an entry keeps its place, as Map.set does.
-  if existing then seq = existing.seq else seq = seq + 1 end
-  meta.ceilings[k] = { remaining = remaining, ends = ends, since = now, booked = 0, seq = seq }
-end
-
 local function writeMeta(meta, now)
-  local set = { 'latest', num(now), 'blocked', num(meta.blocked) }
-  local drop = {}
-  local ttl = math.max(LONGEST_MS, meta.blocked - now)
-  for k, c in ipairs(CEILINGS) do
-    local ceiling = meta.ceilings[k]
-    for _, f in ipairs(CEILING_FIELDS) do
-      if ceiling then
-        set[#set + 1] = c.name .. ':' .. f
-        set[#set + 1] = num(ceiling[f])
-      elseif meta.stored[k] then
-        drop[#drop + 1] = c.name .. ':' .. f
-      end
-    end
-    if ceiling then ttl = math.max(ttl, ceiling.ends - now) end
-  end
-  redis.call('HSET', META, unpack(set))
-  if #drop > 0 then redis.call('HDEL', META, unpack(drop)) end
-  redis.call('PEXPIRE', META, int(math.ceil(ttl + MARGIN_MS)))
+  redis.call('HSET', META, 'latest', num(now), 'blocked', num(meta.blocked))
+  redis.call('PEXPIRE', META, int(math.ceil(math.max(LONGEST_MS, meta.blocked - now) + MARGIN_MS)))
 end
 `;
 
 /**
- * ARGV: limit per window ('' = not enforced), requests, tokens, audio seconds, clock override.
- * Reply: {'1', at} or {'0', retryAfterMs ('-1' = never), then window, limit, used, requested per exhausted}.
+ * ARGV: limit per window ('' = not enforced), requests, tokens, audio seconds, the fewest tokens the
+ * demand may shrink to ('' = it cannot), clock override.
+ * Reply: {'1', at, tokens booked} or {'0', retryAfterMs ('-1' = never), then window, limit, used,
+ * requested per exhausted}.
  */
 const RESERVE = `
 local meta = readMeta()
 local now = clock(meta)
 local demand = { tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9]) }
+local minTokens = tonumber(ARGV[10])
 local retry = math.max(0, meta.blocked - now)
 local totals, exhausted = {}, {}
 
+for i = 1, #WINDOWS do totals[i] = prune(i, now) end
+-- A shrinkable demand takes as many tokens as every token window has room for, down to its minimum.
+if minTokens then
+  local room = INF
+  for i, w in ipairs(WINDOWS) do
+    local limit = tonumber(ARGV[i])
+    if w.unit == 2 and limit then room = math.min(room, limit - totals[i]) end
+  end
+  demand[2] = math.max(minTokens, math.min(demand[2], math.floor(room)))
+end
+
 -- Check every window before booking any, so a refusal leaves no trace.
 for i, w in ipairs(WINDOWS) do
-  totals[i] = prune(i, now)
   local limit, requested = tonumber(ARGV[i]), demand[w.unit]
   if limit and requested ~= 0 then
     local wait = msUntilFits(i, now, requested, limit, totals[i])
@@ -283,16 +220,6 @@ for i, w in ipairs(WINDOWS) do
       -- Every window must fit at once and each only gets roomier with time: the longest wait wins.
       retry = math.max(retry, wait)
     end
-  end
-end
-for _, k in ipairs(ceilingOrder(meta)) do
-  local i = CEILINGS[k].window
-  local ceiling = liveCeiling(meta, k, now)
-  local requested = demand[WINDOWS[i].unit]
-  if ceiling and requested ~= 0 and ceiling.booked + requested > ceiling.remaining then
-    local limit = tonumber(ARGV[i]) or ceiling.remaining
-    exhausted[#exhausted + 1] = { i, limit, limit - (ceiling.remaining - ceiling.booked), requested }
-    retry = math.max(retry, ceiling.ends - now)
   end
 end
 
@@ -309,14 +236,9 @@ for i, w in ipairs(WINDOWS) do
   local amount = demand[w.unit]
   if amount > 0 then add(i, now, amount, totals[i]) end
 end
-for k, c in ipairs(CEILINGS) do
-  local amount = demand[WINDOWS[c.window].unit]
-  local ceiling = amount > 0 and liveCeiling(meta, k, now)
-  if ceiling then ceiling.booked = ceiling.booked + amount end
-end
 writeMeta(meta, now)
 -- The booking time, not a bucket number: windows bucket differently, and each derives its own from it.
-return { '1', num(now) }
+return { '1', num(now), num(demand[2]) }
 `;
 
 /**
@@ -332,13 +254,6 @@ for u = 1, 3 do
   local spent = tonumber(ARGV[4 + u])
   if spent then
     local delta = spent - tonumber(ARGV[1 + u])
-    -- The upstream's count includes only what was booked after it spoke.
-    for k, c in ipairs(CEILINGS) do
-      if WINDOWS[c.window].unit == u then
-        local ceiling = liveCeiling(meta, k, now)
-        if ceiling and at >= ceiling.since then ceiling.booked = math.max(0, ceiling.booked + delta) end
-      end
-    end
     for i, w in ipairs(WINDOWS) do
       if w.unit == u and delta ~= 0 then
         local total = prune(i, now)
@@ -354,27 +269,35 @@ return 1
 `;
 
 /**
- * ARGV: per ceiling window (CEILINGS order) remaining ('' = not reported) and hold ms, then
- * retry-after ms ('' = none), the encoded upstream view, clock override.
+ * ARGV: per reported window (REPORTED_WINDOWS order) what the upstream counts as used ('' = not
+ * reported), then retry-after ms ('' = none), the encoded upstream view, clock override.
+ * Reply: per reported window the upstream's count less ours ('' = not reported).
  */
 const OBSERVE = `
 local meta = readMeta()
 local now = clock(meta)
-for k = 1, #CEILINGS do
-  local remaining = tonumber(ARGV[2 * k - 1])
-  if remaining then setCeiling(meta, k, remaining, now + tonumber(ARGV[2 * k]), now) end
+local gaps = {}
+for k, i in ipairs(REPORTED) do
+  local counted = tonumber(ARGV[k])
+  gaps[k] = ''
+  if counted then
+    local total = prune(i, now)
+    gaps[k] = num(counted - total)
+    -- Outside spending is booked now and slides out like our own; a smaller count is our own in flight.
+    if counted > total then add(i, now, counted - total, total) end
+  end
 end
-local retryAfter = tonumber(ARGV[2 * #CEILINGS + 1])
+local retryAfter = tonumber(ARGV[#REPORTED + 1])
 if retryAfter then meta.blocked = math.max(meta.blocked, now + retryAfter) end
-redis.call('HSET', META, 'upstream', ARGV[2 * #CEILINGS + 2], 'observedAt', num(now))
+redis.call('HSET', META, 'upstream', ARGV[#REPORTED + 2], 'observedAt', num(now))
 writeMeta(meta, now)
-return 1
+return gaps
 `;
 
 /**
  * ARGV: clock override.
  * Reply: now, blockedUntil (0 when open), upstream view ('' = none), observedAt, then per window: used,
- * resetMs, what the upstream ceiling still allows ('' = none).
+ * resetMs.
  */
 const SNAPSHOT = `
 local meta = readMeta()
@@ -383,14 +306,8 @@ local upstream = redis.call('HMGET', META, 'upstream', 'observedAt')
 local reply = { num(now), meta.blocked > now and num(meta.blocked) or '0', upstream[1] or '', upstream[2] or '' }
 for i = 1, #WINDOWS do
   local total = prune(i, now)
-  local left = ''
-  for k, c in ipairs(CEILINGS) do
-    local ceiling = c.window == i and liveCeiling(meta, k, now)
-    if ceiling then left = num(math.max(0, ceiling.remaining - ceiling.booked)) end
-  end
   reply[#reply + 1] = num(total)
   reply[#reply + 1] = num(resetMs(i, now, total))
-  reply[#reply + 1] = left
 end
 writeMeta(meta, now)
 return reply

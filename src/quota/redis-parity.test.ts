@@ -18,7 +18,7 @@ import {
   uniquePrefix,
 } from './redis-testing.js';
 import { WINDOW_NAMES, WINDOW_SPECS } from './types.js';
-import type { BudgetSnapshot, BudgetSpec, Demand, QuotaStore, Reservation, ReserveResult, UpstreamView, WindowName } from './types.js';
+import type { BudgetSnapshot, BudgetSpec, Demand, QuotaStore, Reservation, ReserveResult, UpstreamGap, UpstreamView, WindowName } from './types.js';
 
 const MINUTE = WINDOW_SPECS.tpm.windowMs;
 const TPM_BUCKET = WINDOW_SPECS.tpm.bucketMs;
@@ -67,7 +67,7 @@ class TwinStore implements QuotaStore {
   release(spec: BudgetSpec, reservation: Reservation): Promise<void> {
     return this.both(() => this.memory.release(spec, reservation), () => this.redis.release(spec, this.twin(reservation)));
   }
-  observe(spec: BudgetSpec, view: UpstreamView): Promise<void> {
+  observe(spec: BudgetSpec, view: UpstreamView): Promise<UpstreamGap> {
     return this.both(() => this.memory.observe(spec, view), () => this.redis.observe(spec, view));
   }
   snapshot(spec: BudgetSpec): Promise<BudgetSnapshot> {
@@ -222,7 +222,7 @@ describe('parity: settle and release', () => {
 });
 
 describe('parity: observe', () => {
-  it('adopts a tighter tpm so the next reserve waits until the upstream reset', async () => {
+  it('books what the upstream counts beyond ours, and the next reserve waits a window for it', async () => {
     const { clock, store } = await setup();
     const spec = budget({ tpm: 1_000 });
     await store.observe(spec, { remainingTokens: 0, resetTokensMs: 7_660 });
@@ -233,44 +233,27 @@ describe('parity: observe', () => {
     expect((await store.reserve(spec, demand(10))).ok).toBe(true);
   });
 
-  it('holds the upstream count until its reset even when our own usage expires sooner', async () => {
+  it('reads counts against the header limit, never loosens ours, and converges', async () => {
     const { clock, store } = await setup();
-    const spec = budget({ tpm: 1_000 });
-    reservationOf(await store.reserve(spec, demand(500)));
-    clock.advance(55_000);
-    await store.observe(spec, { remainingTokens: 0, resetTokensMs: 30_000 });
-    clock.advance(10_000);
-    expect(retryAfterOf(await store.reserve(spec, demand(1)))).toBe(20_000);
-  });
-
-  it('caps what we book at the upstream remaining until its reset, then our own windows rule again', async () => {
-    const { clock, store } = await setup();
-    const spec = budget({ tpm: 1_000 });
+    const spec = budget({ tpm: 1_000, rpd: 100 });
     reservationOf(await store.reserve(spec, demand(300)));
-    await store.observe(spec, { remainingTokens: 600, resetTokensMs: 10_000 });
-    reservationOf(await store.reserve(spec, demand(600)));
-    expect(retryAfterOf(await store.reserve(spec, demand(1)))).toBe(10_000);
+    await store.observe(spec, { limitTokens: 6_000, remainingTokens: 5_500, remainingRequests: 90 });
+    await store.observe(spec, { remainingTokens: 900, remainingRequests: 100 });
+    clock.advance(55_000);
+    await store.observe(spec, { remainingTokens: 0 });
     clock.advance(10_000);
-    reservationOf(await store.reserve(spec, demand(100)));
+    // The first 500 (ours and the outside 200) have expired; the 500 seen at 55 s still count.
+    await store.snapshot(spec);
+    reservationOf(await store.reserve(spec, demand(500)));
     expect((await store.reserve(spec, demand(1))).ok).toBe(false);
   });
 
-  it('holds a count without a reset time for a whole window', async () => {
+  it('books a shrinkable demand with as many tokens as fit, or waits for its minimum', async () => {
     const { store } = await setup();
-    const spec = budget({ tpm: 1_000 });
-    await store.observe(spec, { remainingTokens: 0 });
-    expect(retryAfterOf(await store.reserve(spec, demand(1)))).toBe(MINUTE);
-  });
-
-  it('orders exhausted upstream caps as they were first observed', async () => {
-    const { clock, store } = await setup();
-    const spec = budget({ rpd: 100, tpm: 1_000 });
-    await store.observe(spec, { remainingRequests: 0, resetRequestsMs: 60_000 });
-    clock.advance(1_000);
-    await store.observe(spec, { remainingTokens: 0, resetTokensMs: 30_000 });
-    const result = await store.reserve(spec, demand(5));
-    if (result.ok) throw new Error('expected a refusal');
-    expect(result.refusal.exhausted.map((e) => e.window)).toEqual(['rpd', 'tpm']);
+    const spec = budget({ tpm: 1_000, tpd: 1_500 });
+    reservationOf(await store.reserve(spec, { requests: 1, tokens: 800, audioSeconds: 0, minTokens: 300 }));
+    await store.reserve(spec, { requests: 1, tokens: 800, audioSeconds: 0, minTokens: 300 });
+    reservationOf(await store.reserve(spec, { requests: 1, tokens: 800, audioSeconds: 0, minTokens: 150 }));
   });
 
   it('closes the budget for a 429 retry-after, keeping the latest end', async () => {
@@ -370,6 +353,7 @@ describe('parity: random sequences', () => {
           requests: pick([1, 1, 0, 2]),
           tokens: pick([0, 1, 10, 50, 100, 400, Number.NaN]),
           audioSeconds: pick([0, 0, 0.5, 2.25]),
+          minTokens: pick([undefined, undefined, 5, 60]),
         });
         if (result.ok) open.push(result.reservation);
       } else if ((op === 'settle' || op === 'release') && open.length > 0) {
@@ -381,6 +365,8 @@ describe('parity: random sequences', () => {
         const view: { -readonly [K in keyof UpstreamView]: UpstreamView[K] } = {};
         const remainingTokens = pick([undefined, 0, 50, 200, 1_000, Number.NaN]);
         if (remainingTokens !== undefined) view.remainingTokens = remainingTokens;
+        const limitTokens = pick([undefined, undefined, 300, 1_200]);
+        if (limitTokens !== undefined) view.limitTokens = limitTokens;
         const resetTokensMs = pick([undefined, 0, 100, 5_000, 60_000]);
         if (resetTokensMs !== undefined) view.resetTokensMs = resetTokensMs;
         const remainingRequests = pick([undefined, undefined, 0, 3, 30]);

@@ -1,8 +1,9 @@
 import type { Redis } from 'ioredis';
 import { amountIn, normaliseDemand, reportedIn } from './demand.js';
-import { CEILINGS, KEY_COUNT, SCRIPTS, SCRIPT_UNITS, type ScriptName } from './redis-lua.js';
+import { upstreamCount } from './budget-ledger.js';
+import { KEY_COUNT, SCRIPTS, SCRIPT_UNITS, type ScriptName } from './redis-lua.js';
 import { withTimeout } from './redis-timeout.js';
-import { WINDOW_NAMES, WINDOW_SPECS } from './types.js';
+import { REPORTED_WINDOWS, WINDOW_NAMES } from './types.js';
 import type {
   BudgetSnapshot,
   BudgetSpec,
@@ -11,6 +12,7 @@ import type {
   QuotaStore,
   Reservation,
   ReserveResult,
+  UpstreamGap,
   UpstreamView,
   WindowName,
   WindowSnapshot,
@@ -47,7 +49,7 @@ const COMMANDS: Readonly<Record<ScriptName, string>> = {
 };
 
 /** The upstream view fields kept for snapshots, stored as strings so NaN and the like survive as given. */
-const VIEW_FIELDS = ['remainingRequests', 'resetRequestsMs', 'remainingTokens', 'resetTokensMs', 'retryAfterMs'] as const satisfies readonly (keyof UpstreamView)[];
+const VIEW_FIELDS = ['limitRequests', 'remainingRequests', 'resetRequestsMs', 'limitTokens', 'remainingTokens', 'resetTokensMs', 'retryAfterMs'] as const satisfies readonly (keyof UpstreamView)[];
 
 type ScriptCall = (...args: string[]) => Promise<unknown>;
 
@@ -93,8 +95,12 @@ export class RedisQuotaStore implements QuotaStore {
   async reserve(budget: BudgetSpec, demand: Demand): Promise<ReserveResult> {
     const booked = normaliseDemand(demand);
     const limits = WINDOW_NAMES.map((name) => numberArg(budget.limits[name].limit));
-    const reply = strings(await this.run('reserve', budget.id, [...limits, ...SCRIPT_UNITS.map((unit) => String(amountIn(booked, unit)))]), 'reserve');
-    if (reply[0] === '1') return { ok: true, reservation: { budgetId: budget.id, demand: booked, at: Number(reply[1]) } };
+    const amounts = SCRIPT_UNITS.map((unit) => String(amountIn(booked, unit)));
+    const reply = strings(await this.run('reserve', budget.id, [...limits, ...amounts, numberArg(booked.minTokens ?? null)]), 'reserve');
+    if (reply[0] === '1') {
+      const demand = { requests: booked.requests, tokens: Number(reply[2]), audioSeconds: booked.audioSeconds };
+      return { ok: true, reservation: { budgetId: budget.id, demand, at: Number(reply[1]) } };
+    }
     const exhausted: ExhaustedWindow[] = [];
     for (let i = 2; i + 3 < reply.length; i += 4) {
       exhausted.push({ window: windowAt(reply[i]), limit: Number(reply[i + 1]), used: Number(reply[i + 2]), requested: Number(reply[i + 3]) });
@@ -114,27 +120,27 @@ export class RedisQuotaStore implements QuotaStore {
     await this.run('release', budget.id, settleArgs(reservation, (unit) => (amountIn(reservation.demand, unit) === 0 ? '' : '0')));
   }
 
-  async observe(budget: BudgetSpec, view: UpstreamView): Promise<void> {
-    const args: string[] = [];
-    for (const { window, remaining, reset } of CEILINGS) {
-      const left = view[remaining];
-      const usable = left !== undefined && Number.isFinite(left) && left >= 0;
-      // Without a reset time the usage may be anywhere in the window: hold it for the whole window.
-      const resetMs = view[reset];
-      const holdMs = resetMs !== undefined && Number.isFinite(resetMs) && resetMs >= 0 ? resetMs : WINDOW_SPECS[window].windowMs;
-      args.push(usable ? String(left) : '', String(holdMs));
-    }
+  async observe(budget: BudgetSpec, view: UpstreamView): Promise<UpstreamGap> {
+    const counts = REPORTED_WINDOWS.map(({ window, limit, remaining }) =>
+      numberArg(upstreamCount(view[limit] ?? budget.limits[window].limit ?? undefined, view[remaining]) ?? null),
+    );
     const { retryAfterMs } = view;
-    args.push(retryAfterMs !== undefined && Number.isFinite(retryAfterMs) && retryAfterMs > 0 ? String(retryAfterMs) : '', encodeView(view));
-    await this.run('observe', budget.id, args);
+    const retry = retryAfterMs !== undefined && Number.isFinite(retryAfterMs) && retryAfterMs > 0 ? String(retryAfterMs) : '';
+    const reply = strings(await this.run('observe', budget.id, [...counts, retry, encodeView(view)]), 'observe');
+    const gap: { -readonly [K in keyof UpstreamGap]: number } = {};
+    REPORTED_WINDOWS.forEach(({ window }, k) => {
+      const value = reply[k];
+      if (value !== undefined && value !== '') gap[window as 'tpm' | 'rpd'] = Number(value);
+    });
+    return gap;
   }
 
   async snapshot(budget: BudgetSpec): Promise<BudgetSnapshot> {
     const reply = strings(await this.run('snapshot', budget.id, []), 'snapshot');
     const windows = Object.fromEntries(
       WINDOW_NAMES.map((name, i) => {
-        const [used, resetMs, left] = reply.slice(4 + 3 * i, 7 + 3 * i);
-        return [name, windowSnapshot(budget, name, Number(used), Number(resetMs), left === '' || left === undefined ? null : Number(left))];
+        const [used, resetMs] = reply.slice(4 + 2 * i, 6 + 2 * i);
+        return [name, windowSnapshot(budget, name, Number(used), Number(resetMs))];
       }),
     ) as Record<WindowName, WindowSnapshot>;
     const [at, blockedUntil, upstream, observedAt] = reply;
@@ -210,12 +216,10 @@ function windowAt(index: string | undefined): WindowName {
   return name;
 }
 
-/** As BudgetLedger shows it: our headroom, or the upstream's where it is tighter. */
-function windowSnapshot(budget: BudgetSpec, name: WindowName, used: number, resetMs: number, upstream: number | null): WindowSnapshot {
+/** As BudgetLedger shows it: the limit less what is used, outside spending included. */
+function windowSnapshot(budget: BudgetSpec, name: WindowName, used: number, resetMs: number): WindowSnapshot {
   const { limit, source } = budget.limits[name];
-  const ours = limit === null ? null : Math.max(0, limit - used);
-  const remaining = ours === null ? upstream : upstream === null ? ours : Math.min(ours, upstream);
-  return { limit, source, used, remaining, resetMs };
+  return { limit, source, used, remaining: limit === null ? null : Math.max(0, limit - used), resetMs };
 }
 
 function encodeView(view: UpstreamView): string {

@@ -46,8 +46,15 @@ export interface BudgetSpec {
 /** What one request is expected to spend. */
 export interface Demand {
   readonly requests: number;
+  /** The most tokens the request may be booked with (prompt estimate plus the completion cap it wants). */
   readonly tokens: number;
   readonly audioSeconds: number;
+  /**
+   * The fewest tokens it may be booked with, when its completion cap can shrink to fit the window: the
+   * store books as many as fit between this and `tokens`, or refuses with the wait until this fits.
+   * Absent: exactly `tokens`.
+   */
+  readonly minTokens?: number;
 }
 
 export interface Reservation {
@@ -78,12 +85,33 @@ export type ReserveResult = { readonly ok: true; readonly reservation: Reservati
  * tokens per MINUTE), and how long to stay away after a 429.
  */
 export interface UpstreamView {
+  readonly limitRequests?: number;
   readonly remainingRequests?: number;
   readonly resetRequestsMs?: number;
+  readonly limitTokens?: number;
   readonly remainingTokens?: number;
   readonly resetTokensMs?: number;
   readonly retryAfterMs?: number;
 }
+
+/**
+ * The windows Groq's headers report a remaining count for (Groq's API reference, rate limits: requests
+ * per DAY, tokens per MINUTE), and the view fields that carry each.
+ */
+export const REPORTED_WINDOWS: readonly {
+  readonly window: WindowName;
+  readonly limit: 'limitRequests' | 'limitTokens';
+  readonly remaining: 'remainingRequests' | 'remainingTokens';
+}[] = [
+  { window: 'tpm', limit: 'limitTokens', remaining: 'remainingTokens' },
+  { window: 'rpd', limit: 'limitRequests', remaining: 'remainingRequests' },
+];
+
+/**
+ * What the upstream counted beyond our own bookings when it answered, per reported window: positive
+ * when it counts more (another consumer of the key, or a cap it keeps), negative when less.
+ */
+export type UpstreamGap = Partial<Record<'tpm' | 'rpd', number>>;
 
 export interface WindowSnapshot {
   readonly limit: number | null;
@@ -114,8 +142,12 @@ export interface QuotaStore {
   settle(budget: BudgetSpec, reservation: Reservation, actual: Partial<Demand>): Promise<void>;
   /** Returns the whole reservation (the request failed or the caller went away). */
   release(budget: BudgetSpec, reservation: Reservation): Promise<void>;
-  /** Adopts the upstream's view where it is tighter than ours. */
-  observe(budget: BudgetSpec, view: UpstreamView): Promise<void>;
+  /**
+   * Reconciles with the upstream's view: whatever it counted in a reported window beyond our bookings
+   * (outside spending) is booked now and slides out of the window like any booking, so our count
+   * converges on the upstream's. A 429's retry-after closes the budget until then. Returns the gap seen.
+   */
+  observe(budget: BudgetSpec, view: UpstreamView): Promise<UpstreamGap>;
   snapshot(budget: BudgetSpec): Promise<BudgetSnapshot>;
   close(): Promise<void>;
 }

@@ -1,3 +1,5 @@
+import type { UpstreamView } from '../quota/types.js';
+
 /**
  * Groq's rate-limit headers. Note the asymmetry (seeds): `*-requests` count requests per DAY, `*-tokens`
  * count tokens per MINUTE.
@@ -45,25 +47,19 @@ export function parseRetryAfter(value: string | null | undefined, now: number = 
 }
 
 /** What the upstream's rate-limit headers say about the organisation's quota, in the quota store's terms. */
-export interface HeaderView {
-  remainingRequests?: number;
-  resetRequestsMs?: number;
-  remainingTokens?: number;
-  resetTokensMs?: number;
-  retryAfterMs?: number;
-}
-
-export function upstreamView(headers: { get(name: string): string | null } | undefined, status: number): HeaderView | undefined {
+export function upstreamView(headers: { get(name: string): string | null } | undefined, status: number): UpstreamView | undefined {
   if (headers === undefined) return undefined;
-  const view: HeaderView = {};
+  const view: { -readonly [K in keyof UpstreamView]: UpstreamView[K] } = {};
   const remainingRequests = headerNumber(headers.get('x-ratelimit-remaining-requests'));
   const remainingTokens = headerNumber(headers.get('x-ratelimit-remaining-tokens'));
   if (remainingRequests !== undefined) {
     view.remainingRequests = remainingRequests;
+    view.limitRequests = headerNumber(headers.get('x-ratelimit-limit-requests'));
     view.resetRequestsMs = parseGroqDuration(headers.get('x-ratelimit-reset-requests'));
   }
   if (remainingTokens !== undefined) {
     view.remainingTokens = remainingTokens;
+    view.limitTokens = headerNumber(headers.get('x-ratelimit-limit-tokens'));
     view.resetTokensMs = parseGroqDuration(headers.get('x-ratelimit-reset-tokens'));
   }
   // Only a 429's retry-after closes the budget; on other statuses it is advice about that response.
