@@ -50,6 +50,21 @@ export class GatewayError extends HTTPException {
   }
 }
 
+/**
+ * A 429 the gateway makes itself: no deployment of the chain has room now. Carries the wait until this
+ * request first fits, so a queue can hold it without reading its own headers back.
+ */
+export class RateLimitRefusal extends GatewayError {
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+    headers: Record<string, string>,
+  ) {
+    super(429, message, { code: 'rate_limit_exceeded', headers: { ...headers, 'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) } });
+    this.name = 'RateLimitRefusal';
+  }
+}
+
 export function typeForStatus(status: number): ErrorType {
   if (status === 401) return 'authentication_error';
   if (status === 403) return 'permission_error';

@@ -5,6 +5,7 @@ import type { Catalog } from './catalog/types.js';
 import type { GatewayConfig } from './config/types.js';
 import { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { MemoryQuotaStore } from './quota/memory-store.js';
+import { TokenPlanning } from './quota/token-planning.js';
 import type { QuotaStore } from './quota/types.js';
 import type { DeploymentStats } from './routing/deployment.js';
 import { HeadroomQueue } from './routing/headroom-queue.js';
@@ -38,6 +39,8 @@ export class Gateway {
   /** Requests waiting for budget headroom (`max_queue_wait_seconds`). */
   readonly headroom = new HeadroomQueue();
   readonly metrics: GatewayMetrics;
+  /** Prompt calibration, learned completion caps and how each budget's upstream books (kept across reloads). */
+  readonly planning: TokenPlanning;
   private readonly stats = new Map<string, DeploymentStats>();
   private readonly breakers = new Map<string, DeploymentBreaker>();
   private readonly onConfigFault: (message: string) => void;
@@ -54,6 +57,7 @@ export class Gateway {
     this.onConfigFault = options.onConfigFault ?? ((message) => process.stderr.write(`${message}\n`));
     this.sharedBreakers = options.sharedBreakers;
     this.metrics = new GatewayMetrics(() => this.state.table.deployments, this.quota);
+    this.planning = new TokenPlanning((alias, deploymentId) => this.metrics.completionCut(alias, deploymentId));
     this.state = this.build(config);
   }
 

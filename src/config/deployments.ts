@@ -10,6 +10,7 @@ import {
   nonNegativeInt,
   nonNegativeNumber,
   nullable,
+  oneOf,
   positiveInt,
   positiveNumber,
   readValue,
@@ -44,6 +45,7 @@ const PARAMS = {
   weight: positiveNumber,
   cooldown_time: nonNegativeNumber,
   max_parallel_requests: positiveInt,
+  completion_cap: oneOf(['adaptive', 'requested'] as const),
   max_retries: nonNegativeInt,
 } satisfies KeyTable;
 
@@ -165,6 +167,7 @@ function readEntry(entry: unknown, index: number, issues: Issues, lookup: EnvLoo
     weight: fields.weight,
     cooldownTimeSec: fields.cooldown_time,
     maxParallelRequests: fields.max_parallel_requests,
+    completionCap: fields.completion_cap,
     modelInfo: modelInfo.info,
     publicParams: publicParams(params),
     unconfiguredReason: key.unconfiguredReason,

@@ -127,6 +127,8 @@ const ROUTER_KEYS = {
   drop_params: boolean,
   groq_plan: oneOf(['free', 'developer'] as const),
   max_queue_wait_seconds: nonNegativeNumber,
+  // Ours: how a request's completion cap is chosen (see CompletionCapPolicy).
+  completion_cap: oneOf(['adaptive', 'requested'] as const),
   redis_host: text,
   redis_port: port,
   redis_password: secretText,
@@ -215,6 +217,7 @@ export function readRouterSettings(
     dropParams: pick('drop_params') ?? false,
     groqPlan: pick('groq_plan') ?? DEFAULTS.groqPlan,
     maxQueueWaitSec: pick('max_queue_wait_seconds') ?? 0,
+    completionCap: pick('completion_cap') ?? 'adaptive',
     redis: redisSettings(pick('redis_url'), pick('redis_host'), pick('redis_port'), pick('redis_password')),
     gatewayInstances: pick('gateway_instances') ?? DEFAULTS.gatewayInstances,
     checkProviderEndpoint: lite.check_provider_endpoint ?? false,

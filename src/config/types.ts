@@ -13,6 +13,13 @@ export type RoutingStrategy =
 
 export type GroqPlan = 'free' | 'developer';
 
+/**
+ * `completion_cap`: `adaptive` sends a completion cap learned from the alias's recent answers when the
+ * client asks for more (so Groq books what answers need, not 8,192 tokens each); `requested` sends the
+ * client's cap, lowered only to the model's maximum, its context window and its TPM.
+ */
+export type CompletionCapPolicy = 'adaptive' | 'requested';
+
 /** Limits a deployment may spend. `undefined` means "not set here": the catalogue's documented limit applies. */
 export interface DeploymentLimits {
   readonly rpm?: number | null;
@@ -45,6 +52,8 @@ export interface DeploymentConfig {
   readonly weight: number | undefined;
   readonly cooldownTimeSec: number | undefined;
   readonly maxParallelRequests: number | undefined;
+  /** `litellm_params.completion_cap`; `undefined` follows `router_settings.completion_cap`. */
+  readonly completionCap: CompletionCapPolicy | undefined;
   /** `model_info` as written (without secrets), merged later with the catalogue. */
   readonly modelInfo: Readonly<Record<string, unknown>>;
   /** `litellm_params` with secrets removed, for `/model/info`. */
@@ -99,6 +108,8 @@ export interface RouterSettings {
   readonly dropParams: boolean;
   readonly groqPlan: GroqPlan;
   readonly maxQueueWaitSec: number;
+  /** `completion_cap` (default `adaptive`). */
+  readonly completionCap: CompletionCapPolicy;
   readonly redis: RedisSettings | undefined;
   /**
    * `router_settings.gateway_instances`: gateways sharing the Redis. While Redis is unreachable each

@@ -74,6 +74,12 @@ export const OURS = {
     help: 'Requests answered, by requested alias, the deployment that served (empty when none did) and outcome.',
     labels: ['requested_model', 'model_group', 'model_id', 'outcome', 'status_code'],
   },
+  completionsCut: {
+    name: 'groq_router_completions_cut_total',
+    type: 'counter',
+    help: 'Answers that ended at a completion cap the gateway lowered below the client\'s (finish_reason "length"); each raises the alias\'s learned cap at once.',
+    labels: ['requested_model', 'model_id'],
+  },
   upstreamAttempts: {
     name: 'groq_router_upstream_attempts_total',
     type: 'counter',

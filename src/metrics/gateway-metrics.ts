@@ -72,6 +72,7 @@ export class GatewayMetrics {
       for (const result of ['success', 'rate_limit', 'server_error']) this.ours.upstreamAttempts.inc({ ...ids.ours, result }, 0);
       for (const reason of ['rate_limit', 'server_error', 'timeout', 'connection']) this.ours.breakerOpens.inc({ ...ids.ours, reason }, 0);
       this.ours.rateLimited.inc({ requested_model: deployment.alias, model_id: deployment.id, source: 'upstream' }, 0);
+      this.ours.completionsCut.inc({ requested_model: deployment.alias, model_id: deployment.id }, 0);
       this.ours.rateLimited.inc({ requested_model: deployment.alias, model_id: '', source: 'gateway' }, 0);
       this.litellm.cooledDown.inc({ ...ids.litellm, exception_status: '429' }, 0);
       const deploymentRequest = { requested_model: deployment.alias, ...ids.litellm, hashed_api_key, api_key_alias, team, team_alias, client_ip, user_agent };
@@ -93,6 +94,11 @@ export class GatewayMetrics {
     const ids = labelsOf(deployment);
     this.ours.breakerOpens.inc({ ...ids.ours, reason: cause.kind });
     this.litellm.cooledDown.inc({ ...ids.litellm, exception_status: String(cause.status ?? '') });
+  }
+
+  /** An answer ended at a completion cap the gateway had lowered below the client's own. */
+  completionCut(alias: string, deploymentId: string): void {
+    this.ours.completionsCut.inc({ requested_model: alias, model_id: deploymentId });
   }
 
   recordChat(outcome: ChatOutcome): void {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CatalogModel } from '../catalog/types.js';
+import { TokenPlanning } from '../quota/token-planning.js';
 import type { Deployment } from '../routing/deployment.js';
 import { providers } from '../upstream/providers.js';
 import { responsesOperation } from './responses.js';
@@ -15,6 +16,7 @@ function deployment(catalog: Partial<CatalogModel> | undefined, extra: Partial<D
     provider: providers.groq,
     catalog: catalog === undefined ? undefined : ({ id: 'some-model', maxFileBytes: {}, voices: null, maxInputChars: null, ...catalog } as CatalogModel),
     maxCompletionTokens: null,
+    contextWindow: null,
     budget: undefined,
     ...extra,
   } as unknown as Deployment;
@@ -64,24 +66,28 @@ describe('speechUnfit', () => {
 describe('responsesOperation', () => {
   const unsupported = { store: true, include: ['x'], prompt_cache_key: 'k' };
 
+  const requested = { dropParams: true, completionCap: 'requested' } as const;
+
   it('replaces the alias, drops unsupported parameters under drop_params and clamps the output cap', async () => {
     const sent: Record<string, unknown>[] = [];
     const client = { responses: async (body: Record<string, unknown>) => (sent.push(body), new Response('{}')) };
-    const op = responsesOperation({ model: 'alias', input: 'hi', max_output_tokens: 99_999, ...unsupported }, 10);
-    const prepared = op.prepare(deployment({ id: 'llama' }, { maxCompletionTokens: 8192 }), { dropParams: true });
-    await prepared.send(client as never, { signal: new AbortController().signal, timeoutMs: 1000 });
+    const op = responsesOperation({ model: 'alias', input: 'hi', max_output_tokens: 99_999, ...unsupported }, 'alias', 10, new TokenPlanning());
+    const prepared = op.prepare(deployment({ id: 'llama' }, { maxCompletionTokens: 8192 }), requested);
+    await prepared.send(client as never, { signal: new AbortController().signal, timeoutMs: 1000 }, prepared.demand);
     expect(sent[0]).toEqual({ model: 'llama', input: 'hi', max_output_tokens: 8192 });
-    expect(prepared.demand).toEqual({ requests: 1, tokens: 10 + 8192, audioSeconds: 0 });
+    // The prompt estimate carries calibration's safety margin.
+    expect(prepared.demand).toEqual({ requests: 1, tokens: 11 + 8192, audioSeconds: 0, minTokens: undefined });
   });
 
   it('refuses unsupported parameters by name without drop_params', () => {
-    const op = responsesOperation({ model: 'alias', input: 'hi', ...unsupported }, 10);
-    expect(() => op.prepare(deployment({ id: 'llama' }), { dropParams: false })).toThrow(/store, include, prompt_cache_key are not supported by groq/);
+    const op = responsesOperation({ model: 'alias', input: 'hi', ...unsupported }, 'alias', 10, new TokenPlanning());
+    expect(() => op.prepare(deployment({ id: 'llama' }), { ...requested, dropParams: false })).toThrow(/store, include, prompt_cache_key are not supported by groq/);
   });
 
   it('settles tokens from the usage of a whole answer, cached input excluded', () => {
-    const op = responsesOperation({ model: 'alias', input: 'hi' }, 10);
-    const spend = op.spent(bytes('{"output":[],"usage":{"input_tokens":7,"output_tokens":3,"total_tokens":10,"input_tokens_details":{"cached_tokens":4}}}'), { requests: 1, tokens: 500, audioSeconds: 0 });
+    const op = responsesOperation({ model: 'alias', input: 'hi', max_output_tokens: 500 }, 'alias', 10, new TokenPlanning());
+    const prepared = op.prepare(deployment({ id: 'llama' }), requested);
+    const spend = prepared.spent(bytes('{"output":[],"usage":{"input_tokens":7,"output_tokens":3,"total_tokens":10,"input_tokens_details":{"cached_tokens":4}}}'), { requests: 1, tokens: 500, audioSeconds: 0 });
     expect(spend.actual).toEqual({ tokens: 6 });
     expect(spend.usage?.prompt_tokens).toBe(7);
   });

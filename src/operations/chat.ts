@@ -1,53 +1,34 @@
-import type { Demand } from '../quota/types.js';
-import type { Deployment } from '../routing/deployment.js';
-import { DEFAULT_COMPLETION_ESTIMATE, requestedCompletionTokens } from '../routing/estimate.js';
-import { tokenSpend, type Operation, type TokenUsage } from '../routing/operation.js';
-import { prepareChatBody, type ChatBody } from '../upstream/hygiene.js';
+import type { TokenPlanning } from '../quota/token-planning.js';
+import { requestedCompletionTokens } from '../routing/estimate.js';
+import type { Operation, TokenUsage } from '../routing/operation.js';
+import { prepareChatBody, withCompletionCap, type ChatBody } from '../upstream/hygiene.js';
+import { planCompletion } from './completion-plan.js';
 import { inBandStreamError } from './in-band-error.js';
 import { lastObjectNamed } from './usage.js';
 
-/** Fewer completion tokens than this is no useful answer; below it a tight TPM refuses instead of clamping. */
-const MIN_USEFUL_COMPLETION = 256;
-
-/** `POST /chat/completions`: the body cleaned per deployment, prompt plus completion cap booked as tokens. */
-export function chatOperation(body: ChatBody, promptTokens: number): Operation {
+/**
+ * `POST /chat/completions`: the body cleaned per deployment, prompt plus completion cap booked as tokens
+ * (see `planCompletion` for the cap), and the cap booked is the cap sent.
+ */
+export function chatOperation(body: ChatBody, alias: string, roughPrompt: number, planning: TokenPlanning): Operation {
+  const requested = requestedCompletionTokens(body);
   return {
-    prepare(deployment, { dropParams }) {
-      const completionCap = completionCapFor(deployment, promptTokens);
-      const prepared = prepareChatBody(body, {
-        provider: deployment.provider,
-        model: deployment.config.model,
-        maxCompletionTokens: completionCap,
-        dropParams,
-      });
+    prepare(deployment, { dropParams, completionCap: policy }) {
+      const plan = planCompletion(deployment, planning, { alias, roughPrompt, requested, policy });
+      // Cleaned now, so the caller's own 400s are thrown before anything is booked or sent.
+      const cleaned = prepareChatBody(body, { provider: deployment.provider, model: deployment.config.model, dropParams });
       return {
-        demand: tokenDemand(promptTokens, requestedCompletionTokens(body), completionCap),
-        send: (client, options) => client.chatCompletions(prepared, options),
+        demand: plan.demand,
+        send: (client, options, booked) => client.chatCompletions(withCompletionCap(cleaned, plan.capFor(booked)), options),
+        completionCap: plan.capFor,
+        spent: (bytes, booked) => plan.spend(usageOf(bytes), booked),
+        streamSpent: plan.spend,
+        observed: plan.observed,
+        refusedWithRoom: plan.refusedWithRoom,
       };
     },
-    spent: (bytes, booked) => tokenSpend(usageOf(bytes), booked),
-    streamSpent: tokenSpend,
     inBandError: inBandStreamError,
   };
-}
-
-/**
- * The completion cap to send: the model's documented maximum, lowered so prompt plus cap fit the
- * deployment's TPM at all (Groq counts the cap against TPM; a cap that can never fit is a certain 413).
- */
-export function completionCapFor(deployment: Deployment, promptTokens: number): number | null {
-  const documented = deployment.maxCompletionTokens;
-  const tpm = deployment.budget?.limits.tpm.limit ?? null;
-  if (tpm === null) return documented;
-  const fits = tpm - promptTokens;
-  if (fits < MIN_USEFUL_COMPLETION) return documented;
-  return documented === null ? fits : Math.min(documented, fits);
-}
-
-/** One request, its prompt and the completion it may produce (capped), booked before the call. */
-export function tokenDemand(promptTokens: number, requested: number | undefined, completionCap: number | null): Demand {
-  const completion = completionCap === null ? (requested ?? DEFAULT_COMPLETION_ESTIMATE) : Math.min(requested ?? DEFAULT_COMPLETION_ESTIMATE, completionCap);
-  return { requests: 1, tokens: promptTokens + completion, audioSeconds: 0 };
 }
 
 /** The top-level `usage` of a chat completion. */

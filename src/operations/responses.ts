@@ -1,32 +1,37 @@
+import type { TokenPlanning } from '../quota/token-planning.js';
 import { requestedOutputTokens } from '../routing/estimate.js';
 import type { Operation } from '../routing/operation.js';
-import { tokenSpend } from '../routing/operation.js';
 import { responsesUsage } from '../routing/sse-relay.js';
 import { dropUnsupported } from '../upstream/hygiene.js';
-import { completionCapFor, tokenDemand } from './chat.js';
+import { planCompletion } from './completion-plan.js';
 import { inBandStreamError } from './in-band-error.js';
 import { lastObjectNamed } from './usage.js';
 
 /**
  * `POST /responses`: Groq's Responses API. Built-in tools (`code_interpreter`, `browser_search`, `mcp`)
  * pass through untouched; the parameters the provider refuses are dropped or refused; the output cap is
- * booked and clamped like chat's completion cap.
+ * planned, booked and sent like chat's completion cap.
  */
-export function responsesOperation(body: Record<string, unknown>, promptTokens: number): Operation {
+export function responsesOperation(body: Record<string, unknown>, alias: string, roughPrompt: number, planning: TokenPlanning): Operation {
+  const requested = requestedOutputTokens(body);
   return {
-    prepare(deployment, { dropParams }) {
-      const cap = completionCapFor(deployment, promptTokens);
+    prepare(deployment, { dropParams, completionCap: policy }) {
+      const plan = planCompletion(deployment, planning, { alias, roughPrompt, requested, policy });
       const out: Record<string, unknown> = { ...body, model: deployment.config.model };
       dropUnsupported(out, deployment.provider.unsupportedResponsesParams, deployment.provider.name, dropParams);
-      const requested = requestedOutputTokens(body);
-      if (requested !== undefined && cap !== null && requested > cap) out.max_output_tokens = cap;
       return {
-        demand: tokenDemand(promptTokens, requested, cap),
-        send: (client, options) => client.responses(out, options),
+        demand: plan.demand,
+        send(client, options, booked) {
+          const cap = plan.capFor(booked);
+          return client.responses(cap === undefined ? out : { ...out, max_output_tokens: cap }, options);
+        },
+        completionCap: plan.capFor,
+        spent: (bytes, booked) => plan.spend(responsesUsage(lastObjectNamed(bytes, 'usage')), booked),
+        streamSpent: plan.spend,
+        observed: plan.observed,
+        refusedWithRoom: plan.refusedWithRoom,
       };
     },
-    spent: (bytes, booked) => tokenSpend(responsesUsage(lastObjectNamed(bytes, 'usage')), booked),
-    streamSpent: tokenSpend,
     inBandError: inBandStreamError,
   };
 }

@@ -17,11 +17,11 @@ export function speechOperation(body: Record<string, unknown> & { input: string;
       return {
         demand: { requests: 1, tokens, audioSeconds: 0 },
         send: (client, options) => client.speech(out, options),
+        // Audio carries no usage: the booking stands, and the upstream's headers correct the budget.
+        spent: (_bytes, booked) => ({ usage: undefined, actual: booked }),
+        streamSpent: (_usage, booked) => ({ usage: undefined, actual: booked }),
       };
     },
-    // Audio carries no usage: the booking stands, and the upstream's headers correct the budget.
-    spent: (_bytes, booked) => ({ usage: undefined, actual: booked }),
-    streamSpent: (_usage, booked) => ({ usage: undefined, actual: booked }),
   };
 }
 

@@ -27,13 +27,13 @@ export function transcriptionOperation(task: AudioTask, upload: Upload, facts: A
           const params = { ...fields, model: deployment.config.model, file: await openUploadAsFile(file) };
           return task === 'transcriptions' ? client.transcriptions(params, options) : client.translations(params, options);
         },
+        spent(body, booked) {
+          const reported = reportedDuration(body);
+          return { usage: undefined, actual: { audioSeconds: reported === undefined ? booked.audioSeconds : billedAudioSeconds(reported) } };
+        },
+        streamSpent: (_usage, booked) => ({ usage: undefined, actual: booked }),
       };
     },
-    spent(body, booked) {
-      const reported = reportedDuration(body);
-      return { usage: undefined, actual: { audioSeconds: reported === undefined ? booked.audioSeconds : billedAudioSeconds(reported) } };
-    },
-    streamSpent: (_usage, booked) => ({ usage: undefined, actual: booked }),
   };
 }
 

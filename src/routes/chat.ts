@@ -27,7 +27,7 @@ export function chatRoutes(gateway: Gateway, log: Logger): Hono<NodeBindings> {
       const promptTokens = estimatePromptTokens(body);
       return {
         alias,
-        operation: chatOperation(body, promptTokens),
+        operation: chatOperation(body, alias, promptTokens, intake.planning),
         stream: body.stream === true,
         promptTokens,
         relay: { kind: 'sse', dialect: fixEvents },

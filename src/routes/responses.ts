@@ -28,7 +28,7 @@ export function responsesRoutes(gateway: Gateway, log: Logger): Hono<NodeBinding
       const promptTokens = estimateInputTokens(body);
       return {
         alias,
-        operation: responsesOperation(body, promptTokens),
+        operation: responsesOperation(body, alias, promptTokens, intake.planning),
         stream: body.stream === true,
         promptTokens,
         relay: { kind: 'sse', dialect: responsesEvents },

@@ -7,6 +7,7 @@ import type { Gateway } from '../gateway.js';
 import type { Logger } from '../log.js';
 import type { ChatOutcome } from '../metrics/gateway-metrics.js';
 import type { Principal } from '../middleware/api-key.js';
+import type { TokenPlanning } from '../quota/token-planning.js';
 import { routeRequest, trailOf, type ServedResponse } from '../routing/attempts.js';
 import type { Operation } from '../routing/operation.js';
 import { pipeSse, relaySse, type RelayOptions, type SseDialect, type StreamUsage } from '../routing/sse-relay.js';
@@ -38,6 +39,8 @@ export interface IntakeContext {
   readonly config: GatewayConfig;
   readonly table: RoutingTable;
   readonly principal: Principal | undefined;
+  /** What the gateway has learned about token counts, for endpoints that book tokens. */
+  readonly planning: TokenPlanning;
   /** The alias, as soon as it is known: errors after it are counted under it. */
   noteAlias(alias: string): void;
 }
@@ -83,6 +86,7 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
         config,
         table,
         principal: c.var.principal,
+        planning: gateway.planning,
         noteAlias: (seen) => (alias = seen),
       });
       alias = taken.alias;
@@ -101,9 +105,11 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
         numRetries: config.router.numRetries,
         retryPolicy: config.router.retryPolicy,
         dropParams: config.router.dropParams,
+        completionCap: config.router.completionCap,
         attemptTimeoutMs: config.router.timeoutMs,
         streamTimeoutMs: config.router.streamTimeoutMs,
         trials: gateway.sharedBreakers,
+        onCapacity: gateway.headroom.capacityFreed,
       };
       const waitFor = { maxWaitMs: config.router.maxQueueWaitSec * 1000, signal: deadline.signal };
       served = await gateway.headroom.run(alias, waitFor, () => routeRequest(request, table, ctx));
@@ -189,6 +195,7 @@ function responseHeaders(c: Context, served: ServedResponse): Record<string, str
     'x-litellm-overhead-duration-ms': (totalMs - served.trail.upstreamMs).toFixed(3),
     'x-litellm-response-duration-ms': totalMs.toFixed(3),
   };
+  if (served.completionCap !== undefined) headers['x-groq-router-max-tokens'] = String(served.completionCap);
   for (const name of RATE_LIMIT_HEADERS) {
     const value = served.upstream.headers.get(name);
     if (value !== null) headers[name] = value;

@@ -1,8 +1,8 @@
-import type { RetryPolicy } from '../config/types.js';
+import type { CompletionCapPolicy, RetryPolicy } from '../config/types.js';
 import type { Logger } from '../log.js';
-import type { QuotaStore, Refusal, Reservation } from '../quota/types.js';
+import type { Demand, QuotaStore, Refusal, Reservation, UpstreamGap, UpstreamView } from '../quota/types.js';
 import { classifyUpstreamError, failure, type UpstreamFailure } from '../upstream/failure.js';
-import { upstreamView } from '../upstream/rate-limit-headers.js';
+import { limitInRateLimitMessage, requestedInRateLimitMessage, upstreamView } from '../upstream/rate-limit-headers.js';
 import { BreakerOpenError } from '../breaker/breaker.js';
 import { chunkSourceOf, type ChunkSource } from './chunk-source.js';
 import { recordLatency, type Deployment } from './deployment.js';
@@ -32,10 +32,13 @@ export interface RouteContext {
   readonly numRetries: number;
   readonly retryPolicy: RetryPolicy;
   readonly dropParams: boolean;
+  readonly completionCap: CompletionCapPolicy;
   readonly attemptTimeoutMs: number;
   readonly streamTimeoutMs: number | undefined;
   /** With several instances: one half-open trial per deployment across all of them. */
   readonly trials?: { claimTrial(deploymentId: string): Promise<boolean>; releaseTrial(deploymentId: string): void };
+  /** Told whenever booked capacity comes back (a settle or release), so waiting requests can re-plan. */
+  readonly onCapacity?: () => void;
 }
 
 /**
@@ -57,6 +60,8 @@ export interface Served {
   readonly stream: { readonly first: Uint8Array; readonly source: ChunkSource } | undefined;
   /** Cancels the upstream call. */
   readonly attempt: TimedSignal;
+  /** The completion cap sent, when the endpoint sends one (`x-groq-router-max-tokens`). */
+  readonly completionCap: number | undefined;
   /** Settles or releases the budget, updates the counters, frees the signal. Idempotent. */
   finish(how: Finish): void;
   readonly upstreamMs: number;
@@ -87,7 +92,7 @@ type CallOutcome = Extract<AttemptOutcome, { served: Served } | { failure: Upstr
 export async function attemptDeployment(deployment: Deployment, request: RoutedRequest, ctx: RouteContext): Promise<AttemptOutcome> {
   const { breaker } = deployment;
   if (!breaker.admits) return { cooling: coolingOf(deployment) };
-  const prepared = request.operation.prepare(deployment, { dropParams: ctx.dropParams });
+  const prepared = request.operation.prepare(deployment, { dropParams: ctx.dropParams, completionCap: ctx.completionCap });
 
   const budget = deployment.budget;
   let reservation: Reservation | undefined;
@@ -96,6 +101,8 @@ export async function attemptDeployment(deployment: Deployment, request: RoutedR
     if (!reserved.ok) return { refusal: reserved.refusal };
     reservation = reserved.reservation;
   }
+  // What the call was booked with: its completion cap may have shrunk to fit the window.
+  const booked: Demand = reservation?.demand ?? prepared.demand;
   const release = (): AttemptOutcome => {
     if (budget !== undefined && reservation !== undefined) void ctx.quota.release(budget, reservation).catch(() => undefined);
     return { cooling: coolingOf(deployment) };
@@ -105,8 +112,9 @@ export async function attemptDeployment(deployment: Deployment, request: RoutedR
   if (trial && !(await ctx.trials?.claimTrial(deployment.id))) return release();
   try {
     return await breaker.run(
-      () => callUpstream(deployment, prepared, request, ctx, reservation),
-      (outcome) => ('failure' in outcome ? outcome.failure : undefined),
+      () => callUpstream(deployment, prepared, booked, request, ctx, reservation),
+      // A refusal of a request our estimate undersized is no fault of the deployment.
+      (outcome) => ('failure' in outcome && !outcome.failure.refusedWithRoom ? outcome.failure : undefined),
     );
   } catch (err) {
     if (!(err instanceof BreakerOpenError)) throw err;
@@ -125,6 +133,7 @@ function coolingOf(deployment: Deployment): Cooling {
 async function callUpstream(
   deployment: Deployment,
   prepared: PreparedCall,
+  booked: Demand,
   request: RoutedRequest,
   ctx: RouteContext,
   reservation: Reservation | undefined,
@@ -152,21 +161,23 @@ async function callUpstream(
     signal.dispose();
     if ('failure' in how && how.failure !== undefined) deployment.breaker.recordFailure(how.failure);
     if (budget === undefined || reservation === undefined) return;
-    const booked = reservation;
-    const done = 'released' in how ? ctx.quota.release(budget, booked) : ctx.quota.settle(budget, booked, how.actual);
-    done.catch((err: unknown) => ctx.log.warn(`quota bookkeeping failed for ${deployment.label}: ${String(err)}`));
+    const done = 'released' in how ? ctx.quota.release(budget, reservation) : ctx.quota.settle(budget, reservation, how.actual);
+    done.then(ctx.onCapacity, (err: unknown) => ctx.log.warn(`quota bookkeeping failed for ${deployment.label}: ${String(err)}`));
   };
-  const observe = (headers: Headers | undefined, status: number): void => {
-    const view = budget === undefined ? undefined : upstreamView(headers, status);
-    if (budget !== undefined && view !== undefined) {
-      ctx.quota.observe(budget, view).catch((err: unknown) => ctx.log.warn(`quota header sync failed for ${deployment.label}: ${String(err)}`));
-    }
+  /** Reconciles the budget with the answer's headers; resolves to the gap seen, never rejects. */
+  const observe = (view: UpstreamView | undefined): Promise<UpstreamGap | undefined> => {
+    if (budget === undefined || view === undefined) return Promise.resolve(undefined);
+    return ctx.quota.observe(budget, view).catch((err: unknown) => {
+      ctx.log.warn(`quota header sync failed for ${deployment.label}: ${String(err)}`);
+      return undefined;
+    });
   };
-  const finish = (how: Finish): void => close('released' in how ? how : request.operation.streamSpent(how.usage, prepared.demand));
+  const finish = (how: Finish): void => close('released' in how ? how : prepared.streamSpent(how.usage, booked));
 
   try {
-    const upstream = await prepared.send(client, { signal: signal.signal, timeoutMs: firstByteMs });
-    observe(upstream.headers, upstream.status);
+    const upstream = await prepared.send(client, { signal: signal.signal, timeoutMs: firstByteMs }, booked);
+    const gap = observe(upstreamView(upstream.headers, upstream.status));
+    const completionCap = prepared.completionCap?.(booked);
     if (request.stream) {
       const source = chunkSourceOf(upstream);
       const first = await readFirstChunk(source);
@@ -180,20 +191,38 @@ async function callUpstream(
       signal.stopTimer();
       const upstreamMs = performance.now() - started;
       recordLatency(stats, upstreamMs);
-      return { served: { deployment, upstream, body: undefined, usage: undefined, stream: { first, source }, attempt: signal, finish, upstreamMs } };
+      void gap.then((seen) => seen !== undefined && prepared.observed?.(seen));
+      const stream = { first, source };
+      return { served: { deployment, upstream, body: undefined, usage: undefined, stream, attempt: signal, finish, upstreamMs, completionCap } };
     }
     const bytes = await upstream.arrayBuffer();
     const upstreamMs = performance.now() - started;
     recordLatency(stats, upstreamMs);
-    const spend = request.operation.spent(bytes, prepared.demand);
+    // The headers were written with this request still booked: learn from them before it settles.
+    const seen = await gap;
+    if (seen !== undefined) prepared.observed?.(seen);
+    const spend = prepared.spent(bytes, booked);
     close(spend);
-    return { served: { deployment, upstream, body: bytes, usage: spend.usage, stream: undefined, attempt: signal, finish, upstreamMs } };
+    return { served: { deployment, upstream, body: bytes, usage: spend.usage, stream: undefined, attempt: signal, finish, upstreamMs, completionCap } };
   } catch (err) {
-    const failed = signal.timedOut ? failure('timeout', `no answer within ${firstByteMs} ms`) : classifyUpstreamError(err);
-    if (failed.status !== undefined) observe(failed.headers, failed.status);
+    const classified = signal.timedOut ? failure('timeout', `no answer within ${firstByteMs} ms`) : classifyUpstreamError(err);
+    const view = classified.status === undefined ? undefined : upstreamView(classified.headers, classified.status);
+    const failed = refusedWithRoom(classified, view, booked) ? { ...classified, refusedWithRoom: true } : classified;
+    // No wait makes a request that was undersized fit as sent: its retry-after must not close the budget.
+    await observe(failed.refusedWithRoom === true && view !== undefined ? { ...view, retryAfterMs: undefined } : view);
+    if (failed.refusedWithRoom) prepared.refusedWithRoom?.(booked, requestedInRateLimitMessage(failed.message));
     close({ released: true });
     return { failure: failed, upstreamMs: performance.now() - started };
   }
+}
+
+/**
+ * A 429 on tokens per minute whose own headers say the window had room for everything we booked: the
+ * upstream counts this request larger than we do, and no wait makes it fit as it was sent.
+ */
+function refusedWithRoom(failed: UpstreamFailure, view: UpstreamView | undefined, booked: Demand): boolean {
+  if (failed.kind !== 'rate_limit' || view?.remainingTokens === undefined || booked.tokens === 0) return false;
+  return limitInRateLimitMessage(failed.message) === 'tpm' && view.remainingTokens >= booked.tokens;
 }
 
 async function readFirstChunk(source: ChunkSource): Promise<Uint8Array> {

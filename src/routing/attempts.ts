@@ -93,7 +93,15 @@ async function walkChain(request: RoutedRequest, table: RoutingTable, ctx: Route
         continue;
       }
       if (request.signal.aborted) throw abortedError(request);
-      const outcome = await attemptDeployment(deployment, request, ctx);
+      let outcome = await attemptDeployment(deployment, request, ctx);
+      if ('failure' in outcome && outcome.failure.refusedWithRoom === true) {
+        // The upstream counts this request larger than we booked it: re-planned once with the corrected
+        // estimate (a smaller cap, or a refusal of our own), never retried as it was.
+        trail.calls++;
+        trail.upstreamMs += outcome.upstreamMs;
+        note(trail, { deployment, kind: 'failed', failure: outcome.failure });
+        outcome = await attemptDeployment(deployment, request, ctx);
+      }
       if ('refusal' in outcome) {
         note(trail, { deployment, kind: 'refused', refusal: outcome.refusal });
         continue;

@@ -1,4 +1,4 @@
-import { GatewayError } from '../errors.js';
+import { GatewayError, RateLimitRefusal } from '../errors.js';
 import type { Refusal } from '../quota/types.js';
 import type { UpstreamFailure } from '../upstream/failure.js';
 import type { AttemptRecord, AttemptTrail } from './attempts.js';
@@ -36,14 +36,12 @@ export function exhaustedError(alias: string, trail: AttemptTrail): GatewayError
         headers,
       });
     }
-    const retryAfter = Math.max(1, Math.ceil(Math.min(...finite) / 1000));
+    const retryAfterMs = Math.min(...finite);
+    const retryAfter = Math.max(1, Math.ceil(retryAfterMs / 1000));
     const quotaOnly = trail.records.every((r) => r.kind !== 'cooling' || r.cooling.rateLimited);
     const retryHeaders = { ...headers, 'retry-after': String(retryAfter) };
     if (quotaOnly) {
-      return new GatewayError(429, `Rate limit: no deployment of ${alias} can take this request now; retry in ${retryAfter} s. ${tried}`, {
-        code: 'rate_limit_exceeded',
-        headers: retryHeaders,
-      });
+      return new RateLimitRefusal(`Rate limit: no deployment of ${alias} can take this request now; retry in ${retryAfter} s. ${tried}`, retryAfterMs, headers);
     }
     return new GatewayError(503, `Every deployment of ${alias} is resting after upstream failures or out of quota; retry in ${retryAfter} s. ${tried}`, {
       code: 'deployments_cooling_down',

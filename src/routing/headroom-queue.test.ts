@@ -1,16 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { GatewayError } from '../errors.js';
+import { GatewayError, RateLimitRefusal } from '../errors.js';
 import { HeadroomQueue } from './headroom-queue.js';
 
-const refused = (seconds = 1) =>
-  new GatewayError(429, 'no headroom', { code: 'rate_limit_exceeded', headers: { 'retry-after': String(seconds) } });
+const refused = (seconds = 1) => new RateLimitRefusal('no headroom', seconds * 1000, {});
 
 /** An attempt refused `times` times, then answering `value`. */
-function refusedThen<T>(times: number, value: T, log?: string[]): () => Promise<T> {
+function refusedThen<T>(times: number, value: T, log?: string[], seconds = 1): () => Promise<T> {
   let left = times;
   return async () => {
     log?.push(String(value));
-    if (left-- > 0) throw refused();
+    if (left-- > 0) throw refused(seconds);
     return value;
   };
 }
@@ -23,19 +22,44 @@ describe('HeadroomQueue', () => {
     await expect(queue.run('a', { maxWaitMs: 0, signal: open() }, refusedThen(1, 'x'))).rejects.toMatchObject({ status: 429 });
   });
 
-  it('waits the retry-after and tries again when the wait fits', async () => {
+  it('passes other errors straight through, a 429 that is not a refusal of ours included', async () => {
     const queue = new HeadroomQueue();
-    const started = performance.now();
-    await expect(queue.run('a', { maxWaitMs: 5_000, signal: open() }, refusedThen(1, 'served'))).resolves.toBe('served');
-    expect(performance.now() - started).toBeGreaterThanOrEqual(990);
+    const upstream = new GatewayError(429, 'upstream said so', { code: 'rate_limit_exceeded', headers: { 'retry-after': '1' } });
+    await expect(queue.run('a', { maxWaitMs: 5_000, signal: open() }, () => Promise.reject(upstream))).rejects.toBe(upstream);
+    expect(queue.size).toBe(0);
   });
 
-  it('does not wait past max_queue_wait_seconds', async () => {
+  it('waits the retry-after and tries again when the wait fits', async () => {
     const queue = new HeadroomQueue();
-    const slow = async () => {
+    const log: string[] = [];
+    await expect(queue.run('a', { maxWaitMs: 5_000, signal: open() }, refusedThen(1, 'served', log))).resolves.toBe('served');
+    expect(log).toEqual(['served', 'served']);
+  });
+
+  it('re-plans as soon as capacity is freed, long before the retry-after', async () => {
+    const queue = new HeadroomQueue();
+    const log: string[] = [];
+    const waiting = queue.run('a', { maxWaitMs: 30_000, signal: open() }, refusedThen(1, 'served', log, 25));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(queue.size).toBe(1);
+    queue.capacityFreed();
+    await expect(waiting).resolves.toBe('served');
+    expect(queue.size).toBe(0);
+  });
+
+  it('keeps waiting while freed capacity is not enough, then gives the 429 at the end of the wait', async () => {
+    const queue = new HeadroomQueue();
+    let tries = 0;
+    const never = async () => {
+      tries++;
       throw refused(10);
     };
-    await expect(queue.run('a', { maxWaitMs: 2_000, signal: open() }, slow)).rejects.toMatchObject({ status: 429 });
+    const waiting = queue.run('a', { maxWaitMs: 300, signal: open() }, never);
+    await new Promise((r) => setTimeout(r, 10));
+    queue.capacityFreed();
+    await expect(waiting).rejects.toBeInstanceOf(RateLimitRefusal);
+    // On arrival, after the freed capacity, and once more when the wait ran out.
+    expect(tries).toBe(3);
     expect(queue.size).toBe(0);
   });
 
@@ -45,6 +69,8 @@ describe('HeadroomQueue', () => {
     const first = queue.run('a', { maxWaitMs: 5_000, signal: open() }, refusedThen(1, 'first', log));
     await new Promise((r) => setTimeout(r, 10));
     const second = queue.run('a', { maxWaitMs: 5_000, signal: open() }, refusedThen(1, 'second', log));
+    await new Promise((r) => setTimeout(r, 10));
+    queue.capacityFreed();
     await Promise.all([first, second]);
     // Each tried once on arrival; on retry the first goes before the second.
     expect(log).toEqual(['first', 'second', 'first', 'second']);
@@ -55,6 +81,7 @@ describe('HeadroomQueue', () => {
     const waiting = queue.run('a', { maxWaitMs: 5_000, signal: open() }, refusedThen(1, 'one'));
     await new Promise((r) => setTimeout(r, 10));
     await expect(queue.run('a', { maxWaitMs: 5_000, signal: open() }, refusedThen(1, 'two'))).rejects.toMatchObject({ status: 429 });
+    queue.capacityFreed();
     await expect(waiting).resolves.toBe('one');
   });
 

@@ -1,4 +1,4 @@
-import { GatewayError } from '../errors.js';
+import { GatewayError, RateLimitRefusal } from '../errors.js';
 
 export interface QueueOptions {
   /** How long a request may wait for headroom, ms; 0 turns waiting off. */
@@ -9,15 +9,26 @@ export interface QueueOptions {
 
 /**
  * `router_settings.max_queue_wait_seconds`: a request that every budget of its chain refuses may wait for
- * headroom instead of failing. Waiters of one alias take turns in arrival order: only the first retries,
- * the rest wait behind it, so a freed slot goes to whoever came first. At most `capacity` requests wait
- * at once; beyond that, and when the wait would pass the limit, the 429 goes out as it is.
+ * headroom instead of failing. While it waits it re-plans whenever capacity may have appeared: when a
+ * booking is settled or released (`capacityFreed`), and when its last refusal said it would fit (a window
+ * bucket expiring, a resting deployment's trial). Each attempt plans afresh: a smaller completion cap
+ * that fits now, or the first deployment of the chain with room. Waiters of one alias take turns in
+ * arrival order: only the first re-plans, the rest wait behind it. At most `capacity` requests wait at
+ * once; beyond that, and once the wait is over, the 429 goes out with the wait as it then stands.
  */
 export class HeadroomQueue {
   private readonly tails = new Map<string, Promise<void>>();
   private waiting = 0;
+  private freed = signal();
 
   constructor(private readonly capacity = 1_000) {}
+
+  /** Booked capacity came back somewhere: the first waiter of every alias re-plans. */
+  readonly capacityFreed = (): void => {
+    const { resolve } = this.freed;
+    this.freed = signal();
+    resolve();
+  };
 
   async run<T>(alias: string, options: QueueOptions, attempt: () => Promise<T>): Promise<T> {
     const giveUpAt = performance.now() + options.maxWaitMs;
@@ -25,8 +36,8 @@ export class HeadroomQueue {
     try {
       return await attempt();
     } catch (err) {
-      if (!this.mayWait(err, giveUpAt)) throw err;
-      wakeAt = performance.now() + retryAfterMs(err as GatewayError);
+      if (!(err instanceof RateLimitRefusal) || options.maxWaitMs <= 0 || this.waiting >= this.capacity) throw err;
+      wakeAt = performance.now() + err.retryAfterMs;
     }
     this.waiting++;
     const earlier = this.tails.get(alias) ?? Promise.resolve();
@@ -37,12 +48,14 @@ export class HeadroomQueue {
     try {
       await untilAborted(earlier, options.signal);
       for (;;) {
-        await sleep(wakeAt - performance.now(), options.signal);
+        const left = giveUpAt - performance.now();
+        // The last try is at the end of the wait, so the 429 that goes out carries the wait as it stands then.
+        if (left > 0) await untilAborted(Promise.race([this.freed.promise, delay(Math.min(wakeAt, giveUpAt) - performance.now())]), options.signal);
         try {
           return await attempt();
         } catch (err) {
-          if (!this.mayWait(err, giveUpAt)) throw err;
-          wakeAt = performance.now() + retryAfterMs(err as GatewayError);
+          if (!(err instanceof RateLimitRefusal) || performance.now() >= giveUpAt) throw err;
+          wakeAt = performance.now() + err.retryAfterMs;
         }
       }
     } finally {
@@ -56,19 +69,17 @@ export class HeadroomQueue {
   get size(): number {
     return this.waiting;
   }
-
-  private mayWait(err: unknown, giveUpAt: number): boolean {
-    if (!(err instanceof GatewayError) || err.status !== 429 || err.code !== 'rate_limit_exceeded') return false;
-    return this.waiting < this.capacity && performance.now() + retryAfterMs(err) <= giveUpAt;
-  }
 }
 
-function retryAfterMs(err: GatewayError): number {
-  return Number(err.headers['retry-after'] ?? 1) * 1000;
+/** A promise and the function that resolves it (Node 20 has no Promise.withResolvers). */
+function signal(): { readonly promise: Promise<void>; readonly resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((done) => (resolve = done));
+  return { promise, resolve };
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return untilAborted(new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)).unref()), signal);
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)).unref());
 }
 
 /** Resolves with `promise`, or rejects as soon as the caller is gone. */

@@ -1,4 +1,5 @@
-import type { Demand } from '../quota/types.js';
+import type { CompletionCapPolicy } from '../config/types.js';
+import type { Demand, UpstreamGap } from '../quota/types.js';
 import type { UpstreamCallOptions, UpstreamClient } from '../upstream/client.js';
 import type { UpstreamFailure } from '../upstream/failure.js';
 import type { Deployment } from './deployment.js';
@@ -23,14 +24,31 @@ export interface Unfit {
   readonly param: string;
 }
 
-/** A request made ready for one deployment: what it will cost and how to send it. */
+/** A request made ready for one deployment: what it may cost, how to send it and how to read its answer. */
 export interface PreparedCall {
+  /** What to book: the most it may take, and (`minTokens`) the least when its completion cap can shrink. */
   readonly demand: Demand;
-  send(client: UpstreamClient, options: UpstreamCallOptions): Promise<Response>;
+  /** Sends it as booked: `booked.tokens` may be below `demand.tokens` when the window was short. */
+  send(client: UpstreamClient, options: UpstreamCallOptions, booked: Demand): Promise<Response>;
+  /** The completion cap sent with `booked`, when one is (the `x-groq-router-max-tokens` header). */
+  completionCap?(booked: Demand): number | undefined;
+  /** Reads what a whole (non-stream) answer spent. */
+  spent(body: ArrayBuffer, booked: Demand): Spend;
+  /** Reads what a finished stream spent from the usage its relay picked out. */
+  streamSpent(usage: TokenUsage | undefined, booked: Demand): Spend;
+  /** The answer's rate-limit headers against our count (`gap`), so the endpoint can learn how the upstream books. */
+  observed?(gap: UpstreamGap): void;
+  /**
+   * The upstream refused it as too large for a window its own headers said had room for what we
+   * booked: our estimate fell short (`requested`: the upstream's own count, when its message gives it).
+   */
+  refusedWithRoom?(booked: Demand, requested: number | undefined): void;
 }
 
 export interface PrepareSettings {
   readonly dropParams: boolean;
+  /** `router_settings.completion_cap`; a deployment's own `completion_cap` wins. */
+  readonly completionCap: CompletionCapPolicy;
 }
 
 /**
@@ -42,10 +60,6 @@ export interface Operation {
   unfit?(deployment: Deployment): Unfit | undefined;
   /** The body for one deployment and its demand; throws the caller's own 400s (unsupported parameters). */
   prepare(deployment: Deployment, settings: PrepareSettings): PreparedCall;
-  /** Reads what a whole (non-stream) answer spent; `booked` is what was reserved for it. */
-  spent(body: ArrayBuffer, booked: Demand): Spend;
-  /** Reads what a finished stream spent from the usage its relay picked out. */
-  streamSpent(usage: TokenUsage | undefined, booked: Demand): Spend;
   /** An error the upstream sent as the stream's first event, before anything reached the caller. */
   inBandError?(first: Uint8Array): UpstreamFailure | undefined;
 }

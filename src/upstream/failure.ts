@@ -30,6 +30,11 @@ export interface UpstreamFailure {
   readonly retryAfterSec: number | undefined;
   readonly headers: Headers | undefined;
   readonly moveOn: boolean;
+  /**
+   * A 429 for a request the upstream's own headers said there was room for: it counts the request
+   * larger than the gateway booked it. Not the deployment's fault; the request is re-planned once.
+   */
+  readonly refusedWithRoom?: boolean;
 }
 
 const MOVE_ON: Readonly<Record<FailureKind, boolean>> = {

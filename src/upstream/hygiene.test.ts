@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../errors.js';
-import { prepareChatBody } from './hygiene.js';
+import { prepareChatBody, withCompletionCap } from './hygiene.js';
 import { providers } from './providers.js';
 
-const groq = { provider: providers.groq, model: 'llama-3.3-70b-versatile', maxCompletionTokens: 32768, dropParams: false };
+const groq = { provider: providers.groq, model: 'llama-3.3-70b-versatile', dropParams: false };
 
 describe('prepareChatBody for Groq', () => {
   it('replaces the alias with the upstream model and leaves the caller body untouched', () => {
@@ -56,12 +56,15 @@ describe('prepareChatBody for Groq', () => {
     expect(catchError(() => prepareChatBody({ model: 'a', n: 3 }, { ...groq, dropParams: true })).status).toBe(400);
   });
 
-  it('clamps token caps to the documented maximum', () => {
-    const out = prepareChatBody({ model: 'a', max_tokens: 100_000, max_completion_tokens: 50_000 }, groq);
-    expect(out.max_tokens).toBe(32768);
-    expect(out.max_completion_tokens).toBe(32768);
-    expect(prepareChatBody({ model: 'a', max_tokens: 8192 }, groq).max_tokens).toBe(8192);
-    expect(prepareChatBody({ model: 'a', max_tokens: 100_000 }, { ...groq, maxCompletionTokens: null }).max_tokens).toBe(100_000);
+  it('writes the planned completion cap into every cap field the client named, else max_tokens', () => {
+    const body = { model: 'a', max_tokens: 100_000, max_completion_tokens: 50_000 };
+    const out = withCompletionCap(body, 900);
+    expect(out).toEqual({ model: 'a', max_tokens: 900, max_completion_tokens: 900 });
+    expect(body.max_tokens).toBe(100_000);
+    expect(withCompletionCap({ model: 'a', max_completion_tokens: 8192 }, 700)).toEqual({ model: 'a', max_completion_tokens: 700 });
+    expect(withCompletionCap({ model: 'a' }, 700)).toEqual({ model: 'a', max_tokens: 700 });
+    // Without a planned cap the body's own stays as it is.
+    expect(withCompletionCap(body, undefined)).toBe(body);
   });
 });
 
@@ -69,7 +72,7 @@ describe('prepareChatBody for OpenAI-compatible upstreams', () => {
   it('keeps parameters Groq lacks but OpenAI supports', () => {
     const out = prepareChatBody(
       { model: 'a', logprobs: true, n: 2, messages: [{ role: 'user', name: 'bob', content: 'hi' }] },
-      { provider: providers.openai, model: 'gpt-x', maxCompletionTokens: null, dropParams: false },
+      { provider: providers.openai, model: 'gpt-x', dropParams: false },
     );
     expect(out).toMatchObject({ model: 'gpt-x', logprobs: true, n: 2, messages: [{ name: 'bob' }] });
   });

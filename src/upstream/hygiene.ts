@@ -7,8 +7,6 @@ export interface HygieneOptions {
   readonly provider: ProviderSpec;
   /** Upstream model id that replaces the alias. */
   readonly model: string;
-  /** The model's documented completion cap; requested caps above it are lowered to it. */
-  readonly maxCompletionTokens: number | null;
   readonly dropParams: boolean;
 }
 
@@ -16,7 +14,7 @@ const TOKEN_CAP_FIELDS = ['max_tokens', 'max_completion_tokens'] as const;
 
 /**
  * Returns the body to send to one deployment: the alias replaced by the upstream model id, fields the
- * provider rejects removed, unsupported parameters dropped or refused, token caps clamped. The caller's
+ * provider rejects removed, unsupported parameters dropped or refused, (the planned completion cap is written at send time, `withCompletionCap`). The caller's
  * body is never mutated; objects without anything to strip are shared, not copied.
  */
 export function prepareChatBody(body: ChatBody, options: HygieneOptions): ChatBody {
@@ -27,13 +25,19 @@ export function prepareChatBody(body: ChatBody, options: HygieneOptions): ChatBo
   if (provider.singleChoiceOnly && out.n !== undefined && out.n !== null && out.n !== 1) {
     throw badRequest(`n must be 1 for ${provider.name}, got ${JSON.stringify(out.n)}`, 'unsupported_parameter', 'n');
   }
-  for (const field of TOKEN_CAP_FIELDS) {
-    const cap = out[field];
-    if (typeof cap === 'number' && options.maxCompletionTokens !== null && cap > options.maxCompletionTokens) {
-      out[field] = options.maxCompletionTokens;
-    }
-  }
   if (Array.isArray(body.messages)) out.messages = cleanMessages(body.messages, provider);
+  return out;
+}
+
+/**
+ * The prepared body with the planned completion cap written into every cap field the client named,
+ * else `max_tokens` (which every OpenAI-compatible server reads); the body itself is not changed.
+ */
+export function withCompletionCap(body: ChatBody, cap: number | undefined): ChatBody {
+  if (cap === undefined) return body;
+  const out: ChatBody = { ...body };
+  const named = TOKEN_CAP_FIELDS.filter((field) => out[field] !== undefined && out[field] !== null);
+  for (const field of named.length > 0 ? named : (['max_tokens'] as const)) out[field] = cap;
   return out;
 }
 

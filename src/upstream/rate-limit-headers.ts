@@ -75,3 +75,21 @@ function headerNumber(value: string | null): number | undefined {
   const n = Number(value);
   return Number.isFinite(n) && n >= 0 ? n : undefined;
 }
+
+const REQUESTED = /\bRequested\s+~?(\d+)/;
+const LIMIT_NAME = /\((RPM|RPD|TPM|TPD|ASH|ASD)\)/;
+
+/** The limit Groq's 429 message names ("... on tokens per minute (TPM): ..."), lower-cased, when it names one. */
+export function limitInRateLimitMessage(message: string): 'rpm' | 'rpd' | 'tpm' | 'tpd' | 'ash' | 'asd' | undefined {
+  const match = LIMIT_NAME.exec(message);
+  return match === null ? undefined : (match[1]?.toLowerCase() as 'rpm' | 'rpd' | 'tpm' | 'tpd' | 'ash' | 'asd');
+}
+
+/**
+ * The size the upstream gave a refused request, from Groq's 429 message ("... on tokens per minute
+ * (TPM): Limit 6000, Used 0, Requested 6143 ..."), when it says.
+ */
+export function requestedInRateLimitMessage(message: string): number | undefined {
+  const match = REQUESTED.exec(message);
+  return match === null ? undefined : Number(match[1]);
+}

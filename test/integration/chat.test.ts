@@ -118,7 +118,9 @@ describe('chat through the official clients', () => {
     });
     expect(res.status).toBe(200);
     const sent = stack.fake.calls[0]?.body as Record<string, unknown>;
-    expect(sent.max_tokens).toBe(32768);
+    // The cap sent is the one the gateway planned (and says so), never above the model's maximum.
+    expect(sent.max_tokens).toBe(Number(res.headers.get('x-groq-router-max-tokens')));
+    expect(sent.max_tokens).toBeLessThanOrEqual(32768);
     expect(sent).not.toHaveProperty('logprobs');
     expect(sent).not.toHaveProperty('provider_specific_fields');
     expect(JSON.stringify(sent.messages)).not.toMatch(/cache_control|"name"|reasoning_details/);

@@ -1,0 +1,73 @@
+/**
+ * Whether the upstream keeps a request's whole completion cap booked for its window after the answer,
+ * or only what the answer used, learned per budget (API key and model). Groq's documentation does not
+ * say (its API reference lists only the headers); its "Requested ~N" 429s show the cap counts at
+ * admission, and what happens after the answer can only be seen in later headers.
+ *
+ * The evidence is the gap between the upstream's token count and ours when an answer's headers arrive:
+ * - While we keep caps booked after answers, an upstream that does too counts what we count (gap ≈ 0);
+ *   one that gives the unused cap back counts less, by what we kept (gap ≈ −kept, over the window).
+ * - While we give unused caps back, an upstream that keeps them counts more, by what we gave back since
+ *   the last headers (the reconciliation has booked what it counted before); one that does not, no more.
+ * Until the evidence says otherwise the upstream is taken to keep the cap, which is the safe side:
+ * keeping it can only waste headroom, giving it back under an upstream that keeps it earns 429s.
+ */
+const WEIGHT = 0.3;
+/** Less than this kept or given back says nothing: estimates and other consumers make noise of this size. */
+const MIN_EVIDENCE = 64;
+const WINDOW_MS = 60_000;
+
+class BudgetEvidence {
+  /** 1: the upstream keeps caps booked after the answer; 0: it books usage. */
+  score = 1;
+  /** What we kept booked beyond usage, per answer, within the last minute. */
+  readonly kept: { at: number; tokens: number }[] = [];
+  /** What we gave back since the upstream's count was last reconciled. */
+  givenBack = 0;
+
+  keptInWindow(now: number): number {
+    while (this.kept.length > 0 && (this.kept[0]?.at ?? now) <= now - WINDOW_MS) this.kept.shift();
+    return this.kept.reduce((sum, entry) => sum + entry.tokens, 0);
+  }
+}
+
+export class CapRetention {
+  private readonly budgets = new Map<string, BudgetEvidence>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  keepsCap(budgetId: string): boolean {
+    return (this.budgets.get(budgetId)?.score ?? 1) >= 0.5;
+  }
+
+  /** An answer settled: `unused` is its cap less what it used; `kept` whether it stays booked. */
+  settled(budgetId: string, unused: number, kept: boolean): void {
+    if (!(unused > 0)) return;
+    const evidence = this.evidence(budgetId);
+    if (kept) evidence.kept.push({ at: this.now(), tokens: unused });
+    else evidence.givenBack += unused;
+  }
+
+  /** An answer's headers arrived: `gap` is the upstream's token count less ours at that moment. */
+  observe(budgetId: string, gap: number | undefined): void {
+    if (gap === undefined || !Number.isFinite(gap)) return;
+    const evidence = this.evidence(budgetId);
+    const kept = evidence.keptInWindow(this.now());
+    const givenBack = evidence.givenBack;
+    evidence.givenBack = 0;
+    let sample: number | undefined;
+    if (this.keepsCap(budgetId) && kept >= MIN_EVIDENCE) sample = 1 + gap / kept;
+    else if (!this.keepsCap(budgetId) && givenBack >= MIN_EVIDENCE) sample = gap / givenBack;
+    if (sample === undefined) return;
+    evidence.score += WEIGHT * (Math.min(1, Math.max(0, sample)) - evidence.score);
+  }
+
+  private evidence(budgetId: string): BudgetEvidence {
+    let evidence = this.budgets.get(budgetId);
+    if (evidence === undefined) {
+      evidence = new BudgetEvidence();
+      this.budgets.set(budgetId, evidence);
+    }
+    return evidence;
+  }
+}
