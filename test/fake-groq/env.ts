@@ -7,7 +7,7 @@ import { BUILTIN_MODELS, type FakeModel } from './models.js';
 import type { Pacing } from './pacing.js';
 import type { ReplyFn } from './plan.js';
 import { RateLimiter } from './rate-limiter.js';
-import { promptTokensAs } from './request.js';
+import { scaledPromptTokens } from './request.js';
 import type { FakeGroqOptions, MutableCall } from './types.js';
 
 export interface FakeEnv {
@@ -85,11 +85,7 @@ export function resolveEnv(options: FakeGroqOptions): FakeEnv {
     fastResponses: fast ? new FastResponses(() => Math.floor(now() / 1000)) : undefined,
     calls: [],
     accountingFor: (model) => (Object.hasOwn(accountingTable, model) ? (accountingTable[model] as Accounting) : defaultAccounting),
-    countPrompt: (model, messages, tools) => {
-      const count = promptTokensAs(promptCountFor(model), messages, tools);
-      const scale = promptScaleFor(model);
-      return scale === 1 ? count : Math.ceil(count * nonNegative(scale, 1));
-    },
+    countPrompt: (model, messages, tools) => scaledPromptTokens(promptCountFor(model), nonNegative(promptScaleFor(model), 1), messages, tools),
     pacingFor: (model) => {
       const ttftMs = nonNegative(ttftFor(model), 0);
       const tokensPerSecond = nonNegative(tpsFor(model), 0);

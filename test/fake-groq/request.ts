@@ -71,6 +71,12 @@ export function promptTokensAs(count: PromptCount, messages: unknown, tools: unk
   return tokensForText((Array.isArray(messages) ? JSON.stringify(messages).length : 0) + toolsJson);
 }
 
+/** The prompt count a fake with these options reports: the rule's count times `scale`, rounded up. */
+export function scaledPromptTokens(count: PromptCount, scale: number, messages: unknown, tools: unknown): number {
+  const tokens = promptTokensAs(count, messages, tools);
+  return scale === 1 ? tokens : Math.ceil(tokens * scale);
+}
+
 export function lastUserText(messages: readonly unknown[]): string {
   for (let i = messages.length - 1; i >= 0; i--) {
     const message = messages[i];
