@@ -4,6 +4,7 @@
  * official openai client, and for workload 7 a second consumer spending on the same key directly.
  */
 import type { ChildProcess } from 'node:child_process';
+import { setMaxListeners } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -180,6 +181,8 @@ async function measure(spec: RunSpec, fake: FakeGroq, key: string, gatewayUrl: s
 
   const tally: Tally = { answers: 0, byModel: {}, requests: 0, client429s: 0, retryAfterS: [], retries: 0, retriesSucceeded: 0, otherErrors: 0, otherErrorSamples: [], cut: 0, unusedSamples: [] };
   const stopAll = new AbortController();
+  // Every request and wait of the run listens to it; more than Node's default of 10 is expected.
+  setMaxListeners(0, stopAll.signal);
   const startedAt = performance.now();
   const deadline = startedAt + durationMs;
   const timer = setTimeout(() => stopAll.abort(), durationMs);
