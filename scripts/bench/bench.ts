@@ -11,6 +11,7 @@ import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
 import { claimRedisDb, type ClaimedDb } from '../../test/multi/support.js';
 
@@ -26,7 +27,7 @@ const MEMORY_REQUESTS = QUICK ? 20_000 : 100_000;
 const children: ChildProcess[] = [];
 const tempDirs: string[] = [];
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
@@ -35,7 +36,7 @@ async function freePort(): Promise<number> {
 }
 
 /** Starts `node` on a script: TypeScript through tsx, or compiled JavaScript (`dist/`) as production runs it. */
-async function startProcess(args: string[], env: Record<string, string>, ready: RegExp): Promise<ChildProcess> {
+export async function startProcess(args: string[], env: Record<string, string>, ready: RegExp): Promise<ChildProcess> {
   const loader = args[0]?.endsWith('.ts') === true ? ['--import', 'tsx'] : [];
   const child = spawn(process.execPath, [...loader, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
@@ -158,7 +159,7 @@ let redisDb: ClaimedDb | undefined;
 async function main(): Promise<void> {
   // The gateway is measured as it runs in production (`node dist/cli.js`, as the Dockerfile starts it),
   // not through tsx, whose loader adds memory and start-up work of its own.
-  execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+  buildGateway();
   // A logical database of its own (claimed as the multi-instance tests do), so no other run's budgets mix in.
   redisDb = await claimRedisDb();
   const fakePort = await freePort();
@@ -282,15 +283,24 @@ function round(n: number): number {
   return Math.round(n * 100) / 100;
 }
 
-function stopAll(): void {
+/** Stops every process `startProcess` started and removes the temporary configs. */
+export function stopAll(): void {
   for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
   for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
   keepAlive.destroy();
 }
 
-try {
-  await main();
-} finally {
-  stopAll();
-  await redisDb?.release();
+/** Compiles src/ to dist/ once: the gateway is measured as production runs it (`node dist/cli.js`). */
+export function buildGateway(): void {
+  execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+}
+
+// Importable (bench:agents reuses the process helpers above) without running this benchmark.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  try {
+    await main();
+  } finally {
+    stopAll();
+    await redisDb?.release();
+  }
 }

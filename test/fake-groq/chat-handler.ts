@@ -2,6 +2,7 @@
  * POST /openai/v1/chat/completions, checked in Groq's order: auth, JSON, model, validation, then
  * scripted faults, quota, answer. Every response once the model is known carries x-ratelimit-* headers.
  */
+import { bookedAtAdmission, Booking } from './accounting.js';
 import { answer } from './answer.js';
 import { defaultFaultBody, rateLimited, requestTooLarge } from './errors.js';
 import type { FakeEnv } from './env.js';
@@ -12,7 +13,7 @@ import { readModelRequest } from './model-request.js';
 import type { FakeModel } from './models.js';
 import { planCompletion } from './plan.js';
 import type { Ticket } from './rate-limiter.js';
-import { promptTokens, requestedMaxTokens } from './request.js';
+import { requestedMaxTokens } from './request.js';
 import { validateChatRequest } from './validate.js';
 
 export async function handleChat(env: FakeEnv, ex: Exchange, key: string | null, rawBody: Buffer): Promise<void> {
@@ -44,10 +45,12 @@ export async function handleChat(env: FakeEnv, ex: Exchange, key: string | null,
   }
 
   let ticket: Ticket | undefined;
+  const prompt = env.countPrompt(modelId, request.messages, request.tools);
+  const cap = requestedMaxTokens(request) ?? env.defaultMaxTokens;
+  const rule = env.accountingFor(modelId);
   if (env.enforceLimits) {
-    // Groq charges the prompt plus the whole max_tokens up front and settles once the answer is known.
-    const reserve = promptTokens(request.messages) + (requestedMaxTokens(request) ?? env.defaultMaxTokens);
-    const admission = env.limiter.admit(opened.key, modelId, reserve);
+    // Groq checks the prompt plus the whole max_tokens up front; what stays booked depends on the rule.
+    const admission = env.limiter.admit(opened.key, modelId, prompt + cap, 0, bookedAtAdmission(rule, prompt, cap));
     if ('violation' in admission) {
       const v = admission.violation;
       if (v.tooLarge) return ex.json(413, requestTooLarge(modelId, env.organization, v), quotaHeaders());
@@ -57,10 +60,10 @@ export async function handleChat(env: FakeEnv, ex: Exchange, key: string | null,
     ticket = admission.ticket;
   }
 
-  const plan = planCompletion(request, model, env.reply);
-  // The fake "generates" instantly, so the real usage is known before the first byte goes out.
-  ticket?.settle(plan.promptTokens + plan.completionTokens);
-  return answer(env, ex, model, request, plan, quotaHeaders(), midstream);
+  const plan = planCompletion(request, model, env.reply, prompt);
+  const booking = new Booking(rule, ticket, plan.promptTokens + plan.completionTokens);
+  booking.planned();
+  return answer(env, ex, model, request, plan, quotaHeaders, midstream, booking, env.pacingFor(modelId));
 }
 
 export function sendStatusFault(env: FakeEnv, ex: Exchange, model: FakeModel, fault: StatusFault, quota: Record<string, string>): void {

@@ -1,10 +1,13 @@
 /** Options resolved once into the state every handler shares. */
+import type { Accounting, PromptCount } from './accounting.js';
 import { FastResponses } from './fast-cache.js';
 import { FaultQueue } from './faults.js';
 import { GENEROUS_LIMITS, resolveLimits, type ResolvedLimits } from './limits.js';
 import { BUILTIN_MODELS, type FakeModel } from './models.js';
+import type { Pacing } from './pacing.js';
 import type { ReplyFn } from './plan.js';
 import { RateLimiter } from './rate-limiter.js';
+import { scaledPromptTokens } from './request.js';
 import type { FakeGroqOptions, MutableCall } from './types.js';
 
 export interface FakeEnv {
@@ -25,6 +28,18 @@ export interface FakeEnv {
   readonly faults: FaultQueue;
   readonly fastResponses: FastResponses | undefined;
   readonly calls: MutableCall[];
+  readonly accountingFor: (model: string) => Accounting;
+  /** The prompt's token count as this fake counts it for `model` (rule and scale applied). */
+  readonly countPrompt: (model: string, messages: unknown, tools: unknown) => number;
+  /** `undefined`: answers go out at once (the default). */
+  readonly pacingFor: (model: string) => Pacing | undefined;
+}
+
+/** A value given for every model, or per model with `fallback` for models not named. */
+function perModel<T extends string | number>(option: T | Readonly<Record<string, T>> | undefined, fallback: T): (model: string) => T {
+  if (option === undefined) return () => fallback;
+  if (typeof option !== 'object') return () => option;
+  return (model) => (Object.hasOwn(option, model) ? (option[model] as T) : fallback);
 }
 
 const nonNegative = (value: number | undefined, fallback: number): number =>
@@ -45,6 +60,12 @@ export function resolveEnv(options: FakeGroqOptions): FakeEnv {
     return limits;
   };
   const keys = options.keys === undefined ? undefined : new Set(options.keys);
+  const accountingTable = options.accounting ?? {};
+  const defaultAccounting = options.defaultAccounting ?? 'reserve-then-settle';
+  const promptCountFor = perModel<PromptCount>(options.promptCount, 'content-chars');
+  const promptScaleFor = perModel(options.promptScale, 1);
+  const ttftFor = perModel(options.ttftMs, 0);
+  const tpsFor = perModel(options.tokensPerSecond, 0);
 
   return {
     now,
@@ -63,5 +84,12 @@ export function resolveEnv(options: FakeGroqOptions): FakeEnv {
     faults: new FaultQueue(),
     fastResponses: fast ? new FastResponses(() => Math.floor(now() / 1000)) : undefined,
     calls: [],
+    accountingFor: (model) => (Object.hasOwn(accountingTable, model) ? (accountingTable[model] as Accounting) : defaultAccounting),
+    countPrompt: (model, messages, tools) => scaledPromptTokens(promptCountFor(model), nonNegative(promptScaleFor(model), 1), messages, tools),
+    pacingFor: (model) => {
+      const ttftMs = nonNegative(ttftFor(model), 0);
+      const tokensPerSecond = nonNegative(tpsFor(model), 0);
+      return ttftMs === 0 && tokensPerSecond === 0 ? undefined : { ttftMs, tokensPerSecond };
+    },
   };
 }

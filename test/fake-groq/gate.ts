@@ -39,7 +39,10 @@ export async function applyFault(env: FakeEnv, ex: Exchange, model: FakeModel, q
 }
 
 export interface Charge {
+  /** Tokens the admission check counts. */
   readonly tokens: number;
+  /** Tokens booked once admitted; default `tokens`. */
+  readonly booked?: number;
   readonly audioSeconds?: number;
 }
 
@@ -49,7 +52,7 @@ export interface Charge {
  */
 export function admit(env: FakeEnv, ex: Exchange, key: string, modelId: string, charge: Charge, quotaHeaders: () => Record<string, string>): Ticket | undefined | null {
   if (!env.enforceLimits) return undefined;
-  const admission = env.limiter.admit(key, modelId, charge.tokens, charge.audioSeconds ?? 0);
+  const admission = env.limiter.admit(key, modelId, charge.tokens, charge.audioSeconds ?? 0, charge.booked ?? charge.tokens);
   if ('ticket' in admission) return admission.ticket;
   const v = admission.violation;
   if (v.tooLarge) {

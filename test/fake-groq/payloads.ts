@@ -86,16 +86,17 @@ export function splitArguments(args: string, size = 8): string[] {
 }
 
 /** Role chunk then content (or tool-call) chunks: the part a mid-stream fault may cut. */
-export function streamBodyFrames(meta: ResponseMeta, plan: CompletionPlan): string[] {
+/** `split`: how content and arguments are cut into frames (default: words, and 8-character argument fragments). */
+export function streamBodyFrames(meta: ResponseMeta, plan: CompletionPlan, split?: (text: string) => string[]): string[] {
   const frames = [sseFrame(chunk(meta, { role: 'assistant', content: '' }, null, { x_groq: { id: meta.requestId } }))];
   if (plan.toolCall !== null) {
     const call = plan.toolCall;
     frames.push(sseFrame(chunk(meta, { tool_calls: [{ index: 0, id: call.id, type: 'function', function: { name: call.name, arguments: '' } }] }, null)));
-    for (const fragment of splitArguments(call.arguments)) {
+    for (const fragment of split?.(call.arguments) ?? splitArguments(call.arguments)) {
       frames.push(sseFrame(chunk(meta, { tool_calls: [{ index: 0, function: { arguments: fragment } }] }, null)));
     }
   } else {
-    for (const word of splitWords(plan.content ?? '')) frames.push(sseFrame(chunk(meta, { content: word }, null)));
+    for (const word of split?.(plan.content ?? '') ?? splitWords(plan.content ?? '')) frames.push(sseFrame(chunk(meta, { content: word }, null)));
   }
   return frames;
 }

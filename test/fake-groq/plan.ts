@@ -7,6 +7,20 @@ import { placeholderArguments } from './tool-args.js';
 /** Magic word that makes the fake answer with a call to the request's first function tool. */
 export const TOOL_TRIGGER = 'CALL_TOOL';
 
+/**
+ * `[[completion_tokens=N]]` in the last user message: the answer is exactly N completion tokens long
+ * (N times {@link MARKER_TOKEN}), or cut at the request's cap with `finish_reason: length`.
+ */
+export const COMPLETION_MARKER = /\[\[completion_tokens=(\d+)\]\]/;
+
+/** One completion token of a marker answer: four characters, so the chars/4 rule counts it as one. */
+export const MARKER_TOKEN = 'tok ';
+
+export function markedCompletionTokens(request: ChatRequest): number | undefined {
+  const match = COMPLETION_MARKER.exec(lastUserText(request.messages));
+  return match === null ? undefined : Number(match[1]);
+}
+
 export type FinishReason = 'stop' | 'length' | 'tool_calls';
 
 export interface ToolCallPlan {
@@ -29,13 +43,21 @@ export type ReplyFn = (request: ChatRequest) => string;
 
 export const defaultReply = (model: string): string => `Hello from ${model}`;
 
-export function planCompletion(request: ChatRequest, model: FakeModel, reply: ReplyFn | undefined): CompletionPlan {
-  const prompt = promptTokens(request.messages);
+/** `prompt`: the prompt's tokens as the fake counts them (default: content characters / 4). */
+export function planCompletion(request: ChatRequest, model: FakeModel, reply: ReplyFn | undefined, prompt = promptTokens(request.messages)): CompletionPlan {
   const tool = triggeredTool(request);
   if (tool?.function !== undefined) {
     const args = JSON.stringify(placeholderArguments(tool.function.parameters));
     const call: ToolCallPlan = { id: newToolCallId(), name: tool.function.name, arguments: args };
     return { content: null, toolCall: call, finishReason: 'tool_calls', promptTokens: prompt, completionTokens: tokensForText(call.name.length + args.length) };
+  }
+
+  const marked = markedCompletionTokens(request);
+  if (marked !== undefined) {
+    const limit = requestedMaxTokens(request);
+    const cut = limit !== undefined && limit >= 0 && marked > limit;
+    const tokens = cut ? Math.floor(limit) : marked;
+    return { content: MARKER_TOKEN.repeat(tokens), toolCall: null, finishReason: cut ? 'length' : 'stop', promptTokens: prompt, completionTokens: tokens };
   }
 
   // String() because JavaScript callers are not held to the ReplyFn type.

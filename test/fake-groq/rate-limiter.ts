@@ -145,13 +145,17 @@ export class RateLimiter {
     private readonly limitsFor: (model: string) => ResolvedLimits,
   ) {}
 
-  /** Admits the request and reserves `tokens` (and `audioSeconds`), or says which limit it would break. */
-  admit(key: string, model: string, tokens: number, audioSeconds = 0): { ticket: Ticket } | { violation: Violation } {
+  /**
+   * Admits the request if `tokens` (and `audioSeconds`) fit, or says which limit it would break. The
+   * admitted request books `booked` tokens (default `tokens`), e.g. only the prompt under actual-booked
+   * accounting while the check counted the completion cap too.
+   */
+  admit(key: string, model: string, tokens: number, audioSeconds = 0, booked = tokens): { ticket: Ticket } | { violation: Violation } {
     const now = this.now();
     const bucket = this.bucket(key, model, now);
     const violation = this.check(bucket, this.limitsFor(model), tokens, audioSeconds, now);
     if (violation !== undefined) return { violation };
-    const event = newEvent(now, 1, tokens, audioSeconds);
+    const event = newEvent(now, 1, booked, audioSeconds);
     bucket.record(event);
     return {
       ticket: {

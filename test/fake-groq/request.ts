@@ -1,4 +1,5 @@
 /** The chat request as the fake understands it, plus the deterministic token arithmetic on it. */
+import type { PromptCount } from './accounting.js';
 
 export interface ContentPart {
   type: string;
@@ -61,6 +62,19 @@ export function promptTokens(messages: unknown): number {
   let chars = 0;
   for (const message of messages) chars += messageText(message).length;
   return tokensForText(chars);
+}
+
+/** The prompt as a counting rule sees it: `messages-json` also counts the JSON structure and the tools. */
+export function promptTokensAs(count: PromptCount, messages: unknown, tools: unknown): number {
+  if (count === 'content-chars') return promptTokens(messages);
+  const toolsJson = Array.isArray(tools) && tools.length > 0 ? JSON.stringify(tools).length : 0;
+  return tokensForText((Array.isArray(messages) ? JSON.stringify(messages).length : 0) + toolsJson);
+}
+
+/** The prompt count a fake with these options reports: the rule's count times `scale`, rounded up. */
+export function scaledPromptTokens(count: PromptCount, scale: number, messages: unknown, tools: unknown): number {
+  const tokens = promptTokensAs(count, messages, tools);
+  return scale === 1 ? tokens : Math.ceil(tokens * scale);
 }
 
 export function lastUserText(messages: readonly unknown[]): string {

@@ -184,12 +184,13 @@ export function responseEvents(
   request: ResponsesRequest,
   items: readonly OutputItem[],
   final: Record<string, unknown>,
+  split?: (text: string) => string[],
 ): string[] {
   const started = responseObject(meta, request, 'in_progress', [], null);
   const frames = [events.frame('response.created', { response: started }), events.frame('response.in_progress', { response: started })];
   items.forEach((item, outputIndex) => {
     frames.push(events.frame('response.output_item.added', { output_index: outputIndex, item: inProgress(item) }));
-    if (item.type === 'message') frames.push(...messageEvents(events, item, outputIndex));
+    if (item.type === 'message') frames.push(...messageEvents(events, item, outputIndex, split));
     if (item.type === 'function_call') frames.push(...argumentEvents(events, item, outputIndex));
     frames.push(events.frame('response.output_item.done', { output_index: outputIndex, item }));
   });
@@ -197,13 +198,13 @@ export function responseEvents(
   return frames;
 }
 
-function messageEvents(events: EventWriter, item: OutputItem, outputIndex: number): string[] {
+function messageEvents(events: EventWriter, item: OutputItem, outputIndex: number, split: (text: string) => string[] = splitWords): string[] {
   const content = Array.isArray(item['content']) ? item['content'] : [];
   const part: unknown = content[0];
   const text = isRecord(part) && typeof part['text'] === 'string' ? part['text'] : '';
   const where = { item_id: item.id, output_index: outputIndex, content_index: 0 };
   const frames = [events.frame('response.content_part.added', { ...where, part: { type: 'output_text', text: '', annotations: [], logprobs: [] } })];
-  for (const delta of splitWords(text)) frames.push(events.frame('response.output_text.delta', { ...where, delta, logprobs: [] }));
+  for (const delta of split(text)) frames.push(events.frame('response.output_text.delta', { ...where, delta, logprobs: [] }));
   frames.push(events.frame('response.output_text.done', { ...where, text, logprobs: [] }));
   frames.push(events.frame('response.content_part.done', { ...where, part }));
   return frames;

@@ -6,7 +6,7 @@ import type { MidstreamFault } from './faults.js';
 import { sleep } from './http-util.js';
 
 /**
- * Without a fault every piece goes out and the response ends. With one, only the first `afterChunks`
+ * `offset` (pacing) replaces `chunkDelayMs`. Without a fault every piece goes out and the response ends. With one, only the first `afterChunks`
  * pieces go out (never the last, which is what marks a complete answer), then `midstream-reset` drops
  * the connection and `midstream-error` ends the body with `errorTail(cut, error)`, or drops the
  * connection too when the format has no way to carry an error.
@@ -18,10 +18,13 @@ export async function writePieces(
   fault: MidstreamFault | undefined,
   defaultError: GroqErrorPayload,
   errorTail?: (cut: number, error: GroqErrorPayload) => string,
+  offset?: (piece: number) => number,
 ): Promise<void> {
   const cut = fault === undefined ? pieces.length : Math.min(fault.afterChunks, Math.max(0, pieces.length - 1));
+  const started = performance.now();
   for (let i = 0; i < cut; i++) {
-    if (i > 0) await sleep(env.chunkDelayMs, ex.signal);
+    // With pacing, piece i goes out `offset(i)` ms after the first; otherwise `chunkDelayMs` apart.
+    if (i > 0) await sleep(offset === undefined ? env.chunkDelayMs : offset(i) - (performance.now() - started), ex.signal);
     if (ex.signal.aborted) return;
     const piece = pieces[i];
     if (piece === undefined) break;

@@ -1,4 +1,5 @@
 /** The fake's public surface. Implementation lives in server.ts and the modules it wires together. */
+import type { Accounting, PromptCount } from './accounting.js';
 import type { Fault } from './faults.js';
 import type { FakeBatch, FakeFile } from './files-batches.js';
 import type { RateLimits } from './limits.js';
@@ -47,6 +48,24 @@ export interface FakeGroqOptions {
    * keys not listed see every model.
    */
   modelsByKey?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * TPM accounting rule per chat model (chat and /responses); models not listed use `defaultAccounting`.
+   * See accounting.ts: every rule admits on prompt + cap, they differ in what stays booked.
+   */
+  accounting?: Readonly<Record<string, Accounting>>;
+  /** Default `reserve-then-settle`: prompt + cap at admission, settled to real usage at once. */
+  defaultAccounting?: Accounting;
+  /** How prompt tokens are counted, for every model or per model (others: `content-chars`). */
+  promptCount?: PromptCount | Readonly<Record<string, PromptCount>>;
+  /** Multiplies the prompt count (then rounds up), for every model or per model (others: 1). */
+  promptScale?: number | Readonly<Record<string, number>>;
+  /**
+   * Pacing: time to the first content token, for every model or per model. Default none (0). A
+   * non-stream answer waits `ttftMs + completion / tokensPerSecond` before it is sent.
+   */
+  ttftMs?: number | Readonly<Record<string, number>>;
+  /** Pacing: completion tokens per second (streams send frames of ~16 tokens), for every model or per model. Default none. */
+  tokensPerSecond?: number | Readonly<Record<string, number>>;
 }
 
 export interface FakeCall {
