@@ -26,6 +26,8 @@ export interface GatewayOptions {
   readonly onConfigFault?: (message: string) => void;
   /** Breaker openings shared with other instances (Redis). */
   readonly sharedBreakers?: SharedBreakers;
+  /** The clock of the budgets' windows, when tests move it by hand; default `Date.now`. */
+  readonly clock?: () => number;
 }
 
 /**
@@ -57,7 +59,7 @@ export class Gateway {
     this.onConfigFault = options.onConfigFault ?? ((message) => process.stderr.write(`${message}\n`));
     this.sharedBreakers = options.sharedBreakers;
     this.metrics = new GatewayMetrics(() => this.state.table.deployments, this.quota);
-    this.planning = new TokenPlanning((alias, deploymentId) => this.metrics.completionCut(alias, deploymentId));
+    this.planning = new TokenPlanning((alias, deploymentId) => this.metrics.completionCut(alias, deploymentId), options.clock);
     this.state = this.build(config);
   }
 

@@ -20,6 +20,8 @@ export interface StartOptions {
   readonly log?: Logger;
   /** Where budgets live; in memory unless given (tests pass one with their own clock). */
   readonly quota?: QuotaStore;
+  /** The clock of the budgets' windows (tests move it by hand with the quota store's). */
+  readonly clock?: () => number;
   /** Reload when the config file changes (default true); SIGHUP and POST /config/reload work regardless. */
   readonly watchConfig?: boolean;
 }
@@ -59,7 +61,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   const sharedBreakers =
     config.router.redis === undefined ? undefined : new SharedBreakers(createRedisClient(config.router.redis), 'groq-router:', (opening) => gateway?.adoptOpening(opening));
   await sharedBreakers?.start();
-  gateway = new Gateway(config, loadCatalog(), { quota, sharedBreakers, onConfigFault: (message) => log.error(message) });
+  gateway = new Gateway(config, loadCatalog(), { quota, sharedBreakers, clock: options.clock, onConfigFault: (message) => log.error(message) });
   const reloader = new ConfigReloader(gateway, config.file, env, log, (result) => gateway.metrics.configReloaded(result.ok));
   if (options.watchConfig ?? true) reloader.watch();
   const app = createApp(gateway, log, reloader);

@@ -19,7 +19,7 @@ export interface CompletionPlan {
   /** The cap to write into the body for `booked`, or `undefined` to leave the body's as it is. */
   capFor(booked: Demand): number | undefined;
   spend(usage: TokenUsage | undefined, booked: Demand): Spend;
-  observed(gap: UpstreamGap): void;
+  observed(gap: UpstreamGap, usage: TokenUsage | undefined, booked: Demand): void;
   refusedWithRoom(booked: Demand, requested: number | undefined): void;
 }
 
@@ -80,8 +80,13 @@ export function planCompletion(deployment: Deployment, planning: TokenPlanning, 
       if (sendsCap && budgetId !== undefined && completion !== undefined) planning.retention.settled(budgetId, cap - completion, keepsCap);
       return { usage, actual: { tokens: settledTokens(usage, cap, keepsCap) ?? booked.tokens } };
     },
-    observed(gap) {
-      if (budgetId !== undefined) planning.retention.observe(budgetId, gap.tpm);
+    observed(gap, usage, booked) {
+      if (budgetId === undefined || !sendsCap) return;
+      // A whole answer was settled in our books before its headers are read here; what it gave back
+      // cannot show in the upstream's count, written while it was still booked.
+      const keepsCap = planning.retention.keepsCap(budgetId);
+      const pending = usage?.completion_tokens === undefined || keepsCap ? 0 : Math.max(0, capOf(booked) - usage.completion_tokens);
+      planning.retention.observe(budgetId, gap.tpm, pending);
     },
     refusedWithRoom(booked, upstreamCount) {
       const shortBy = upstreamCount === undefined ? 0 : upstreamCount - booked.tokens;

@@ -48,13 +48,17 @@ export class CapRetention {
     else evidence.givenBack += unused;
   }
 
-  /** An answer's headers arrived: `gap` is the upstream's token count less ours at that moment. */
-  observe(budgetId: string, gap: number | undefined): void {
+  /**
+   * An answer's headers arrived: `gap` is the upstream's token count less ours at that moment.
+   * `pending` is what its own answer gave back already while our store still books it (a whole answer
+   * read before its headers are learned from), which the upstream's count cannot show yet.
+   */
+  observe(budgetId: string, gap: number | undefined, pending = 0): void {
     if (gap === undefined || !Number.isFinite(gap)) return;
     const evidence = this.evidence(budgetId);
     const kept = evidence.keptInWindow(this.now());
-    const givenBack = evidence.givenBack;
-    evidence.givenBack = 0;
+    const givenBack = evidence.givenBack - pending;
+    evidence.givenBack = pending;
     let sample: number | undefined;
     if (this.keepsCap(budgetId) && kept >= MIN_EVIDENCE) sample = 1 + gap / kept;
     else if (!this.keepsCap(budgetId) && givenBack >= MIN_EVIDENCE) sample = gap / givenBack;

@@ -10,8 +10,16 @@ import { PromptCalibration } from './prompt-calibration.js';
 export class TokenPlanning {
   readonly calibration = new PromptCalibration();
   readonly caps = new CompletionCaps();
-  readonly retention = new CapRetention();
+  readonly retention: CapRetention;
 
-  /** `onCut` hears of every answer cut short by a cap the gateway lowered (a metric counts them). */
-  constructor(readonly onCut: (alias: string, deploymentId: string) => void = () => {}) {}
+  /**
+   * `onCut` hears of every answer cut short by a cap the gateway lowered (a metric counts them); `now`
+   * is the clock of the budgets' windows, which the evidence of kept caps slides with.
+   */
+  constructor(
+    readonly onCut: (alias: string, deploymentId: string) => void = () => {},
+    now: () => number = Date.now,
+  ) {
+    this.retention = new CapRetention(now);
+  }
 }

@@ -11,8 +11,16 @@ export function quotaRoutes(gateway: Gateway): Hono {
   const routes = new Hono();
   routes.get('/quota', async function quota(c) {
     const { table, config } = gateway.current;
-    const budgets = await Promise.all(budgetsOf(table.deployments).map(async ([spec, members]) => budgetView(await gateway.quota.snapshot(spec), members)));
-    return c.json({ plan: config.router.groqPlan, budgets });
+    const { planning } = gateway;
+    const budgets = await Promise.all(
+      budgetsOf(table.deployments).map(async ([spec, members]) => ({
+        ...budgetView(await gateway.quota.snapshot(spec), members),
+        // What the gateway has learned of how Groq counts this budget's requests.
+        learned: { prompt_ratio: round(planning.calibration.ratio(spec.model)), upstream_keeps_unused_cap: planning.retention.keepsCap(spec.id) },
+      })),
+    );
+    const completionCaps = Object.fromEntries([...table.groups.keys()].map((alias) => [alias, planning.caps.for(alias)]));
+    return c.json({ plan: config.router.groqPlan, completion_cap: config.router.completionCap, completion_caps: completionCaps, budgets });
   });
   return routes;
 }
@@ -59,6 +67,10 @@ function windowView(window: WindowSnapshot): Record<string, unknown> {
     remaining: window.remaining === null ? null : Math.round(window.remaining * 1000) / 1000,
     reset_in_s: seconds(window.resetMs),
   };
+}
+
+function round(value: number): number {
+  return Math.round(value * 1000) / 1000;
 }
 
 function seconds(ms: number | undefined): number | null {

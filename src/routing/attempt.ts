@@ -191,23 +191,24 @@ async function callUpstream(
       signal.stopTimer();
       const upstreamMs = performance.now() - started;
       recordLatency(stats, upstreamMs);
-      void gap.then((seen) => seen !== undefined && prepared.observed?.(seen));
+      void gap.then((seen) => seen !== undefined && prepared.observed?.(seen, undefined, booked));
       const stream = { first, source };
       return { served: { deployment, upstream, body: undefined, usage: undefined, stream, attempt: signal, finish, upstreamMs, completionCap } };
     }
     const bytes = await upstream.arrayBuffer();
     const upstreamMs = performance.now() - started;
     recordLatency(stats, upstreamMs);
-    // The headers were written with this request still booked: learn from them before it settles.
-    const seen = await gap;
-    if (seen !== undefined) prepared.observed?.(seen);
     const spend = prepared.spent(bytes, booked);
+    // The headers were written with this request still booked: learn from them before the store settles it.
+    const seen = await gap;
+    if (seen !== undefined) prepared.observed?.(seen, spend.usage, booked);
     close(spend);
     return { served: { deployment, upstream, body: bytes, usage: spend.usage, stream: undefined, attempt: signal, finish, upstreamMs, completionCap } };
   } catch (err) {
     const classified = signal.timedOut ? failure('timeout', `no answer within ${firstByteMs} ms`) : classifyUpstreamError(err);
     const view = classified.status === undefined ? undefined : upstreamView(classified.headers, classified.status);
-    const failed = refusedWithRoom(classified, view, booked) ? { ...classified, refusedWithRoom: true } : classified;
+    // Re-planned once by the attempt loop (moving on after that), never relayed as the caller's mistake.
+    const failed = refusedWithRoom(classified, view, booked) ? { ...classified, refusedWithRoom: true, moveOn: true } : classified;
     // No wait makes a request that was undersized fit as sent: its retry-after must not close the budget.
     await observe(failed.refusedWithRoom === true && view !== undefined ? { ...view, retryAfterMs: undefined } : view);
     if (failed.refusedWithRoom) prepared.refusedWithRoom?.(booked, requestedInRateLimitMessage(failed.message));
@@ -217,12 +218,14 @@ async function callUpstream(
 }
 
 /**
- * A 429 on tokens per minute whose own headers say the window had room for everything we booked: the
- * upstream counts this request larger than we do, and no wait makes it fit as it was sent.
+ * A refusal on tokens per minute of a request we booked as fitting: a 413 (larger than the limit itself)
+ * or a 429 whose own headers say the window had room for everything we booked. Either way the upstream
+ * counts this request larger than we do, and no wait makes it fit as it was sent.
  */
 function refusedWithRoom(failed: UpstreamFailure, view: UpstreamView | undefined, booked: Demand): boolean {
-  if (failed.kind !== 'rate_limit' || view?.remainingTokens === undefined || booked.tokens === 0) return false;
-  return limitInRateLimitMessage(failed.message) === 'tpm' && view.remainingTokens >= booked.tokens;
+  if (booked.tokens === 0 || limitInRateLimitMessage(failed.message) !== 'tpm') return false;
+  if (failed.status === 413) return true;
+  return failed.kind === 'rate_limit' && view?.remainingTokens !== undefined && view.remainingTokens >= booked.tokens;
 }
 
 async function readFirstChunk(source: ChunkSource): Promise<Uint8Array> {

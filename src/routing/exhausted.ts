@@ -19,12 +19,13 @@ export function exhaustedError(alias: string, trail: AttemptTrail): GatewayError
     'x-groq-router-upstream-calls': String(trail.calls),
   };
   const tried = trail.records.map(describe).join('; ') || 'nothing (the alias has no deployments)';
-  const failures = trail.records.flatMap((r) => (r.kind === 'failed' ? [r.failure] : []));
+  // A request refused as undersized was re-planned: what the re-plan found stands for it.
+  const failures = trail.records.flatMap((r) => (r.kind === 'failed' && r.failure.refusedWithRoom !== true ? [r.failure] : []));
   const rateLimited = failures.filter((f) => f.kind === 'rate_limit');
   const waits = trail.records.flatMap((r) => {
     if (r.kind === 'refused') return [r.refusal.retryAfterMs];
     if (r.kind === 'cooling') return [r.cooling.retryAfterMs];
-    if (r.kind === 'failed' && r.failure.kind === 'rate_limit') return [(r.failure.retryAfterSec ?? 1) * 1000];
+    if (r.kind === 'failed' && r.failure.kind === 'rate_limit' && r.failure.refusedWithRoom !== true) return [(r.failure.retryAfterSec ?? 1) * 1000];
     return [];
   });
 

@@ -36,8 +36,11 @@ export interface PreparedCall {
   spent(body: ArrayBuffer, booked: Demand): Spend;
   /** Reads what a finished stream spent from the usage its relay picked out. */
   streamSpent(usage: TokenUsage | undefined, booked: Demand): Spend;
-  /** The answer's rate-limit headers against our count (`gap`), so the endpoint can learn how the upstream books. */
-  observed?(gap: UpstreamGap): void;
+  /**
+   * The answer's rate-limit headers against our count (`gap`), so the endpoint can learn how the
+   * upstream books; `usage` when the whole answer was read (and spent) first, else `undefined`.
+   */
+  observed?(gap: UpstreamGap, usage: TokenUsage | undefined, booked: Demand): void;
   /**
    * The upstream refused it as too large for a window its own headers said had room for what we
    * booked: our estimate fell short (`requested`: the upstream's own count, when its message gives it).

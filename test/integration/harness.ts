@@ -31,6 +31,8 @@ export interface StackOptions {
   readonly fake?: FakeGroqOptions;
   readonly env?: Record<string, string>;
   readonly quota?: QuotaStore;
+  /** The clock of the quota store and the fake, when a test moves time by hand. */
+  readonly clock?: () => number;
 }
 
 /** Starts a fake Groq and the real gateway in front of it, configured by a temporary YAML file. */
@@ -49,6 +51,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       env: { GROQ_API_KEY: UPSTREAM_KEY, ...options.env },
       log: createLogger('debug', (line) => logs.push(line)),
       quota: options.quota,
+      clock: options.clock,
     });
   } catch (err) {
     await fake.close();

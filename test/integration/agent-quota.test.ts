@@ -1,0 +1,208 @@
+/**
+ * Coding-agent traffic on Groq's free plan (issue 13): completion caps that fit, a prompt estimate
+ * calibrated to Groq's count, budgets reconciled with its headers, and waiting that re-plans.
+ * Each test runs the real gateway against the fake Groq through the official clients; the fake and the
+ * gateway's budgets share one clock, so no test waits for a window to pass.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { MemoryQuotaStore } from '../../src/quota/memory-store.js';
+import type { Accounting } from '../fake-groq/accounting.js';
+import type { FakeGroqOptions } from '../fake-groq/types.js';
+import { startStack, UPSTREAM_KEY, type Stack } from './harness.js';
+
+const MINUTE = 60_000;
+const EIGHT_B = 'llama-3.1-8b-instant';
+const TWENTY_B = 'openai/gpt-oss-20b';
+const QWEN = 'qwen/qwen3-32b';
+/** Groq's free plan, as config/groq-models.yaml has it. */
+const FREE = {
+  [EIGHT_B]: { rpm: 30, rpd: 14_400, tpm: 6_000, tpd: 500_000 },
+  [TWENTY_B]: { rpm: 30, rpd: 1_000, tpm: 8_000, tpd: 200_000 },
+  [QWEN]: { rpm: 60, rpd: 1_000, tpm: 6_000, tpd: 500_000 },
+};
+
+class Clock {
+  t = Math.ceil(Date.now() / MINUTE) * MINUTE;
+  readonly now = (): number => this.t;
+  advance(ms: number): void {
+    this.t += ms;
+  }
+}
+
+let stack: Stack | undefined;
+afterEach(async () => {
+  await stack?.close();
+  stack = undefined;
+});
+
+const deployment = (model: string, params = '') => `  - model_name: groq/${model}
+    litellm_params:
+      model: groq/${model}
+      api_key: os.environ/GROQ_API_KEY
+      api_base: FAKE_URL/openai/v1${params}
+`;
+
+/** Limits far above what a test spends, in the config and at the fake alike. */
+const ROOMY = { rpm: 10_000, rpd: 1_000_000, tpm: 10_000_000, tpd: 100_000_000 };
+const ROOMY_PARAMS = `\n      rpm: ${ROOMY.rpm}\n      rpd: ${ROOMY.rpd}\n      tpm: ${ROOMY.tpm}\n      tpd: ${ROOMY.tpd}`;
+
+/** The three-model chain of the issue, on catalogue (free plan) limits, against a fake enforcing them. */
+async function start(clock: Clock, fake: FakeGroqOptions = {}, settings = '', params = ''): Promise<Stack> {
+  stack = await startStack({
+    yaml: `model_list:
+${deployment(EIGHT_B, params)}${deployment(TWENTY_B, params)}${deployment(QWEN, params)}
+router_settings:
+  groq_plan: free
+  num_retries: 0
+${settings}
+litellm_settings:
+  fallbacks:
+    - groq/${EIGHT_B}: [groq/${TWENTY_B}, groq/${QWEN}]
+`,
+    fake: { now: clock.now, limits: FREE, ...fake },
+    quota: new MemoryQuotaStore({ now: clock.now }),
+    clock: clock.now,
+  });
+  return stack;
+}
+
+/** A Kilo-like request: a prompt of about `promptTokens`, `max_tokens` 8192, an answer of `answer` tokens. */
+function kiloRequest(promptTokens: number, answer: number) {
+  return {
+    model: `groq/${EIGHT_B}`,
+    max_tokens: 8192,
+    messages: [
+      { role: 'system' as const, content: 'You are Kilo. '.repeat(Math.floor((promptTokens * 4) / 14)) },
+      { role: 'user' as const, content: `Fix the bug. [[completion_tokens=${answer}]]` },
+    ],
+  };
+}
+
+async function ask(s: Stack, promptTokens: number, answer: number) {
+  const { data, response } = await s.openai().chat.completions.create(kiloRequest(promptTokens, answer)).withResponse();
+  return { data, headers: response.headers };
+}
+
+const upstream429s = (s: Stack) => s.fake.calls.filter((call) => call.status === 429).length;
+
+async function quota(s: Stack) {
+  return (await (await fetch(`${s.url}/quota`)).json()) as {
+    completion_caps: Record<string, { target: number; floor: number }>;
+    budgets: Array<{ model: string; windows: { tpm: { used: number } }; learned: { prompt_ratio: number; upstream_keeps_unused_cap: boolean } }>;
+  };
+}
+
+describe.each<Accounting>(['cap-booked', 'actual-booked'])('an agent on the free plan, Groq booking %s', (rule) => {
+  it('gets consecutive answers to max_tokens 8192 without a minute’s wait, and no upstream 429', async () => {
+    const clock = new Clock();
+    const s = await start(clock, { defaultAccounting: rule });
+    for (let i = 0; i < 6; i++) {
+      const { data, headers } = await ask(s, 1_500, 300);
+      expect(data.choices[0]?.finish_reason).toBe('stop');
+      const sent = Number(headers.get('x-groq-router-max-tokens'));
+      // The cap booked and sent fits the free plan's 6,000 TPM beside the prompt, and the answer.
+      expect(sent).toBeGreaterThanOrEqual(300);
+      expect(sent).toBeLessThan(2_000);
+      clock.advance(2_000);
+    }
+    expect(upstream429s(s)).toBe(0);
+    // The learned cap follows what the answers needed, not the 8,192 asked for.
+    expect((await quota(s)).completion_caps[`groq/${EIGHT_B}`]?.floor).toBe(300);
+  });
+});
+
+describe('calibration', () => {
+  it.each([1.1, 0.9])('converges on Groq’s prompt count when it differs from the estimate (x%s)', async (scale) => {
+    const clock = new Clock();
+    const s = await start(clock, { promptCount: 'messages-json', promptScale: scale });
+    for (let i = 0; i < 8; i++) {
+      await ask(s, 2_000, 200);
+      clock.advance(MINUTE + 1_000);
+    }
+    const budget = (await quota(s)).budgets.find((b) => b.model === EIGHT_B);
+    expect(budget?.learned.prompt_ratio).toBeGreaterThan(scale * 0.95);
+    expect(budget?.learned.prompt_ratio).toBeLessThan(scale * 1.12);
+  });
+});
+
+describe('reconciliation with Groq’s headers', () => {
+  it('books what another consumer of the key spent, so the next request goes elsewhere instead of to a 429', async () => {
+    const clock = new Clock();
+    const s = await start(clock, { defaultAccounting: 'actual-booked' });
+    await ask(s, 1_000, 200);
+    // Someone else spends half of the 8B model's minute directly at Groq.
+    s.fake.consume(UPSTREAM_KEY, EIGHT_B, { requests: 1, tokens: 3_000 });
+    const { headers } = await ask(s, 1_000, 200);
+    expect(headers.get('x-litellm-model-group')).toBe(`groq/${EIGHT_B}`);
+    // That answer's headers told the gateway: its count now holds the outside spending.
+    const used = (await quota(s)).budgets.find((b) => b.model === EIGHT_B)?.windows.tpm.used ?? 0;
+    // Within the estimate's safety margin, settled away after the headers were read.
+    expect(used).toBeGreaterThanOrEqual(s.fake.usage(UPSTREAM_KEY, EIGHT_B).tokensLastMinute * 0.98);
+    const next = await ask(s, 1_000, 200);
+    expect(next.headers.get('x-litellm-model-group')).toBe(`groq/${TWENTY_B}`);
+    expect(upstream429s(s)).toBe(0);
+  });
+
+  it('learns whether Groq keeps an answer’s unused cap booked, from its headers', async () => {
+    for (const [rule, keeps] of [['cap-booked', true], ['actual-booked', false]] as const) {
+      const clock = new Clock();
+      const s = await start(clock, { defaultAccounting: rule, limits: { [EIGHT_B]: ROOMY } }, '', ROOMY_PARAMS);
+      for (let i = 0; i < 8; i++) {
+        await ask(s, 1_000, 200);
+        clock.advance(1_000);
+      }
+      expect((await quota(s)).budgets.find((b) => b.model === EIGHT_B)?.learned.upstream_keeps_unused_cap).toBe(keeps);
+      await s.close();
+      stack = undefined;
+    }
+  });
+});
+
+describe('a 429 on an empty window', () => {
+  it('re-plans once with the corrected estimate and never loops', async () => {
+    const clock = new Clock();
+    // Groq counts prompts twice as large as the characters/4 estimate.
+    const s = await start(clock, { promptCount: 'messages-json', promptScale: 2 });
+    const { data } = await ask(s, 2_500, 200);
+    expect(data.choices[0]?.message.content).toBeTruthy();
+    // At most the refused call and its one re-planned call per deployment; none left repeating.
+    const calls = s.fake.calls.filter((call) => call.model === EIGHT_B).length;
+    expect(calls).toBeLessThanOrEqual(2);
+    // The estimate learned from the refusal: the next request is sized right at once.
+    const before = upstream429s(s);
+    clock.advance(MINUTE + 1_000);
+    await ask(s, 2_500, 200);
+    expect(upstream429s(s)).toBe(before);
+  });
+
+  it('answers 413 naming the limit when the prompt alone can never fit', async () => {
+    const clock = new Clock();
+    const s = await start(clock, { promptCount: 'messages-json', promptScale: 3 });
+    const error = await ask(s, 4_000, 200).catch((err: unknown) => err as { status: number; message: string });
+    expect(error).toMatchObject({ status: 413 });
+    expect(s.fake.calls.length).toBeLessThanOrEqual(6);
+  });
+});
+
+describe('waiting for headroom', () => {
+  it('re-plans when a settle frees capacity, long before the retry-after', async () => {
+    const clock = new Clock();
+    const s = await start(clock, { defaultAccounting: 'actual-booked', ttftMs: 300, tokensPerSecond: 2_000 }, '  max_queue_wait_seconds: 30\n  completion_cap: requested');
+    // One single-deployment alias, asking for most of its 6,000 TPM each time.
+    const request = { ...kiloRequest(1_500, 200), model: `groq/${QWEN}`, max_tokens: 2_500 };
+    // A few answers teach the gateway that this Groq gives unused caps back.
+    for (let i = 0; i < 5; i++) {
+      await s.openai().chat.completions.create(request);
+      clock.advance(MINUTE + 1_000);
+    }
+    clock.advance(2 * MINUTE);
+    const first = s.openai().chat.completions.create(request);
+    await new Promise((r) => setTimeout(r, 100));
+    const second = s.openai().chat.completions.create(request).withResponse();
+    const [a, b] = await Promise.all([first, second]);
+    expect(a.choices[0]?.finish_reason).toBe('stop');
+    expect(b.data.choices[0]?.finish_reason).toBe('stop');
+    // The clock never moved: only the first answer's settle can have let the second in.
+    expect(upstream429s(s)).toBe(0);
+  });
+});
