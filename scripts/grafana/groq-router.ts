@@ -215,6 +215,13 @@ const traffic: RowSpec = {
       targets: [{ expr: `sum by (source) (rate(groq_router_rate_limited_total{${ALIAS}}[${RI}]))`, legend: '{{source}}' }],
     },
     {
+      title: 'Answers cut by the gateway\'s completion cap',
+      description:
+        'Answers per second that ended at a completion cap the gateway lowered below the client\'s own (finish_reason "length"; router_settings.completion_cap: adaptive). Should be rare: each one raises that alias\'s learned cap at once. A steady rate means answers grow longer than the alias\'s recent ones; completion_cap: requested turns the lowering off.',
+      unit: 'reqps',
+      targets: [{ expr: `sum by (requested_model) (rate(groq_router_completions_cut_total{${ALIAS}}[${RI}]))`, legend: '{{requested_model}}' }],
+    },
+    {
       title: 'Retries by alias',
       description:
         'Further attempts after the first within a request, per second: another deployment of the same group after a failure, or a whole pass along the chain again after a backoff (num_retries / retry_policy).',
