@@ -11,8 +11,10 @@
 const SAMPLES = 64;
 /** Before any answer: what Groq's own accounting books for a request that names no cap. */
 export const DEFAULT_COMPLETION_CAP = 1024;
-const MARGIN = 1.25;
-const MARGIN_TOKENS = 64;
+const MARGIN = 1.15;
+const MARGIN_TOKENS = 32;
+/** Until this many answers are seen, the target stays at least the default: a few short answers say little. */
+const MIN_SAMPLES = 8;
 /** Fewer completion tokens than this is no useful answer. */
 export const MIN_COMPLETION_CAP = 256;
 
@@ -34,8 +36,8 @@ class AliasSamples {
     if (this.count < SAMPLES) this.count++;
   }
 
-  get empty(): boolean {
-    return this.count === 0;
+  get size(): number {
+    return this.count;
   }
 
   largest(): number {
@@ -50,9 +52,10 @@ export class CompletionCaps {
 
   for(alias: string): LearnedCap {
     const samples = this.aliases.get(alias);
-    if (samples === undefined || samples.empty) return { target: DEFAULT_COMPLETION_CAP, floor: MIN_COMPLETION_CAP };
+    if (samples === undefined || samples.size === 0) return { target: DEFAULT_COMPLETION_CAP, floor: MIN_COMPLETION_CAP };
     const needed = Math.max(MIN_COMPLETION_CAP, samples.largest());
-    return { target: Math.ceil(needed * MARGIN) + MARGIN_TOKENS, floor: needed };
+    const target = Math.ceil(needed * MARGIN) + MARGIN_TOKENS;
+    return { target: samples.size < MIN_SAMPLES ? Math.max(target, DEFAULT_COMPLETION_CAP) : target, floor: needed };
   }
 
   /** One answer's completion tokens. */

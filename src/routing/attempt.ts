@@ -91,8 +91,8 @@ type CallOutcome = Extract<AttemptOutcome, { served: Served } | { failure: Upstr
  */
 export async function attemptDeployment(deployment: Deployment, request: RoutedRequest, ctx: RouteContext): Promise<AttemptOutcome> {
   const { breaker } = deployment;
-  if (!breaker.admits) return { cooling: coolingOf(deployment) };
   const prepared = request.operation.prepare(deployment, { dropParams: ctx.dropParams, completionCap: ctx.completionCap });
+  if (!breaker.admits) return restingOutcome(deployment, prepared, ctx);
 
   const budget = deployment.budget;
   let reservation: Reservation | undefined;
@@ -123,6 +123,24 @@ export async function attemptDeployment(deployment: Deployment, request: RoutedR
   } finally {
     if (trial) ctx.trials?.releaseTrial(deployment.id);
   }
+}
+
+/**
+ * A deployment resting after a 429 is also held to its budget: when the budget needs longer than the
+ * rest (the usual case once Groq's headers are reconciled), that wait is the one the caller must hear,
+ * or it would come back at the end of the rest only to be refused again.
+ */
+async function restingOutcome(deployment: Deployment, prepared: PreparedCall, ctx: RouteContext): Promise<AttemptOutcome> {
+  const cooling = coolingOf(deployment);
+  const budget = deployment.budget;
+  if (!cooling.rateLimited || budget === undefined) return { cooling };
+  const reserved = await ctx.quota.reserve(budget, prepared.demand);
+  if (reserved.ok) {
+    void ctx.quota.release(budget, reserved.reservation).catch(() => undefined);
+    return { cooling };
+  }
+  const { refusal } = reserved;
+  return refusal.retryAfterMs > cooling.retryAfterMs ? { refusal } : { cooling };
 }
 
 function coolingOf(deployment: Deployment): Cooling {
