@@ -21,12 +21,20 @@ export class PromptCalibration {
 
   /** The prompt tokens to book for `model`, from the characters/4 estimate. */
   estimate(model: string, rough: number): number {
-    return Math.ceil(rough * (this.ratios.get(model) ?? 1) * (1 + SAFETY_MARGIN));
+    return Math.ceil(rough * this.ratio(model) * (1 + SAFETY_MARGIN));
   }
 
-  /** The current ratio of reported to estimated prompt tokens for `model` (1 before any answer). */
+  /**
+   * The current ratio of reported to estimated prompt tokens for `model`. Before its first answer, the
+   * largest ratio any model has shown: the same client sends the same kind of prompts (and the JSON
+   * structure Groq counts is the same), and an estimate that falls short costs a 429.
+   */
   ratio(model: string): number {
-    return this.ratios.get(model) ?? 1;
+    const own = this.ratios.get(model);
+    if (own !== undefined) return own;
+    let prior = 1;
+    for (const ratio of this.ratios.values()) prior = Math.max(prior, ratio);
+    return prior;
   }
 
   /** Learns from one answer: `reported` is its `usage.prompt_tokens`, `rough` the estimate it was sent with. */

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { CapRetention } from './cap-retention.js';
+
+describe('CapRetention', () => {
+  it('assumes the upstream keeps caps until its headers say otherwise', () => {
+    expect(new CapRetention().keepsCap('b')).toBe(true);
+  });
+
+  it('learns that the upstream gives unused caps back when it counts less than we kept', () => {
+    const retention = new CapRetention(() => 0);
+    for (let i = 0; i < 4; i++) {
+      retention.settled('b', 800, true);
+      retention.observe('b', -800 * (i + 1));
+    }
+    expect(retention.keepsCap('b')).toBe(false);
+  });
+
+  it('stays with kept caps when the upstream counts what we kept', () => {
+    const retention = new CapRetention(() => 0);
+    for (let i = 0; i < 6; i++) {
+      retention.settled('b', 800, true);
+      retention.observe('b', -20);
+    }
+    expect(retention.keepsCap('b')).toBe(true);
+  });
+
+  it('goes back to keeping caps when, after giving them back, the upstream counts more by what was given back', () => {
+    const retention = new CapRetention(() => 0);
+    for (let i = 0; i < 4; i++) {
+      retention.settled('b', 800, true);
+      retention.observe('b', -800 * (i + 1));
+    }
+    for (let i = 0; i < 4; i++) {
+      retention.settled('b', 800, false);
+      retention.observe('b', 800);
+    }
+    expect(retention.keepsCap('b')).toBe(true);
+  });
+
+  it('lets kept caps slide out of the window', () => {
+    let now = 0;
+    const retention = new CapRetention(() => now);
+    retention.settled('b', 800, true);
+    now = 61_000;
+    // Nothing kept in the window any more: a gap says nothing about retention.
+    retention.observe('b', -800);
+    expect(retention.keepsCap('b')).toBe(true);
+  });
+});
