@@ -78,7 +78,9 @@ export function planCompletion(deployment: Deployment, planning: TokenPlanning, 
       }
       const keepsCap = sendsCap && budgetId !== undefined && planning.retention.keepsCap(budgetId);
       if (sendsCap && budgetId !== undefined && completion !== undefined) planning.retention.settled(budgetId, cap - completion, keepsCap);
-      return { usage, actual: { tokens: settledTokens(usage, cap, keepsCap) ?? booked.tokens } };
+      // An upstream booking usage counts the completion from the end of the answer; so do we.
+      const tokensAtEnd = keepsCap ? 0 : completion;
+      return { usage, actual: { tokens: settledTokens(usage, cap, keepsCap) ?? booked.tokens, tokensAtEnd } };
     },
     observed(gap, usage, booked) {
       if (budgetId === undefined || !sendsCap) return;

@@ -7,6 +7,7 @@ import type {
   ExhaustedWindow,
   Reservation,
   ReserveResult,
+  Settlement,
   UpstreamGap,
   UpstreamView,
   WindowName,
@@ -72,15 +73,18 @@ export class BudgetLedger {
    * headroom is free at once. Overruns are booked now rather than back-dated: the upstream may have counted
    * them as they were generated, and booking them later keeps them at least as long as it does.
    */
-  settle(reservation: Reservation, actual: Partial<Demand>, now: number): void {
+  settle(reservation: Reservation, actual: Settlement, now: number): void {
     for (const unit of UNITS) {
       const spent = reportedIn(actual, unit);
       if (spent === undefined) continue;
-      const delta = spent - amountIn(reservation.demand, unit);
+      // Tokens the upstream counts from the end of the answer are booked now, the rest where they were.
+      const atEnd = unit === 'tokens' ? Math.min(spent, Math.max(0, actual.tokensAtEnd ?? 0)) : 0;
+      const delta = spent - atEnd - amountIn(reservation.demand, unit);
       for (const name of WINDOWS_BY_UNIT[unit]) {
         const window = this.windows[name];
         if (delta < 0) window.adjust(window.bucketOf(reservation.at), delta, now);
         else if (delta > 0) window.add(now, delta);
+        if (atEnd > 0) window.add(now, atEnd);
       }
     }
   }

@@ -2,7 +2,7 @@ import type { Logger } from '../log.js';
 import { MemoryQuotaStore } from './memory-store.js';
 import { StoreTimeoutError, withTimeout } from './redis-timeout.js';
 import { WINDOW_NAMES } from './types.js';
-import type { BudgetSnapshot, BudgetSpec, Demand, QuotaStore, Reservation, ReserveResult, UpstreamGap, UpstreamView, WindowLimit, WindowName } from './types.js';
+import type { BudgetSnapshot, BudgetSpec, Demand, QuotaStore, Reservation, ReserveResult, Settlement, UpstreamGap, UpstreamView, WindowLimit, WindowName } from './types.js';
 
 export interface DegradingQuotaStoreOptions {
   /** The store every instance shares (RedisQuotaStore). */
@@ -96,7 +96,7 @@ export class DegradingQuotaStore implements QuotaStore {
     return result;
   }
 
-  async settle(budget: BudgetSpec, reservation: Reservation, actual: Partial<Demand>): Promise<void> {
+  async settle(budget: BudgetSpec, reservation: Reservation, actual: Settlement): Promise<void> {
     assertSameBudget(budget, reservation);
     if (this.origin.get(reservation) === 'local') return this.local.settle(this.localSpec(budget), reservation, actual);
     await this.finishShared('settle', () => this.shared.settle(budget, reservation, actual));

@@ -210,6 +210,20 @@ describe('MemoryQuotaStore.settle and release', () => {
     expect(after.tpd).toBe(30);
   });
 
+  it('books the tokens counted from the end of an answer at the settle, the rest back at the reservation', async () => {
+    const { clock, store } = setup();
+    const spec = budget({ tpm: 1_000 });
+    const reservation = reservationOf(await store.reserve(spec, demand(900)));
+    clock.advance(5_000);
+    await store.settle(spec, reservation, { tokens: 500, tokensAtEnd: 200 });
+    expect((await used(store, spec)).tpm).toBe(500);
+    // The prompt's 300 expire with the reservation; the completion's 200 count a window from the settle.
+    clock.advance(TPM_HOLD - 5_000);
+    expect((await used(store, spec)).tpm).toBe(200);
+    clock.advance(5_000);
+    expect((await used(store, spec)).tpm).toBe(0);
+  });
+
   it('settles only the units reported', async () => {
     const { store } = setup();
     const spec = budget({});

@@ -1,6 +1,6 @@
 import { BudgetLedger } from './budget-ledger.js';
 import { normaliseDemand } from './demand.js';
-import type { BudgetSnapshot, BudgetSpec, Demand, QuotaStore, Reservation, ReserveResult, UpstreamGap, UpstreamView } from './types.js';
+import type { BudgetSnapshot, BudgetSpec, Demand, QuotaStore, Reservation, ReserveResult, Settlement, UpstreamGap, UpstreamView } from './types.js';
 import { FinishedReservations } from './finished-reservations.js';
 
 export interface MemoryQuotaStoreOptions {
@@ -30,7 +30,7 @@ export class MemoryQuotaStore implements QuotaStore {
     return this.ledger(budget).reserve(budget, normaliseDemand(demand), this.now());
   }
 
-  async settle(budget: BudgetSpec, reservation: Reservation, actual: Partial<Demand>): Promise<void> {
+  async settle(budget: BudgetSpec, reservation: Reservation, actual: Settlement): Promise<void> {
     if (!this.finished.finish(budget, reservation)) return;
     this.ledger(budget).settle(reservation, actual, this.now());
   }

@@ -244,7 +244,7 @@ return { '1', num(now), num(demand[2]) }
 /**
  * Settle and release (a release settles each unit it booked to zero).
  * ARGV: at, reserved requests, tokens, audio seconds, spent requests, tokens, audio seconds
- * ('' = not reported, left as reserved), clock override.
+ * ('' = not reported, left as reserved), of the spent tokens those booked now ('' = none), clock override.
  */
 const SETTLE = `
 local meta = readMeta()
@@ -253,13 +253,17 @@ local at = tonumber(ARGV[1])
 for u = 1, 3 do
   local spent = tonumber(ARGV[4 + u])
   if spent then
-    local delta = spent - tonumber(ARGV[1 + u])
+    -- Tokens the upstream counts from the end of the answer are booked now, the rest where they were.
+    local atEnd = 0
+    if u == 2 then atEnd = math.min(spent, math.max(0, tonumber(ARGV[8]) or 0)) end
+    local delta = spent - atEnd - tonumber(ARGV[1 + u])
     for i, w in ipairs(WINDOWS) do
-      if w.unit == u and delta ~= 0 then
+      if w.unit == u and (delta ~= 0 or atEnd > 0) then
         local total = prune(i, now)
         -- Savings go back to the reservation's bucket, freeing headroom at once; overruns are booked
         -- now, so they last at least as long as the upstream counts them.
-        if delta < 0 then adjust(i, bucketOf(w, at), delta, now, total) else add(i, now, delta, total) end
+        if delta < 0 then total = adjust(i, bucketOf(w, at), delta, now, total) elseif delta > 0 then total = add(i, now, delta, total) end
+        if atEnd > 0 then add(i, now, atEnd, total) end
       end
     end
   end

@@ -360,7 +360,7 @@ describe('parity: random sequences', () => {
         // Mostly recent reservations, so settlements often land while an upstream cap observed after them holds.
         const reservation = pick([open.length - 1, open.length - 1, open.length - 2, 0].map((i) => open[Math.max(0, i)] as Reservation));
         if (op === 'release') await store.release(spec, reservation);
-        else await store.settle(spec, reservation, pick([{ tokens: 0 }, { tokens: 5 }, { tokens: 700 }, { audioSeconds: 0.25 }, { requests: 0, tokens: 20 }, {}]));
+        else await store.settle(spec, reservation, pick([{ tokens: 0 }, { tokens: 5 }, { tokens: 700 }, { tokens: 60, tokensAtEnd: 40 }, { tokens: 5, tokensAtEnd: 9 }, { audioSeconds: 0.25 }, { requests: 0, tokens: 20 }, {}]));
       } else if (op === 'observe') {
         const view: { -readonly [K in keyof UpstreamView]: UpstreamView[K] } = {};
         const remainingTokens = pick([undefined, 0, 50, 200, 1_000, Number.NaN]);

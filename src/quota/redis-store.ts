@@ -12,6 +12,7 @@ import type {
   QuotaStore,
   Reservation,
   ReserveResult,
+  Settlement,
   UpstreamGap,
   UpstreamView,
   WindowName,
@@ -109,15 +110,15 @@ export class RedisQuotaStore implements QuotaStore {
     return { ok: false, refusal: { budgetId: budget.id, retryAfterMs, exhausted } };
   }
 
-  async settle(budget: BudgetSpec, reservation: Reservation, actual: Partial<Demand>): Promise<void> {
+  async settle(budget: BudgetSpec, reservation: Reservation, actual: Settlement): Promise<void> {
     if (!this.finished.finish(budget, reservation)) return;
-    await this.run('settle', budget.id, settleArgs(reservation, (unit) => numberArg(reportedIn(actual, unit) ?? null)));
+    await this.run('settle', budget.id, [...settleArgs(reservation, (unit) => numberArg(reportedIn(actual, unit) ?? null)), numberArg(actual.tokensAtEnd ?? null)]);
   }
 
   async release(budget: BudgetSpec, reservation: Reservation): Promise<void> {
     if (!this.finished.finish(budget, reservation)) return;
     // Settling every booked unit to zero is exactly a release; units it never booked stay untouched.
-    await this.run('release', budget.id, settleArgs(reservation, (unit) => (amountIn(reservation.demand, unit) === 0 ? '' : '0')));
+    await this.run('release', budget.id, [...settleArgs(reservation, (unit) => (amountIn(reservation.demand, unit) === 0 ? '' : '0')), '']);
   }
 
   async observe(budget: BudgetSpec, view: UpstreamView): Promise<UpstreamGap> {

@@ -57,6 +57,12 @@ export interface Demand {
   readonly minTokens?: number;
 }
 
+/** What a finished request spent, per unit; a unit left out stays as booked. */
+export interface Settlement extends Partial<Omit<Demand, 'minTokens'>> {
+  /** Of `tokens`, those counted from the end of the answer (its completion, by an upstream booking usage). */
+  readonly tokensAtEnd?: number;
+}
+
 export interface Reservation {
   readonly budgetId: string;
   readonly demand: Demand;
@@ -138,8 +144,12 @@ export interface BudgetSnapshot {
 export interface QuotaStore {
   /** Atomically checks every window and books the demand in all of them, or books nothing. */
   reserve(budget: BudgetSpec, demand: Demand): Promise<ReserveResult>;
-  /** Replaces the reserved demand by what was really spent (e.g. `usage.total_tokens`). */
-  settle(budget: BudgetSpec, reservation: Reservation, actual: Partial<Demand>): Promise<void>;
+  /**
+   * Replaces the reserved demand by what was really spent (e.g. `usage.total_tokens`). Of the tokens,
+   * `actual.tokensAtEnd` are booked now rather than at the reservation: a completion the upstream counts
+   * only when the answer ends must not leave our window before it leaves the upstream's.
+   */
+  settle(budget: BudgetSpec, reservation: Reservation, actual: Settlement): Promise<void>;
   /** Returns the whole reservation (the request failed or the caller went away). */
   release(budget: BudgetSpec, reservation: Reservation): Promise<void>;
   /**

@@ -1,5 +1,5 @@
 import type { CompletionCapPolicy } from '../config/types.js';
-import type { Demand, UpstreamGap } from '../quota/types.js';
+import type { Demand, Settlement, UpstreamGap } from '../quota/types.js';
 import type { UpstreamCallOptions, UpstreamClient } from '../upstream/client.js';
 import type { UpstreamFailure } from '../upstream/failure.js';
 import type { Deployment } from './deployment.js';
@@ -15,7 +15,7 @@ export interface TokenUsage {
 /** What an answer spent: its usage (for metrics) and the amounts that replace the booked demand. */
 export interface Spend {
   readonly usage: TokenUsage | undefined;
-  readonly actual: Partial<Demand>;
+  readonly actual: Settlement;
 }
 
 /** Why a deployment cannot take a request, and which request field is to blame. */
