@@ -151,7 +151,7 @@ describe('request fallbacks', () => {
       .chat.completions.create({ model: PRIMARY, messages, fallbacks: [FALLBACK] } as WithOptions)
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.PermissionDeniedError);
-    expect((err as OpenAI.APIError).message).toContain('in fallbacks');
+    expect((err as InstanceType<typeof OpenAI.APIError>).message).toContain('in fallbacks');
   });
 
   it('an unknown name is a 400 naming the field, before any upstream call', async () => {
@@ -160,7 +160,7 @@ describe('request fallbacks', () => {
       .chat.completions.create({ model: PRIMARY, messages, fallbacks: ['nope'] } as WithOptions)
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
-    expect((err as OpenAI.APIError).param).toBe('fallbacks');
+    expect((err as InstanceType<typeof OpenAI.APIError>).param).toBe('fallbacks');
     expect(stack.fake.calls.length).toBe(before);
   });
 });
