@@ -99,8 +99,13 @@ export class RoutingTable {
     const { fallbacks, contextWindowFallbacks, defaultFallbacks, maxFallbacks } = config.router;
     const target = fallbackTargets(groups, this.deployments);
     const chain = (first: ModelGroup, names: readonly string[]): readonly ModelGroup[] => {
-      const unique = [first, ...[...new Set(names)].map(target).filter((g): g is ModelGroup => g !== undefined && g !== first)];
-      return Object.freeze([...new Set(unique)].slice(0, 1 + maxFallbacks));
+      const out = [first];
+      for (const group of [...new Set(names)].map(target)) {
+        // A deployment id already covered by a group in the chain adds nothing but a second try of it.
+        if (group === undefined || out.includes(group) || group.deployments.every((d) => out.some((g) => g.deployments.includes(d)))) continue;
+        out.push(group);
+      }
+      return Object.freeze(out.slice(0, 1 + maxFallbacks));
     };
     // A name a wildcard serves takes the fallbacks written for the wildcard's pattern.
     const own = <T>(map: Readonly<Record<string, T>>, name: string): T | undefined =>
