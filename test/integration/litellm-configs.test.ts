@@ -151,3 +151,45 @@ describe('LiteLLM config fixtures', () => {
     });
   });
 });
+
+describe('check --litellm-diff', () => {
+  function diff(name: string): { path: string; treatment: string; note: string }[] {
+    let out = '';
+    const status = runCheck(['--config', join(DIR, name), '--litellm-diff', '--json'], { out: (t) => (out += t), err: (t) => (out += t) }, { env: ENV });
+    expect(status).toBe(0);
+    return (JSON.parse(out) as { keys: { path: string; treatment: string; note: string }[] }).keys;
+  }
+
+  it('lists every key of the file with its treatment', () => {
+    const rows = diff('14-tags-and-caching.yaml');
+    const byPath = Object.fromEntries(rows.map((r) => [r.path, r]));
+    expect(Object.keys(byPath)).toEqual([
+      'model_list',
+      'model_list[0].model_name',
+      'model_list[0].litellm_params',
+      'model_list[0].litellm_params.model',
+      'model_list[0].litellm_params.api_key',
+      'model_list[0].litellm_params.tags',
+      'model_list[0].model_info',
+      'model_list[0].model_info.rpm',
+      'litellm_settings',
+      'litellm_settings.cache',
+      'litellm_settings.cache_params',
+      'router_settings',
+      'router_settings.enable_tag_filtering',
+    ]);
+    expect(byPath['model_list[0].litellm_params.tags']?.treatment).toBe('ignored');
+    expect(byPath['model_list[0].model_info.rpm']).toMatchObject({ treatment: 'honoured differently', note: expect.stringContaining('hard budget') });
+    expect(byPath['model_list[0].litellm_params.model']?.treatment).toBe('honoured');
+  });
+
+  it('says how retry classes, wildcards and unset optional variables are taken', () => {
+    const retry = Object.fromEntries(diff('08-retry-policy.yaml').map((r) => [r.path, r]));
+    expect(retry['router_settings.retry_policy.BadRequestErrorRetries']?.treatment).toBe('ignored');
+    expect(retry['router_settings.retry_policy.TimeoutErrorRetries']?.treatment).toBe('honoured');
+    const wildcard = Object.fromEntries(diff('02-wildcard-provider.yaml').map((r) => [r.path, r]));
+    expect(wildcard['model_list[0].litellm_params.model']).toMatchObject({ treatment: 'honoured differently', note: expect.stringContaining('catalogue') });
+    const redis = Object.fromEntries(diff('10-redis-from-env.yaml').map((r) => [r.path, r]));
+    expect(redis['router_settings.redis_password']).toMatchObject({ treatment: 'honoured differently', note: expect.stringContaining('REDIS_PASSWORD is not set') });
+  });
+});
