@@ -1,9 +1,9 @@
 import { GatewayError, badRequest } from '../errors.js';
 import type { Logger } from '../log.js';
-import { mayUse } from '../middleware/api-key.js';
 import type { Principal } from '../middleware/api-key.js';
 import type { ModelGroup, RoutingTable } from '../routing/table.js';
 import { LITELLM_REQUEST_OPTIONS } from '../upstream/hygiene.js';
+import { mayUseName } from './name-access.js';
 
 /** Who asks, and the table their names resolve in. */
 interface Caller {
@@ -86,8 +86,7 @@ function fallbackGroups(value: unknown, { table, principal }: Caller, alias: str
     if (name === undefined) throw badRequest('fallbacks must be a list of model names', 'invalid_request_option', 'fallbacks');
     const group = table.group(name);
     if (group === undefined) throw badRequest(`fallbacks: unknown model ${JSON.stringify(name)}`, 'model_not_found', 'fallbacks');
-    const pattern = table.patternOf(name);
-    if (!mayUse(principal, name) && (pattern === undefined || !mayUse(principal, pattern))) {
+    if (!mayUseName(principal, table, name)) {
       throw new GatewayError(403, `This key may not use ${name} (in fallbacks)`, { type: 'permission_error', code: 'model_not_allowed', param: 'fallbacks' });
     }
     if (name !== alias && !groups.includes(group)) groups.push(group);

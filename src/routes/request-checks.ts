@@ -1,6 +1,6 @@
 import type { ModelMode } from '../catalog/types.js';
 import { GatewayError, badRequest } from '../errors.js';
-import { mayUse } from '../middleware/api-key.js';
+import { mayUseName } from './name-access.js';
 import type { Deployment } from '../routing/deployment.js';
 import type { Unfit } from '../routing/operation.js';
 import type { RoutingTable } from '../routing/table.js';
@@ -13,9 +13,7 @@ export function requireAlias(model: unknown, { table, principal, noteAlias }: In
   if (typeof model !== 'string' || model === '') throw badRequest('model is required', 'missing_model', 'model');
   if (table.group(model) === undefined) throw unknownAlias(model, [...table.groups.keys()]);
   noteAlias(model);
-  // A key allowed a wildcard (`groq/*`) may use every name it serves.
-  const pattern = table.patternOf(model);
-  if (!mayUse(principal, model) && (pattern === undefined || !mayUse(principal, pattern))) {
+  if (!mayUseName(principal, table, model)) {
     throw new GatewayError(403, `This key may not use ${model}`, { type: 'permission_error', code: 'model_not_allowed', param: 'model' });
   }
   return model;

@@ -13,6 +13,7 @@ const FALLBACK = 'groq/openai/gpt-oss-120b';
 const LAST = 'groq/llama-3.1-8b-instant';
 const MASTER = 'sk-master-dropin-test-00000000000000001';
 const ALICE = 'sk-grk-alice-dropin-test-0000000000000002';
+const BOB = 'sk-grk-bob-dropin-test-000000000000000003';
 
 const yaml = `model_list:
 ${deploymentYaml(PRIMARY, 'llama-3.3-70b-versatile')}${deploymentYaml(FALLBACK, 'openai/gpt-oss-120b')}${deploymentYaml(LAST, 'llama-3.1-8b-instant')}  - model_name: coder
@@ -44,6 +45,10 @@ general_settings:
       key_hash: ${hashClientKey(ALICE)}
       key_preview: sk-...0002
       models: [${PRIMARY}]
+    - alias: bob
+      key_hash: ${hashClientKey(BOB)}
+      key_preview: sk-...0003
+      models: ["groq/*"]
 `;
 
 let stack: Stack;
@@ -193,6 +198,16 @@ describe('wildcard routing', () => {
     expect(ids).toContain('groq/qwen/qwen3-32b');
     expect(ids).toContain('groq/meta-llama/llama-4-scout-17b-16e-instruct');
     expect(ids).not.toContain('groq/*');
+  });
+
+  it('a client key allowed the wildcard may use and list every name it serves, and nothing else', async () => {
+    const ids = (await stack.openai(BOB).models.list()).data.map((m) => m.id);
+    expect(ids).toContain('groq/qwen/qwen3-32b');
+    expect(ids).not.toContain('coder');
+    const { data } = await stack.openai(BOB).chat.completions.create({ model: 'groq/qwen/qwen3-32b', messages }).withResponse();
+    expect(data.choices[0]?.message.content).toBe('Hello from qwen/qwen3-32b');
+    const err = await stack.openai(BOB).chat.completions.create({ model: 'coder', messages }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.PermissionDeniedError);
   });
 
   it('a model_name wildcard with a fixed model sends every match to it', async () => {
