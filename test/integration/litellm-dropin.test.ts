@@ -130,6 +130,19 @@ describe('mock_testing_fallbacks', () => {
   });
 });
 
+describe('mock_testing_fallbacks without fallbacks', () => {
+  it('fails the request saying why, without any upstream call', async () => {
+    const before = stack.fake.calls.length;
+    const err = await master()
+      .chat.completions.create({ model: FALLBACK, messages, mock_testing_fallbacks: true } as WithOptions)
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.APIError);
+    expect((err as InstanceType<typeof OpenAI.APIError>).status).toBeGreaterThanOrEqual(500);
+    expect((err as InstanceType<typeof OpenAI.APIError>).message).toContain('mock_testing_fallbacks');
+    expect(stack.fake.calls.length).toBe(before);
+  });
+});
+
 describe('request fallbacks', () => {
   it('replace the configured fallbacks for that request; options never reach Groq', async () => {
     const before = stack.fake.calls.length;
