@@ -183,6 +183,26 @@ describe('request fallbacks', () => {
   });
 });
 
+describe('num_retries and timeout from the request', () => {
+  it('num_retries replaces the router\'s (0 here) for that request', async () => {
+    stack.fake.fail('openai/gpt-oss-120b', { status: 500 }, 1);
+    const { data, response } = await master()
+      .chat.completions.create({ model: FALLBACK, messages, num_retries: 1 } as WithOptions)
+      .withResponse();
+    expect(data.choices[0]?.message.content).toBe('Hello from openai/gpt-oss-120b');
+    expect(response.headers.get('x-litellm-attempted-retries')).toBe('1');
+  });
+
+  it('timeout shortens the request deadline', async () => {
+    stack.fake.fail('openai/gpt-oss-120b', { kind: 'hang' }, 1);
+    const err = await master()
+      .chat.completions.create({ model: FALLBACK, messages, timeout: 0.5 } as WithOptions)
+      .catch((e: unknown) => e);
+    // Without the request's timeout this would wait for the router's 600 s and the test would time out.
+    expect([408, 504]).toContain((err as InstanceType<typeof OpenAI.APIError>).status);
+  });
+});
+
 describe('fallback to a model_info.id', () => {
   it('falls back to exactly that deployment', async () => {
     stack.fake.fail('llama-3.1-8b-instant', { status: 503 }, 1);
