@@ -49,7 +49,9 @@ const PARAMS = {
   max_retries: nonNegativeInt,
 } satisfies KeyTable;
 
-const ENTRY_KEYS = ['model_name', 'litellm_params', 'model_info'];
+const ENTRY_KEYS = ['model_name', 'litellm_params', 'model_info', 'rpm', 'tpm'];
+/** Limits LiteLLM also reads at the entry's top level and in `model_info` (its usage-based routing does). */
+const OUTER_LIMIT_KEYS = ['rpm', 'tpm'] as const;
 const LIMIT_KEYS = ['rpm', 'rpd', 'tpm', 'tpd', 'ash', 'asd'] as const;
 
 export interface Deployments {
@@ -122,9 +124,14 @@ function readEntry(entry: unknown, index: number, issues: Issues, lookup: EnvLoo
   const ref = required(params, 'model', paramsPath, issues, MODEL_EXPECTED, (v, p) => parseModel(v, p, issues));
   if (ref === INVALID) return failed;
   const label = `${formatPath(base)}${modelName === undefined ? '' : ` (${JSON.stringify(modelName)})`}`;
-  if (ref.model.includes('*')) {
-    issues.warn([...paramsPath, 'model'], `wildcard routing is not supported; ${label} excluded (list each model explicitly)`);
-    return { modelName, excluded: true };
+  if (ref.model.includes('*') && modelName !== undefined && !modelName.includes('*')) {
+    // LiteLLM fills the model's `*` from the part of the requested name the alias's `*` matched.
+    issues.error(
+      [...paramsPath, 'model'],
+      `${JSON.stringify(ref.raw)} has a wildcard but model_name ${JSON.stringify(modelName)} has none to fill it from`,
+      'a model_name with a * too (e.g. "groq/*"), or a model without one',
+    );
+    return failed;
   }
   if (!isProvider(ref.provider)) {
     issues.warn(
@@ -151,6 +158,10 @@ function readEntry(entry: unknown, index: number, issues: Issues, lookup: EnvLoo
 
   const limits: { -readonly [K in keyof DeploymentLimits]: DeploymentLimits[K] } = {};
   for (const name of LIMIT_KEYS) if (fields[name] !== undefined) limits[name] = fields[name];
+  for (const name of OUTER_LIMIT_KEYS) {
+    const tightest = tightestLimit(name, entry, base, issues);
+    if (tightest !== undefined) limits[name] = tightest;
+  }
 
   const kept: Draft = {
     index,
@@ -174,6 +185,39 @@ function readEntry(entry: unknown, index: number, issues: Issues, lookup: EnvLoo
     ...(modelInfo.explicitId ? { explicit: modelInfo.explicitId } : {}),
   };
   return { modelName, kept };
+}
+
+/**
+ * `rpm`/`tpm` may be written in `litellm_params`, at the entry's top level, or in `model_info`, as in
+ * LiteLLM's examples. When they disagree the tighter one is kept (null, "unlimited", is the loosest),
+ * with a warning: spending more than any of them intended is the mistake to avoid.
+ */
+function tightestLimit(
+  name: (typeof OUTER_LIMIT_KEYS)[number],
+  entry: Readonly<Record<string, unknown>>,
+  base: Path,
+  issues: Issues,
+): number | null | undefined {
+  const places: [Readonly<Record<string, unknown>>, Path][] = [[entry, base]];
+  for (const section of ['litellm_params', 'model_info'] as const) {
+    const value = entry[section];
+    if (isPlainObject(value)) places.push([value, [...base, section]]);
+  }
+  const found: { value: number | null; path: Path }[] = [];
+  for (const [section, at] of places) {
+    if (!Object.hasOwn(section, name)) continue;
+    const path = [...at, name];
+    // litellm_params' own copy was read (and reported) with the other params.
+    const value = at.at(-1) === 'litellm_params' ? limit.accept(section[name]) : readValue(limit, section[name], { path, issues });
+    if (value !== INVALID) found.push({ value, path });
+  }
+  if (found.length === 0) return undefined;
+  const tightest = found.reduce((a, b) => (b.value !== null && (a.value === null || b.value < a.value) ? b : a));
+  if (found.some((f) => f.value !== tightest.value)) {
+    const all = found.map((f) => `${formatPath(f.path)}: ${f.value ?? 'null'}`).join(', ');
+    issues.warn(tightest.path, `${name} is given ${found.length} times with different values (${all}); using the tighter ${tightest.value ?? 'null'}`);
+  }
+  return tightest.value;
 }
 
 /** A missing key's position resolves to its parent, which is where it should be added. */

@@ -61,6 +61,8 @@ export const fallbackMap: Kind<FallbackEntry[]> = {
 export interface AliasSets {
   readonly aliases: ReadonlySet<string>;
   readonly excludedAliases: ReadonlySet<string>;
+  /** Deployment ids (`model_info.id` or derived): a fallback may name one to fall back to exactly it. */
+  readonly deploymentIds?: ReadonlySet<string>;
 }
 
 /**
@@ -78,10 +80,20 @@ export function checkAlias(at: NameAt, sets: AliasSets, issues: Issues): boolean
   return false;
 }
 
+/**
+ * Whether a fallback target may name `name`: a `model_name`, or (as LiteLLM allows) a deployment's
+ * `model_info.id`, which falls back to exactly that deployment. A name that is both is the alias.
+ */
+export function checkTarget(at: NameAt, sets: AliasSets, issues: Issues): boolean {
+  if (!sets.aliases.has(at.name) && sets.deploymentIds?.has(at.name)) return true;
+  return checkAlias(at, sets, issues);
+}
+
 /** The error for a name that is nowhere in `model_list`, listing the names that are. */
 export function reportUnknownAlias(at: NameAt, sets: AliasSets, issues: Issues): void {
   const known = [...sets.aliases].map((a) => JSON.stringify(a)).join(', ');
-  issues.error(at.path, `unknown model_name ${JSON.stringify(at.name)}`, `a model_name from model_list: ${known}`);
+  const ids = sets.deploymentIds === undefined ? '' : ' (or a model_info.id, for fallbacks)';
+  issues.error(at.path, `unknown model_name ${JSON.stringify(at.name)}`, `a model_name from model_list${ids}: ${known}`);
 }
 
 export const WILDCARD = '*';
@@ -101,7 +113,7 @@ export function resolveFallbacks(
   const map: Record<string, readonly string[]> = {};
   let wildcard: NameAt[] | undefined;
   for (const { source, targets } of entries) {
-    const valid = targets.filter((t) => checkAlias(t, sets, issues));
+    const valid = targets.filter((t) => checkTarget(t, sets, issues));
     if (allowWildcard && source.name === WILDCARD) {
       wildcard ??= valid;
       continue;

@@ -496,15 +496,12 @@ telemetry: false
     litellm_params: {model: groq/llama-3.1-8b-instant, api_key: k}
   - model_name: claude
     litellm_params: {model: anthropic/claude-sonnet-4, api_key: os.environ/ANTHROPIC_API_KEY}
-  - model_name: "groq/*"
-    litellm_params: {model: "groq/*"}
 router_settings:
   fallbacks: [{fast: [claude]}]
 `);
     expect(config.deployments.map((d) => d.modelName)).toEqual(['fast']);
     expect(warningPaths(config)).toEqual([
       'model_list[1].litellm_params.model',
-      'model_list[2].litellm_params.model',
       'router_settings.fallbacks[0].fast[0]',
     ]);
     expect(config.warnings[0]?.message).toContain('"anthropic"');
@@ -579,7 +576,7 @@ litellm_settings:
 `);
     expect(err).toMatchObject({ path: 'router_settings.fallbacks[0].big[1]', line: 8, column: 20 });
     expect(err.message).toContain('unknown model_name "tiny"');
-    expect(err.expected).toBe('a model_name from model_list: "big", "small"');
+    expect(err.expected).toBe('a model_name from model_list (or a model_info.id, for fallbacks): "big", "small"');
   });
 
   it('an unknown fallback source alias is an error too', () => {

@@ -1,5 +1,5 @@
-import { isPlainObject } from './env.js';
-import { checkAlias, fallbackMap, namesAt, resolveFallbacks, type AliasSets, type NameAt } from './fallbacks.js';
+import { isPlainObject, UnsetEnv } from './env.js';
+import { checkTarget, fallbackMap, namesAt, resolveFallbacks, type AliasSets, type NameAt } from './fallbacks.js';
 import { readFields, type FieldValues, type KeyTable } from './fields.js';
 import { canonicalJson } from './ids.js';
 import type { Issues } from './issues.js';
@@ -132,6 +132,7 @@ const ROUTER_KEYS = {
   redis_host: text,
   redis_port: port,
   redis_password: secretText,
+  redis_username: text,
   redis_url: redisUrl,
   // Ours: how many gateways share the Redis, for each one's share of a budget while Redis is away.
   gateway_instances: positiveInt,
@@ -176,10 +177,15 @@ export function readRouterSettings(
   sets: AliasSets,
   issues: Issues,
 ): RouterSettings {
-  const lite: FieldValues<typeof LITELLM_KEYS> = readFields(litellmSection, ['litellm_settings'], LITELLM_KEYS, issues, {
-    handled: LITELLM_KEYS_READ_ELSEWHERE,
-  });
-  const router: RouterValues = readFields(routerSection, ['router_settings'], ROUTER_KEYS, issues);
+  const lite: FieldValues<typeof LITELLM_KEYS> = readFields(
+    withoutUnsetOptionals(litellmSection, ['litellm_settings'], issues),
+    ['litellm_settings'],
+    LITELLM_KEYS,
+    issues,
+    { handled: LITELLM_KEYS_READ_ELSEWHERE },
+  );
+  const router: RouterValues = readFields(withoutUnsetOptionals(routerSection, ['router_settings'], issues), ['router_settings'], ROUTER_KEYS, issues);
+  warnNoEffect(litellmSection, routerSection, issues);
   const pick = <K extends keyof RouterValues>(key: K): RouterValues[K] => router[key] ?? lite[key];
   warnOverrides(litellmSection, routerSection, issues);
 
@@ -192,7 +198,7 @@ export function readRouterSettings(
   const defaults = pick('default_fallbacks');
   let defaultFallbacks: readonly NameAt[] = [];
   if (defaults) {
-    defaultFallbacks = defaults.filter((d) => checkAlias(d, sets, issues));
+    defaultFallbacks = defaults.filter((d) => checkTarget(d, sets, issues));
   } else if (fallbacks.wildcard) {
     // LiteLLM's `{"*": [...]}` entry is its other spelling of default_fallbacks.
     defaultFallbacks = fallbacks.wildcard;
@@ -218,12 +224,63 @@ export function readRouterSettings(
     groqPlan: pick('groq_plan') ?? DEFAULTS.groqPlan,
     maxQueueWaitSec: pick('max_queue_wait_seconds') ?? 0,
     completionCap: pick('completion_cap') ?? 'adaptive',
-    redis: redisSettings(pick('redis_url'), pick('redis_host'), pick('redis_port'), pick('redis_password')),
+    redis: redisSettings(pick('redis_url'), pick('redis_host'), pick('redis_port'), pick('redis_password'), pick('redis_username')),
     gatewayInstances: pick('gateway_instances') ?? DEFAULTS.gatewayInstances,
     checkProviderEndpoint: lite.check_provider_endpoint ?? false,
     upstreamModelsCacheTtlSec: pick('upstream_models_cache_ttl') ?? DEFAULTS.upstreamModelsCacheTtlSec,
     upstreamModelsTimeoutSec: pick('upstream_models_timeout') ?? DEFAULTS.upstreamModelsTimeoutSec,
   };
+}
+
+/**
+ * Settings that may be left unset: LiteLLM's standard snippet writes `redis_password: os.environ/REDIS_PASSWORD`
+ * for every Redis, with or without a password. An unset variable there means "not set", said once.
+ */
+const OPTIONAL_FROM_ENV = ['redis_password', 'redis_username'];
+
+function withoutUnsetOptionals(section: Readonly<Record<string, unknown>>, base: Path, issues: Issues): Readonly<Record<string, unknown>> {
+  let copy: Record<string, unknown> | undefined;
+  for (const key of OPTIONAL_FROM_ENV) {
+    const value = section[key];
+    if (!(value instanceof UnsetEnv)) continue;
+    issues.warn([...base, key], `environment variable ${value.name} is not set; ${key} treated as not set`);
+    copy ??= { ...section };
+    delete copy[key];
+  }
+  return copy ?? section;
+}
+
+/**
+ * Groq documents no content-policy error (its error codes are 400, 401, 403, 404, 422, 429, 500 and 503,
+ * none of them a content filter), so nothing could trigger these. Requests the upstream calls malformed are never
+ * retried here (a retry sends the same body) and never count against a deployment's health.
+ */
+const NO_EFFECT: Readonly<Record<string, string>> = {
+  content_policy_fallbacks: 'has no effect: Groq reports no content-policy errors to fall back on; use fallbacks for errors Groq does report',
+  'retry_policy.BadRequestErrorRetries': 'has no effect: a request the upstream calls malformed is never retried (the same body would fail again)',
+  'retry_policy.ContentPolicyViolationErrorRetries': 'has no effect: Groq reports no content-policy errors',
+  'allowed_fails_policy.BadRequestErrorAllowedFails': "has no effect: a malformed request is the caller's fault and never counts against a deployment",
+  'allowed_fails_policy.ContentPolicyViolationErrorAllowedFails': 'has no effect: Groq reports no content-policy errors',
+};
+
+function warnNoEffect(
+  litellmSection: Readonly<Record<string, unknown>>,
+  routerSection: Readonly<Record<string, unknown>>,
+  issues: Issues,
+): void {
+  for (const [base, section] of [['litellm_settings', litellmSection], ['router_settings', routerSection]] as const) {
+    for (const [key, why] of Object.entries(NO_EFFECT)) {
+      const [outer, inner] = key.split('.') as [string, string | undefined];
+      if (!Object.hasOwn(section, outer)) continue;
+      const value = section[outer];
+      if (inner === undefined) {
+        const empty = value === null || (Array.isArray(value) && value.length === 0);
+        if (!empty) issues.warn([base, outer], why);
+      } else if (isPlainObject(value) && Object.hasOwn(value, inner)) {
+        issues.warn([base, outer, inner], why);
+      }
+    }
+  }
 }
 
 /** Saying so avoids a user editing the litellm_settings copy and wondering why nothing changes. */
@@ -253,11 +310,13 @@ function redisSettings(
   host: string | undefined,
   port: number | undefined,
   password: string | undefined,
+  username: string | undefined,
 ): RedisSettings | undefined {
   const settings: { -readonly [K in keyof RedisSettings]: RedisSettings[K] } = {};
   if (url !== undefined) settings.url = url;
   if (host !== undefined) settings.host = host;
   if (port !== undefined) settings.port = port;
   if (password !== undefined) settings.password = password;
+  if (username !== undefined) settings.username = username;
   return Object.keys(settings).length === 0 ? undefined : settings;
 }

@@ -85,6 +85,8 @@ export interface RedisSettings {
   readonly host?: string;
   readonly port?: number;
   readonly password?: string;
+  /** Redis 6 ACL user (`redis_username`). */
+  readonly username?: string;
 }
 
 /** `router_settings` merged with the overlapping `litellm_settings` (router_settings wins). */

@@ -36,7 +36,7 @@ export function validateConfig(raw: unknown, env: NodeJS.ProcessEnv, issues: Iss
   const general = readSection(resolved['general_settings'], ['general_settings'], issues) ?? {};
   return {
     deployments,
-    router: readRouterSettings(litellm, router, { aliases, excludedAliases }, issues),
+    router: readRouterSettings(litellm, router, { aliases, excludedAliases, deploymentIds: new Set(deployments.map((d) => d.id)) }, issues),
     general: readGeneralSettings(general, litellm, issues, lookup, { aliases, excludedAliases }),
   };
 }

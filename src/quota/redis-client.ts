@@ -30,6 +30,7 @@ export const QUOTA_CLIENT_DEFAULTS: Readonly<RedisOptions> = {
 export function createRedisClient(settings: RedisSettings, overrides: RedisOptions = {}): Redis {
   const options: RedisOptions = { ...QUOTA_CLIENT_DEFAULTS, ...overrides };
   if (settings.password !== undefined) options.password ??= settings.password;
+  if (settings.username !== undefined) options.username ??= settings.username;
   const client =
     settings.url !== undefined
       ? new Redis(settings.url, options)

@@ -4,12 +4,19 @@ import type { Gateway } from '../gateway.js';
 import { readJsonObject } from '../http/json-body.js';
 import type { Logger } from '../log.js';
 import { chatOperation } from '../operations/chat.js';
+import { mockCompletion } from '../operations/mock-response.js';
 import { estimatePromptTokens } from '../routing/estimate.js';
 import { fixEvents } from '../routing/sse-relay.js';
+import { readRequestOptions } from './litellm-options.js';
 import { requireAlias, requireMode } from './request-checks.js';
 import { routedHandler, type NodeBindings } from './routed.js';
 
 const ROUTE = '/chat/completions';
+
+function includesUsage(body: Record<string, unknown>): boolean {
+  const streamOptions = body.stream_options;
+  return typeof streamOptions === 'object' && streamOptions !== null && (streamOptions as Record<string, unknown>).include_usage === true;
+}
 
 /** `POST /chat/completions`: one alias in, the first deployment of its chain that answers, out. */
 export function chatRoutes(gateway: Gateway, log: Logger): Hono<NodeBindings> {
@@ -18,19 +25,24 @@ export function chatRoutes(gateway: Gateway, log: Logger): Hono<NodeBindings> {
     ROUTE,
     routedHandler(gateway, log, ROUTE, async function chatIntake(intake) {
       const { source, config, table } = intake;
-      const body = await readJsonObject(source, config.general.maxRequestBodyBytes);
-      const alias = requireAlias(body.model, intake);
+      const raw = await readJsonObject(source, config.general.maxRequestBodyBytes);
+      const alias = requireAlias(raw.model, intake);
       requireMode(table, alias, ['chat', 'moderation'], ROUTE);
+      // LiteLLM's request-level options steer the routing here and never go upstream.
+      const { options, body } = readRequestOptions(raw, intake, log, alias);
       if (!Array.isArray(body.messages) || body.messages.length === 0) {
         throw badRequest('messages must be a non-empty array', 'invalid_messages', 'messages');
       }
       const promptTokens = estimatePromptTokens(body);
+      const stream = body.stream === true;
       return {
         alias,
         operation: chatOperation(body, alias, promptTokens, intake.planning),
-        stream: body.stream === true,
+        stream,
         promptTokens,
         relay: { kind: 'sse', dialect: fixEvents },
+        options,
+        ...(options.mockResponse === undefined ? {} : { local: mockCompletion(alias, options.mockResponse, promptTokens, includesUsage(body)) }),
       };
     }),
   );

@@ -1,9 +1,9 @@
 import { Hono } from 'hono';
 import type { Gateway } from '../gateway.js';
-import { mayUse } from '../middleware/api-key.js';
 import type { ModelGroup } from '../routing/table.js';
 import { accountRegistry } from './accounts.js';
 import { modelInfo } from './model-info.js';
+import { mayUseName } from './name-access.js';
 import { aggregateListing, wantsUpstream } from './upstream-listing.js';
 
 /** Model discovery: OpenAI's `/models`, LiteLLM's `/model/info` and `/model_group/info`. */
@@ -17,13 +17,13 @@ export function modelRoutes(gateway: Gateway): Hono {
     // With upstream models (`?include_upstream=true` or `check_provider_endpoint`), each account's own list too.
     if (wantsUpstream(c, state, c.var.principal)) return c.json(await aggregateListing(state, accountRegistry(gateway), c.var.principal, created));
     const data = [...state.table.groups.keys()]
-      .filter((id) => mayUse(c.var.principal, id))
+      .filter((id) => mayUseName(c.var.principal, state.table, id))
       .map((id) => ({ id, object: 'model', created, owned_by: 'groq-router' }));
     return c.json({ object: 'list', data });
   });
 
   routes.get('/model/info', function listModelInfo(c) {
-    const data = gateway.current.table.deployments.filter((d) => mayUse(c.var.principal, d.alias)).map((deployment) => ({
+    const data = gateway.current.table.deployments.filter((d) => mayUseName(c.var.principal, gateway.current.table, d.alias)).map((deployment) => ({
       model_name: deployment.alias,
       litellm_params: deployment.config.publicParams,
       model_info: modelInfo(deployment),
@@ -32,7 +32,7 @@ export function modelRoutes(gateway: Gateway): Hono {
   });
 
   routes.get('/model_group/info', function listModelGroups(c) {
-    return c.json({ data: [...gateway.current.table.groups.values()].filter((g) => mayUse(c.var.principal, g.name)).map(groupInfo) });
+    return c.json({ data: [...gateway.current.table.groups.values()].filter((g) => mayUseName(c.var.principal, gateway.current.table, g.name)).map(groupInfo) });
   });
 
   return routes;

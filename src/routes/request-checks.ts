@@ -1,6 +1,6 @@
 import type { ModelMode } from '../catalog/types.js';
 import { GatewayError, badRequest } from '../errors.js';
-import { mayUse } from '../middleware/api-key.js';
+import { mayUseName } from './name-access.js';
 import type { Deployment } from '../routing/deployment.js';
 import type { Unfit } from '../routing/operation.js';
 import type { RoutingTable } from '../routing/table.js';
@@ -11,9 +11,9 @@ import type { IntakeContext } from './routed.js';
 /** The alias named in `model`, known to the table and allowed for the caller's key. */
 export function requireAlias(model: unknown, { table, principal, noteAlias }: IntakeContext): string {
   if (typeof model !== 'string' || model === '') throw badRequest('model is required', 'missing_model', 'model');
-  if (!table.groups.has(model)) throw unknownAlias(model, [...table.groups.keys()]);
+  if (table.group(model) === undefined) throw unknownAlias(model, [...table.groups.keys()]);
   noteAlias(model);
-  if (!mayUse(principal, model)) {
+  if (!mayUseName(principal, table, model)) {
     throw new GatewayError(403, `This key may not use ${model}`, { type: 'permission_error', code: 'model_not_allowed', param: 'model' });
   }
   return model;
@@ -24,7 +24,7 @@ export function requireAlias(model: unknown, { table, principal, noteAlias }: In
  * (an unknown voice, a file over every plan limit): the caller's mistake, said as such, not a 503.
  */
 export function requireFit(table: RoutingTable, alias: string, unfit: (deployment: Deployment) => Unfit | undefined, status: 400 | 413, code: string): void {
-  const group = table.groups.get(alias);
+  const group = table.group(alias);
   if (group === undefined) return;
   const unfits: Unfit[] = [];
   for (const deployment of group.deployments) {
@@ -49,7 +49,7 @@ const ENDPOINT_FOR_MODE: Readonly<Record<ModelMode, string>> = {
  * of the doubt.
  */
 export function requireMode(table: RoutingTable, alias: string, modes: readonly ModelMode[], route: string): void {
-  const group = table.groups.get(alias);
+  const group = table.group(alias);
   const known = group?.deployments.flatMap((d) => (d.catalog === undefined ? [] : [d.catalog.mode])) ?? [];
   if (group === undefined || known.length < group.deployments.length || known.some((mode) => modes.includes(mode))) return;
   const mode = known[0] as ModelMode;

@@ -16,6 +16,9 @@ import type { RoutingTable } from '../routing/table.js';
 import { TimedSignal } from '../routing/timed-signal.js';
 import { failure } from '../upstream/failure.js';
 import { RATE_LIMIT_HEADERS } from '../upstream/rate-limit-headers.js';
+import type { MockCompletion } from '../operations/mock-response.js';
+import type { RequestOptions } from './litellm-options.js';
+import { answerLocally } from './local-answer.js';
 
 /** What @hono/node-server hands a handler; absent when the app runs elsewhere (e.g. `app.request`). */
 export type NodeBindings = { Bindings: { incoming?: IncomingMessage; outgoing?: ServerResponse } };
@@ -32,6 +35,10 @@ export interface Intake {
   readonly relay: StreamRelay;
   /** Runs once the answer is over, however it ended (temporary files go). */
   readonly dispose?: () => void;
+  /** LiteLLM's request-level options the endpoint read from the body. */
+  readonly options?: RequestOptions;
+  /** An answer made here without the attempt loop (`mock_response`). */
+  readonly local?: MockCompletion;
 }
 
 export interface IntakeContext {
@@ -91,18 +98,29 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
       });
       alias = taken.alias;
       stream = taken.stream;
+      if (taken.local !== undefined) {
+        deadline.dispose();
+        taken.dispose?.();
+        report({ status: 200 });
+        return answerLocally(c, outgoing, table.group(alias), taken.local, stream);
+      }
+      const options = taken.options ?? {};
+      // A request's own `timeout` can only shorten the router's deadline.
+      const timeoutMs = Math.min(config.router.timeoutMs, options.timeoutMs ?? Infinity);
       const request = {
         alias,
         operation: taken.operation,
         stream,
         promptTokens: taken.promptTokens,
-        signal: deadline.signal,
-        deadline: receivedAt + config.router.timeoutMs,
+        signal: timeoutMs < config.router.timeoutMs ? AbortSignal.any([deadline.signal, AbortSignal.timeout(timeoutMs)]) : deadline.signal,
+        deadline: receivedAt + timeoutMs,
+        extraFallbacks: options.fallbacks,
+        mockPrimaryFailure: options.mockPrimaryFailure,
       };
       const ctx = {
         quota: gateway.quota,
         log,
-        numRetries: config.router.numRetries,
+        numRetries: options.numRetries ?? config.router.numRetries,
         retryPolicy: config.router.retryPolicy,
         dropParams: config.router.dropParams,
         completionCap: config.router.completionCap,

@@ -7,6 +7,7 @@ import { BreakerOpenError } from '../breaker/breaker.js';
 import { chunkSourceOf, type ChunkSource } from './chunk-source.js';
 import { recordLatency, type Deployment } from './deployment.js';
 import type { Operation, PreparedCall, Spend, TokenUsage } from './operation.js';
+import type { ModelGroup } from './table.js';
 import { TimedSignal } from './timed-signal.js';
 
 export type { TokenUsage } from './operation.js';
@@ -24,6 +25,10 @@ export interface RoutedRequest {
   readonly signal: AbortSignal;
   /** `performance.now()` value by which the request must be answered. */
   readonly deadline: number;
+  /** The request's own `fallbacks`: tried after the alias's group instead of the configured ones. */
+  readonly extraFallbacks?: readonly ModelGroup[];
+  /** `mock_testing_fallbacks`: the alias's own group counts as failed, without an upstream call. */
+  readonly mockPrimaryFailure?: boolean;
 }
 
 export interface RouteContext {

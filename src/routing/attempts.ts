@@ -1,7 +1,7 @@
 import { retriesFor } from '../breaker/error-class.js';
 import { GatewayError } from '../errors.js';
 import type { Refusal } from '../quota/types.js';
-import type { UpstreamFailure } from '../upstream/failure.js';
+import { failure, type UpstreamFailure } from '../upstream/failure.js';
 import { attemptDeployment, type RoutedRequest, type Cooling, type RouteContext, type Served } from './attempt.js';
 import type { Deployment } from './deployment.js';
 import { exhaustedError } from './exhausted.js';
@@ -79,12 +79,16 @@ function note(trail: AttemptTrail, record: AttemptRecord): void {
 }
 
 async function walkChain(request: RoutedRequest, table: RoutingTable, ctx: RouteContext, trail: AttemptTrail): Promise<ServedResponse | undefined> {
-  let chain = table.chainFor(request.alias, request.promptTokens) ?? [];
+  let chain = withRequestFallbacks(table.chainFor(request.alias, request.promptTokens) ?? [], request);
   // After an upstream context-length error only larger windows can help.
   let needsContextAbove = 0;
   for (let index = 0; index < chain.length; index++) {
     const group = chain[index] as ModelGroup;
     if (index > 0 && trail.records.some((r) => r.kind !== 'skipped')) trail.fallbacks++;
+    if (index === 0 && request.mockPrimaryFailure === true) {
+      for (const deployment of group.deployments) note(trail, { deployment, kind: 'failed', failure: MOCK_FAILURE });
+      continue;
+    }
     let calledInGroup = 0;
     for (const deployment of await attemptOrder(group.deployments, table.strategy, ctx.quota)) {
       const skip = skipReason(deployment, request, needsContextAbove);
@@ -146,6 +150,17 @@ function retryWaitMs(records: readonly AttemptRecord[], pass: number, request: R
   const wait = upstreamWaits.length > 0 ? Math.min(...upstreamWaits) : backoffMs(pass);
   return performance.now() + wait < request.deadline ? wait : undefined;
 }
+
+/** The request's own `fallbacks` replace the configured ones for it, as in LiteLLM. */
+function withRequestFallbacks(chain: readonly ModelGroup[], request: RoutedRequest): readonly ModelGroup[] {
+  const extra = request.extraFallbacks;
+  if (extra === undefined) return chain;
+  const first = chain[0];
+  return first === undefined ? chain : [first, ...extra.filter((g) => g !== first)];
+}
+
+/** What `mock_testing_fallbacks` makes of the alias's own deployments: failed, as a 500 would leave them. */
+const MOCK_FAILURE: UpstreamFailure = failure('server_error', 'mock_testing_fallbacks: the primary was treated as failed, without an upstream call');
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {

@@ -1,11 +1,12 @@
 import type { Catalog } from '../catalog/types.js';
-import type { GatewayConfig, RoutingStrategy } from '../config/types.js';
+import type { DeploymentConfig, GatewayConfig, RoutingStrategy } from '../config/types.js';
 import type { BreakerPolicy, DeploymentBreaker } from '../breaker/breaker.js';
 import { budgetSpecs } from './budget-specs.js';
 import { createUpstreamClient } from '../upstream/client.js';
 import { providers } from '../upstream/providers.js';
 import type { FetchLike } from '../upstream/transport.js';
 import { numberFromModelInfo, type Deployment, type DeploymentStats } from './deployment.js';
+import { concreteDeployment, expandFromCatalog, fixedPatterns, isWildcard, wildcardRoutes, type WildcardRoute } from './wildcards.js';
 
 export interface TableOptions {
   readonly fetch: FetchLike;
@@ -34,12 +35,30 @@ export class RoutingTable {
   private readonly chains: ReadonlyMap<string, readonly ModelGroup[]>;
   private readonly contextChains: ReadonlyMap<string, readonly ModelGroup[]>;
 
+  /** `groq/*`-style routes, most specific first; requested names they match get groups on first use. */
+  private readonly wildcards: readonly WildcardRoute[];
+  /** `model_name`s with a `*` whose deployments have one fixed model (a group of their own). */
+  private readonly fixedPatterns: readonly { readonly pattern: string; readonly regex: RegExp }[];
+  /** Groups made on first use for names a wildcard matches outside the catalogue; owned here, bounded. */
+  private readonly onDemand = new Map<string, { group: ModelGroup; chain: readonly ModelGroup[]; contextChain: readonly ModelGroup[] }>();
+  /** Catalogue models' names that a wildcard route, not an alias of their own, serves. */
+  private readonly servedByWildcard: ReadonlySet<string>;
+  private readonly makeDeployment: (deployment: DeploymentConfig) => Deployment;
+  private readonly chainOf: (name: string, first: ModelGroup) => { chain: readonly ModelGroup[]; contextChain: readonly ModelGroup[] };
+
   constructor(config: GatewayConfig, catalog: Catalog, options: TableOptions) {
     const { fetch, statsFor, breakerFor } = options;
     const { allowedFails, allowedFailsPolicy, cooldownTimeSec, disableCooldowns } = config.router;
     this.strategy = config.router.routingStrategy;
-    const budgets = budgetSpecs(config.deployments, catalog, config.router.groqPlan);
-    this.deployments = config.deployments.map((deployment): Deployment => {
+    this.wildcards = wildcardRoutes(config.deployments);
+    this.fixedPatterns = fixedPatterns(config.deployments);
+    const concrete = config.deployments.filter((d) => !isWildcard(d.model));
+    const fromCatalog = expandFromCatalog(this.wildcards, catalog, new Set(concrete.map((d) => d.modelName)));
+    this.servedByWildcard = new Set(fromCatalog.map((d) => d.modelName));
+    const expanded = [...concrete, ...fromCatalog];
+    const budgets = budgetSpecs(expanded, catalog, config.router.groqPlan);
+    const plan = config.router.groqPlan;
+    this.makeDeployment = (deployment: DeploymentConfig): Deployment => {
       const provider = providers[deployment.provider];
       const model = provider.name === 'groq' ? catalog.get(deployment.model) : undefined;
       const client =
@@ -64,34 +83,75 @@ export class RoutingTable {
         maxCompletionTokens:
           numberFromModelInfo(deployment.modelInfo, 'max_output_tokens') ?? model?.maxCompletionTokens ?? null,
         label,
-        budget: budgets.get(deployment.id),
+        budget: budgets.get(deployment.id) ?? budgetSpecs([deployment], catalog, plan).get(deployment.id),
         stats: statsFor(deployment.id),
         breaker: breakerFor(deployment.id, label, breakerPolicy),
       });
-    });
+    };
+    this.deployments = expanded.map(this.makeDeployment);
 
     const groups = new Map<string, ModelGroup>();
     for (const name of new Set(this.deployments.map((d) => d.alias))) {
-      const members = this.deployments.filter((d) => d.alias === name);
-      const windows = members.map((d) => d.contextWindow).filter((w): w is number => w !== null);
-      groups.set(name, Object.freeze({ name, deployments: members, maxContextWindow: windows.length ? Math.max(...windows) : null }));
+      groups.set(name, makeGroup(name, this.deployments.filter((d) => d.alias === name)));
     }
     this.groups = groups;
 
     const { fallbacks, contextWindowFallbacks, defaultFallbacks, maxFallbacks } = config.router;
-    const chain = (names: readonly string[]): readonly ModelGroup[] => {
-      const unique = [...new Set(names)].map((n) => groups.get(n)).filter((g): g is ModelGroup => g !== undefined);
-      return Object.freeze(unique.slice(0, 1 + maxFallbacks));
+    const target = fallbackTargets(groups, this.deployments);
+    const chain = (first: ModelGroup, names: readonly string[]): readonly ModelGroup[] => {
+      const out = [first];
+      for (const group of [...new Set(names)].map(target)) {
+        // A deployment id already covered by a group in the chain adds nothing but a second try of it.
+        if (group === undefined || out.includes(group) || group.deployments.every((d) => out.some((g) => g.deployments.includes(d)))) continue;
+        out.push(group);
+      }
+      return Object.freeze(out.slice(0, 1 + maxFallbacks));
+    };
+    // A name a wildcard serves takes the fallbacks written for the wildcard's pattern.
+    const own = <T>(map: Readonly<Record<string, T>>, name: string): T | undefined =>
+      map[name] ?? map[this.patternOf(name) ?? ''];
+    this.chainOf = (name, first) => {
+      const regular = [...(own(fallbacks, name) ?? []), ...defaultFallbacks];
+      return { chain: chain(first, regular), contextChain: chain(first, [...(own(contextWindowFallbacks, name) ?? []), ...regular]) };
     };
     const chains = new Map<string, readonly ModelGroup[]>();
     const contextChains = new Map<string, readonly ModelGroup[]>();
-    for (const name of groups.keys()) {
-      const regular = [...(fallbacks[name] ?? []), ...defaultFallbacks];
-      chains.set(name, chain([name, ...regular]));
-      contextChains.set(name, chain([name, ...(contextWindowFallbacks[name] ?? []), ...regular]));
+    for (const [name, group] of groups) {
+      const built = this.chainOf(name, group);
+      chains.set(name, built.chain);
+      contextChains.set(name, built.contextChain);
     }
     this.chains = chains;
     this.contextChains = contextChains;
+  }
+
+  /**
+   * The group serving a requested name: its own alias first, else the most specific wildcard that matches
+   * (as in LiteLLM). A name a `groq/*` route matches outside the catalogue gets a group on first use, with
+   * only the limits written in the entry (and Groq's headers) to go by.
+   */
+  group(name: string): ModelGroup | undefined {
+    const exact = this.groups.get(name) ?? this.onDemand.get(name)?.group;
+    if (exact !== undefined) return exact;
+    const fixed = this.fixedPatterns.find((p) => p.regex.test(name));
+    const route = this.wildcards.find((r) => r.regex.test(name));
+    if (fixed !== undefined && (route === undefined || fixed.pattern.replaceAll('*', '').length >= route.literalLength)) {
+      return this.groups.get(fixed.pattern);
+    }
+    if (route === undefined || this.onDemand.size >= MAX_ON_DEMAND_GROUPS) return undefined;
+    const members = route.templates.flatMap((t) => {
+      const concrete = concreteDeployment(t, name);
+      return concrete === undefined ? [] : [this.makeDeployment(concrete)];
+    });
+    const group = makeGroup(name, members);
+    this.onDemand.set(name, { group, ...this.chainOf(name, group) });
+    return group;
+  }
+
+  /** The wildcard `model_name` a requested name is served under, when it is not an alias of its own. */
+  patternOf(name: string): string | undefined {
+    if (this.groups.has(name) && !this.servedByWildcard.has(name)) return undefined;
+    return (this.wildcards.find((r) => r.regex.test(name)) ?? this.fixedPatterns.find((p) => p.regex.test(name)))?.pattern;
   }
 
   /**
@@ -99,14 +159,38 @@ export class RoutingTable {
    * group puts its `context_window_fallbacks` first.
    */
   chainFor(alias: string, promptTokens: number): readonly ModelGroup[] | undefined {
-    const group = this.groups.get(alias);
+    const group = this.group(alias);
     if (group === undefined) return undefined;
     const overflow = group.maxContextWindow !== null && promptTokens > group.maxContextWindow;
-    return overflow ? this.contextChains.get(alias) : this.chains.get(alias);
+    const name = group.name;
+    const lazy = this.onDemand.get(name);
+    return overflow ? (this.contextChains.get(name) ?? lazy?.contextChain) : (this.chains.get(name) ?? lazy?.chain);
   }
 
   /** After an upstream context-length error: the context-window chain from the group after `alias`. */
   contextChainFor(alias: string): readonly ModelGroup[] {
-    return this.contextChains.get(alias) ?? [];
+    const name = this.group(alias)?.name ?? alias;
+    return this.contextChains.get(name) ?? this.onDemand.get(name)?.contextChain ?? [];
   }
+}
+
+/**
+ * Distinct names outside the catalogue a wildcard will make groups for; past it such names are unknown
+ * models (404), so callers cannot grow the table without bound.
+ */
+const MAX_ON_DEMAND_GROUPS = 256;
+
+function makeGroup(name: string, members: readonly Deployment[]): ModelGroup {
+  const windows = members.map((d) => d.contextWindow).filter((w): w is number => w !== null);
+  return Object.freeze({ name, deployments: members, maxContextWindow: windows.length ? Math.max(...windows) : null });
+}
+
+/**
+ * What a fallback entry names: a model group, or (as LiteLLM allows) one deployment's `model_info.id`,
+ * which falls back to exactly that deployment, as a group of one under its alias.
+ */
+function fallbackTargets(groups: ReadonlyMap<string, ModelGroup>, deployments: readonly Deployment[]): (name: string) => ModelGroup | undefined {
+  const single = new Map<string, ModelGroup>();
+  for (const d of deployments) if (!groups.has(d.id)) single.set(d.id, makeGroup(d.alias, [d]));
+  return (name) => groups.get(name) ?? single.get(name);
 }

@@ -87,3 +87,19 @@ function catchError(fn: () => unknown): GatewayError {
   }
   throw new Error('expected a GatewayError');
 }
+
+describe("LiteLLM's request-level options", () => {
+  it('are never sent upstream, whichever route the body came through', () => {
+    const body = {
+      model: 'a',
+      messages: [],
+      fallbacks: ['b'],
+      mock_testing_fallbacks: true,
+      mock_response: 'x',
+      num_retries: 1,
+      timeout: 5,
+      metadata: { trace: 'abc' },
+    };
+    expect(Object.keys(prepareChatBody(body, groq)).sort()).toEqual(['messages', 'model']);
+  });
+});

@@ -13,6 +13,12 @@ export interface HygieneOptions {
 const TOKEN_CAP_FIELDS = ['max_tokens', 'max_completion_tokens'] as const;
 
 /**
+ * LiteLLM's request-level options: they steer the gateway (read by the chat route) and are never sent
+ * upstream, whichever route a body came through.
+ */
+export const LITELLM_REQUEST_OPTIONS = ['fallbacks', 'mock_testing_fallbacks', 'mock_response', 'num_retries', 'timeout', 'metadata'] as const;
+
+/**
  * Returns the body to send to one deployment: the alias replaced by the upstream model id, fields the
  * provider rejects removed, unsupported parameters dropped or refused, (the planned completion cap is written at send time, `withCompletionCap`). The caller's
  * body is never mutated; objects without anything to strip are shared, not copied.
@@ -21,6 +27,7 @@ export function prepareChatBody(body: ChatBody, options: HygieneOptions): ChatBo
   const { provider } = options;
   const out: ChatBody = { ...body, model: options.model };
   for (const field of provider.strippedTopLevelFields) delete out[field];
+  for (const field of LITELLM_REQUEST_OPTIONS) delete out[field];
   dropUnsupported(out, provider.unsupportedParams, provider.name, options.dropParams);
   if (provider.singleChoiceOnly && out.n !== undefined && out.n !== null && out.n !== 1) {
     throw badRequest(`n must be 1 for ${provider.name}, got ${JSON.stringify(out.n)}`, 'unsupported_parameter', 'n');
