@@ -16,6 +16,12 @@ function refusedThen<T>(times: number, value: T, log?: string[], seconds = 1): (
 
 const open = () => new AbortController().signal;
 
+/** Resolves once `count` requests wait in the queue (bounded: a second of turns). */
+async function waiting(queue: HeadroomQueue, count: number): Promise<void> {
+  for (let turn = 0; turn < 1_000 && queue.size < count; turn++) await new Promise((r) => setTimeout(r, 1));
+  expect(queue.size).toBe(count);
+}
+
 describe('HeadroomQueue', () => {
   it('passes the 429 straight through when waiting is off', async () => {
     const queue = new HeadroomQueue();
@@ -39,11 +45,10 @@ describe('HeadroomQueue', () => {
   it('re-plans as soon as capacity is freed, long before the retry-after', async () => {
     const queue = new HeadroomQueue();
     const log: string[] = [];
-    const waiting = queue.run('a', { maxWaitMs: 30_000, signal: open() }, refusedThen(1, 'served', log, 25));
-    await new Promise((r) => setTimeout(r, 10));
-    expect(queue.size).toBe(1);
+    const served = queue.run('a', { maxWaitMs: 30_000, signal: open() }, refusedThen(1, 'served', log, 25));
+    await waiting(queue, 1);
     queue.capacityFreed();
-    await expect(waiting).resolves.toBe('served');
+    await expect(served).resolves.toBe('served');
     expect(queue.size).toBe(0);
   });
 
@@ -54,10 +59,10 @@ describe('HeadroomQueue', () => {
       tries++;
       throw refused(10);
     };
-    const waiting = queue.run('a', { maxWaitMs: 300, signal: open() }, never);
-    await new Promise((r) => setTimeout(r, 10));
+    const refusedAtLast = queue.run('a', { maxWaitMs: 300, signal: open() }, never);
+    await waiting(queue, 1);
     queue.capacityFreed();
-    await expect(waiting).rejects.toBeInstanceOf(RateLimitRefusal);
+    await expect(refusedAtLast).rejects.toBeInstanceOf(RateLimitRefusal);
     // On arrival, after the freed capacity, and once more when the wait ran out.
     expect(tries).toBe(3);
     expect(queue.size).toBe(0);
@@ -67,9 +72,9 @@ describe('HeadroomQueue', () => {
     const queue = new HeadroomQueue();
     const log: string[] = [];
     const first = queue.run('a', { maxWaitMs: 5_000, signal: open() }, refusedThen(1, 'first', log));
-    await new Promise((r) => setTimeout(r, 10));
+    await waiting(queue, 1);
     const second = queue.run('a', { maxWaitMs: 5_000, signal: open() }, refusedThen(1, 'second', log));
-    await new Promise((r) => setTimeout(r, 10));
+    await waiting(queue, 2);
     queue.capacityFreed();
     await Promise.all([first, second]);
     // Each tried once on arrival; on retry the first goes before the second.
@@ -78,11 +83,11 @@ describe('HeadroomQueue', () => {
 
   it('never lets more than its capacity wait', async () => {
     const queue = new HeadroomQueue(1);
-    const waiting = queue.run('a', { maxWaitMs: 5_000, signal: open() }, refusedThen(1, 'one'));
-    await new Promise((r) => setTimeout(r, 10));
+    const one = queue.run('a', { maxWaitMs: 5_000, signal: open() }, refusedThen(1, 'one'));
+    await waiting(queue, 1);
     await expect(queue.run('a', { maxWaitMs: 5_000, signal: open() }, refusedThen(1, 'two'))).rejects.toMatchObject({ status: 429 });
     queue.capacityFreed();
-    await expect(waiting).resolves.toBe('one');
+    await expect(one).resolves.toBe('one');
   });
 
   it('stops waiting when the caller goes away', async () => {

@@ -33,6 +33,9 @@ export class HeadroomQueue {
   async run<T>(alias: string, options: QueueOptions, attempt: () => Promise<T>): Promise<T> {
     const giveUpAt = performance.now() + options.maxWaitMs;
     let wakeAt: number;
+    // Taken before each attempt: capacity freed while it runs, or while earlier waiters had their turn,
+    // wakes this waiter at once.
+    let freed = this.freed.promise;
     try {
       return await attempt();
     } catch (err) {
@@ -50,7 +53,8 @@ export class HeadroomQueue {
       for (;;) {
         const left = giveUpAt - performance.now();
         // The last try is at the end of the wait, so the 429 that goes out carries the wait as it stands then.
-        if (left > 0) await untilAborted(Promise.race([this.freed.promise, delay(Math.min(wakeAt, giveUpAt) - performance.now())]), options.signal);
+        if (left > 0) await untilAborted(Promise.race([freed, delay(Math.min(wakeAt, giveUpAt) - performance.now())]), options.signal);
+        freed = this.freed.promise;
         try {
           return await attempt();
         } catch (err) {
