@@ -1,5 +1,6 @@
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { PromisedRefusal } from './quota/types.js';
 
 /** The `type` field of an OpenAI-shaped error body. */
 export type ErrorType =
@@ -59,6 +60,8 @@ export class RateLimitRefusal extends GatewayError {
     message: string,
     readonly retryAfterMs: number,
     headers: Record<string, string>,
+    /** The budget whose capacity the retry-after is for, when it is a budget's (not a resting breaker's). */
+    readonly promise?: PromisedRefusal,
   ) {
     super(429, message, { code: 'rate_limit_exceeded', headers: { ...headers, 'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) } });
     this.name = 'RateLimitRefusal';

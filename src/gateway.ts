@@ -9,6 +9,7 @@ import { TokenPlanning } from './quota/token-planning.js';
 import type { QuotaStore } from './quota/types.js';
 import type { DeploymentStats } from './routing/deployment.js';
 import { HeadroomQueue } from './routing/headroom-queue.js';
+import { RetryPromises } from './routing/retry-promises.js';
 import { RoutingTable } from './routing/table.js';
 import { createTransport, type Transport } from './upstream/transport.js';
 
@@ -43,6 +44,8 @@ export class Gateway {
   readonly metrics: GatewayMetrics;
   /** Prompt calibration, learned completion caps and how each budget's upstream books (kept across reloads). */
   readonly planning: TokenPlanning;
+  /** Capacity held for callers refused with a retry-after, until they come back. */
+  readonly promises: RetryPromises;
   private readonly stats = new Map<string, DeploymentStats>();
   private readonly breakers = new Map<string, DeploymentBreaker>();
   private readonly onConfigFault: (message: string) => void;
@@ -59,6 +62,7 @@ export class Gateway {
     this.onConfigFault = options.onConfigFault ?? ((message) => process.stderr.write(`${message}\n`));
     this.sharedBreakers = options.sharedBreakers;
     this.metrics = new GatewayMetrics(() => this.state.table.deployments, this.quota);
+    this.promises = new RetryPromises(this.quota, options.clock);
     this.planning = new TokenPlanning((alias, deploymentId) => this.metrics.completionCut(alias, deploymentId), options.clock);
     this.state = this.build(config);
   }

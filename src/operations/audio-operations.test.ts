@@ -88,7 +88,8 @@ describe('responsesOperation', () => {
     const op = responsesOperation({ model: 'alias', input: 'hi', max_output_tokens: 500 }, 'alias', 10, new TokenPlanning());
     const prepared = op.prepare(deployment({ id: 'llama' }), requested);
     const spend = prepared.spent(bytes('{"output":[],"usage":{"input_tokens":7,"output_tokens":3,"total_tokens":10,"input_tokens_details":{"cached_tokens":4}}}'), { requests: 1, tokens: 500, audioSeconds: 0 });
-    expect(spend.actual).toEqual({ tokens: 6 });
+    // Without a budget there is no cap to keep: usage, its completion counted from the end of the answer.
+    expect(spend.actual).toEqual({ tokens: 6, tokensAtEnd: 3 });
     expect(spend.usage?.prompt_tokens).toBe(7);
   });
 });

@@ -35,6 +35,7 @@ export class BudgetLedger {
    */
   reserve(budget: BudgetSpec, asked: Demand, now: number): ReserveResult {
     const demand = this.fitted(budget, asked, now);
+    if (demand.hold === true) return { ok: true, reservation: this.book(budget, demand, now) };
     let retryAfterMs = Math.max(0, this.blockedUntil - now);
     const exhausted: ExhaustedWindow[] = [];
     for (const name of WINDOW_NAMES) {
@@ -47,13 +48,17 @@ export class BudgetLedger {
       // Every window must fit at once, and each only gets roomier with time: the longest wait is the answer.
       retryAfterMs = Math.max(retryAfterMs, wait);
     }
-    if (retryAfterMs > 0) return { ok: false, refusal: { budgetId: budget.id, retryAfterMs, exhausted } };
+    if (retryAfterMs > 0) return { ok: false, refusal: { budgetId: budget.id, demand, retryAfterMs, exhausted } };
+    return { ok: true, reservation: this.book(budget, demand, now) };
+  }
+
+  private book(budget: BudgetSpec, demand: Demand, now: number): Reservation {
     for (const name of WINDOW_NAMES) {
       const amount = amountIn(demand, WINDOW_SPECS[name].unit);
       if (amount > 0) this.windows[name].add(now, amount);
     }
     // The booking time, not a bucket number: windows bucket differently, and each derives its own from it.
-    return { ok: true, reservation: { budgetId: budget.id, demand, at: now } };
+    return { budgetId: budget.id, demand: { requests: demand.requests, tokens: demand.tokens, audioSeconds: demand.audioSeconds }, at: now };
   }
 
   /** The demand with as many tokens as fit now, between its minimum and its maximum. */

@@ -69,7 +69,7 @@ describe('MemoryQuotaStore.reserve', () => {
     const result = await store.reserve(spec, demand(30));
     expect(result).toEqual({
       ok: false,
-      refusal: { budgetId: spec.id, retryAfterMs: expect.any(Number), exhausted: [{ window: 'tpd', limit: 100, used: 80, requested: 30 }] },
+      refusal: { budgetId: spec.id, demand: demand(30), retryAfterMs: expect.any(Number), exhausted: [{ window: 'tpd', limit: 100, used: 80, requested: 30 }] },
     });
     expect(await used(store, spec)).toEqual({ rpm: 1, rpd: 1, tpm: 80, tpd: 80, ash: 0, asd: 0 });
   });
@@ -140,6 +140,20 @@ describe('MemoryQuotaStore.reserve', () => {
     expect(reservationOf(await store.reserve(spec, demand(800, { minTokens: 150 }))).demand).toEqual({ requests: 1, tokens: 200, audioSeconds: 0 });
   });
 
+  it('books a hold whatever the limits, and others are told to wait behind it', async () => {
+    const { clock, store } = setup();
+    const spec = budget({ tpm: 1_000 });
+    reservationOf(await store.reserve(spec, demand(900)));
+    clock.advance(10_000);
+    const hold = reservationOf(await store.reserve(spec, demand(500, { hold: true })));
+    expect(hold.demand).toEqual({ requests: 1, tokens: 500, audioSeconds: 0 });
+    expect((await used(store, spec)).tpm).toBe(1_400);
+    // 600 more needs both the 900 and the hold gone: a window after the hold was booked.
+    expect(retryAfterOf(await store.reserve(spec, demand(600)))).toBe(TPM_HOLD);
+    await store.release(spec, hold);
+    expect((await used(store, spec)).tpm).toBe(900);
+  });
+
   it('counts every call as at least one request and junk amounts as nothing', async () => {
     const { store } = setup();
     const spec = budget({});
@@ -155,7 +169,7 @@ describe('limits of 0 and null', () => {
     const result = await store.reserve(budget({ rpd: 0 }), demand(1));
     expect(result).toEqual({
       ok: false,
-      refusal: { budgetId: expect.any(String), retryAfterMs: Number.POSITIVE_INFINITY, exhausted: [{ window: 'rpd', limit: 0, used: 0, requested: 1 }] },
+      refusal: { budgetId: expect.any(String), demand: demand(1), retryAfterMs: Number.POSITIVE_INFINITY, exhausted: [{ window: 'rpd', limit: 0, used: 0, requested: 1 }] },
     });
   });
 
@@ -331,7 +345,7 @@ describe('MemoryQuotaStore.observe', () => {
     const { clock, store } = setup();
     const spec = budget({});
     await store.observe(spec, { retryAfterMs: 5_000 });
-    expect(await store.reserve(spec, demand(1))).toEqual({ ok: false, refusal: { budgetId: spec.id, retryAfterMs: 5_000, exhausted: [] } });
+    expect(await store.reserve(spec, demand(1))).toEqual({ ok: false, refusal: { budgetId: spec.id, demand: demand(1), retryAfterMs: 5_000, exhausted: [] } });
     clock.advance(3_000);
     await store.observe(spec, { retryAfterMs: 1_000 });
     expect(retryAfterOf(await store.reserve(spec, demand(1)))).toBe(2_000);

@@ -187,15 +187,16 @@ end
 
 /**
  * ARGV: limit per window ('' = not enforced), requests, tokens, audio seconds, the fewest tokens the
- * demand may shrink to ('' = it cannot), clock override.
- * Reply: {'1', at, tokens booked} or {'0', retryAfterMs ('-1' = never), then window, limit, used,
- * requested per exhausted}.
+ * demand may shrink to ('' = it cannot), '1' to book it whatever the limits (a hold), clock override.
+ * Reply: {'1', at, tokens booked} or {'0', retryAfterMs ('-1' = never), tokens refused, then window,
+ * limit, used, requested per exhausted}.
  */
 const RESERVE = `
 local meta = readMeta()
 local now = clock(meta)
 local demand = { tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9]) }
 local minTokens = tonumber(ARGV[10])
+local hold = ARGV[11] == '1'
 local retry = math.max(0, meta.blocked - now)
 local totals, exhausted = {}, {}
 
@@ -210,10 +211,11 @@ if minTokens then
   demand[2] = math.max(minTokens, math.min(demand[2], math.floor(room)))
 end
 
--- Check every window before booking any, so a refusal leaves no trace.
+-- Check every window before booking any, so a refusal leaves no trace. A hold books whatever the limits.
+if hold then retry = 0 end
 for i, w in ipairs(WINDOWS) do
   local limit, requested = tonumber(ARGV[i]), demand[w.unit]
-  if limit and requested ~= 0 then
+  if limit and requested ~= 0 and not hold then
     local wait = msUntilFits(i, now, requested, limit, totals[i])
     if wait ~= 0 then
       exhausted[#exhausted + 1] = { i, limit, totals[i], requested }
@@ -225,7 +227,7 @@ end
 
 if retry > 0 then
   writeMeta(meta, now)
-  local reply = { '0', retry == INF and '-1' or num(retry) }
+  local reply = { '0', retry == INF and '-1' or num(retry), num(demand[2]) }
   for _, e in ipairs(exhausted) do
     for _, x in ipairs(e) do reply[#reply + 1] = num(x) end
   end

@@ -260,7 +260,7 @@ describe('parity: observe', () => {
     const { clock, store } = await setup();
     const spec = budget({});
     await store.observe(spec, { retryAfterMs: 5_000 });
-    expect(await store.reserve(spec, demand(1))).toEqual({ ok: false, refusal: { budgetId: spec.id, retryAfterMs: 5_000, exhausted: [] } });
+    expect(await store.reserve(spec, demand(1))).toEqual({ ok: false, refusal: { budgetId: spec.id, demand: demand(1), retryAfterMs: 5_000, exhausted: [] } });
     clock.advance(3_000);
     await store.observe(spec, { retryAfterMs: 1_000 });
     expect(retryAfterOf(await store.reserve(spec, demand(1)))).toBe(2_000);
@@ -354,6 +354,7 @@ describe('parity: random sequences', () => {
           tokens: pick([0, 1, 10, 50, 100, 400, Number.NaN]),
           audioSeconds: pick([0, 0, 0.5, 2.25]),
           minTokens: pick([undefined, undefined, 5, 60]),
+          hold: pick([undefined, undefined, undefined, undefined, true]),
         });
         if (result.ok) open.push(result.reservation);
       } else if ((op === 'settle' || op === 'release') && open.length > 0) {

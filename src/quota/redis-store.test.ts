@@ -78,7 +78,7 @@ describe('RedisQuotaStore.reserve', () => {
     reservationOf(await store.reserve(spec, demand(80)));
     expect(await store.reserve(spec, demand(30))).toEqual({
       ok: false,
-      refusal: { budgetId: spec.id, retryAfterMs: expect.any(Number), exhausted: [{ window: 'tpd', limit: 100, used: 80, requested: 30 }] },
+      refusal: { budgetId: spec.id, demand: demand(30), retryAfterMs: expect.any(Number), exhausted: [{ window: 'tpd', limit: 100, used: 80, requested: 30 }] },
     });
     expect(await used(store, spec)).toEqual({ rpm: 1, rpd: 1, tpm: 80, tpd: 80, ash: 0, asd: 0 });
   });
@@ -90,7 +90,7 @@ describe('RedisQuotaStore.reserve', () => {
     expect((await used(store, spec)).rpm).toBe(0);
     expect(await store.reserve(budget({ rpd: 0 }, 'zero#000000000000'), demand(1))).toEqual({
       ok: false,
-      refusal: { budgetId: 'zero#000000000000', retryAfterMs: Number.POSITIVE_INFINITY, exhausted: [{ window: 'rpd', limit: 0, used: 0, requested: 1 }] },
+      refusal: { budgetId: 'zero#000000000000', demand: demand(1), retryAfterMs: Number.POSITIVE_INFINITY, exhausted: [{ window: 'rpd', limit: 0, used: 0, requested: 1 }] },
     });
     const audioOff = budget({ ash: 0, asd: 0 }, 'audio#000000000000');
     expect((await store.reserve(audioOff, demand(500))).ok).toBe(true);
@@ -194,7 +194,7 @@ describe('RedisQuotaStore.observe', () => {
     const after = await redisTime(admin);
     await store.observe(spec, { retryAfterMs: 1_000 });
     const result = await store.reserve(spec, demand(1));
-    expect(result).toEqual({ ok: false, refusal: { budgetId: spec.id, retryAfterMs: expect.any(Number), exhausted: [] } });
+    expect(result).toEqual({ ok: false, refusal: { budgetId: spec.id, demand: demand(1), retryAfterMs: expect.any(Number), exhausted: [] } });
     const { blockedUntil } = await store.snapshot(spec);
     expect(blockedUntil).toBeGreaterThanOrEqual(before + 5_000);
     expect(blockedUntil).toBeLessThanOrEqual(after + 5_000);

@@ -97,17 +97,19 @@ export class RedisQuotaStore implements QuotaStore {
     const booked = normaliseDemand(demand);
     const limits = WINDOW_NAMES.map((name) => numberArg(budget.limits[name].limit));
     const amounts = SCRIPT_UNITS.map((unit) => String(amountIn(booked, unit)));
-    const reply = strings(await this.run('reserve', budget.id, [...limits, ...amounts, numberArg(booked.minTokens ?? null)]), 'reserve');
+    const reply = strings(await this.run('reserve', budget.id, [...limits, ...amounts, numberArg(booked.minTokens ?? null), booked.hold === true ? '1' : '']), 'reserve');
     if (reply[0] === '1') {
       const demand = { requests: booked.requests, tokens: Number(reply[2]), audioSeconds: booked.audioSeconds };
       return { ok: true, reservation: { budgetId: budget.id, demand, at: Number(reply[1]) } };
     }
     const exhausted: ExhaustedWindow[] = [];
-    for (let i = 2; i + 3 < reply.length; i += 4) {
+    for (let i = 3; i + 3 < reply.length; i += 4) {
       exhausted.push({ window: windowAt(reply[i]), limit: Number(reply[i + 1]), used: Number(reply[i + 2]), requested: Number(reply[i + 3]) });
     }
     const retryAfterMs = reply[1] === '-1' ? Number.POSITIVE_INFINITY : Number(reply[1]);
-    return { ok: false, refusal: { budgetId: budget.id, retryAfterMs, exhausted } };
+    // As the script fitted it: a shrinkable demand is refused at what its token windows had room for.
+    const refused = { requests: booked.requests, tokens: Number(reply[2]), audioSeconds: booked.audioSeconds };
+    return { ok: false, refusal: { budgetId: budget.id, demand: refused, retryAfterMs, exhausted } };
   }
 
   async settle(budget: BudgetSpec, reservation: Reservation, actual: Settlement): Promise<void> {

@@ -55,6 +55,11 @@ export interface Demand {
    * Absent: exactly `tokens`.
    */
   readonly minTokens?: number;
+  /**
+   * Book it now whatever the limits: capacity promised to a refused caller until its retry-after, so
+   * that others who come meanwhile are told to wait behind it (see RetryPromises).
+   */
+  readonly hold?: boolean;
 }
 
 /** What a finished request spent, per unit; a unit left out stays as booked. */
@@ -79,9 +84,17 @@ export interface ExhaustedWindow {
 
 export interface Refusal {
   readonly budgetId: string;
+  /** The demand that did not fit (a shrinkable one at its minimum). */
+  readonly demand: Demand;
   /** Milliseconds until this demand would fit; `Infinity` when it never can (larger than the limit). */
   readonly retryAfterMs: number;
   readonly exhausted: readonly ExhaustedWindow[];
+}
+
+/** A refusal a caller will hear, and the budget whose capacity can be promised to it. */
+export interface PromisedRefusal {
+  readonly budget: BudgetSpec;
+  readonly refusal: Refusal;
 }
 
 export type ReserveResult = { readonly ok: true; readonly reservation: Reservation } | { readonly ok: false; readonly refusal: Refusal };

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { Context } from 'hono';
 import type { GatewayConfig } from '../config/types.js';
-import { GatewayError } from '../errors.js';
+import { GatewayError, RateLimitRefusal } from '../errors.js';
 import type { Gateway } from '../gateway.js';
 import type { Logger } from '../log.js';
 import type { ChatOutcome } from '../metrics/gateway-metrics.js';
@@ -130,7 +130,14 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
         onCapacity: gateway.headroom.capacityFreed,
       };
       const waitFor = { maxWaitMs: config.router.maxQueueWaitSec * 1000, signal: deadline.signal };
-      served = await gateway.headroom.run(alias, waitFor, () => routeRequest(request, table, ctx));
+      await gateway.promises.redeem(alias);
+      try {
+        served = await gateway.headroom.run(alias, waitFor, () => routeRequest(request, table, ctx));
+      } catch (err) {
+        // The caller is told when its request fits: hold that capacity for it until then.
+        if (err instanceof RateLimitRefusal && err.promise !== undefined) await gateway.promises.promise(alias, err.promise);
+        throw err;
+      }
     } catch (err) {
       deadline.dispose();
       taken?.dispose?.();

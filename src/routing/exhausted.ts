@@ -1,5 +1,5 @@
 import { GatewayError, RateLimitRefusal } from '../errors.js';
-import type { Refusal } from '../quota/types.js';
+import type { PromisedRefusal, Refusal } from '../quota/types.js';
 import type { UpstreamFailure } from '../upstream/failure.js';
 import type { AttemptRecord, AttemptTrail } from './attempts.js';
 
@@ -42,7 +42,7 @@ export function exhaustedError(alias: string, trail: AttemptTrail): GatewayError
     const quotaOnly = trail.records.every((r) => r.kind !== 'cooling' || r.cooling.rateLimited);
     const retryHeaders = { ...headers, 'retry-after': String(retryAfter) };
     if (quotaOnly) {
-      return new RateLimitRefusal(`Rate limit: no deployment of ${alias} can take this request now; retry in ${retryAfter} s. ${tried}`, retryAfterMs, headers);
+      return new RateLimitRefusal(`Rate limit: no deployment of ${alias} can take this request now; retry in ${retryAfter} s. ${tried}`, retryAfterMs, headers, promisable(trail, retryAfterMs));
     }
     return new GatewayError(503, `Every deployment of ${alias} is resting after upstream failures or out of quota; retry in ${retryAfter} s. ${tried}`, {
       code: 'deployments_cooling_down',
@@ -56,6 +56,15 @@ export function exhaustedError(alias: string, trail: AttemptTrail): GatewayError
   if (last.kind === 'timeout') return new GatewayError(504, message, { type: 'timeout_error', code: 'timeout', headers });
   const status = last.kind === 'server_error' && last.status !== undefined ? (last.status as 500) : 502;
   return new GatewayError(status, message, { code: last.code ?? 'upstream_error', headers });
+}
+
+/** The budget refusal that sets the retry-after, when one does: its capacity can be promised to the caller. */
+function promisable(trail: AttemptTrail, retryAfterMs: number): PromisedRefusal | undefined {
+  for (const record of trail.records) {
+    const budget = record.deployment.budget;
+    if (record.kind === 'refused' && budget !== undefined && record.refusal.retryAfterMs === retryAfterMs) return { budget, refusal: record.refusal };
+  }
+  return undefined;
 }
 
 function describe(record: AttemptRecord): string {

@@ -188,6 +188,41 @@ describe('a 429 on an empty window', () => {
   });
 });
 
+describe('retry-after as a promise', () => {
+  it('tells callers refused together different moments, and each comes back to an answer', async () => {
+    const clock = new Clock();
+    const s = await start(clock, { defaultAccounting: 'actual-booked' });
+    const request = { ...kiloRequest(1_500, 200), model: `groq/${QWEN}`, max_tokens: 2_000 };
+    const refusedAt = async () => {
+      const error = await s.openai().chat.completions.create(request).then(
+        () => undefined,
+        (err: unknown) => err as { status: number; headers: Headers },
+      );
+      return error === undefined ? undefined : Number(error.headers.get('retry-after'));
+    };
+    // Qwen's 6,000 TPM takes two of these; the rest are refused, one after the other.
+    const waits: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const wait = await refusedAt();
+      if (wait !== undefined) waits.push(wait);
+    }
+    expect(waits.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(waits).size).toBe(waits.length);
+    // Each caller, coming back at its own retry-after, is served.
+    for (const wait of [...waits].sort((a, b) => a - b)) {
+      clock.t = Math.max(clock.t, clock.t);
+      const target = waits.indexOf(wait);
+      void target;
+    }
+    const start0 = clock.t;
+    for (const wait of [...waits].sort((a, b) => a - b)) {
+      clock.t = start0 + wait * 1_000;
+      expect(await refusedAt()).toBeUndefined();
+    }
+    expect(upstream429s(s)).toBe(0);
+  });
+});
+
 describe('waiting for headroom', () => {
   it('re-plans when a settle frees capacity, long before the retry-after', async () => {
     const clock = new Clock();

@@ -1,0 +1,74 @@
+import type { BudgetSpec, PromisedRefusal, QuotaStore, Reservation } from '../quota/types.js';
+
+/** How long past its retry-after a promise waits for its caller before the capacity goes back. */
+const GRACE_MS = 10_000;
+/** A caller may come back this much before its retry-after (clocks, rounding) and still find its promise. */
+const EARLY_MS = 1_000;
+
+interface Promise_ {
+  readonly budget: BudgetSpec;
+  readonly hold: Reservation;
+  readonly dueAt: number;
+  readonly timer: NodeJS.Timeout;
+}
+
+/**
+ * Makes a refusal's `retry-after` a promise. When every deployment of a chain is out of budget, the
+ * caller is told when its request first fits; several callers refused together would all be told the
+ * same moment, and all but one refused again when they come back. So the capacity is held for the
+ * caller now (booked in its budget whatever the limits, so everyone refused after it hears a later
+ * moment), and given back when a request for the same alias comes at its time, oldest promise first, or
+ * when nobody has come for it a little after its time.
+ */
+export class RetryPromises {
+  private readonly byAlias = new Map<string, Promise_[]>();
+
+  constructor(
+    private readonly quota: QuotaStore,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Holds the capacity a refused caller was told to come back for. */
+  async promise(alias: string, promised: PromisedRefusal): Promise<void> {
+    const { budget, refusal } = promised;
+    if (!Number.isFinite(refusal.retryAfterMs)) return;
+    // A store that cannot hold it leaves the retry-after a plain estimate, as it was before promises.
+    const held = await this.quota.reserve(budget, { ...refusal.demand, hold: true }).catch(() => undefined);
+    if (held === undefined || !held.ok) return;
+    const dueAt = this.now() + refusal.retryAfterMs;
+    const entry: Promise_ = {
+      budget,
+      hold: held.reservation,
+      dueAt,
+      timer: setTimeout(() => this.drop(alias, entry), refusal.retryAfterMs + GRACE_MS).unref(),
+    };
+    const promises = this.byAlias.get(alias) ?? [];
+    promises.push(entry);
+    this.byAlias.set(alias, promises);
+  }
+
+  /** A request for `alias` arrived: the oldest promise that has come due is taken up by it. */
+  async redeem(alias: string): Promise<void> {
+    const promises = this.byAlias.get(alias);
+    const oldest = promises?.[0];
+    if (oldest === undefined || oldest.dueAt > this.now() + EARLY_MS) return;
+    await this.drop(alias, oldest);
+  }
+
+  /** Promises outstanding, for tests. */
+  get size(): number {
+    let count = 0;
+    for (const promises of this.byAlias.values()) count += promises.length;
+    return count;
+  }
+
+  private async drop(alias: string, entry: Promise_): Promise<void> {
+    clearTimeout(entry.timer);
+    const promises = this.byAlias.get(alias);
+    const at = promises?.indexOf(entry) ?? -1;
+    if (promises === undefined || at === -1) return;
+    promises.splice(at, 1);
+    if (promises.length === 0) this.byAlias.delete(alias);
+    await this.quota.release(entry.budget, entry.hold).catch(() => undefined);
+  }
+}
