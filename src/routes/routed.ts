@@ -130,13 +130,15 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
         onCapacity: gateway.headroom.capacityFreed,
       };
       const waitFor = { maxWaitMs: config.router.maxQueueWaitSec * 1000, signal: deadline.signal };
-      await gateway.promises.redeem(alias);
+      const redeemed = await gateway.promises.redeem(alias);
       try {
         served = await gateway.headroom.run(alias, waitFor, () => routeRequest(request, table, ctx));
       } catch (err) {
         // The caller is told when its request fits: hold that capacity for it until then.
         if (err instanceof RateLimitRefusal && err.promise !== undefined) await gateway.promises.promise(alias, err.promise);
         throw err;
+      } finally {
+        await redeemed();
       }
     } catch (err) {
       deadline.dispose();

@@ -1,4 +1,4 @@
-import type { BudgetSpec, PromisedRefusal, QuotaStore, Reservation } from '../quota/types.js';
+import type { BudgetSpec, Demand, PromisedRefusal, QuotaStore, Reservation } from '../quota/types.js';
 
 /** How long past its retry-after a promise waits for its caller before the capacity goes back. */
 const GRACE_MS = 10_000;
@@ -7,10 +7,15 @@ const EARLY_MS = 1_000;
 
 interface Promise_ {
   readonly budget: BudgetSpec;
-  readonly hold: Reservation;
+  hold: Reservation;
   readonly dueAt: number;
   readonly timer: NodeJS.Timeout;
 }
+
+/** Given back when the redeeming request has booked (or failed): re-holds what it set aside. */
+export type Redemption = () => Promise<void>;
+
+const NOTHING: Redemption = async () => {};
 
 /**
  * Makes a refusal's `retry-after` a promise. When every deployment of a chain is out of budget, the
@@ -19,6 +24,10 @@ interface Promise_ {
  * caller now (booked in its budget whatever the limits, so everyone refused after it hears a later
  * moment), and given back when a request for the same alias comes at its time, oldest promise first, or
  * when nobody has come for it a little after its time.
+ *
+ * Holds are booked when promised, not when due, so a later promise's hold also sits on capacity an
+ * earlier one is due: a redeeming request therefore sets the later holds of its budget aside while it
+ * books, and they are held again right after.
  */
 export class RetryPromises {
   private readonly byAlias = new Map<string, Promise_[]>();
@@ -32,27 +41,35 @@ export class RetryPromises {
   async promise(alias: string, promised: PromisedRefusal): Promise<void> {
     const { budget, refusal } = promised;
     if (!Number.isFinite(refusal.retryAfterMs)) return;
-    // A store that cannot hold it leaves the retry-after a plain estimate, as it was before promises.
-    const held = await this.quota.reserve(budget, { ...refusal.demand, hold: true }).catch(() => undefined);
-    if (held === undefined || !held.ok) return;
-    const dueAt = this.now() + refusal.retryAfterMs;
+    const hold = await this.hold(budget, refusal.demand);
+    if (hold === undefined) return;
     const entry: Promise_ = {
       budget,
-      hold: held.reservation,
-      dueAt,
-      timer: setTimeout(() => this.drop(alias, entry), refusal.retryAfterMs + GRACE_MS).unref(),
+      hold,
+      dueAt: this.now() + refusal.retryAfterMs,
+      timer: setTimeout(() => void this.drop(alias, entry), refusal.retryAfterMs + GRACE_MS).unref(),
     };
     const promises = this.byAlias.get(alias) ?? [];
     promises.push(entry);
     this.byAlias.set(alias, promises);
   }
 
-  /** A request for `alias` arrived: the oldest promise that has come due is taken up by it. */
-  async redeem(alias: string): Promise<void> {
-    const promises = this.byAlias.get(alias);
-    const oldest = promises?.[0];
-    if (oldest === undefined || oldest.dueAt > this.now() + EARLY_MS) return;
+  /**
+   * A request for `alias` arrived: the oldest promise that has come due is taken up by it, and the later
+   * holds of that budget are set aside until the returned function is called.
+   */
+  async redeem(alias: string): Promise<Redemption> {
+    const oldest = this.byAlias.get(alias)?.[0];
+    if (oldest === undefined || oldest.dueAt > this.now() + EARLY_MS) return NOTHING;
     await this.drop(alias, oldest);
+    const later = [...this.byAlias.values()].flat().filter((entry) => entry.budget.id === oldest.budget.id);
+    await Promise.all(later.map((entry) => this.quota.release(entry.budget, entry.hold).catch(() => undefined)));
+    return async () => {
+      for (const entry of later) {
+        const hold = await this.hold(entry.budget, entry.hold.demand);
+        if (hold !== undefined) entry.hold = hold;
+      }
+    };
   }
 
   /** Promises outstanding, for tests. */
@@ -60,6 +77,12 @@ export class RetryPromises {
     let count = 0;
     for (const promises of this.byAlias.values()) count += promises.length;
     return count;
+  }
+
+  /** Books `demand` whatever the limits; a store that cannot leaves the retry-after a plain estimate. */
+  private async hold(budget: BudgetSpec, demand: Demand): Promise<Reservation | undefined> {
+    const held = await this.quota.reserve(budget, { ...demand, hold: true }).catch(() => undefined);
+    return held?.ok === true ? held.reservation : undefined;
   }
 
   private async drop(alias: string, entry: Promise_): Promise<void> {
