@@ -26,6 +26,18 @@ export interface StartOptions {
   readonly watchConfig?: boolean;
 }
 
+/** The listen address is taken by another process: the message says which, and how to pick another. */
+export class PortInUseError extends Error {
+  constructor(
+    readonly host: string,
+    readonly port: number,
+    options?: ErrorOptions,
+  ) {
+    super(`port ${port} on ${host} is already in use; start on another with --port N or PORT=N`, options);
+    this.name = 'PortInUseError';
+  }
+}
+
 export interface RunningGateway {
   readonly url: string;
   readonly port: number;
@@ -80,6 +92,11 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
       () => resolve(listening as Server),
     );
     listening.once('error', reject);
+  }).catch(async (error: unknown) => {
+    reloader.close();
+    await gateway.close();
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new PortInUseError(options.host, options.port, { cause: error });
+    throw error;
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/load.js';
 import { createLogger } from '../log.js';
-import { startGateway } from '../server.js';
+import { PortInUseError, startGateway } from '../server.js';
 import { STAY_RUNNING, type CommandIo, type CommandResult } from './io.js';
 
 export const SERVE_USAGE = `Usage: groq-router [serve] [--config FILE] [--port N] [--host ADDR]
@@ -11,6 +11,7 @@ export const SERVE_USAGE = `Usage: groq-router [serve] [--config FILE] [--port N
   --config  LiteLLM-format config file (default: litellm.config.yaml)
   --port    port to listen on (default: $PORT or 4000)
   --host    address to bind (default: $HOST or 127.0.0.1)
+  --version print the version and exit
 
 Commands:
   serve     start the gateway (the default when no command is given)
@@ -29,6 +30,7 @@ export async function runServe(argv: readonly string[], io: CommandIo): Promise<
     return await serve(argv, io);
   } catch (err) {
     if (err instanceof ConfigError) io.err(`groq-router: invalid config\n${err.message}\n`);
+    else if (err instanceof PortInUseError) io.err(`groq-router: ${err.message}\n`);
     else io.err(`groq-router: ${err instanceof Error ? err.message : String(err)}\n${SERVE_USAGE}`);
     return 1;
   }
