@@ -25,6 +25,7 @@ WORKDIR /app
 COPY package.json ./
 COPY --from=runtime-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY static ./static
 COPY config ./config
 COPY litellm.config.yaml ./litellm.config.yaml
 COPY deploy/docker-healthcheck.mjs ./deploy/docker-healthcheck.mjs

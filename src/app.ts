@@ -18,6 +18,8 @@ import { modelRoutes } from './routes/models.js';
 import { quotaRoutes } from './routes/quota.js';
 import { responsesRoutes } from './routes/responses.js';
 import { speechRoutes } from './routes/speech.js';
+import { statusRoutes } from './routes/status.js';
+import { isUiPath, uiRoutes } from './routes/ui.js';
 import { VERSION } from './version.js';
 
 /**
@@ -61,7 +63,8 @@ export function createApp(gateway: Gateway, log: Logger, reloader?: ConfigReload
     return cors({ origin: origins.includes('*') ? '*' : [...origins] })(c, next);
   });
   // LiteLLM serves /metrics without a key unless require_auth_for_metrics_endpoint says otherwise.
-  app.use(apiKeyAuth(general, (path) => path === '/metrics' && !general().requireAuthForMetrics));
+  // The status page's files hold no data; it asks for /status with the key the user gives it.
+  app.use(apiKeyAuth(general, (path) => (path === '/metrics' && !general().requireAuthForMetrics) || isUiPath(path)));
 
   const chat = chatRoutes(gateway, log);
   const models = modelRoutes(gateway);
@@ -81,6 +84,8 @@ export function createApp(gateway: Gateway, log: Logger, reloader?: ConfigReload
   }
   app.route('/', healthRoutes(gateway, VERSION, () => reloader?.current));
   app.route('/', quotaRoutes(gateway));
+  app.route('/', statusRoutes(gateway, VERSION, () => reloader?.current));
+  app.route('/', uiRoutes());
   app.get('/metrics', async function metrics() {
     return new Response(await gateway.metrics.render(), { headers: { 'content-type': gateway.metrics.contentType } });
   });
