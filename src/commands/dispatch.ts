@@ -1,6 +1,8 @@
 import { runCheck } from './check.js';
 import { USAGE_ERROR, type CommandIo, type CommandResult } from './io.js';
+import { runDoctor } from './doctor.js';
 import { runKeys } from './keys.js';
+import { runStatus } from './status.js';
 import { runServe, SERVE_USAGE } from './serve.js';
 import { VERSION } from '../version.js';
 
@@ -10,6 +12,8 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   serve: runServe,
   check: (argv, io) => runCheck(argv, io),
   keys: (argv, io) => runKeys(argv, io),
+  status: (argv, io) => runStatus(argv, io),
+  doctor: (argv, io) => runDoctor(argv, io),
 };
 
 /**

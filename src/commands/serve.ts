@@ -7,6 +7,9 @@ import { STAY_RUNNING, type CommandIo, type CommandResult } from './io.js';
 export const SERVE_USAGE = `Usage: groq-router [serve] [--config FILE] [--port N] [--host ADDR]
        groq-router check [--config FILE] [--json]
        groq-router keys new --alias NAME [--models ALIAS,ALIAS]
+       groq-router status [--url URL] [--key KEY] [--watch] [--json]
+       groq-router doctor [--config FILE]
+       groq-router --version
 
   --config  LiteLLM-format config file (default: litellm.config.yaml)
   --port    port to listen on (default: $PORT or 4000)
@@ -17,6 +20,8 @@ Commands:
   serve     start the gateway (the default when no command is given)
   check     validate the config and print the resolved routing table
   keys new  make a client key and the config lines that admit it
+  status    what a running gateway is doing: aliases, chains, budgets, resting deployments
+  doctor    check config, keys, base URLs, Redis, port and Node without spending tokens
 
 Run \`groq-router <command> --help\` for a command's options.
 `;
