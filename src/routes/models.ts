@@ -26,7 +26,7 @@ export function modelRoutes(gateway: Gateway): Hono {
   // OpenAI's models.retrieve; aliases may contain slashes (`groq/openai/gpt-oss-120b`).
   routes.get('/models/:id{.+}', function retrieveModel(c) {
     const id = c.req.param('id');
-    if (!gateway.current.table.groups.has(id) || !mayUse(c.var.principal, id)) {
+    if (!gateway.current.table.groups.has(id) || !mayUseName(c.var.principal, gateway.current.table, id)) {
       throw new GatewayError(404, `The model '${id}' does not exist`, { code: 'model_not_found', param: 'model' });
     }
     return c.json({ id, object: 'model', created, owned_by: 'groq-router' });

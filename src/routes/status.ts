@@ -1,9 +1,9 @@
 import { Hono } from 'hono';
 import type { Gateway } from '../gateway.js';
-import { mayUse } from '../middleware/api-key.js';
 import type { ReloadStatus } from '../reload/config-reloader.js';
 import type { Deployment } from '../routing/deployment.js';
 import { configFaultOf, unusableAliases } from './health.js';
+import { mayUseName } from './name-access.js';
 import { budgetsOf, budgetView } from './quota.js';
 
 /**
@@ -17,7 +17,7 @@ export function statusRoutes(gateway: Gateway, version: string, reloadStatus: ()
   routes.get('/status', async function status(c) {
     const principal = c.var.principal;
     const { table, loadedAt, config } = gateway.current;
-    const visible = (alias: string) => mayUse(principal, alias);
+    const visible = (alias: string) => mayUseName(principal, table, alias);
     const groups = [...table.groups.values()].filter((g) => visible(g.name));
     const deployments = table.deployments.filter((d) => visible(d.alias));
     const unusable = unusableAliases(groups);
