@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    // Starts the run's own redis-server on an ephemeral port and checks Prometheus and Chromium are installed.
+    globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 20_000,
     hookTimeout: 20_000,
     // Integration tests start real servers on ephemeral ports; isolation by process keeps them apart.

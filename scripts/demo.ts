@@ -5,10 +5,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startGateway } from '../src/server.js';
+import { PortInUseError, startGateway } from '../src/server.js';
 import { startFakeGroq } from '../test/fake-groq/server.js';
 
 const PRIMARY = 'groq/llama-3.3-70b-versatile';
+/** Step 3's own primary: step 2 leaves PRIMARY's breaker resting, and step 3 must meet a fresh one. */
+const STREAM_PRIMARY = 'groq/llama-3.1-8b-instant';
 const FALLBACK = 'groq/openai/gpt-oss-120b';
 
 const fake = await startFakeGroq({ chunkDelayMs: 30 });
@@ -19,11 +21,16 @@ writeFileSync(
   `model_list:
   - model_name: ${PRIMARY}
     litellm_params: { model: groq/llama-3.3-70b-versatile, api_key: os.environ/GROQ_API_KEY, api_base: ${fake.url} }
+  - model_name: ${STREAM_PRIMARY}
+    litellm_params: { model: groq/llama-3.1-8b-instant, api_key: os.environ/GROQ_API_KEY, api_base: ${fake.url} }
   - model_name: ${FALLBACK}
     litellm_params: { model: groq/openai/gpt-oss-120b, api_key: os.environ/GROQ_API_KEY, api_base: ${fake.url} }
+router_settings:
+  num_retries: 0
 litellm_settings:
   fallbacks:
     - ${PRIMARY}: [${FALLBACK}]
+    - ${STREAM_PRIMARY}: [${FALLBACK}]
 `,
 );
 
@@ -32,13 +39,19 @@ const gateway = await startGateway({
   port: Number(process.env.PORT ?? 4000),
   host: process.env.HOST ?? '127.0.0.1',
   env: { GROQ_API_KEY: 'gsk_demo_key_for_the_fake_groq' },
+}).catch(async (error: unknown) => {
+  await fake.close();
+  rmSync(dir, { recursive: true, force: true });
+  if (!(error instanceof PortInUseError)) throw error;
+  console.error(`demo: ${error.message}`);
+  process.exit(1);
 });
 
-async function chat(label: string, stream = false): Promise<void> {
+async function chat(label: string, stream = false, model = PRIMARY): Promise<void> {
   const res = await fetch(`${gateway.url}/v1/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ model: PRIMARY, stream, messages: [{ role: 'user', content: 'Hello!' }] }),
+    body: JSON.stringify({ model, stream, messages: [{ role: 'user', content: 'Hello!' }] }),
   });
   const text = await res.text();
   const answer = stream
@@ -57,11 +70,12 @@ console.log(`\nfake Groq on ${fake.url}, gateway on ${gateway.url}`);
 await chat('1. A plain request goes to the alias itself:');
 fake.fail('llama-3.3-70b-versatile', { status: 429, retryAfter: 7 }, 1);
 await chat('2. The primary answers 429 (scripted), so the next group in the chain answers:');
-fake.fail('llama-3.3-70b-versatile', { status: 503 }, 1);
-await chat('3. A stream whose primary fails before the first byte falls back too:', true);
+fake.fail('llama-3.1-8b-instant', { status: 503 }, 1);
+await chat(`3. A stream whose primary (${STREAM_PRIMARY}) answers 503 before the first byte falls back too:`, true, STREAM_PRIMARY);
 
 console.log(`
 Try it yourself (Ctrl-C to stop):
+  open ${gateway.url}/ui for the status page (aliases, budgets, resting deployments, last requests)
   curl -s ${gateway.url}/v1/models
   curl -s ${gateway.url}/v1/chat/completions -H 'content-type: application/json' \\
     -d '{"model":"${PRIMARY}","messages":[{"role":"user","content":"hi"}]}'

@@ -1,6 +1,8 @@
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
+import { PatternRouter } from 'hono/router/pattern-router';
+import { getPath } from 'hono/utils/url';
 import { GatewayError, jsonResponse, typeForStatus } from './errors.js';
 import type { Gateway } from './gateway.js';
 import type { Logger } from './log.js';
@@ -16,6 +18,8 @@ import { modelRoutes } from './routes/models.js';
 import { quotaRoutes } from './routes/quota.js';
 import { responsesRoutes } from './routes/responses.js';
 import { speechRoutes } from './routes/speech.js';
+import { statusRoutes } from './routes/status.js';
+import { isUiPath, uiRoutes } from './routes/ui.js';
 import { VERSION } from './version.js';
 
 /**
@@ -25,8 +29,31 @@ import { VERSION } from './version.js';
  */
 const API_PREFIXES = ['', '/v1', '/openai/v1', '/v1/v1'] as const;
 
+/** The request's path without trailing slashes, so `/v1/models/` is `/v1/models` on every route. */
+function pathWithoutTrailingSlash(request: Request): string {
+  const path = getPath(request);
+  return path.length > 1 && path.endsWith('/') ? path.replace(/\/+$/, '') || '/' : path;
+}
+
+/**
+ * The methods some route answers at a path, for a 405 with `Allow` when the path is known but the
+ * method is not. Built once, from the routes as registered, the first time a request misses.
+ */
+function methodsByPath(app: Hono): (path: string) => string[] {
+  let router: PatternRouter<string> | undefined;
+  return (path) => {
+    if (router === undefined) {
+      router = new PatternRouter<string>();
+      // Middleware is registered for ALL methods; only real routes say what a path allows.
+      for (const route of app.routes) if (route.method !== 'ALL') router.add('ALL', route.path, route.method);
+    }
+    const [matches] = router.match('GET', path);
+    return [...new Set(matches.map(([method]) => method))];
+  };
+}
+
 export function createApp(gateway: Gateway, log: Logger, reloader?: ConfigReloader): Hono {
-  const app = new Hono();
+  const app = new Hono({ getPath: pathWithoutTrailingSlash });
   const general = () => gateway.current.config.general;
   app.use(requestTiming());
   // CORS stays off unless origins are configured; browsers then get exactly those.
@@ -36,7 +63,8 @@ export function createApp(gateway: Gateway, log: Logger, reloader?: ConfigReload
     return cors({ origin: origins.includes('*') ? '*' : [...origins] })(c, next);
   });
   // LiteLLM serves /metrics without a key unless require_auth_for_metrics_endpoint says otherwise.
-  app.use(apiKeyAuth(general, (path) => path === '/metrics' && !general().requireAuthForMetrics));
+  // The status page's files hold no data; it asks for /status with the key the user gives it.
+  app.use(apiKeyAuth(general, (path) => (path === '/metrics' && !general().requireAuthForMetrics) || isUiPath(path)));
 
   const chat = chatRoutes(gateway, log);
   const models = modelRoutes(gateway);
@@ -56,6 +84,8 @@ export function createApp(gateway: Gateway, log: Logger, reloader?: ConfigReload
   }
   app.route('/', healthRoutes(gateway, VERSION, () => reloader?.current));
   app.route('/', quotaRoutes(gateway));
+  app.route('/', statusRoutes(gateway, VERSION, () => reloader?.current));
+  app.route('/', uiRoutes());
   app.get('/metrics', async function metrics() {
     return new Response(await gateway.metrics.render(), { headers: { 'content-type': gateway.metrics.contentType } });
   });
@@ -67,11 +97,20 @@ export function createApp(gateway: Gateway, log: Logger, reloader?: ConfigReload
     return c.json({ status: 'reloaded', loaded_at: gateway.current.loadedAt.toISOString(), changes: result.changes });
   });
 
-  app.notFound((c) =>
-    jsonResponse(404, {
+  const allowedMethods = methodsByPath(app);
+  app.notFound((c) => {
+    const allowed = allowedMethods(c.req.path);
+    if (allowed.length > 0 && !allowed.includes(c.req.method)) {
+      const response = jsonResponse(405, {
+        error: { message: `${c.req.method} is not allowed on ${c.req.path}; use ${allowed.join(' or ')}`, type: 'invalid_request_error', code: 'method_not_allowed' },
+      });
+      response.headers.set('allow', allowed.join(', '));
+      return response;
+    }
+    return jsonResponse(404, {
       error: { message: `No route for ${c.req.method} ${c.req.path}`, type: 'not_found_error', code: 'route_not_found' },
-    }),
-  );
+    });
+  });
   app.onError((err, c) => {
     if (err instanceof GatewayError) return err.getResponse();
     if (err instanceof HTTPException) {

@@ -4,6 +4,7 @@ import { failure } from './upstream/failure.js';
 import type { Catalog } from './catalog/types.js';
 import type { GatewayConfig } from './config/types.js';
 import { GatewayMetrics } from './metrics/gateway-metrics.js';
+import { RecentActivity } from './metrics/recent-activity.js';
 import { MemoryQuotaStore } from './quota/memory-store.js';
 import { TokenPlanning } from './quota/token-planning.js';
 import type { QuotaStore } from './quota/types.js';
@@ -46,6 +47,8 @@ export class Gateway {
   readonly planning: TokenPlanning;
   /** Capacity held for callers refused with a retry-after, until they come back. */
   readonly promises: RetryPromises;
+  /** The last requests and reloads, for the status page and `groq-router status`. */
+  readonly activity = new RecentActivity();
   private readonly stats = new Map<string, DeploymentStats>();
   private readonly breakers = new Map<string, DeploymentBreaker>();
   private readonly onConfigFault: (message: string) => void;

@@ -26,6 +26,18 @@ export interface StartOptions {
   readonly watchConfig?: boolean;
 }
 
+/** The listen address is taken by another process: the message says which, and how to pick another. */
+export class PortInUseError extends Error {
+  constructor(
+    readonly host: string,
+    readonly port: number,
+    options?: ErrorOptions,
+  ) {
+    super(`port ${port} on ${host} is already in use; start on another with --port N or PORT=N`, options);
+    this.name = 'PortInUseError';
+  }
+}
+
 export interface RunningGateway {
   readonly url: string;
   readonly port: number;
@@ -62,7 +74,10 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     config.router.redis === undefined ? undefined : new SharedBreakers(createRedisClient(config.router.redis), 'groq-router:', (opening) => gateway?.adoptOpening(opening));
   await sharedBreakers?.start();
   gateway = new Gateway(config, loadCatalog(), { quota, sharedBreakers, clock: options.clock, onConfigFault: (message) => log.error(message) });
-  const reloader = new ConfigReloader(gateway, config.file, env, log, (result) => gateway.metrics.configReloaded(result.ok));
+  const reloader = new ConfigReloader(gateway, config.file, env, log, (result) => {
+    gateway.metrics.configReloaded(result.ok);
+    gateway.activity.recordReload(result);
+  });
   if (options.watchConfig ?? true) reloader.watch();
   const app = createApp(gateway, log, reloader);
 
@@ -80,6 +95,11 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
       () => resolve(listening as Server),
     );
     listening.once('error', reject);
+  }).catch(async (error: unknown) => {
+    reloader.close();
+    await gateway.close();
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new PortInUseError(options.host, options.port, { cause: error });
+    throw error;
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;

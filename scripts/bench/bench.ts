@@ -13,6 +13,9 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
+import { TEST_REDIS_VARIABLE, testRedisUrl } from '../../src/quota/redis-testing.js';
+import { ensurePrograms } from '../../test/support/binaries.js';
+import { startRedisServer, type RunningRedis } from '../../test/support/redis-server.js';
 import { claimRedisDb, type ClaimedDb } from '../../test/multi/support.js';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -155,19 +158,23 @@ function rssMb(child: ChildProcess): number {
 
 /** The Redis logical database the `gateway + Redis` target keeps its budgets in; flushed at the end. */
 let redisDb: ClaimedDb | undefined;
+let redisServer: RunningRedis | undefined;
 
 async function main(): Promise<void> {
   // The gateway is measured as it runs in production (`node dist/cli.js`, as the Dockerfile starts it),
   // not through tsx, whose loader adds memory and start-up work of its own.
   buildGateway();
   // A logical database of its own (claimed as the multi-instance tests do), so no other run's budgets mix in.
+  // A redis-server of its own on an ephemeral port, stopped at the end: never a Redis someone else runs.
+  redisServer = await startRedisServer(ensurePrograms(['redis-server'])['redis-server'] as string);
+  process.env[TEST_REDIS_VARIABLE] = `${redisServer.host}:${redisServer.port}`;
   redisDb = await claimRedisDb();
   const fakePort = await freePort();
   const proxyPort = await freePort();
   await startProcess(['test/fake-groq/cli.ts', '--port', String(fakePort), '--fast'], {}, /127\.0\.0\.1/);
   await startProcess(['scripts/bench/minimal-proxy.ts', String(proxyPort), String(fakePort)], {}, /minimal proxy/);
   const gateway = await startGateway(fakePort, 1);
-  const redisGateway = await startGateway(fakePort, 1, `redis://127.0.0.1:6379/${redisDb.db}`);
+  const redisGateway = await startGateway(fakePort, 1, testRedisUrl(redisDb.db));
   const auth = { authorization: `Bearer ${KEY}` };
   const allTargets: Target[] = [
     { name: 'direct', url: `http://127.0.0.1:${fakePort}/openai/v1/chat/completions`, model: MODEL, headers: auth },
@@ -302,5 +309,6 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   } finally {
     stopAll();
     await redisDb?.release();
+    await redisServer?.stop();
   }
 }

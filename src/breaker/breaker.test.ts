@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { failure, type FailureKind, type UpstreamFailure } from '../upstream/failure.js';
-import { BreakerOpenError, CONFIG_FAULT_COOLDOWN_MS, DeploymentBreaker, type BreakerPolicy } from './breaker.js';
+import { AUTH_PROBE_INTERVAL_MS, BreakerOpenError, CONFIG_FAULT_COOLDOWN_MS, DeploymentBreaker, type BreakerPolicy } from './breaker.js';
 
 const policy: BreakerPolicy = { allowedFails: 3, allowedFailsPolicy: {}, cooldownMs: 5_000, disabled: false };
 
@@ -107,19 +107,34 @@ describe('DeploymentBreaker', () => {
     expect(breaker.admits).toBe(true);
   });
 
-  it('rests a deployment with a bad key for long and says so once, naming it', async () => {
+  it('rests a deployment with a bad key for a minute at a time, probing once a minute, and says so once, naming it', async () => {
     const { breaker, call, logged } = setup();
     await call(failed('auth', { status: 401 }));
-    expect(breaker.retryAfterMs).toBe(CONFIG_FAULT_COOLDOWN_MS);
-    vi.advanceTimersByTime(CONFIG_FAULT_COOLDOWN_MS);
+    expect(breaker.retryAfterMs).toBe(AUTH_PROBE_INTERVAL_MS);
+    vi.advanceTimersByTime(AUTH_PROBE_INTERVAL_MS);
+    expect(breaker.state).toBe('half-open');
+    // The probe: still rejected, so another minute's rest, without another log line.
     await call(failed('auth', { status: 401 }));
+    expect(breaker.state).toBe('open');
+    expect(breaker.retryAfterMs).toBe(AUTH_PROBE_INTERVAL_MS);
     expect(logged).toHaveLength(1);
     expect(logged[0]).toContain('groq/llama (id abc)');
+    expect(logged[0]).toContain('one trial request a minute');
+    // The key was fixed upstream (or the account restored): the next probe passes and the deployment serves again.
+    vi.advanceTimersByTime(AUTH_PROBE_INTERVAL_MS);
+    await call(ok);
+    expect(breaker.state).toBe('closed');
+  });
+
+  it('rests a deployment with an unknown model for long', async () => {
+    const { breaker, call } = setup();
+    await call(failed('not_found', { status: 404 }));
+    expect(breaker.retryAfterMs).toBe(CONFIG_FAULT_COOLDOWN_MS);
   });
 
   it('does not let a short cooldown cut a long one short', async () => {
     const { breaker } = setup();
-    breaker.recordFailure(failure('auth', 'bad key', { status: 401 }));
+    breaker.recordFailure(failure('not_found', 'no such model', { status: 404 }));
     breaker.recordFailure(failure('rate_limit', 'slow', { status: 429, retryAfterSec: 1 }));
     expect(breaker.retryAfterMs).toBe(CONFIG_FAULT_COOLDOWN_MS);
   });

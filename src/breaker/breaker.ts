@@ -33,8 +33,13 @@ export class BreakerOpenError extends Error {
   }
 }
 
-/** A bad key or an unknown model will not mend itself in seconds: rest long, and say so once. */
+/** An unknown model will not mend itself in seconds: rest long, and say so once. */
 export const CONFIG_FAULT_COOLDOWN_MS = 15 * 60_000;
+/**
+ * A rejected key (401/403) rests a minute at a time, each rest ending in one trial request: a fixed key
+ * or a restored account is picked up within a minute, without a restart, at one probe a minute.
+ */
+export const AUTH_PROBE_INTERVAL_MS = 60_000;
 const FAILURE_WINDOW_MS = 60_000;
 
 /** Carries a failed outcome through opossum so it counts, then hands it back unchanged. */
@@ -80,6 +85,8 @@ export class DeploymentBreaker {
     this.circuit.on('close', () => {
       this.openedUntil = 0;
       this.failures.clear();
+      // Mended: should it break again, that is news worth a line.
+      this.configFaultLogged = false;
     });
   }
 
@@ -149,11 +156,16 @@ export class DeploymentBreaker {
     if (!countsAgainstDeployment(failed.kind)) return;
     const reason = `${failed.status !== undefined ? `${failed.status} ` : ''}${failed.kind.replace('_', ' ')}: ${failed.message}`;
     if (failed.kind === 'auth' || failed.kind === 'not_found') {
+      const rest = failed.kind === 'auth' ? AUTH_PROBE_INTERVAL_MS : CONFIG_FAULT_COOLDOWN_MS;
       if (!this.configFaultLogged) {
         this.configFaultLogged = true;
-        this.onConfigFault(`deployment ${this.label} is misconfigured (${reason}); resting it ${CONFIG_FAULT_COOLDOWN_MS / 60_000} min. Check its api_key and model.`);
+        this.onConfigFault(
+          failed.kind === 'auth'
+            ? `deployment ${this.label} is misconfigured (${reason}); resting it, with one trial request a minute until the key is accepted. Check its api_key.`
+            : `deployment ${this.label} is misconfigured (${reason}); resting it ${CONFIG_FAULT_COOLDOWN_MS / 60_000} min. Check its api_key and model.`,
+        );
       }
-      this.open(CONFIG_FAULT_COOLDOWN_MS, reason, failed);
+      this.open(rest, reason, failed);
       return;
     }
     if (failed.kind === 'rate_limit' && this.policy.allowedFailsPolicy.RateLimitErrorAllowedFails === undefined) {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRedisClient } from '../quota/redis-client.js';
-import { TEST_REDIS, uniquePrefix } from '../quota/redis-testing.js';
+import { testRedis, uniquePrefix } from '../quota/redis-testing.js';
 import { SharedBreakers, type SharedOpening } from './shared-breakers.js';
 
 const started: SharedBreakers[] = [];
@@ -9,7 +9,7 @@ afterEach(async () => {
 });
 
 async function instance(prefix: string, heard: SharedOpening[]): Promise<{ breakers: SharedBreakers; client: ReturnType<typeof createRedisClient> }> {
-  const client = createRedisClient(TEST_REDIS);
+  const client = createRedisClient(testRedis());
   const breakers = new SharedBreakers(client, prefix, (opening) => heard.push(opening));
   await breakers.start();
   started.push(breakers);

@@ -78,7 +78,7 @@ describe('groq-router check, valid config', () => {
     const { code, out, err } = check(['--config', file]);
     expect(code).toBe(0);
     expect(err).toBe('');
-    expect(out).toContain(`${file}:12:7: model_list[1].litellm_params.api_key: environment variable KEY_B is not set`);
+    expect(out).toContain(`${file}:12:7: model_list[1].litellm_params.api_key: API key variable not set: KEY_B (leaves 1 unusable: coder)`);
     expect(out.split('\n')[0]).toBe(`${file}: valid; 4 aliases, 5 deployments (4 configured), 1 warning`);
   });
 

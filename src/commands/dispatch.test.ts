@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { dispatch } from './dispatch.js';
 import { USAGE_ERROR } from './io.js';
@@ -28,6 +29,15 @@ describe('dispatch', () => {
     const keys = captureIo();
     expect(await dispatch(['keys', 'new', '--alias', 'a'], keys)).toBe(0);
     expect(keys.stdout()).toMatch(/sk-grk-[0-9A-Za-z]{43}/);
+  });
+
+  it('--version prints the package version', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    for (const argv of [['--version'], ['-v'], ['version']]) {
+      const io = captureIo();
+      expect(await dispatch(argv, io)).toBe(0);
+      expect(io.stdout()).toBe(`groq-router ${version}\n`);
+    }
   });
 
   it('names an unknown command', async () => {

@@ -1,7 +1,10 @@
 import { runCheck } from './check.js';
 import { USAGE_ERROR, type CommandIo, type CommandResult } from './io.js';
+import { runDoctor } from './doctor.js';
 import { runKeys } from './keys.js';
+import { runStatus } from './status.js';
 import { runServe, SERVE_USAGE } from './serve.js';
+import { VERSION } from '../version.js';
 
 type Command = (argv: readonly string[], io: CommandIo) => CommandResult | Promise<CommandResult>;
 
@@ -9,6 +12,8 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   serve: runServe,
   check: (argv, io) => runCheck(argv, io),
   keys: (argv, io) => runKeys(argv, io),
+  status: (argv, io) => runStatus(argv, io),
+  doctor: (argv, io) => runDoctor(argv, io),
 };
 
 /**
@@ -18,6 +23,10 @@ const COMMANDS: Readonly<Record<string, Command>> = {
  */
 export async function dispatch(argv: readonly string[], io: CommandIo): Promise<CommandResult> {
   const [first, ...rest] = argv;
+  if (first === '--version' || first === '-v' || first === 'version') {
+    io.out(`groq-router ${VERSION}\n`);
+    return 0;
+  }
   if (first === undefined || first.startsWith('-')) return runServe(argv, io);
   if (first === 'help') {
     io.out(SERVE_USAGE);

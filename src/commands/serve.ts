@@ -1,21 +1,27 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/load.js';
 import { createLogger } from '../log.js';
-import { startGateway } from '../server.js';
+import { PortInUseError, startGateway } from '../server.js';
 import { STAY_RUNNING, type CommandIo, type CommandResult } from './io.js';
 
 export const SERVE_USAGE = `Usage: groq-router [serve] [--config FILE] [--port N] [--host ADDR]
        groq-router check [--config FILE] [--json]
        groq-router keys new --alias NAME [--models ALIAS,ALIAS]
+       groq-router status [--url URL] [--key KEY] [--watch] [--json]
+       groq-router doctor [--config FILE]
+       groq-router --version
 
   --config  LiteLLM-format config file (default: litellm.config.yaml)
   --port    port to listen on (default: $PORT or 4000)
   --host    address to bind (default: $HOST or 127.0.0.1)
+  --version print the version and exit
 
 Commands:
   serve     start the gateway (the default when no command is given)
   check     validate the config and print the resolved routing table
   keys new  make a client key and the config lines that admit it
+  status    what a running gateway is doing: aliases, chains, budgets, resting deployments
+  doctor    check config, keys, base URLs, Redis, port and Node without spending tokens
 
 Run \`groq-router <command> --help\` for a command's options.
 `;
@@ -29,6 +35,7 @@ export async function runServe(argv: readonly string[], io: CommandIo): Promise<
     return await serve(argv, io);
   } catch (err) {
     if (err instanceof ConfigError) io.err(`groq-router: invalid config\n${err.message}\n`);
+    else if (err instanceof PortInUseError) io.err(`groq-router: ${err.message}\n`);
     else io.err(`groq-router: ${err instanceof Error ? err.message : String(err)}\n${SERVE_USAGE}`);
     return 1;
   }

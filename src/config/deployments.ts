@@ -76,6 +76,7 @@ export function readDeployments(value: unknown, issues: Issues, lookup: EnvLooku
   const aliases = new Set<string>();
   const excluded = new Set<string>();
   let excludedEntries = 0;
+  const missingKeys = new MissingKeys();
   if (value === undefined || value === null) {
     issues.error(path, 'is required', 'a list of deployments');
   } else if (!Array.isArray(value)) {
@@ -84,7 +85,7 @@ export function readDeployments(value: unknown, issues: Issues, lookup: EnvLooku
     issues.error(path, 'must list at least one deployment', 'a list of deployments');
   } else {
     value.forEach((entry, index) => {
-      const { modelName, kept, excluded: isExcluded } = readEntry(entry, index, issues, lookup);
+      const { modelName, kept, excluded: isExcluded } = readEntry(entry, index, issues, lookup, missingKeys);
       if (kept) drafts.push(kept);
       if (isExcluded) excludedEntries += 1;
       if (modelName === undefined) return;
@@ -98,13 +99,14 @@ export function readDeployments(value: unknown, issues: Issues, lookup: EnvLooku
     }
   }
   for (const alias of aliases) excluded.delete(alias);
+  missingKeys.report(issues);
 
   const ids = assignIds(drafts, issues);
   const deployments = drafts.map(({ explicit: _explicit, ...draft }, i) => ({ id: ids[i] ?? '', ...draft }));
   return { deployments, aliases, excludedAliases: excluded };
 }
 
-function readEntry(entry: unknown, index: number, issues: Issues, lookup: EnvLookup): EntryResult {
+function readEntry(entry: unknown, index: number, issues: Issues, lookup: EnvLookup, missingKeys: MissingKeys): EntryResult {
   const base: Path = ['model_list', index];
   if (!isPlainObject(entry)) {
     issues.error(base, `expected a map with model_name and litellm_params, got ${describe(entry)}`, 'a map');
@@ -152,7 +154,8 @@ function readEntry(entry: unknown, index: number, issues: Issues, lookup: EnvLoo
       'accepted but has no effect: SDK-level retries are always 0; retries are owned by the router (num_retries)',
     );
   }
-  const key = readApiKey(params, paramsPath, provider, label, issues, lookup);
+  const key = readApiKey(params, paramsPath, provider, issues, lookup);
+  if (key !== INVALID && key.missingVariable !== undefined) missingKeys.add(key.missingVariable, modelName ?? label, key.path ?? paramsPath);
   const modelInfo = readModelInfo(entry, base, issues);
   if (modelName === undefined || key === INVALID || modelInfo === INVALID) return failed;
 
@@ -262,6 +265,38 @@ function isProvider(name: string): name is ProviderName {
 interface KeyResult {
   readonly apiKey: string | undefined;
   readonly unconfiguredReason: string | undefined;
+  /** The unset environment variable the key was to come from. */
+  readonly missingVariable?: string;
+  /** Where the key is, or would go. */
+  readonly path?: Path;
+}
+
+/**
+ * Unset key variables and the deployments they leave unusable, reported as one warning: a fresh
+ * checkout without GROQ_API_KEY should read one line that names the variable, not one per deployment.
+ */
+class MissingKeys {
+  private readonly byVariable = new Map<string, string[]>();
+  /** Where the first such key is (or would be): the warning points there. */
+  private firstPath: Path = [];
+
+  add(variable: string, alias: string, path: Path): void {
+    if (this.byVariable.size === 0) this.firstPath = path;
+    const aliases = this.byVariable.get(variable) ?? [];
+    if (!aliases.includes(alias)) aliases.push(alias);
+    this.byVariable.set(variable, aliases);
+  }
+
+  report(issues: Issues): void {
+    if (this.byVariable.size === 0) return;
+    const variables = [...this.byVariable.keys()];
+    const parts = [...this.byVariable].map(([variable, aliases]) => `${variable} (leaves ${aliases.length} unusable: ${aliases.join(', ')})`);
+    issues.warn(
+      this.firstPath,
+      `API key ${variables.length === 1 ? 'variable' : 'variables'} not set: ${parts.join('; ')}. ` +
+        `Set ${variables.length === 1 ? 'it' : 'them'} and restart, or reload the config; until then requests for those models are refused.`,
+    );
+  }
 }
 
 /**
@@ -272,25 +307,23 @@ function readApiKey(
   params: Readonly<Record<string, unknown>>,
   paramsPath: Path,
   provider: ProviderName,
-  label: string,
   issues: Issues,
   lookup: EnvLookup,
 ): KeyResult | Invalid {
   const path = [...paramsPath, 'api_key'];
   const value = params['api_key'];
-  const unserved = `${label} will not serve requests until it is`;
   if (value instanceof UnsetEnv) {
-    issues.warn(path, `environment variable ${value.name} is not set; ${unserved}`);
-    return { apiKey: undefined, unconfiguredReason: `api_key: environment variable ${value.name} is not set` };
+    return { apiKey: undefined, unconfiguredReason: `api_key: environment variable ${value.name} is not set`, missingVariable: value.name, path };
   }
   if (value === undefined) {
     const variable = DEFAULT_KEY_VARIABLE[provider];
     const fromEnv = lookup(variable);
     if (fromEnv !== undefined) return { apiKey: fromEnv, unconfiguredReason: undefined };
-    issues.warn(paramsPath, `api_key is not set and environment variable ${variable} is not set; ${unserved}`);
     return {
       apiKey: undefined,
       unconfiguredReason: `api_key: not set, and environment variable ${variable} is not set`,
+      missingVariable: variable,
+      path: paramsPath,
     };
   }
   if (typeof value !== 'string' || value.trim() === '') {

@@ -258,7 +258,20 @@ describe('os.environ references', () => {
     const [warning] = config.warnings;
     expect(warning).toMatchObject({ path: 'model_list[1].litellm_params.api_key', line: 9, column: 7 });
     expect(warning?.message).toContain('GROQ_API_KEY_SECOND');
-    expect(warning?.message).toContain('model_list[1]');
+    expect(warning?.message).toContain('unusable: b');
+  });
+
+  it('unset key variables make one warning naming each variable and the models it leaves unusable', () => {
+    const entry = (alias: string, model: string, key?: string) =>
+      `  - model_name: ${alias}\n    litellm_params:\n      model: groq/${model}\n${key === undefined ? '' : `      api_key: os.environ/${key}\n`}`;
+    const config = parse(
+      `model_list:\n${entry('a', 'llama-3.1-8b-instant')}${entry('a', 'llama-3.3-70b-versatile')}${entry('b', 'openai/gpt-oss-20b', 'GROQ_API_KEY')}${entry('c', 'openai/gpt-oss-120b', 'SECOND_KEY')}`,
+      {},
+    );
+    expect(config.deployments.every((d) => d.unconfiguredReason !== undefined)).toBe(true);
+    expect(config.warnings).toHaveLength(1);
+    expect(config.warnings[0]).toMatchObject({ path: 'model_list[0].litellm_params', line: 3 });
+    expect(config.warnings[0]?.message).toContain('API key variables not set: GROQ_API_KEY (leaves 2 unusable: a, b); SECOND_KEY (leaves 1 unusable: c)');
   });
 
   it('an empty variable counts as unset', () => {

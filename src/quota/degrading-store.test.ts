@@ -5,8 +5,8 @@ import { DegradingQuotaStore, shareOf, type DegradingQuotaStoreOptions } from '.
 import { MemoryQuotaStore } from './memory-store.js';
 import { RedisQuotaStore } from './redis-store.js';
 import {
-  TEST_CLIENT_OPTIONS,
-  TEST_REDIS,
+  testClientOptions,
+  testRedis,
   connectTestRedis,
   deleteKeysUnder,
   reservationOf,
@@ -215,7 +215,7 @@ class CuttableProxy {
 
   async open(): Promise<void> {
     const server = createServer((inbound) => {
-      const outbound = connect(TEST_REDIS.port, TEST_REDIS.host);
+      const outbound = connect(testRedis().port, testRedis().host);
       for (const socket of [inbound, outbound]) {
         this.sockets.add(socket);
         socket.on('close', () => this.sockets.delete(socket));
@@ -260,7 +260,7 @@ describe('DegradingQuotaStore in front of a real Redis', () => {
 
   /** A gateway whose Redis connection goes through `port`, reconnecting quickly as in production. */
   function gatewayThrough(port: number, options: Partial<DegradingQuotaStoreOptions> = {}) {
-    const client = new Redis({ ...TEST_CLIENT_OPTIONS, port, lazyConnect: false, retryStrategy: () => 50 });
+    const client = new Redis({ ...testClientOptions(), port, lazyConnect: false, retryStrategy: () => 50 });
     client.on('error', () => {});
     const shared = new RedisQuotaStore({ client, keyPrefix: prefix });
     const built = degrading(shared, options);

@@ -23,6 +23,8 @@ export interface DegradingQuotaStoreOptions {
   readonly onStateChange?: (degraded: boolean) => void;
   /** Settles and releases of shared reservations held for replay while degraded; default 10,000. */
   readonly maxDeferred?: number;
+  /** Why a call to the shared store failed, in words (e.g. naming the server and its socket error); default the error's message. */
+  readonly explain?: (error: unknown) => string;
   /** Clock for the retry interval (ms); injectable for tests. */
   readonly now?: () => number;
 }
@@ -65,6 +67,8 @@ export class DegradingQuotaStore implements QuotaStore {
   private readonly localSpecs = new WeakMap<BudgetSpec, BudgetSpec>();
   private readonly deferred: { readonly what: string; readonly call: () => Promise<void> }[] = [];
 
+  private readonly explain: (error: unknown) => string;
+
   constructor(options: DegradingQuotaStoreOptions) {
     const instances = options.instances ?? 2;
     if (!Number.isInteger(instances) || instances < 1) throw new RangeError(`instances must be a whole number >= 1, got ${instances}`);
@@ -79,6 +83,7 @@ export class DegradingQuotaStore implements QuotaStore {
     this.share = share;
     this.onStateChange = options.onStateChange;
     this.clock = options.now ?? Date.now;
+    this.explain = options.explain ?? ((error) => (error instanceof Error ? error.message : String(error)));
   }
 
   /** Whether calls are being served from the local store. */
@@ -184,7 +189,7 @@ export class DegradingQuotaStore implements QuotaStore {
   private degrade(error: unknown): void {
     if (this.isDegraded) return;
     this.isDegraded = true;
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = this.explain(error);
     this.log.warn(
       `quota: shared store unavailable (${reason.slice(0, 200)}); serving budgets locally at ${formatShare(this.share)} of each limit until it answers again`,
     );

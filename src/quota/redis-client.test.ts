@@ -1,7 +1,8 @@
+import { createServer, type AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createRedisClient, createSharedQuotaStore } from './redis-client.js';
-import { TEST_REDIS, connectTestRedis, deleteKeysUnder, keysUnder, reservationOf, testBudget, testDemand, uniquePrefix } from './redis-testing.js';
+import { testRedis, connectTestRedis, deleteKeysUnder, keysUnder, reservationOf, testBudget, testDemand, uniquePrefix } from './redis-testing.js';
 
 let admin: Redis;
 beforeAll(async () => {
@@ -13,7 +14,7 @@ afterAll(async () => {
 
 describe('createRedisClient', () => {
   it('connects from host and port, or from a URL, with no offline queue', async () => {
-    for (const settings of [{ host: TEST_REDIS.host, port: TEST_REDIS.port }, { url: `redis://${TEST_REDIS.host}:${TEST_REDIS.port}` }]) {
+    for (const settings of [{ host: testRedis().host, port: testRedis().port }, { url: `redis://${testRedis().host}:${testRedis().port}` }]) {
       const client = createRedisClient(settings);
       expect(client.options.enableOfflineQueue).toBe(false);
       await client.connect();
@@ -27,7 +28,7 @@ describe('createSharedQuotaStore', () => {
   it('starts connected to Redis and books there', async () => {
     const prefix = uniquePrefix();
     const log = { warn: vi.fn<(message: string) => void>(), info: vi.fn<(message: string) => void>() };
-    const store = await createSharedQuotaStore({ host: TEST_REDIS.host, port: TEST_REDIS.port }, { log, keyPrefix: prefix });
+    const store = await createSharedQuotaStore({ host: testRedis().host, port: testRedis().port }, { log, keyPrefix: prefix });
     try {
       reservationOf(await store.reserve(testBudget({ rpm: 10 }), testDemand(1)));
       expect(store.degraded).toBe(false);
@@ -36,6 +37,26 @@ describe('createSharedQuotaStore', () => {
     } finally {
       await store.close();
       await deleteKeysUnder(admin, prefix);
+    }
+  });
+
+  it('names the host, port and connection error when Redis is unreachable, at start and when a request degrades', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    const log = { warn: vi.fn<(message: string) => void>(), info: vi.fn<(message: string) => void>() };
+    const store = await createSharedQuotaStore({ host: '127.0.0.1', port }, { log, keyPrefix: uniquePrefix() });
+    try {
+      expect(log.warn).toHaveBeenCalledTimes(1);
+      expect(log.warn.mock.calls[0]?.[0]).toContain(`Redis at 127.0.0.1:${port} is unreachable: connect ECONNREFUSED 127.0.0.1:${port}`);
+      reservationOf(await store.reserve(testBudget({ rpm: 10 }), testDemand(1)));
+      expect(store.degraded).toBe(true);
+      expect(log.warn).toHaveBeenCalledTimes(2);
+      expect(log.warn.mock.calls[1]?.[0]).toContain(`Redis at 127.0.0.1:${port} is unreachable: connect ECONNREFUSED`);
+      expect(log.warn.mock.calls[1]?.[0]).not.toContain("Stream isn't writeable");
+    } finally {
+      await store.close();
     }
   });
 });

@@ -41,6 +41,35 @@ export function createRedisClient(settings: RedisSettings, overrides: RedisOptio
   return client;
 }
 
+/** `host:port` of the configured Redis, without credentials, for messages. */
+export function redisAddress(settings: RedisSettings): string {
+  if (settings.url !== undefined) {
+    try {
+      const url = new URL(settings.url);
+      return `${url.hostname}:${url.port === '' ? 6379 : url.port}`;
+    } catch {
+      return 'the configured redis_url';
+    }
+  }
+  return `${settings.host ?? '127.0.0.1'}:${settings.port ?? 6379}`;
+}
+
+/**
+ * Why a call to Redis failed, naming the server and the connection's own error: while disconnected,
+ * ioredis fails commands with "Stream isn't writeable…", which says nothing about the cause.
+ */
+function connectionExplainer(client: Redis, address: string): (error: unknown) => string {
+  let socketError: Error | undefined;
+  client.on('error', (error: Error) => (socketError = error));
+  client.on('ready', () => (socketError = undefined));
+  return (error) => {
+    const message = error instanceof Error ? error.message : String(error);
+    return client.status === 'ready' || socketError === undefined
+      ? `Redis at ${address}: ${message}`
+      : `Redis at ${address} is unreachable: ${socketError.message}`;
+  };
+}
+
 export interface SharedQuotaStoreOptions extends Omit<DegradingQuotaStoreOptions, 'shared'> {
   /** Key prefix in Redis; default `groq-router:`. */
   readonly keyPrefix?: string;
@@ -57,6 +86,9 @@ export interface SharedQuotaStoreOptions extends Omit<DegradingQuotaStoreOptions
 export async function createSharedQuotaStore(settings: RedisSettings, options: SharedQuotaStoreOptions): Promise<DegradingQuotaStore> {
   const { keyPrefix, client: clientOptions, ...degrading } = options;
   const client = createRedisClient(settings, clientOptions);
-  await client.connect().catch(() => {});
-  return new DegradingQuotaStore({ ...degrading, shared: new RedisQuotaStore({ client, keyPrefix }) });
+  const explain = connectionExplainer(client, redisAddress(settings));
+  await client.connect().catch((error: unknown) => {
+    degrading.log.warn(`quota: ${explain(error)}; budgets are served locally until it answers`);
+  });
+  return new DegradingQuotaStore({ explain, ...degrading, shared: new RedisQuotaStore({ client, keyPrefix }) });
 }

@@ -12,7 +12,7 @@ import {
   reservationOf,
   retryAfterOf,
   sleep,
-  TEST_CLIENT_OPTIONS,
+  testClientOptions,
   testBudget as budget,
   testDemand as demand,
   uniquePrefix,
@@ -304,7 +304,7 @@ describe('failures', () => {
   });
 
   it('rejects a call not answered within commandTimeoutMs, and close() still returns', async () => {
-    const client = new Redis({ ...TEST_CLIENT_OPTIONS, port: (silent.address() as AddressInfo).port, enableReadyCheck: false, enableOfflineQueue: true });
+    const client = new Redis({ ...testClientOptions(), port: (silent.address() as AddressInfo).port, enableReadyCheck: false, enableOfflineQueue: true });
     client.on('error', () => {});
     const store = new RedisQuotaStore({ client, keyPrefix: prefix, commandTimeoutMs: 100 });
     const started = Date.now();

@@ -1,26 +1,48 @@
 /**
  * Support for the Redis quota tests (no test framework imported, so building it is harmless). The tests
- * run against a real Redis; when none answers they fail with instructions, they never skip.
+ * run against a real Redis, the one the suite's global setup (test/support/global-setup.ts) starts on
+ * an ephemeral port and names in GROQ_ROUTER_TEST_REDIS; they never skip.
  */
 import { randomUUID } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import { WINDOW_NAMES, type BudgetSpec, type Demand, type Reservation, type ReserveResult, type WindowLimit, type WindowName } from './types.js';
 
-export const TEST_REDIS = { host: '127.0.0.1', port: 6379 } as const;
+/** The variable the global setup sets to the `host:port` of the Redis it started. */
+export const TEST_REDIS_VARIABLE = 'GROQ_ROUTER_TEST_REDIS';
+
+/** The test run's own Redis; read when called, since the bench sets the variable after importing this. */
+export function testRedis(): { readonly host: string; readonly port: number } {
+  const value = process.env[TEST_REDIS_VARIABLE];
+  const match = value === undefined ? null : /^(.+):(\d+)$/.exec(value);
+  if (match === null) {
+    throw new Error(
+      `${TEST_REDIS_VARIABLE} is ${value === undefined ? 'not set' : `"${value}", not host:port`}: run the tests with \`npm test\` / \`npx vitest\`, whose global setup starts a redis-server of its own`,
+    );
+  }
+  return { host: match[1] as string, port: Number(match[2]) };
+}
+
+/** `redis://host:port/db` of the test run's Redis. */
+export function testRedisUrl(db = 0): string {
+  const { host, port } = testRedis();
+  return `redis://${host}:${port}/${db}`;
+}
 
 /** Fail-fast options: no queue, no reconnect loop unless a test asks for one. */
-export const TEST_CLIENT_OPTIONS: RedisOptions = {
-  ...TEST_REDIS,
-  lazyConnect: true,
-  enableOfflineQueue: false,
-  maxRetriesPerRequest: 1,
-  connectTimeout: 1_000,
-  retryStrategy: () => null,
-};
+export function testClientOptions(): RedisOptions {
+  return {
+    ...testRedis(),
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 1_000,
+    retryStrategy: () => null,
+  };
+}
 
 /** A connected client, or an error saying plainly that the tests need a running Redis. */
 export async function connectTestRedis(overrides: RedisOptions = {}): Promise<Redis> {
-  const options = { ...TEST_CLIENT_OPTIONS, ...overrides };
+  const options = { ...testClientOptions(), ...overrides };
   const client = new Redis(options);
   // The socket error (ECONNREFUSED...) says more than the "Connection is closed" that connect() rejects with.
   let socketError: unknown;
@@ -35,8 +57,8 @@ export async function connectTestRedis(overrides: RedisOptions = {}): Promise<Re
     const cause = socketError ?? error;
     const reason = cause instanceof Error ? cause.message : String(cause);
     throw new Error(
-      `Redis is not reachable at ${options.host}:${options.port} (${reason}). The Redis quota tests need a real server: ` +
-        'start one with `redis-server --port 6379` (CI: .ci/run starts it). These tests never skip.',
+      `Redis is not reachable at ${options.host}:${options.port} (${reason}). The Redis quota tests need the redis-server ` +
+        'that the suite\'s global setup starts (test/support/global-setup.ts); did it exit? These tests never skip.',
     );
   }
   return client;

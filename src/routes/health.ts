@@ -4,6 +4,7 @@ import type { BudgetSnapshot, QuotaStore } from '../quota/types.js';
 import { isDegraded } from '../metrics/state-collector.js';
 import type { ReloadStatus } from '../reload/config-reloader.js';
 import type { Deployment } from '../routing/deployment.js';
+import type { ModelGroup } from '../routing/table.js';
 
 /** Probes for orchestrators (`/health/liveliness`, `/health/readiness`) and per-deployment status. */
 export function healthRoutes(gateway: Gateway, version: string, reloadStatus: () => ReloadStatus | undefined = () => undefined): Hono {
@@ -18,12 +19,19 @@ export function healthRoutes(gateway: Gateway, version: string, reloadStatus: ()
   routes.get('/health/readiness', function readiness(c) {
     const { table, loadedAt } = gateway.current;
     const configured = table.deployments.filter((d) => d.client !== undefined).length;
-    const ready = configured > 0;
+    const unusable = unusableAliases(table.groups.values());
+    const ready = configured > 0 && unusable.length === 0;
     const failure = reloadStatus()?.lastFailure;
     return c.json(
       {
         status: ready ? 'healthy' : 'unhealthy',
-        reason: ready ? undefined : 'no deployment is configured (check the API key variables named in the startup warnings)',
+        reason: ready
+          ? undefined
+          : configured === 0
+            ? 'no deployment is configured (check the API key variables named in the startup warnings)'
+            : `no deployment of ${unusable.map((u) => u.alias).join(', ')} can serve (see unusable_aliases)`,
+        // Aliases none of whose deployments can serve until someone fixes a key, a variable or a model name.
+        unusable_aliases: unusable,
         litellm_version: version,
         config_loaded_at: loadedAt.toISOString(),
         // A failed reload leaves the previous config serving: ready, but the operator must know.
@@ -56,6 +64,27 @@ export function healthRoutes(gateway: Gateway, version: string, reloadStatus: ()
   });
 
   return routes;
+}
+
+/**
+ * Why a deployment cannot serve until someone acts (its key variable is unset, its key or model is
+ * refused upstream), or `undefined`. A rest for rate limits or upstream errors mends by itself.
+ */
+export function configFaultOf(deployment: Deployment): string | undefined {
+  if (deployment.client === undefined) return deployment.config.unconfiguredReason ?? 'not configured';
+  const breaker = deployment.breaker.status();
+  if (breaker.state === 'closed' || breaker.cause === undefined) return undefined;
+  return breaker.cause.kind === 'auth' || breaker.cause.kind === 'not_found' ? (breaker.reason ?? breaker.cause.message) : undefined;
+}
+
+/** Aliases whose every deployment has a config fault, each with its deployments' reasons. */
+export function unusableAliases(groups: Iterable<ModelGroup>): Array<{ alias: string; deployments: Array<{ id: string; reason: string }> }> {
+  const unusable: Array<{ alias: string; deployments: Array<{ id: string; reason: string }> }> = [];
+  for (const group of groups) {
+    const faults = group.deployments.map((d) => ({ id: d.id, reason: configFaultOf(d) }));
+    if (faults.length > 0 && faults.every((f) => f.reason !== undefined)) unusable.push({ alias: group.name, deployments: faults as Array<{ id: string; reason: string }> });
+  }
+  return unusable;
 }
 
 /** Why a deployment cannot serve now, or `undefined` when it can. */

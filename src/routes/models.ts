@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { GatewayError } from '../errors.js';
 import type { Gateway } from '../gateway.js';
 import type { ModelGroup } from '../routing/table.js';
 import { accountRegistry } from './accounts.js';
@@ -20,6 +21,15 @@ export function modelRoutes(gateway: Gateway): Hono {
       .filter((id) => mayUseName(c.var.principal, state.table, id))
       .map((id) => ({ id, object: 'model', created, owned_by: 'groq-router' }));
     return c.json({ object: 'list', data });
+  });
+
+  // OpenAI's models.retrieve; aliases may contain slashes (`groq/openai/gpt-oss-120b`).
+  routes.get('/models/:id{.+}', function retrieveModel(c) {
+    const id = c.req.param('id');
+    if (!gateway.current.table.groups.has(id) || !mayUseName(c.var.principal, gateway.current.table, id)) {
+      throw new GatewayError(404, `The model '${id}' does not exist`, { code: 'model_not_found', param: 'model' });
+    }
+    return c.json({ id, object: 'model', created, owned_by: 'groq-router' });
   });
 
   routes.get('/model/info', function listModelInfo(c) {

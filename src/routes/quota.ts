@@ -37,7 +37,7 @@ export function budgetsOf(deployments: readonly Deployment[]): Array<[BudgetSpec
   return [...byId.values()];
 }
 
-function budgetView(snapshot: BudgetSnapshot, members: Deployment[]): Record<string, unknown> {
+export function budgetView(snapshot: BudgetSnapshot, members: Deployment[]): Record<string, unknown> {
   const windows = Object.fromEntries(Object.entries(snapshot.windows).map(([name, window]) => [name, windowView(window)]));
   return {
     id: snapshot.id,

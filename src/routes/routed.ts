@@ -64,8 +64,8 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
     const receivedAt = c.var.receivedAt;
     let alias = '';
     let stream = false;
-    const report = (fields: Partial<ChatOutcome> & Pick<ChatOutcome, 'status'>) =>
-      gateway.metrics.recordChat({
+    const report = (fields: Partial<ChatOutcome> & Pick<ChatOutcome, 'status'>, reason?: string) => {
+      const outcome: ChatOutcome = {
         alias,
         route,
         stream,
@@ -78,7 +78,10 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
         firstByteSeconds: undefined,
         upstreamSeconds: undefined,
         ...fields,
-      });
+      };
+      gateway.metrics.recordChat(outcome);
+      gateway.activity.recordRequest(outcome, reason);
+    };
 
     let served: ServedResponse;
     let taken: Intake | undefined;
@@ -143,7 +146,7 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
     } catch (err) {
       deadline.dispose();
       taken?.dispose?.();
-      report({ status: err instanceof GatewayError ? err.status : 500, trail: trailOf(err) });
+      report({ status: err instanceof GatewayError ? err.status : 500, trail: trailOf(err) }, err instanceof GatewayError ? err.message : 'Internal gateway error');
       throw err;
     }
 
@@ -196,7 +199,7 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
           overheadSeconds,
           firstByteSeconds,
           upstreamSeconds: firstByteSeconds + (performance.now() - streamStartedAt) / 1000,
-        });
+        }, end.kind === 'upstream_error' ? `stream broke after its first byte: ${end.message}` : undefined);
       },
     };
     if (relayKind.kind === 'bytes') {

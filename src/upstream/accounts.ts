@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import Groq from 'groq-sdk';
 import type { DeploymentConfig } from '../config/types.js';
 import { keyPreview } from '../routing/budget-specs.js';
-import { sdkBaseURL } from './client.js';
+import { upstreamBaseURL } from './client.js';
 import { IdOwners } from './id-owners.js';
 import { providers } from './providers.js';
 import type { FetchLike } from './transport.js';
@@ -17,7 +17,7 @@ export interface Account {
   readonly id: string;
   /** `gsk_...9f3a`: how listings and messages show the key. */
   readonly keyPreview: string;
-  /** What the SDK is given; `undefined` means the SDK's default (`GROQ_BASE_URL`, else Groq's). */
+  /** What the SDK is given; `undefined` means the SDK's default (Groq's). */
   readonly baseURL: string | undefined;
   /** Aliases with a deployment on this account, in config order. */
   readonly aliases: readonly string[];
@@ -45,7 +45,6 @@ export class AccountSet {
   private readonly aliasesByModel: ReadonlyMap<string, readonly string[]>;
 
   constructor(deployments: readonly DeploymentConfig[], fetch: FetchLike) {
-    const prefix = providers.groq.sdkPathPrefix;
     const accounts = new Map<string, { id: string; keyPreview: string; baseURL: string | undefined; aliases: string[]; client: Groq }>();
     const byAlias = new Map<string, AliasAccount>();
     const aliasesByModel = new Map<string, string[]>();
@@ -59,11 +58,11 @@ export class AccountSet {
         continue;
       }
       const apiKey = deployment.apiKey as string;
-      const baseURL = sdkBaseURL(deployment.apiBase, prefix);
+      const baseURL = upstreamBaseURL(deployment.apiBase, providers.groq);
       const id = accountId(apiKey, baseURL);
       let account = accounts.get(id);
       if (account === undefined) {
-        // With no api_base the SDK reads GROQ_BASE_URL itself, else uses Groq's default, as chat does.
+        // With neither api_base nor GROQ_BASE_URL the SDK uses Groq's default, as chat does.
         const options = { apiKey, maxRetries: 0, fetch };
         const client = new Groq(baseURL === undefined ? options : { ...options, baseURL });
         account = { id, keyPreview: keyPreview(apiKey), baseURL, aliases: [], client };

@@ -41,11 +41,11 @@ export interface UpstreamClientOptions {
 }
 
 export function createUpstreamClient(options: UpstreamClientOptions): UpstreamClient {
-  const baseURL = sdkBaseURL(options.apiBase, options.provider.sdkPathPrefix);
+  const baseURL = upstreamBaseURL(options.apiBase, options.provider);
   // The router owns retries: an SDK retry would hide failures from the breakers and sleep past deadlines.
   const common = { apiKey: options.apiKey, maxRetries: 0, fetch: options.fetch };
   if (options.provider.sdk === 'groq-sdk') {
-    // With no api_base, the SDK reads GROQ_BASE_URL itself, else uses Groq's default.
+    // With neither api_base nor GROQ_BASE_URL, the SDK uses Groq's default.
     const groq = new Groq(baseURL === undefined ? common : { ...common, baseURL });
     return {
       chatCompletions: (body, { signal, timeoutMs }) =>
@@ -74,6 +74,15 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     speech: (body, { signal, timeoutMs }) =>
       openai.audio.speech.create(body as unknown as OpenAISpeechParams, { signal, timeout: timeoutMs }).asResponse(),
   };
+}
+
+/**
+ * A deployment's base URL for the SDK: its `api_base`, else the provider's variable (GROQ_BASE_URL),
+ * both accepted with or without the SDK's own path; `undefined` leaves the SDK's default.
+ */
+export function upstreamBaseURL(apiBase: string | undefined, provider: ProviderSpec, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const fromEnv = provider.baseUrlVariable === undefined ? undefined : env[provider.baseUrlVariable]?.trim();
+  return sdkBaseURL(apiBase ?? (fromEnv === '' ? undefined : fromEnv), provider.sdkPathPrefix);
 }
 
 /** The base URL the SDK wants: `api_base` without a trailing slash or the path the SDK appends itself. */

@@ -12,6 +12,11 @@ export interface ProviderSpec {
    * usual `https://api.groq.com/openai/v1` and a bare `https://api.groq.com` both work.
    */
   readonly sdkPathPrefix: string | undefined;
+  /**
+   * The environment variable naming the base URL when a deployment has no `api_base`. Read here, not
+   * by the SDK, so it takes the same forms as `api_base` (with or without the SDK's path prefix).
+   */
+  readonly baseUrlVariable: string | undefined;
   /** Parameters the provider refuses: dropped under `drop_params`, else a 400 naming them. */
   readonly unsupportedParams: readonly string[];
   /** The same for the Responses API. */
@@ -28,6 +33,7 @@ const groq: ProviderSpec = {
   name: 'groq',
   sdk: 'groq-sdk',
   sdkPathPrefix: '/openai/v1',
+  baseUrlVariable: 'GROQ_BASE_URL',
   unsupportedParams: ['logprobs', 'logit_bias', 'top_logprobs'],
   // Seed 000 §2: "Additional unsupported Responses API parameters".
   unsupportedResponsesParams: ['previous_response_id', 'store', 'truncation', 'include', 'safety_identifier', 'prompt_cache_key'],
@@ -41,6 +47,7 @@ const openai: ProviderSpec = {
   name: 'openai',
   sdk: 'openai',
   sdkPathPrefix: undefined,
+  baseUrlVariable: undefined,
   unsupportedParams: [],
   unsupportedResponsesParams: [],
   strippedTopLevelFields: ['provider_specific_fields', 'reasoning_details'],

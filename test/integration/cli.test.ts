@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeGroq, type FakeGroq } from '../fake-groq/server.js';
@@ -103,4 +104,53 @@ router_settings:
     expect(res.status).toBe(200);
     child.kill('SIGTERM');
   });
+
+  it('reaches Groq through GROQ_BASE_URL given with /openai/v1 and a trailing slash', async () => {
+    const file = writeConfig('base-url.yaml', 'model_list:\n  - model_name: fast\n    litellm_params:\n      model: groq/llama-3.1-8b-instant\n');
+    const { output } = run(['--config', file, '--port', '0'], { GROQ_BASE_URL: `${fake.url}/openai/v1/` });
+    const url = await listeningUrl(output);
+    const res = await fetch(`${url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'fast', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(res.status, await res.clone().text()).toBe(200);
+  });
+
+  it('names a busy port and how to choose another in one line', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const { port } = blocker.address() as AddressInfo;
+    try {
+      const file = writeConfig('busy.yaml', 'model_list:\n  - model_name: fast\n    litellm_params:\n      model: groq/llama-3.1-8b-instant\n');
+      const { output, exited } = run(['--config', file, '--port', String(port)]);
+      expect(await exited).toBe(1);
+      const lines = output().trim().split('\n');
+      expect(lines.at(-1)).toBe(`groq-router: port ${port} on 127.0.0.1 is already in use; start on another with --port N or PORT=N`);
+      expect(output()).not.toMatch(/^\s+at /m);
+      expect(output()).not.toContain('Usage:');
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  });
+
+  it('warns once about unset key variables, naming each and the models they leave unusable', async () => {
+    const entry = (alias: string, model: string) => `  - model_name: ${alias}\n    litellm_params:\n      model: groq/${model}\n`;
+    const file = writeConfig('no-key.yaml', `model_list:\n${entry('a', 'llama-3.1-8b-instant')}${entry('b', 'llama-3.3-70b-versatile')}${entry('c', 'openai/gpt-oss-20b')}`);
+    const { output } = run(['--config', file, '--port', '0'], { GROQ_API_KEY: '' });
+    await listeningUrl(output);
+    const warnings = output().split('\n').filter((line) => line.includes('WARN'));
+    expect(warnings, output()).toHaveLength(1);
+    expect(warnings[0]).toContain('GROQ_API_KEY (leaves 3 unusable: a, b, c)');
+  });
 });
+
+async function listeningUrl(output: () => string): Promise<string> {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output())?.[1];
+    if (url !== undefined) return url;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`the gateway did not start:\n${output()}`);
+}

@@ -104,8 +104,11 @@ describe("Kilo Code's /v1/model/info contract", () => {
 describe('health', () => {
   it('reports liveliness and readiness without a key, and per-deployment status', async () => {
     expect((await getJson('/health/liveliness')).status).toBe(200);
-    const readiness = await getJson<{ status: string }>('/health/readiness');
-    expect(readiness.body.status).toBe('healthy');
+    // groq/no-key has no usable deployment, so the gateway is not ready: it says which alias and why.
+    const readiness = await getJson<{ status: string; unusable_aliases: Array<{ alias: string }> }>('/health/readiness');
+    expect(readiness.status).toBe(503);
+    expect(readiness.body.status).toBe('unhealthy');
+    expect(readiness.body.unusable_aliases.map((u) => u.alias)).toEqual(['groq/no-key']);
     const health = await getJson<{ healthy_count: number; unhealthy_count: number; unhealthy_endpoints: Array<{ model_name: string; error: string }> }>(
       '/health',
     );

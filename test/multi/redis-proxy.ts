@@ -20,7 +20,8 @@ interface Pair {
   upstream: Socket | undefined;
 }
 
-const [host = '127.0.0.1', portText = '6379'] = process.argv.slice(2);
+const [host, portText] = process.argv.slice(2);
+if (host === undefined || portText === undefined) throw new Error('usage: redis-proxy.ts <redis host> <redis port>');
 const target = { host, port: Number(portText) };
 let mode: Mode = 'pass';
 const pairs = new Set<Pair>();

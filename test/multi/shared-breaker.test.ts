@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeGroq, type FakeGroq } from '../fake-groq/server.js';
+import { testRedisUrl } from '../../src/quota/redis-testing.js';
 import { chat, claimRedisDb, getJson, sleep, spawnGateway, tempDir, type ClaimedDb, type GatewayProcess, type TempDir } from './support.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,7 +26,7 @@ beforeAll(async () => {
     `  - model_name: ${alias}\n    litellm_params:\n      model: groq/${model}\n      api_key: os.environ/GROQ_API_KEY\n      api_base: ${fake.url}\n      rpm: 100000\n      tpm: 100000000\n      rpd: null\n      tpd: null\n    model_info:\n      id: ${alias}-id\n`;
   writeFileSync(
     config,
-    `model_list:\n${deployment('primary', PRIMARY)}${deployment('backup', BACKUP)}router_settings:\n  redis_url: redis://127.0.0.1:6379/${redis.db}\n  allowed_fails: 0\n  cooldown_time: 3\n  num_retries: 0\nlitellm_settings:\n  fallbacks:\n    - primary: [backup]\n`,
+    `model_list:\n${deployment('primary', PRIMARY)}${deployment('backup', BACKUP)}router_settings:\n  redis_url: ${testRedisUrl(redis.db)}\n  allowed_fails: 0\n  cooldown_time: 3\n  num_retries: 0\nlitellm_settings:\n  fallbacks:\n    - primary: [backup]\n`,
   );
   gateways.push(await spawnGateway(config), await spawnGateway(config));
 }, 60_000);

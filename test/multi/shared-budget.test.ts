@@ -6,6 +6,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeGroq, type FakeGroq } from '../fake-groq/server.js';
+import { testRedisUrl } from '../../src/quota/redis-testing.js';
 import { claimRedisDb, drive, getJson, multiConfig, spawnGateway, tempDir, type Answer, type ClaimedDb, type GatewayProcess, type TempDir, warmUp } from './support.js';
 
 const MODEL = 'llama-3.1-8b-instant';
@@ -64,7 +65,7 @@ function upstream(fake: FakeGroq): { admitted: number; rejected: number; other: 
 
 describe('two gateway processes sharing budgets through Redis', () => {
   it(`send Groq at most RPM ${RPM} together and never earn a 429`, async () => {
-    const { fake, urls } = await startPair(`redis://127.0.0.1:6379/${redis.db}`);
+    const { fake, urls } = await startPair(testRedisUrl(redis.db));
     for (const url of urls) expect(await getJson(`${url}/health/readiness`)).toMatchObject({ budgets: { store: 'redis', degraded: false } });
 
     const warm = gateways.map((g) => g.output().length);

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
-import { connectTestRedis, TEST_REDIS } from '../../src/quota/redis-testing.js';
+import { connectTestRedis, testRedis } from '../../src/quota/redis-testing.js';
 
 const CLI = join(import.meta.dirname, '../../src/cli.ts');
 
@@ -51,7 +51,7 @@ export async function claimRedisDb(): Promise<ClaimedDb> {
   }
   if (db === undefined) {
     admin.disconnect();
-    throw new Error(`every Redis logical database 1..15 at ${TEST_REDIS.host}:${TEST_REDIS.port} is claimed by another test run (keys ${LOCK_PREFIX}*); wait 5 minutes or delete them`);
+    throw new Error(`every Redis logical database 1..15 at ${testRedis().host}:${testRedis().port} is claimed by another test run (keys ${LOCK_PREFIX}*); wait 5 minutes or delete them`);
   }
   const client = await connectTestRedis({ db });
   await client.flushdb();
@@ -216,7 +216,7 @@ export interface RedisProxy {
   close(): Promise<void>;
 }
 
-export async function startRedisProxy(target: { host: string; port: number } = TEST_REDIS): Promise<RedisProxy> {
+export async function startRedisProxy(target: { host: string; port: number } = testRedis()): Promise<RedisProxy> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'redis-proxy.ts'), target.host, String(target.port)], {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
