@@ -5,9 +5,10 @@ import type { GatewayConfig } from '../config/types.js';
 import { GatewayError } from '../errors.js';
 import type { Gateway } from '../gateway.js';
 import type { Logger } from '../log.js';
-import type { ChatOutcome } from '../metrics/gateway-metrics.js';
+import { requestLine, requestRecord, type ChatOutcome } from '../metrics/request-record.js';
 import type { Principal } from '../middleware/api-key.js';
 import type { TokenPlanning } from '../quota/token-planning.js';
+import { requestIdHeaders } from '../middleware/request-id.js';
 import { routeRequest, trailOf, type ServedResponse } from '../routing/attempts.js';
 import type { Operation } from '../routing/operation.js';
 import { pipeSse, relaySse, type RelayOptions, type SseDialect, type StreamUsage } from '../routing/sse-relay.js';
@@ -62,10 +63,14 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
     const { incoming, outgoing } = c.env ?? {};
     const { config, table } = gateway.current;
     const receivedAt = c.var.receivedAt;
+    const requestId = c.var.requestId;
+    const requestLog = c.var.log ?? log;
     let alias = '';
     let stream = false;
-    const report = (fields: Partial<ChatOutcome> & Pick<ChatOutcome, 'status'>) =>
-      gateway.metrics.recordChat({
+    let queueSeconds = 0;
+    // The one exit of every request: counted, then written as the request's log line.
+    const report = (fields: Partial<ChatOutcome> & Pick<ChatOutcome, 'status'>) => {
+      const outcome: ChatOutcome = {
         alias,
         route,
         stream,
@@ -77,8 +82,17 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
         overheadSeconds: undefined,
         firstByteSeconds: undefined,
         upstreamSeconds: undefined,
+        queueSeconds,
+        requestId,
+        client: clientOf(c.var.principal),
+        errorCode: undefined,
         ...fields,
-      });
+      };
+      gateway.metrics.recordChat(outcome);
+      const record = requestRecord(outcome);
+      for (const attempt of record.attempts) requestLog.debug('upstream attempt', { alias, ...attempt });
+      requestLog.info(requestLine(record), record);
+    };
 
     let served: ServedResponse;
     let taken: Intake | undefined;
@@ -119,7 +133,7 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
       };
       const ctx = {
         quota: gateway.quota,
-        log,
+        log: requestLog,
         numRetries: options.numRetries ?? config.router.numRetries,
         retryPolicy: config.router.retryPolicy,
         dropParams: config.router.dropParams,
@@ -129,12 +143,17 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
         trials: gateway.sharedBreakers,
         onCapacity: gateway.headroom.capacityFreed,
       };
-      const waitFor = { maxWaitMs: config.router.maxQueueWaitSec * 1000, signal: deadline.signal };
+      const waitFor = {
+        maxWaitMs: config.router.maxQueueWaitSec * 1000,
+        signal: deadline.signal,
+        onWaited: (ms: number) => (queueSeconds = ms / 1000),
+      };
       served = await gateway.headroom.run(alias, waitFor, () => routeRequest(request, table, ctx));
     } catch (err) {
       deadline.dispose();
       taken?.dispose?.();
-      report({ status: err instanceof GatewayError ? err.status : 500, trail: trailOf(err) });
+      const status = err instanceof GatewayError ? err.status : 500;
+      report({ status, trail: trailOf(err), errorCode: err instanceof GatewayError ? (err.code ?? undefined) : 'internal_error' });
       throw err;
     }
 
@@ -177,8 +196,8 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
         if (end.kind === 'client_cancelled') served.finish({ released: true });
         else if (end.kind === 'upstream_error') served.finish({ released: true, failure: failure('stream_error', end.message) });
         else served.finish({ usage });
-        if (end.kind === 'upstream_error') log.warn(`stream from ${served.deployment.label} failed after first byte: ${end.message}`);
         report({
+          errorCode: end.kind === 'upstream_error' ? 'upstream_stream_error' : undefined,
           status: end.kind === 'client_cancelled' ? 499 : 200,
           brokenStream: end.kind === 'upstream_error',
           served: servedAs,
@@ -202,9 +221,17 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
   };
 }
 
+/** A client key's alias (else its masked preview), `master`, or `anonymous`: never a key. */
+function clientOf(principal: Principal | undefined): string {
+  if (principal === undefined || principal.kind === 'open') return 'anonymous';
+  if (principal.kind === 'master') return 'master';
+  return principal.alias || principal.preview;
+}
+
 function responseHeaders(c: Context, served: ServedResponse): Record<string, string> {
   const totalMs = performance.now() - c.var.receivedAt;
   const headers: Record<string, string> = {
+    ...requestIdHeaders(c.var.requestId),
     'x-litellm-model-id': served.deployment.id,
     'x-litellm-model-group': served.group.name,
     'x-litellm-attempted-fallbacks': String(served.trail.fallbacks),
