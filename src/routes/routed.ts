@@ -7,8 +7,8 @@ import type { Gateway } from '../gateway.js';
 import type { Logger } from '../log.js';
 import { requestLine, requestRecord, type ChatOutcome } from '../metrics/request-record.js';
 import type { Principal } from '../middleware/api-key.js';
+import { clientOf, requestIdHeaders } from '../middleware/request-id.js';
 import type { TokenPlanning } from '../quota/token-planning.js';
-import { requestIdHeaders } from '../middleware/request-id.js';
 import { routeRequest, trailOf, type ServedResponse } from '../routing/attempts.js';
 import type { Operation } from '../routing/operation.js';
 import { pipeSse, relaySse, type RelayOptions, type SseDialect, type StreamUsage } from '../routing/sse-relay.js';
@@ -68,6 +68,8 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
     let alias = '';
     let stream = false;
     let queueSeconds = 0;
+    // This handler writes the request's line (with its attempts) when the answer is over.
+    c.set('requestLogged', true);
     // The one exit of every request: counted, then written as the request's log line.
     const report = (fields: Partial<ChatOutcome> & Pick<ChatOutcome, 'status'>) => {
       const outcome: ChatOutcome = {
@@ -219,13 +221,6 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
     void pipeSse(outgoing, headers, relay);
     return RESPONSE_ALREADY_SENT;
   };
-}
-
-/** A client key's alias (else its masked preview), `master`, or `anonymous`: never a key. */
-function clientOf(principal: Principal | undefined): string {
-  if (principal === undefined || principal.kind === 'open') return 'anonymous';
-  if (principal.kind === 'master') return 'master';
-  return principal.alias || principal.preview;
 }
 
 function responseHeaders(c: Context, served: ServedResponse): Record<string, string> {

@@ -232,6 +232,19 @@ litellm_settings:
     expect(sample(healed, 'litellm_deployment_state', { litellm_model_name: 'groq/llama-3.3-70b-versatile' })).toBe(0);
   });
 
+  it('shows in LiteLLM’s remaining tokens what our budget will still send, not Groq’s looser header', async () => {
+    stack = await solo('\n      rpm: 1000\n      tpm: 3000\n      rpd: null\n      tpd: null');
+    const s = stack;
+    expect(await once(s)).toBe(200);
+    const text = await scrape(s);
+    const upstream = sample(text, 'groq_router_quota_remaining', { model_group: 'solo', window: 'tpm', view: 'upstream' }) ?? 0;
+    const remaining = sample(text, 'litellm_remaining_tokens_metric', { litellm_model_name: 'groq/llama-3.3-70b-versatile' }) ?? Infinity;
+    // The fake sends Groq's 12,000 TPM header; the configured budget is 3,000.
+    expect(upstream).toBeGreaterThan(3000);
+    expect(remaining).toBeLessThan(3000);
+    expect(sample(text, 'litellm_remaining_tokens', { litellm_model_name: 'groq/llama-3.3-70b-versatile' })).toBe(remaining);
+  });
+
   it('exports spend, queue time, per-token latency and the deprecated request counter for a served request', async () => {
     stack = await solo();
     const s = stack;

@@ -98,6 +98,31 @@ describe('the request log', () => {
     for (const text of s.logs) {
       for (const secret of [SECRET_PROMPT, ALICE, MASTER, UPSTREAM_KEY]) expect(text).not.toContain(secret);
     }
+    // Spend is counted per client key alias.
+    const metrics = await (await fetch(`${s.url}/metrics`)).text();
+    expect(metrics).toMatch(/^litellm_spend_metric_total\{[^}]*api_key_alias="alice"[^}]*\} [0-9.e-]+$/m);
+    expect(metrics).not.toMatch(/^litellm_spend_metric_total\{[^}]*api_key_alias="alice"[^}]*\} 0$/m);
+  });
+
+  it('writes one line for requests answered before routing, and none for scrapes and probes', async () => {
+    const s = await start();
+    const unauthorised = await fetch(`${s.url}/v1/chat/completions`, { method: 'POST', headers: { 'x-request-id': 'no-key-1' }, body: '{}' });
+    expect(unauthorised.status).toBe(401);
+    const listing = await fetch(`${s.url}/v1/models`, { headers: { 'x-request-id': 'models-1', authorization: `Bearer ${ALICE}` } });
+    expect(listing.status).toBe(200);
+    const malformed = await fetch(`${s.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'x-request-id': 'malformed-1', authorization: `Bearer ${ALICE}` },
+      body: '{not json',
+    });
+    expect(malformed.status).toBe(400);
+    await fetch(`${s.url}/metrics`, { headers: { 'x-request-id': 'scrape-1' } });
+    await fetch(`${s.url}/health/liveliness`, { headers: { 'x-request-id': 'probe-1' } });
+
+    expect(requestLines(s, 'no-key-1')).toEqual([expect.objectContaining({ status: 401, outcome: 'client_error', client: 'anonymous', route: 'POST /v1/chat/completions' })]);
+    expect(requestLines(s, 'models-1')).toEqual([expect.objectContaining({ status: 200, outcome: 'success', client: 'alice', route: 'GET /v1/models' })]);
+    expect(requestLines(s, 'malformed-1')).toEqual([expect.objectContaining({ status: 400, outcome: 'client_error', route: '/chat/completions' })]);
+    expect(parsed(s).filter((l) => l.request_id === 'scrape-1' || l.request_id === 'probe-1')).toEqual([]);
   });
 
   it('names the gateway as the source of a 429 it made from budgets', async () => {

@@ -200,5 +200,9 @@ describe('alert rules in Prometheus', () => {
       const headroom = stateOf(alerts, 'GroqRouterQuotaHeadroomLow', { model_group: FALLBACK, window: 'rpm' });
       return upstream === 'firing' && headroom === 'pending' ? true : undefined;
     });
+    // Every other deployment's upstream 429 series exists at zero from start-up: none of them fires.
+    const { alerts } = (await getJson<Alerts>(url, '/api/v1/alerts')).data;
+    const upstream429 = alerts.filter((a) => a.labels.alertname === 'GroqRouterUpstreamRateLimited');
+    expect(upstream429.map((a) => a.labels.requested_model)).toEqual([PRIMARY]);
   });
 });
