@@ -9,7 +9,7 @@ import { requestLine, requestRecord, type ChatOutcome } from '../metrics/request
 import type { Principal } from '../middleware/api-key.js';
 import { clientOf, requestIdHeaders } from '../middleware/request-id.js';
 import type { TokenPlanning } from '../quota/token-planning.js';
-import { routeRequest, trailOf, type ServedResponse } from '../routing/attempts.js';
+import { routeRequest, trailOf, type AttemptTrail, type ServedResponse } from '../routing/attempts.js';
 import type { Operation } from '../routing/operation.js';
 import { pipeSse, relaySse, type RelayOptions, type SseDialect, type StreamUsage } from '../routing/sse-relay.js';
 import { pipeBytes, relayBytes } from '../routing/byte-relay.js';
@@ -68,6 +68,8 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
     let alias = '';
     let stream = false;
     let queueSeconds = 0;
+    // Passes refused before a wait in the headroom queue: their attempts count too (Groq's 429s among them).
+    const queuedPasses: AttemptTrail[] = [];
     // This handler writes the request's line (with its attempts) when the answer is over.
     c.set('requestLogged', true);
     // The one exit of every request: counted, then written as the request's log line.
@@ -78,7 +80,6 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
         stream,
         brokenStream: false,
         served: undefined,
-        trail: undefined,
         usage: undefined,
         totalSeconds: (performance.now() - receivedAt) / 1000,
         overheadSeconds: undefined,
@@ -89,6 +90,7 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
         client: clientOf(c.var.principal),
         errorCode: undefined,
         ...fields,
+        trail: withEarlierPasses(fields.trail, queuedPasses),
       };
       gateway.metrics.recordChat(outcome);
       const record = requestRecord(outcome);
@@ -150,7 +152,13 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
         signal: deadline.signal,
         onWaited: (ms: number) => (queueSeconds = ms / 1000),
       };
-      served = await gateway.headroom.run(alias, waitFor, () => routeRequest(request, table, ctx));
+      served = await gateway.headroom.run(alias, waitFor, () =>
+        routeRequest(request, table, ctx).catch((err: unknown) => {
+          const trail = trailOf(err);
+          if (trail !== undefined) queuedPasses.push(trail);
+          throw err;
+        }),
+      );
     } catch (err) {
       deadline.dispose();
       taken?.dispose?.();
@@ -220,6 +228,17 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
     // Straight to the socket: no web stream between the upstream's bytes and the caller's.
     void pipeSse(outgoing, headers, relay);
     return RESPONSE_ALREADY_SENT;
+  };
+}
+
+/** The last pass's trail, with the attempts of the passes the headroom queue made before it. */
+function withEarlierPasses(trail: AttemptTrail | undefined, passes: readonly AttemptTrail[]): AttemptTrail | undefined {
+  const earlier = passes.filter((pass) => pass !== trail);
+  if (trail === undefined || earlier.length === 0) return trail;
+  return {
+    ...trail,
+    all: [...earlier.flatMap((pass) => pass.all), ...trail.all],
+    calls: earlier.reduce((sum, pass) => sum + pass.calls, trail.calls),
   };
 }
 

@@ -232,6 +232,19 @@ litellm_settings:
     expect(sample(healed, 'litellm_deployment_state', { litellm_model_name: 'groq/llama-3.3-70b-versatile' })).toBe(0);
   });
 
+  it('observes the headroom queue’s wait as queue time', async () => {
+    stack = await solo(undefined, 'router_settings:\n  max_queue_wait_seconds: 10\n');
+    const s = stack;
+    // Groq's 429 asks for a second; the request waits in the queue for it, then is served.
+    s.fake.fail('llama-3.3-70b-versatile', { status: 429, retryAfter: 1 }, 1);
+    expect(await once(s)).toBe(200);
+    const text = await scrape(s);
+    expect(sample(text, 'litellm_request_queue_time_seconds_count', { requested_model: 'solo' })).toBe(1);
+    expect(sample(text, 'litellm_request_queue_time_seconds_sum', { requested_model: 'solo' })).toBeGreaterThan(0);
+    expect(sample(text, 'groq_router_rate_limited_total', { requested_model: 'solo', source: 'upstream' })).toBe(1);
+    expect(sample(text, 'groq_router_rate_limited_total', { requested_model: 'solo', source: 'gateway' })).toBe(0);
+  });
+
   it('shows in LiteLLM’s remaining tokens what our budget will still send, not Groq’s looser header', async () => {
     stack = await solo('\n      rpm: 1000\n      tpm: 3000\n      rpd: null\n      tpd: null');
     const s = stack;
