@@ -7,6 +7,8 @@ import { GatewayError, jsonResponse, typeForStatus } from './errors.js';
 import type { Gateway } from './gateway.js';
 import type { Logger } from './log.js';
 import { apiKeyAuth, requireOperator } from './middleware/api-key.js';
+import { inFlight } from './middleware/in-flight.js';
+import { requestId } from './middleware/request-id.js';
 import { requestTiming } from './middleware/request-timing.js';
 import type { ConfigReloader } from './reload/config-reloader.js';
 import { batchRoutes } from './routes/batches.js';
@@ -56,6 +58,8 @@ export function createApp(gateway: Gateway, log: Logger, reloader?: ConfigReload
   const app = new Hono({ getPath: pathWithoutTrailingSlash });
   const general = () => gateway.current.config.general;
   app.use(requestTiming());
+  app.use(requestId(log));
+  app.use(inFlight(gateway.metrics));
   // CORS stays off unless origins are configured; browsers then get exactly those.
   app.use(async function configuredCors(c, next) {
     const origins = general().corsAllowOrigins;
@@ -117,7 +121,7 @@ export function createApp(gateway: Gateway, log: Logger, reloader?: ConfigReload
       return jsonResponse(err.status, { error: { message: err.message, type: typeForStatus(err.status), code: null } });
     }
     // Our bug, not the caller's: log the stack, answer without internals.
-    log.error(`unhandled error on ${c.req.method} ${c.req.path}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    (c.var.log ?? log).error(`unhandled error on ${c.req.method} ${c.req.path}`, { error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
     return jsonResponse(500, { error: { message: 'Internal gateway error', type: 'api_error', code: 'internal_error' } });
   });
   return app;

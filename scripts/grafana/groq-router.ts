@@ -46,15 +46,15 @@ const quota: RowSpec = {
     {
       title: 'Time to exhaustion of daily quotas',
       description:
-        'Seconds until a day window (rpd, tpd) runs out at the consumption rate of the last hour: quota left (the tighter of the local and upstream views) divided by the rate it is being spent. A budget belongs to an (API key, model) pair and is shared by every deployment of that model, so the rate is summed by `model` across all groups, not only the selected ones; with several keys for one model the estimate errs early. Requests are the successful upstream calls (failed calls give their reservation back), tokens are the settled usage, as the gateway books them. Usage expiring from 24 h ago is not credited, so the real time is a little longer; spending by other clients of the same key shows in the upstream view but not in the rate, so then it is shorter. Per-minute windows are left out on purpose: they refill as fast as they drain, so at a steady rate they either never run out or are already refusing; see the per-minute panels. Deployments without traffic in the last hour have no line.',
+        'Seconds until a day window (rpd, tpd) of a deployment runs out at that deployment\'s own consumption rate over the last hour: quota left (the tighter of the local and upstream views) divided by the rate this deployment spends it. Requests are its successful upstream calls (failed calls give their reservation back), tokens its settled usage. When several deployments share one (API key, model) budget each line is that deployment\'s share of the drain, so the budget runs out sooner than any single line says. Usage expiring from 24 h ago is not credited, so the real time is a little longer. Per-minute windows are left out on purpose: they refill as fast as they drain. Deployments without traffic in the last hour have no line.',
       unit: 's',
       targets: [
         {
-          expr: `min by (model_group, model_id, model) (groq_router_quota_remaining{${DEP}, window="rpd"}) / on (model) group_left () (sum by (model) (rate(groq_router_upstream_attempts_total{result="success"}[1h])) > 0)`,
+          expr: `min by (model_group, model_id, model) (groq_router_quota_remaining{${DEP}, window="rpd"}) / on (model_group, model_id, model) (sum by (model_group, model_id, model) (rate(groq_router_upstream_attempts_total{${DEP}, result="success"}[1h])) > 0)`,
           legend: '{{model_group}} / {{model_id}} rpd',
         },
         {
-          expr: `min by (model_group, model_id, model) (groq_router_quota_remaining{${DEP}, window="tpd"}) / on (model) group_left () (sum by (model) (rate(groq_router_tokens_total[1h])) > 0)`,
+          expr: `min by (model_group, model_id, model) (groq_router_quota_remaining{${DEP}, window="tpd"}) / on (model_group, model_id, model) (sum by (model_group, model_id, model) (rate(groq_router_tokens_total{${DEP}}[1h])) > 0)`,
           legend: '{{model_group}} / {{model_id}} tpd',
         },
       ],
@@ -144,6 +144,20 @@ const breakers: RowSpec = {
       ],
     },
     {
+      title: 'Resting deployments: why, and seconds until the trial',
+      description:
+        'One row per deployment whose breaker is open now: the failure kind that opened it (reason: rate_limit, server_error, timeout, connection, auth, not_found, stream_error) and the seconds until it gets its one trial request. GET /health gives the full message; the request log shows the failed attempt (attempts[].outcome) in the line of the request that opened it.',
+      unit: 's',
+      type: 'table',
+      targets: [
+        {
+          expr: `max by (model_group, model_id, reason) (groq_router_breaker_trial_seconds{${DEP}})`,
+          legend: '{{model_group}} / {{model_id}} {{reason}}',
+          table: true,
+        },
+      ],
+    },
+    {
       title: 'Deployments skipped',
       description:
         'Deployments passed over before any network call, per second: reason=quota (its budget could not take the request) or breaker_open (resting). Skips are cheap; a steady rate means the chain leans on its fallbacks.',
@@ -162,9 +176,19 @@ const traffic: RowSpec = {
   title: 'Traffic and errors',
   panels: [
     {
+      title: 'Failures by cause',
+      description:
+        'Why requests failed in the interval, per second: gateway_refused (budgets or resting chains; no call to Groq on the last pass), upstream_rate_limited (Groq\'s 429 relayed), upstream_error (5xx, timeout, connection after every deployment was tried), stream_error (cut or error frame after the first byte), client_error (4xx), timeout, gateway_error. Upstream lines break upstream failures down by error class (every failed call, including those a fallback then covered). Request log counterpart: the `outcome` field of each request line (and `rate_limit_source` on refusals), with `attempts[].outcome` for each deployment tried; grep the log for outcome=<cause> to see the requests behind a spike.',
+      unit: 'reqps',
+      targets: [
+        { expr: `sum by (outcome) (rate(groq_router_requests_total{${ALIAS}, outcome!~"success|cancelled"}[${RI}]))`, legend: '{{outcome}}' },
+        { expr: `sum by (result) (rate(groq_router_upstream_attempts_total{${DEP}, result!="success"}[${RI}]))`, legend: 'upstream {{result}}' },
+      ],
+    },
+    {
       title: 'Requests by alias and outcome',
       description:
-        'Chat requests answered per second, by the alias the client asked for and outcome: success, rate_limited (429), upstream_error (5xx), client_error (4xx), stream_error (a stream that broke after its first byte), cancelled (the client went away).',
+        'Requests answered per second, by the alias the client asked for and outcome: success, gateway_refused (the gateway said no: budgets used up or every deployment resting), upstream_rate_limited (Groq\'s own 429 relayed), upstream_error (5xx, timeout, connection), stream_error (a stream cut or ended by an upstream error frame after its first byte), client_error (4xx), timeout (the request\'s deadline), cancelled (the client went away), gateway_error (a fault in the gateway). The request log\'s `outcome` field has the same values.',
       unit: 'reqps',
       targets: [{ expr: `sum by (requested_model, outcome) (rate(groq_router_requests_total{${ALIAS}}[${RI}]))`, legend: '{{requested_model}} {{outcome}}' }],
     },
@@ -182,14 +206,14 @@ const traffic: RowSpec = {
     {
       title: 'Failed request ratio by alias',
       description:
-        'Share of each alias\'s requests that failed on the gateway or upstream side: outcome rate_limited, upstream_error or stream_error. Client errors and cancellations are the caller\'s doing and are left out. 0 when an alias has traffic and no failures.',
+        'Share of each alias\'s requests that failed on the gateway or upstream side: outcome gateway_refused, upstream_rate_limited, upstream_error, stream_error, timeout or gateway_error. Client errors and cancellations are the caller\'s doing and are left out. 0 when an alias has traffic and no failures.',
       unit: 'percentunit',
       min: 0,
       max: 1,
       targets: [
         {
           expr:
-            `(sum by (requested_model) (rate(groq_router_requests_total{${ALIAS}, outcome=~"rate_limited|upstream_error|stream_error"}[${RI}]))` +
+            `(sum by (requested_model) (rate(groq_router_requests_total{${ALIAS}, outcome=~"gateway_refused|upstream_rate_limited|upstream_error|stream_error|timeout|gateway_error"}[${RI}]))` +
             ` or sum by (requested_model) (rate(groq_router_requests_total{${ALIAS}}[${RI}])) * 0)` +
             ` / sum by (requested_model) (rate(groq_router_requests_total{${ALIAS}}[${RI}]))`,
           legend: '{{requested_model}}',
@@ -289,9 +313,9 @@ const latency: RowSpec = {
     },
     {
       title: 'Time to first token p50 / p95 / p99',
-      description: 'Time from the serving upstream call to its first byte, by stream: for a streamed answer the first token, for a non-streamed one the whole body.',
+      description: 'Streamed answers only: time from the serving upstream call to its first byte (the first token).',
       unit: 's',
-      targets: quantiles('groq_router_time_to_first_token_seconds_bucket', DEP, 'stream', ' stream={{stream}}'),
+      targets: quantiles('groq_router_time_to_first_token_seconds_bucket', DEP),
     },
     {
       title: 'Gateway overhead p50 / p95 / p99',

@@ -57,7 +57,7 @@ const api: RowSpec = {
     },
     {
       title: 'Time to First Token',
-      description: 'Time to the first byte of the serving LLM API call (litellm_llm_api_time_to_first_token_metric), by model; for a non-streamed answer, its whole body.',
+      description: 'Streamed requests only: time to the first token of the serving LLM API call (litellm_llm_api_time_to_first_token_metric), by model.',
       unit: 's',
       targets: latency('litellm_llm_api_time_to_first_token_metric', MODEL, 'model'),
     },
@@ -79,13 +79,13 @@ const api: RowSpec = {
     },
     {
       title: 'x-ratelimit-remaining-requests',
-      description: 'Remaining requests returned by the LLM API (litellm_remaining_requests_metric). Groq reports these per day.',
+      description: 'Requests the gateway will still send today (litellm_remaining_requests_metric): the rpd budget, which already follows Groq\'s x-ratelimit-remaining-requests where that is tighter; Groq\'s figure alone when rpd has no limit.',
       unit: 'short',
       targets: [{ expr: `sum(litellm_remaining_requests_metric{${DEPLOYMENT}}) by (model_group, litellm_model_name, model_id)`, legend: '{{model_group}} / {{model_id}}' }],
     },
     {
       title: 'x-ratelimit-remaining-tokens',
-      description: 'Remaining tokens returned by the LLM API (litellm_remaining_tokens_metric). Groq reports these per minute.',
+      description: 'Tokens the gateway will still send this minute (litellm_remaining_tokens_metric): the tpm budget, which already follows Groq\'s x-ratelimit-remaining-tokens where that is tighter; Groq\'s figure alone when tpm has no limit.',
       unit: 'short',
       targets: [{ expr: `sum(litellm_remaining_tokens_metric{${DEPLOYMENT}}) by (model_group, litellm_model_name, model_id)`, legend: '{{model_group}} / {{model_id}}' }],
     },
@@ -97,7 +97,7 @@ const deployments: RowSpec = {
   panels: [
     {
       title: 'Deployment State',
-      description: 'State of each deployment (litellm_deployment_state): Healthy, Partial Outage (one trial request allowed after a cooldown), Complete Outage (cooled down, passed over).',
+      description: 'State of each deployment (litellm_deployment_state), as LiteLLM means it: Healthy (last call succeeded), Partial Outage (last call failed, or a trial is pending after a cooldown), Complete Outage (cooled down, passed over).',
       unit: 'none',
       type: 'state-timeline',
       width: 24,
@@ -185,6 +185,46 @@ const deployments: RowSpec = {
   ],
 };
 
+const spendAndLoad: RowSpec = {
+  title: 'Spend and load',
+  panels: [
+    {
+      title: 'Spend per hour by model and key',
+      description: 'USD per hour from the catalogue\'s (or model_info\'s) prices times the tokens used (litellm_spend_metric), by model and client key alias (empty: no client key).',
+      unit: 'currencyUSD',
+      targets: [{ expr: `sum(rate(litellm_spend_metric_total{${MODEL}}[${RI}])) by (model, api_key_alias) * 3600`, legend: '{{model}} {{api_key_alias}}' }],
+    },
+    {
+      title: 'Requests and failures by model (deprecated counters)',
+      description:
+        'Requests per second by the model that served them, and failed ones (litellm_requests_metric, litellm_llm_api_failed_requests_metric). LiteLLM deprecated both for litellm_proxy_total_requests_metric and litellm_proxy_failed_requests_metric, but its shipped dashboards still read them.',
+      unit: 'reqps',
+      targets: [
+        { expr: `sum(rate(litellm_requests_metric_total{${MODEL}}[${RI}])) by (model)`, legend: 'requests {{model}}' },
+        { expr: `sum(rate(litellm_llm_api_failed_requests_metric_total{${MODEL}}[${RI}])) by (model)`, legend: 'failed {{model}}' },
+      ],
+    },
+    {
+      title: 'In-flight requests',
+      description: 'HTTP requests under way on the gateway (litellm_in_flight_requests), streams until their last byte.',
+      unit: 'short',
+      targets: [{ expr: 'sum(litellm_in_flight_requests)', legend: 'in flight' }],
+    },
+    {
+      title: 'Queue time',
+      description: 'Time requests waited in the headroom queue for a budget to free up (litellm_request_queue_time_seconds; max_queue_wait_seconds); 0 for requests that did not wait.',
+      unit: 's',
+      targets: latency('litellm_request_queue_time_seconds', REQUESTED, 'requested_model'),
+    },
+    {
+      title: 'Latency per output token',
+      description: 'Seconds of the serving LLM API call per completion token (litellm_deployment_latency_per_output_token), by deployment.',
+      unit: 's',
+      targets: latency('litellm_deployment_latency_per_output_token', DEPLOYMENT, 'litellm_model_name'),
+    },
+  ],
+};
+
 export function litellmCompatDashboard(): Dashboard {
   return dashboard(
     {
@@ -198,6 +238,6 @@ export function litellmCompatDashboard(): Dashboard {
       queryVariable('requested_model', 'Requested model', 'label_values(litellm_proxy_total_requests_metric_total, requested_model)', 'Model groups clients asked for (appear after their first request).'),
       queryVariable('litellm_model_name', 'Deployment model', 'label_values(litellm_deployment_state, litellm_model_name)', 'litellm_params.model of the deployments.'),
     ],
-    [proxy, api, deployments],
+    [proxy, api, deployments, spendAndLoad],
   );
 }

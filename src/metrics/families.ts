@@ -56,6 +56,12 @@ export const OURS = {
     help: 'Seconds until the oldest usage in a budget window expires (view=local) or until Groq says it resets (view=upstream).',
     labels: [...DEPLOYMENT, 'window', 'view'],
   },
+  breakerTrial: {
+    name: 'groq_router_breaker_trial_seconds',
+    type: 'gauge',
+    help: 'Open breakers only: seconds until the deployment gets its trial request, by the failure kind that opened it (reason).',
+    labels: [...DEPLOYMENT, 'reason'],
+  },
   breakerState: {
     name: 'groq_router_breaker_state',
     type: 'gauge',
@@ -71,7 +77,7 @@ export const OURS = {
   requests: {
     name: 'groq_router_requests_total',
     type: 'counter',
-    help: 'Requests answered, by requested alias, the deployment that served (empty when none did) and outcome.',
+    help: 'Requests answered, by requested alias, the deployment that served (empty when none did) and outcome: success, stream_error, gateway_refused, upstream_rate_limited, upstream_error, client_error, timeout, cancelled, gateway_error.',
     labels: ['requested_model', 'model_group', 'model_id', 'outcome', 'status_code'],
   },
   completionsCut: {
@@ -107,7 +113,7 @@ export const OURS = {
   rateLimited: {
     name: 'groq_router_rate_limited_total',
     type: 'counter',
-    help: 'HTTP 429s: source=gateway are answers the gateway gave for exhausted budgets; source=upstream are 429s Groq sent the gateway.',
+    help: 'HTTP 429s: source=upstream counts each 429 Groq sent the gateway (relayed or not); source=gateway counts 429s the gateway answered on its own (budgets used up, chain resting) with no upstream 429 behind them.',
     labels: ['requested_model', 'model_id', 'source'],
   },
   tokens: {
@@ -133,8 +139,8 @@ export const OURS = {
   timeToFirstToken: {
     name: 'groq_router_time_to_first_token_seconds',
     type: 'histogram',
-    help: 'Time from the serving upstream call to its first byte (for a non-streamed answer, to its whole body).',
-    labels: [...DEPLOYMENT, 'stream'],
+    help: 'Streamed answers only: time from the serving upstream call to its first byte.',
+    labels: DEPLOYMENT,
     buckets: TTFT_BUCKETS,
   },
   quotaStoreDegraded: {
@@ -173,6 +179,9 @@ const DEPLOYMENT_REQUEST_LABELS = ['requested_model', ...LITELLM_DEPLOYMENT, ...
 const FALLBACK_LABELS = ['requested_model', 'fallback_model', ...KEY, ...TEAM, 'exception_status', 'exception_class', 'model_id'];
 const API_LATENCY_LABELS = ['model', ...KEY, ...TEAM, 'requested_model', 'end_user', 'user', 'model_id'];
 const PROVIDER_VIEW_LABELS = ['model_group', 'api_provider', 'api_base', 'litellm_model_name', ...KEY, 'model_id'];
+const CLIENT_REQUEST_LABELS = ['end_user', ...KEY, 'model', ...TEAM, 'user', 'user_email', 'client_ip', 'user_agent', 'model_id'];
+const PER_TOKEN_LABELS = [...LITELLM_DEPLOYMENT, ...KEY, ...TEAM];
+const QUEUE_LABELS = ['end_user', ...KEY, 'requested_model', ...TEAM, 'user', 'model', 'model_id'];
 
 export const LITELLM = {
   remainingRequests: {
@@ -190,7 +199,7 @@ export const LITELLM = {
   deploymentState: {
     name: 'litellm_deployment_state',
     type: 'gauge',
-    help: 'LLM Deployment Analytics - The state of the deployment: 0 = healthy, 1 = partial outage, 2 = complete outage',
+    help: 'LLM Deployment Analytics - The state of the deployment: 0 = healthy, 1 = partial outage, 2 = complete outage (LiteLLM\'s meaning: 1 after a failed call or while a trial is pending, 2 while cooled down, 0 after a success)',
     labels: LITELLM_DEPLOYMENT,
   },
   rpmLimit: { name: 'litellm_deployment_rpm_limit', type: 'gauge', help: 'Deployment RPM limit found in config', labels: LITELLM_DEPLOYMENT },
@@ -268,7 +277,7 @@ export const LITELLM = {
   timeToFirstToken: {
     name: 'litellm_llm_api_time_to_first_token_metric',
     type: 'histogram',
-    help: 'Time to first token for a models LLM API call',
+    help: 'Time to first token for a models LLM API call (streamed requests only)',
     labels: API_LATENCY_LABELS,
     buckets: LITELLM_BUCKETS,
   },
@@ -278,6 +287,56 @@ export const LITELLM = {
     help: 'Latency overhead (seconds) added by LiteLLM processing',
     labels: PROVIDER_VIEW_LABELS,
     buckets: LITELLM_BUCKETS,
+  },
+  spend: {
+    name: 'litellm_spend_metric_total',
+    type: 'counter',
+    help: 'Total spend on LLM requests (USD, from the catalogue\'s or model_info\'s prices); api_key_alias is the client key\'s alias',
+    labels: CLIENT_REQUEST_LABELS,
+  },
+  inFlight: {
+    name: 'litellm_in_flight_requests',
+    type: 'gauge',
+    help: 'Number of HTTP requests currently in-flight on this gateway',
+    labels: [],
+  },
+  queueTime: {
+    name: 'litellm_request_queue_time_seconds',
+    type: 'histogram',
+    help: 'Time (seconds) a request waited in the headroom queue (max_queue_wait_seconds) before the attempt that answered it; 0 when it did not wait',
+    labels: QUEUE_LABELS,
+    buckets: LITELLM_BUCKETS,
+  },
+  latencyPerOutputToken: {
+    name: 'litellm_deployment_latency_per_output_token',
+    type: 'histogram',
+    help: 'LLM Deployment Analytics - Latency per output token',
+    labels: PER_TOKEN_LABELS,
+    buckets: LITELLM_BUCKETS,
+  },
+  requests: {
+    name: 'litellm_requests_metric_total',
+    type: 'counter',
+    help: 'deprecated - use litellm_proxy_total_requests_metric. Total number of LLM calls to litellm - track total per API Key, team, user',
+    labels: CLIENT_REQUEST_LABELS,
+  },
+  apiFailedRequests: {
+    name: 'litellm_llm_api_failed_requests_metric_total',
+    type: 'counter',
+    help: 'deprecated - use litellm_proxy_failed_requests_metric',
+    labels: ['end_user', ...KEY, 'model', ...TEAM, 'user', 'model_id'],
+  },
+  remainingRequestsLegacy: {
+    name: 'litellm_remaining_requests',
+    type: 'gauge',
+    help: 'Older name of litellm_remaining_requests_metric, which LiteLLM\'s dashboard_v2 still queries; the same values',
+    labels: PROVIDER_VIEW_LABELS,
+  },
+  remainingTokensLegacy: {
+    name: 'litellm_remaining_tokens',
+    type: 'gauge',
+    help: 'Older name of litellm_remaining_tokens_metric, which LiteLLM\'s dashboard_v2 still queries; the same values',
+    labels: PROVIDER_VIEW_LABELS,
   },
 } as const satisfies Record<string, Family>;
 

@@ -3,33 +3,15 @@ import type { QuotaStore } from '../quota/types.js';
 import type { TokenUsage } from '../routing/attempt.js';
 import type { AttemptRecord, AttemptTrail } from '../routing/attempts.js';
 import type { Deployment } from '../routing/deployment.js';
-import type { UpstreamFailure } from '../upstream/failure.js';
-import { errorClassOf } from '../breaker/error-class.js';
+import type { FailureKind, UpstreamFailure } from '../upstream/failure.js';
+import { countsAgainstDeployment, errorClassOf } from '../breaker/error-class.js';
 import type { LITELLM, OURS } from './families.js';
 import { ANONYMOUS, labelsOf } from './labels.js';
 import { createRegistry, type Metrics } from './registry.js';
+import { REQUEST_CAUSES, causeOf, costOf, type ChatOutcome } from './request-record.js';
 import { installStateCollectors } from './state-collector.js';
 
-/** Everything the metrics need to know about one answered chat request, given once at its end. */
-export interface ChatOutcome {
-  readonly alias: string;
-  readonly route: string;
-  readonly stream: boolean;
-  /** HTTP status the caller got (499 when it went away first). */
-  readonly status: number;
-  /** A stream that started but broke after its first byte. */
-  readonly brokenStream: boolean;
-  readonly served: { readonly deployment: Deployment; readonly group: string } | undefined;
-  readonly trail: AttemptTrail | undefined;
-  readonly usage: TokenUsage | undefined;
-  readonly totalSeconds: number;
-  /** Gateway time until the answer started, excluding upstream waits. */
-  readonly overheadSeconds: number | undefined;
-  /** The serving call to its first byte (non-stream: its whole body). */
-  readonly firstByteSeconds: number | undefined;
-  /** The serving call to its last byte. */
-  readonly upstreamSeconds: number | undefined;
-}
+export type { ChatOutcome } from './request-record.js';
 
 /**
  * The gateway's Prometheus registry and the one place requests are counted: the chat route reports
@@ -41,13 +23,25 @@ export class GatewayMetrics {
   private readonly litellm: Metrics<typeof LITELLM>;
   private readonly bound = new WeakMap<Deployment, Map<string, BoundSeries>>();
   private readonly byAlias = new Map<string, AliasSeries>();
+  /** Deployments whose last upstream call failed: LiteLLM's "partial outage" until one succeeds. */
+  private readonly failing = new WeakSet<Deployment>();
 
   constructor(deployments: () => readonly Deployment[], quota: QuotaStore) {
     const { registry, ours, litellm } = createRegistry();
     this.registry = registry;
     this.ours = ours;
     this.litellm = litellm;
-    installStateCollectors(ours, litellm, deployments, quota);
+    installStateCollectors(ours, litellm, deployments, quota, (deployment) => this.failing.has(deployment));
+  }
+
+  /** An HTTP request arrived (`litellm_in_flight_requests`). */
+  requestStarted(): void {
+    this.litellm.inFlight.inc();
+  }
+
+  /** An HTTP request's answer is over, however it ended. */
+  requestEnded(): void {
+    this.litellm.inFlight.dec();
   }
 
   render(): Promise<string> {
@@ -65,19 +59,25 @@ export class GatewayMetrics {
    */
   prepare(deployments: readonly Deployment[]): void {
     for (const result of ['success', 'failure']) this.ours.configReloads.inc({ result }, 0);
+    this.litellm.inFlight.inc(0);
     const { hashed_api_key, api_key_alias, team, team_alias, client_ip, user_agent } = ANONYMOUS;
+    const aliases = new Set<string>();
     for (const deployment of deployments) {
       if (deployment.client === undefined) continue;
+      aliases.add(deployment.alias);
       const ids = labelsOf(deployment);
-      for (const result of ['success', 'rate_limit', 'server_error']) this.ours.upstreamAttempts.inc({ ...ids.ours, result }, 0);
-      for (const reason of ['rate_limit', 'server_error', 'timeout', 'connection']) this.ours.breakerOpens.inc({ ...ids.ours, reason }, 0);
+      for (const result of ['success', ...UPSTREAM_FAILURES]) this.ours.upstreamAttempts.inc({ ...ids.ours, result }, 0);
+      for (const reason of BREAKER_REASONS) this.ours.breakerOpens.inc({ ...ids.ours, reason }, 0);
+      for (const exception_status of COOLDOWN_STATUSES) this.litellm.cooledDown.inc({ ...ids.litellm, exception_status }, 0);
       this.ours.rateLimited.inc({ requested_model: deployment.alias, model_id: deployment.id, source: 'upstream' }, 0);
       this.ours.completionsCut.inc({ requested_model: deployment.alias, model_id: deployment.id }, 0);
-      this.ours.rateLimited.inc({ requested_model: deployment.alias, model_id: '', source: 'gateway' }, 0);
-      this.litellm.cooledDown.inc({ ...ids.litellm, exception_status: '429' }, 0);
       const deploymentRequest = { requested_model: deployment.alias, ...ids.litellm, hashed_api_key, api_key_alias, team, team_alias, client_ip, user_agent };
       this.litellm.successResponses.inc(deploymentRequest, 0);
       this.litellm.totalRequests.inc(deploymentRequest, 0);
+    }
+    for (const alias of aliases) {
+      this.ours.rateLimited.inc({ requested_model: alias, model_id: '', source: 'gateway' }, 0);
+      for (const outcome of REQUEST_CAUSES) this.ours.requests.inc({ requested_model: alias, model_group: '', model_id: '', outcome, status_code: '' }, 0);
     }
   }
 
@@ -105,39 +105,54 @@ export class GatewayMetrics {
     const { ours, litellm } = this;
     const served = outcome.served?.deployment;
     const records = outcome.trail?.all ?? [];
-    const succeeded = served !== undefined && outcome.status === 200 && !outcome.brokenStream;
+    const cause = causeOf(outcome);
+    const succeeded = served !== undefined && cause === 'success';
     const bound = served === undefined ? undefined : this.boundFor(outcome.alias, outcome.route, served);
     const { end_user, hashed_api_key, api_key_alias, team, team_alias, user, user_email, client_ip, user_agent } = ANONYMOUS;
+    const model = served === undefined ? outcome.alias : labelsOf(served).litellm.litellm_model_name;
+    const client = { end_user, hashed_api_key, api_key_alias, model, team, team_alias, user, user_email, client_ip, user_agent, model_id: served?.id ?? '' };
 
+    litellm.requests.inc(client);
     if (succeeded && bound !== undefined) {
       bound.requestsSucceeded.inc();
       bound.proxyRequestsSucceeded.inc();
     } else {
+      // A stream cut after its first byte went out as a 200 but failed: it counts as a 500 everywhere.
+      const status = outcome.brokenStream ? 500 : outcome.status;
       ours.requests.inc({
         requested_model: outcome.alias,
         model_group: outcome.served?.group ?? '',
         model_id: served?.id ?? '',
-        outcome: outcomeOf(outcome),
-        status_code: String(outcome.status),
+        outcome: cause,
+        status_code: String(status),
       });
       const proxy = { end_user, hashed_api_key, api_key_alias, team, team_alias, user, user_email, client_ip, user_agent, requested_model: outcome.alias, route: outcome.route, model_id: served?.id ?? '' };
-      litellm.proxyTotalRequests.inc({ ...proxy, status_code: String(outcome.status) });
-      const status = outcome.brokenStream ? 500 : outcome.status;
-      if (status >= 400) litellm.proxyFailedRequests.inc({ ...proxy, exception_status: String(status), exception_class: classOfStatus(status) });
-      if (outcome.status === 429) ours.rateLimited.inc({ requested_model: outcome.alias, model_id: '', source: 'gateway' });
+      litellm.proxyTotalRequests.inc({ ...proxy, status_code: String(status) });
+      if (status >= 400) {
+        litellm.proxyFailedRequests.inc({ ...proxy, exception_status: String(status), exception_class: classOfStatus(status) });
+        litellm.apiFailedRequests.inc({ end_user, hashed_api_key, api_key_alias, model, team, team_alias, user, model_id: served?.id ?? '' });
+      }
+      // Groq's own 429s are counted where they happened (recordAttempt), once each.
+      if (cause === 'gateway_refused' && outcome.status === 429) ours.rateLimited.inc({ requested_model: outcome.alias, model_id: '', source: 'gateway' });
     }
 
     for (const record of records) this.recordAttempt(outcome.alias, record);
     if (bound !== undefined && served !== undefined) {
       bound.upstreamTotal.inc();
       if (outcome.brokenStream) {
+        this.failing.add(served);
         ours.upstreamAttempts.inc({ ...labelsOf(served).ours, result: 'stream_error' });
         litellm.failureResponses.inc({ ...bound.deploymentRequest, exception_status: '500', exception_class: 'InternalServerError' });
       } else {
+        this.failing.delete(served);
         bound.upstreamSucceeded.inc();
         bound.upstreamSucceededLiteLLM.inc();
       }
       this.recordUsageAndTimes(outcome, bound);
+      const cost = costOf(served, outcome.usage?.prompt_tokens ?? 0, outcome.usage?.completion_tokens ?? 0);
+      // The client key's alias is no secret, and spend per key is what the spend panels are for.
+      const keyAlias = outcome.client === 'anonymous' ? '' : outcome.client;
+      litellm.spend.inc({ ...client, api_key_alias: keyAlias }, cost);
     }
 
     this.recordFallback(outcome, records);
@@ -185,6 +200,7 @@ export class GatewayMetrics {
     if (record.kind === 'cooling') this.ours.passedOver.inc({ ...ids.ours, reason: 'breaker_open' });
     if (record.kind !== 'failed') return;
     const failed = record.failure;
+    if (countsAgainstDeployment(failed.kind)) this.failing.add(record.deployment);
     this.ours.upstreamAttempts.inc({ ...ids.ours, result: failed.kind });
     if (failed.kind === 'rate_limit') this.ours.rateLimited.inc({ requested_model: alias, model_id: record.deployment.id, source: 'upstream' });
     const { hashed_api_key, api_key_alias, team, team_alias, client_ip, user_agent } = ANONYMOUS;
@@ -237,11 +253,14 @@ export class GatewayMetrics {
       bound.upstreamDuration.observe(outcome.upstreamSeconds);
       bound.litellmApiLatency.observe(outcome.upstreamSeconds);
     }
-    if (outcome.firstByteSeconds !== undefined) {
-      (outcome.stream ? bound.ttftStream : bound.ttftJson).observe(outcome.firstByteSeconds);
+    // Time to first token means something for streams only (LiteLLM records it for them alone).
+    if (outcome.stream && outcome.firstByteSeconds !== undefined) {
+      bound.ttft.observe(outcome.firstByteSeconds);
       bound.litellmTtft.observe(outcome.firstByteSeconds);
     }
     if (outcome.overheadSeconds !== undefined) bound.litellmOverhead.observe(outcome.overheadSeconds);
+    bound.queueTime.observe(outcome.queueSeconds);
+    if (output > 0 && !outcome.brokenStream && outcome.upstreamSeconds !== undefined) bound.latencyPerOutputToken.observe(outcome.upstreamSeconds / output);
   }
 }
 
@@ -270,8 +289,9 @@ interface BoundSeries {
   readonly litellmRequestLatency: HistogramChild;
   readonly upstreamDuration: HistogramChild;
   readonly litellmApiLatency: HistogramChild;
-  readonly ttftJson: HistogramChild;
-  readonly ttftStream: HistogramChild;
+  readonly ttft: HistogramChild;
+  readonly queueTime: HistogramChild;
+  readonly latencyPerOutputToken: HistogramChild;
   readonly litellmTtft: HistogramChild;
   readonly litellmOverhead: HistogramChild;
 }
@@ -304,8 +324,9 @@ function bindSeries(ours: Metrics<typeof OURS>, litellm: Metrics<typeof LITELLM>
     litellmRequestLatency: litellm.requestLatency.labels({ end_user, hashed_api_key, api_key_alias, requested_model: alias, team, team_alias, user, model, model_id: served.id }),
     upstreamDuration: ours.upstreamDuration.labels(ids.ours),
     litellmApiLatency: litellm.apiLatency.labels(api),
-    ttftJson: ours.timeToFirstToken.labels({ ...ids.ours, stream: 'false' }),
-    ttftStream: ours.timeToFirstToken.labels({ ...ids.ours, stream: 'true' }),
+    ttft: ours.timeToFirstToken.labels(ids.ours),
+    queueTime: litellm.queueTime.labels({ end_user, hashed_api_key, api_key_alias, requested_model: alias, team, team_alias, user, model, model_id: served.id }),
+    latencyPerOutputToken: litellm.latencyPerOutputToken.labels({ ...ids.litellm, hashed_api_key, api_key_alias, team, team_alias }),
     litellmTtft: litellm.timeToFirstToken.labels(api),
     litellmOverhead: litellm.overhead.labels({
       model_group: served.alias,
@@ -319,13 +340,12 @@ function bindSeries(ours: Metrics<typeof OURS>, litellm: Metrics<typeof LITELLM>
   };
 }
 
-function outcomeOf(outcome: ChatOutcome): string {
-  if (outcome.status === 200) return outcome.brokenStream ? 'stream_error' : 'success';
-  if (outcome.status === 429) return 'rate_limited';
-  if (outcome.status === 499) return 'cancelled';
-  if (outcome.status >= 500) return 'upstream_error';
-  return 'client_error';
-}
+/** Failure kinds an upstream call can end in (`aborted`: the caller left, which says nothing of the deployment). */
+const UPSTREAM_FAILURES: readonly FailureKind[] = ['rate_limit', 'server_error', 'timeout', 'connection', 'auth', 'not_found', 'context_window', 'bad_request', 'stream_error'];
+/** Every kind that can open a breaker: its series exist from the start, so the first opening shows in increase(). */
+const BREAKER_REASONS: readonly FailureKind[] = UPSTREAM_FAILURES.filter(countsAgainstDeployment);
+/** Statuses a deployment can cool down on; '' for failures without a status (timeouts, connection errors, cut streams). */
+const COOLDOWN_STATUSES = ['429', '401', '403', '404', '500', '502', '503', '504', ''];
 
 /** LiteLLM's exception class names for a status. */
 function classOfStatus(status: number): string {

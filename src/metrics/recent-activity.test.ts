@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ChatOutcome } from './gateway-metrics.js';
+import type { ChatOutcome } from './request-record.js';
 import { RecentActivity } from './recent-activity.js';
 
 const outcome = (alias: string, status: number): ChatOutcome => ({
@@ -13,6 +13,10 @@ const outcome = (alias: string, status: number): ChatOutcome => ({
   usage: undefined,
   totalSeconds: 0.25,
   overheadSeconds: undefined,
+  queueSeconds: 0,
+  requestId: 'req-test',
+  client: 'anonymous',
+  errorCode: undefined,
   firstByteSeconds: undefined,
   upstreamSeconds: undefined,
 });

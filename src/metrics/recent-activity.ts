@@ -1,4 +1,4 @@
-import type { ChatOutcome } from './gateway-metrics.js';
+import type { ChatOutcome } from './request-record.js';
 
 /** One answered request as the status page lists it; no prompt, key or answer text. */
 export interface RequestRecord {

@@ -22,6 +22,8 @@ export function installStateCollectors(
   litellm: Metrics<typeof LITELLM>,
   deployments: () => readonly Deployment[],
   quota: QuotaStore,
+  /** Whether a deployment's last upstream call failed (LiteLLM's partial outage). */
+  lastCallFailed: (deployment: Deployment) => boolean,
 ): void {
   const snapshot = perScrape(() => take(deployments(), quota));
   const gaugeSet = (gauges: ReadonlyArray<{ reset(): void }>, fill: (state: StateSnapshot) => void) => {
@@ -34,12 +36,21 @@ export function installStateCollectors(
     for (const gauge of gauges) setCollect(gauge, refresh);
   };
   gaugeSet([ours.quotaLimit, ours.quotaRemaining, ours.quotaHeadroom, ours.quotaReset], (state) => fillQuota(ours, state));
-  gaugeSet([ours.breakerState], (state) => fillBreakers(ours, state));
+  gaugeSet([ours.breakerState, ours.breakerTrial], (state) => fillBreakers(ours, state));
   setCollect(ours.quotaStoreDegraded, async () => {
     ours.quotaStoreDegraded.set(isDegraded(quota) ? 1 : 0);
   });
-  gaugeSet([litellm.remainingRequests, litellm.remainingTokens, litellm.deploymentState, litellm.rpmLimit, litellm.tpmLimit], (state) =>
-    fillLiteLLM(litellm, state),
+  gaugeSet(
+    [
+      litellm.remainingRequests,
+      litellm.remainingTokens,
+      litellm.remainingRequestsLegacy,
+      litellm.remainingTokensLegacy,
+      litellm.deploymentState,
+      litellm.rpmLimit,
+      litellm.tpmLimit,
+    ],
+    (state) => fillLiteLLM(litellm, state, lastCallFailed),
   );
 }
 
@@ -106,22 +117,36 @@ function upstreamRemaining(budget: BudgetSnapshot, window: WindowName): { remain
 }
 
 function fillBreakers(ours: Metrics<typeof OURS>, state: StateSnapshot): void {
+  const now = Date.now();
   for (const { deployment } of state.deployments) {
     if (deployment.client === undefined) continue;
-    ours.breakerState.set(labelsOf(deployment).ours, BREAKER_VALUE[deployment.breaker.state]);
+    const labels = labelsOf(deployment).ours;
+    const status = deployment.breaker.status();
+    ours.breakerState.set(labels, BREAKER_VALUE[status.state]);
+    if (status.state === 'open') ours.breakerTrial.set({ ...labels, reason: status.cause?.kind ?? 'unknown' }, Math.max(0, status.halfOpensAt - now) / 1000);
   }
 }
 
-function fillLiteLLM(litellm: Metrics<typeof LITELLM>, state: StateSnapshot): void {
+/**
+ * LiteLLM's deployment state: 2 (complete outage) while cooled down, 1 (partial outage) after a failed
+ * call or while a trial is pending, 0 once a call succeeds. Not the breaker's own state: a half-open
+ * breaker that was never tried since is still in partial outage, a closed one after a failure too.
+ */
+function deploymentState(deployment: Deployment, lastCallFailed: (deployment: Deployment) => boolean): 0 | 1 | 2 {
+  const state = deployment.breaker.state;
+  if (state === 'open') return 2;
+  return state === 'half-open' || lastCallFailed(deployment) ? 1 : 0;
+}
+
+function fillLiteLLM(litellm: Metrics<typeof LITELLM>, state: StateSnapshot, lastCallFailed: (deployment: Deployment) => boolean): void {
   for (const { deployment, budget } of state.deployments) {
     if (deployment.client === undefined) continue;
     const ids = labelsOf(deployment).litellm;
-    litellm.deploymentState.set(ids, BREAKER_VALUE[deployment.breaker.state]);
+    litellm.deploymentState.set(ids, deploymentState(deployment, lastCallFailed));
     const limits = deployment.budget?.limits;
     if (limits?.rpm.limit != null) litellm.rpmLimit.set(ids, limits.rpm.limit);
     if (limits?.tpm.limit != null) litellm.tpmLimit.set(ids, limits.tpm.limit);
-    const view = budget?.upstream;
-    if (view === undefined) continue;
+    if (budget === undefined) continue;
     const providerView = {
       model_group: deployment.alias,
       api_provider: ids.api_provider,
@@ -131,9 +156,24 @@ function fillLiteLLM(litellm: Metrics<typeof LITELLM>, state: StateSnapshot): vo
       api_key_alias: ANONYMOUS.api_key_alias,
       model_id: ids.model_id,
     };
-    if (view.remainingRequests !== undefined) litellm.remainingRequests.set(providerView, view.remainingRequests);
-    if (view.remainingTokens !== undefined) litellm.remainingTokens.set(providerView, view.remainingTokens);
+    // What the gateway will still let through: its budget, which already follows Groq's header where
+    // that is tighter; Groq's own figure alone when the window has no configured limit.
+    const requests = remainingOf(budget, 'rpd', budget.upstream?.remainingRequests);
+    const tokens = remainingOf(budget, 'tpm', budget.upstream?.remainingTokens);
+    if (requests !== undefined) {
+      litellm.remainingRequests.set(providerView, requests);
+      litellm.remainingRequestsLegacy.set(providerView, requests);
+    }
+    if (tokens !== undefined) {
+      litellm.remainingTokens.set(providerView, tokens);
+      litellm.remainingTokensLegacy.set(providerView, tokens);
+    }
   }
+}
+
+function remainingOf(budget: BudgetSnapshot, window: WindowName, upstream: number | undefined): number | undefined {
+  const remaining = budget.windows[window]?.remaining;
+  return remaining !== null && remaining !== undefined ? Math.max(0, remaining) : upstream;
 }
 
 /** A shared store says whether it is running on its local share; the in-memory store never is. */

@@ -5,10 +5,11 @@ import type { GatewayConfig } from '../config/types.js';
 import { GatewayError, RateLimitRefusal } from '../errors.js';
 import type { Gateway } from '../gateway.js';
 import type { Logger } from '../log.js';
-import type { ChatOutcome } from '../metrics/gateway-metrics.js';
+import { requestLine, requestRecord, type ChatOutcome } from '../metrics/request-record.js';
 import type { Principal } from '../middleware/api-key.js';
+import { clientOf, requestIdHeaders } from '../middleware/request-id.js';
 import type { TokenPlanning } from '../quota/token-planning.js';
-import { routeRequest, trailOf, type ServedResponse } from '../routing/attempts.js';
+import { routeRequest, trailOf, type AttemptTrail, type ServedResponse } from '../routing/attempts.js';
 import type { Operation } from '../routing/operation.js';
 import { pipeSse, relaySse, type RelayOptions, type SseDialect, type StreamUsage } from '../routing/sse-relay.js';
 import { pipeBytes, relayBytes } from '../routing/byte-relay.js';
@@ -62,8 +63,16 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
     const { incoming, outgoing } = c.env ?? {};
     const { config, table } = gateway.current;
     const receivedAt = c.var.receivedAt;
+    const requestId = c.var.requestId;
+    const requestLog = c.var.log ?? log;
     let alias = '';
     let stream = false;
+    let queueSeconds = 0;
+    // Passes refused before a wait in the headroom queue: their attempts count too (Groq's 429s among them).
+    const queuedPasses: AttemptTrail[] = [];
+    // This handler writes the request's line (with its attempts) when the answer is over.
+    c.set('requestLogged', true);
+    // The one exit of every request: counted, shown on the status page, then written as the request's log line.
     const report = (fields: Partial<ChatOutcome> & Pick<ChatOutcome, 'status'>, reason?: string) => {
       const outcome: ChatOutcome = {
         alias,
@@ -71,16 +80,23 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
         stream,
         brokenStream: false,
         served: undefined,
-        trail: undefined,
         usage: undefined,
         totalSeconds: (performance.now() - receivedAt) / 1000,
         overheadSeconds: undefined,
         firstByteSeconds: undefined,
         upstreamSeconds: undefined,
+        queueSeconds,
+        requestId,
+        client: clientOf(c.var.principal),
+        errorCode: undefined,
         ...fields,
+        trail: withEarlierPasses(fields.trail, queuedPasses),
       };
       gateway.metrics.recordChat(outcome);
       gateway.activity.recordRequest(outcome, reason);
+      const record = requestRecord(outcome);
+      for (const attempt of record.attempts) requestLog.debug('upstream attempt', { alias, ...attempt });
+      requestLog.info(requestLine(record), record);
     };
 
     let served: ServedResponse;
@@ -122,7 +138,7 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
       };
       const ctx = {
         quota: gateway.quota,
-        log,
+        log: requestLog,
         numRetries: options.numRetries ?? config.router.numRetries,
         retryPolicy: config.router.retryPolicy,
         dropParams: config.router.dropParams,
@@ -132,10 +148,20 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
         trials: gateway.sharedBreakers,
         onCapacity: gateway.headroom.capacityFreed,
       };
-      const waitFor = { maxWaitMs: config.router.maxQueueWaitSec * 1000, signal: deadline.signal };
+      const waitFor = {
+        maxWaitMs: config.router.maxQueueWaitSec * 1000,
+        signal: deadline.signal,
+        onWaited: (ms: number) => (queueSeconds = ms / 1000),
+      };
       const redeemed = await gateway.promises.redeem(alias);
       try {
-        served = await gateway.headroom.run(alias, waitFor, () => routeRequest(request, table, ctx));
+        served = await gateway.headroom.run(alias, waitFor, () =>
+          routeRequest(request, table, ctx).catch((err: unknown) => {
+            const trail = trailOf(err);
+            if (trail !== undefined) queuedPasses.push(trail);
+            throw err;
+          }),
+        );
       } catch (err) {
         // The caller is told when its request fits: hold that capacity for it until then.
         if (err instanceof RateLimitRefusal && err.promise !== undefined) await gateway.promises.promise(alias, err.promise);
@@ -146,7 +172,9 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
     } catch (err) {
       deadline.dispose();
       taken?.dispose?.();
-      report({ status: err instanceof GatewayError ? err.status : 500, trail: trailOf(err) }, err instanceof GatewayError ? err.message : 'Internal gateway error');
+      const status = err instanceof GatewayError ? err.status : 500;
+      const reason = err instanceof GatewayError ? err.message : 'Internal gateway error';
+      report({ status, trail: trailOf(err), errorCode: err instanceof GatewayError ? (err.code ?? undefined) : 'internal_error' }, reason);
       throw err;
     }
 
@@ -189,8 +217,8 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
         if (end.kind === 'client_cancelled') served.finish({ released: true });
         else if (end.kind === 'upstream_error') served.finish({ released: true, failure: failure('stream_error', end.message) });
         else served.finish({ usage });
-        if (end.kind === 'upstream_error') log.warn(`stream from ${served.deployment.label} failed after first byte: ${end.message}`);
         report({
+          errorCode: end.kind === 'upstream_error' ? 'upstream_stream_error' : undefined,
           status: end.kind === 'client_cancelled' ? 499 : 200,
           brokenStream: end.kind === 'upstream_error',
           served: servedAs,
@@ -214,9 +242,21 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
   };
 }
 
+/** The last pass's trail, with the attempts of the passes the headroom queue made before it. */
+function withEarlierPasses(trail: AttemptTrail | undefined, passes: readonly AttemptTrail[]): AttemptTrail | undefined {
+  const earlier = passes.filter((pass) => pass !== trail);
+  if (trail === undefined || earlier.length === 0) return trail;
+  return {
+    ...trail,
+    all: [...earlier.flatMap((pass) => pass.all), ...trail.all],
+    calls: earlier.reduce((sum, pass) => sum + pass.calls, trail.calls),
+  };
+}
+
 function responseHeaders(c: Context, served: ServedResponse): Record<string, string> {
   const totalMs = performance.now() - c.var.receivedAt;
   const headers: Record<string, string> = {
+    ...requestIdHeaders(c.var.requestId),
     'x-litellm-model-id': served.deployment.id,
     'x-litellm-model-group': served.group.name,
     'x-litellm-attempted-fallbacks': String(served.trail.fallbacks),

@@ -5,6 +5,8 @@ export interface QueueOptions {
   readonly maxWaitMs: number;
   /** Fires when the caller goes away or the request deadline passes. */
   readonly signal: AbortSignal;
+  /** Told how long the request waited in the queue before its last attempt, when it waited at all. */
+  readonly onWaited?: (ms: number) => void;
 }
 
 /**
@@ -43,6 +45,7 @@ export class HeadroomQueue {
       wakeAt = performance.now() + err.retryAfterMs;
     }
     this.waiting++;
+    const queuedAt = performance.now();
     const earlier = this.tails.get(alias) ?? Promise.resolve();
     let leave!: () => void;
     const mine = new Promise<void>((resolve) => (leave = resolve));
@@ -55,6 +58,7 @@ export class HeadroomQueue {
         // The last try is at the end of the wait, so the 429 that goes out carries the wait as it stands then.
         if (left > 0) await untilAborted(Promise.race([freed, delay(Math.min(wakeAt, giveUpAt) - performance.now())]), options.signal);
         freed = this.freed.promise;
+        options.onWaited?.(performance.now() - queuedAt);
         try {
           return await attempt();
         } catch (err) {

@@ -33,6 +33,22 @@ describe('relaySse', () => {
     expect(ends).toEqual([{ kind: 'complete' }]);
   });
 
+  it('ends as an upstream error a stream whose upstream sent an error frame, and passes the frame on', async () => {
+    const first = event({ id: '1', choices: [{ delta: { role: 'assistant', content: 'data: {"error" in content is text' } }] });
+    const errorFrame = event({ error: { message: 'overloaded', type: 'api_error' } });
+    const ends: StreamEnd[] = [];
+    const out = await drain(relaySse({ first: enc(first), source: upstream([errorFrame]), cancelUpstream: () => {}, onEnd: (e) => ends.push(e) }));
+    expect(out).toBe(first + errorFrame);
+    expect(ends).toEqual([{ kind: 'upstream_error', message: 'upstream sent an error event mid-stream' }]);
+  });
+
+  it('ends as complete a stream whose content only mentions an error', async () => {
+    const first = event({ id: '1', choices: [{ delta: { content: 'data: {"error": no, this is text' } }] });
+    const ends: StreamEnd[] = [];
+    await drain(relaySse({ first: enc(first), source: upstream(['data: [DONE]\n\n']), cancelUpstream: () => {}, onEnd: (e) => ends.push(e) }));
+    expect(ends).toEqual([{ kind: 'complete' }]);
+  });
+
   it('adds an empty choices array to a usage-only chunk', async () => {
     const usageOnly = event({ id: '1', usage: { prompt_tokens: 3, completion_tokens: 1 } });
     const out = await drain(

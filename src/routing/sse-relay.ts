@@ -46,9 +46,17 @@ const DATA_JSON = Buffer.from('data: {');
 /** An event never legitimately grows this large without a boundary; past it, bytes pass as they are. */
 const MAX_PENDING_BYTES = 1 << 20;
 
-/** Cuts a byte stream into whole SSE events and fixes them; holds back a trailing partial event. */
+const ERROR_DATA = Buffer.from('data: {"error"');
+const ERROR_EVENT = Buffer.from('event: error');
+
+/**
+ * Cuts a byte stream into whole SSE events and fixes them; holds back a trailing partial event. Notes
+ * an upstream error frame passing through: such a stream ends as a failure, not a success.
+ */
 export class SseRewriter {
   private pending: Buffer = Buffer.alloc(0);
+  /** Set once an error event went through (`data: {"error":…}` or `event: error`). */
+  sawErrorFrame = false;
 
   constructor(
     private readonly onUsage: ((usage: StreamUsage) => void) | undefined,
@@ -65,14 +73,20 @@ export class SseRewriter {
       return overlong ? bytes : undefined;
     }
     this.pending = bytes.subarray(cut);
-    return this.dialect(bytes.subarray(0, cut), this.onUsage);
+    return this.noteErrors(this.dialect(bytes.subarray(0, cut), this.onUsage));
+  }
+
+  /** Error frames start an event; inside JSON content the quotes are escaped, so a byte scan suffices. */
+  private noteErrors(events: Buffer): Buffer {
+    if (!this.sawErrorFrame && (events.indexOf(ERROR_DATA) !== -1 || events.indexOf(ERROR_EVENT) !== -1)) this.sawErrorFrame = true;
+    return events;
   }
 
   /** At a clean end: what was held back (an upstream may omit the final blank line). */
   flush(): Buffer | undefined {
     const rest = this.pending;
     this.pending = Buffer.alloc(0);
-    return rest.length > 0 ? this.dialect(rest, this.onUsage) : undefined;
+    return rest.length > 0 ? this.noteErrors(this.dialect(rest, this.onUsage)) : undefined;
   }
 
   /** At a failure: a half-received event would be malformed JSON to the client. */
@@ -108,7 +122,7 @@ export async function pipeSse(out: ServerResponse, head: Record<string, string>,
     const rest = rewriter.flush();
     if (rest !== undefined) out.write(rest);
     out.end();
-    end({ kind: 'complete' });
+    end(cleanEnd(rewriter));
   } catch (err) {
     if (finish.ended) return;
     rewriter.discard();
@@ -137,7 +151,7 @@ export function relaySse(options: RelayOptions): ReadableStream<Uint8Array> {
               const rest = rewriter.flush();
               if (rest !== undefined) controller.enqueue(rest);
               controller.close();
-              end({ kind: 'complete' });
+              end(cleanEnd(rewriter));
               return;
             }
             const out = rewriter.push(chunk);
@@ -199,6 +213,11 @@ export function drained(out: ServerResponse): Promise<void> {
     out.once('drain', done);
     out.once('close', done);
   });
+}
+
+/** A stream that ran to its end is complete unless the upstream sent an error frame on the way. */
+function cleanEnd(rewriter: SseRewriter): StreamEnd {
+  return rewriter.sawErrorFrame ? { kind: 'upstream_error', message: 'upstream sent an error event mid-stream' } : { kind: 'complete' };
 }
 
 function failureMessage(err: unknown): string {

@@ -33,6 +33,9 @@ export interface StackOptions {
   readonly quota?: QuotaStore;
   /** The clock of the quota store and the fake, when a test moves time by hand. */
   readonly clock?: () => number;
+  /** How the gateway's log lines are written (`logs`); the readable text form unless said otherwise. */
+  readonly logFormat?: 'json' | 'text';
+  readonly logLevel?: 'debug' | 'info';
 }
 
 /** Starts a fake Groq and the real gateway in front of it, configured by a temporary YAML file. */
@@ -49,7 +52,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       port: 0,
       host: '127.0.0.1',
       env: { GROQ_API_KEY: UPSTREAM_KEY, ...options.env },
-      log: createLogger('debug', (line) => logs.push(line)),
+      log: createLogger(options.logLevel ?? 'debug', (line) => logs.push(line), options.logFormat ?? 'text'),
       quota: options.quota,
       clock: options.clock,
     });

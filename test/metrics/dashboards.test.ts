@@ -9,6 +9,8 @@ const GROQ_ROUTER = 'groq-router.json';
 const LITELLM_COMPAT = 'litellm-compat.json';
 const ours: readonly Family[] = Object.values(OURS);
 const litellm: readonly Family[] = Object.values(LITELLM);
+/** Older names exported only because LiteLLM's own dashboard_v2 still queries them (see litellm-dashboards.ts). */
+const ONLY_FOR_LITELLM_DASHBOARDS: ReadonlySet<string> = new Set([LITELLM.remainingRequestsLegacy.name, LITELLM.remainingTokensLegacy.name]);
 
 describe.each([
   { file: GROQ_ROUTER, own: ours },
@@ -24,7 +26,9 @@ describe.each([
   it('selects only its own set of families, and every one of them', () => {
     // Linting against just this dashboard's set makes any family of the other set a problem.
     expect(lintDashboard(dashboard, own)).toEqual([]);
-    const missing = own.map((f) => f.name).filter((name) => !familiesUsed(dashboard, own).has(name));
+    const missing = own
+      .map((f) => f.name)
+      .filter((name) => !familiesUsed(dashboard, own).has(name) && !ONLY_FOR_LITELLM_DASHBOARDS.has(name));
     expect(missing).toEqual([]);
   });
 

@@ -4,7 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deploymentYaml, startStack, type Stack } from '../integration/harness.js';
-import { GRAFANA_DIR, expandVariables, loadDashboard, targetsOf } from './dashboard-lint.js';
+import { BUILTIN_VALUES, GRAFANA_DIR, expandVariables, loadDashboard, targetsOf } from './dashboard-lint.js';
+import { LITELLM_DASHBOARD_QUERIES } from './litellm-dashboards.js';
 import { getJson, query, startPrometheus, waitUntil, type RunningPrometheus } from './prometheus.js';
 import { chat, sleep, type ChatResult } from './traffic.js';
 
@@ -13,6 +14,9 @@ const FALLBACK = 'groq/fallback';
 const STEADY = 'groq/steady';
 const PRIMARY_MODEL = 'llama-3.3-70b-versatile';
 const STEADY_FIRST_MODEL = 'llama-3.1-8b-instant';
+/** A deployment whose key Groq rejects: its breaker rests 15 minutes, so the resting panels have a row. */
+const BROKEN = 'groq/broken';
+const BROKEN_MODEL = 'qwen/qwen3-32b';
 
 /** Every window limited, so each quota panel (day windows included) has series. */
 const limits = (rpm: number) => `\n      rpm: ${rpm}\n      tpm: 1000000\n      rpd: 10000\n      tpd: 10000000`;
@@ -20,17 +24,22 @@ const limits = (rpm: number) => `\n      rpm: ${rpm}\n      tpm: 1000000\n      
 // Small RPMs on the primary and its only fallback, so the chain runs dry and the gateway answers 429;
 // a steady group of two ordered deployments, so a failure on the first is a retry on the second.
 const YAML = `model_list:
-${deploymentYaml(PRIMARY, PRIMARY_MODEL, '', limits(3))}${deploymentYaml(FALLBACK, 'openai/gpt-oss-120b', '', limits(4))}${deploymentYaml(STEADY, STEADY_FIRST_MODEL, '\n      order: 1', limits(1000))}${deploymentYaml(STEADY, 'openai/gpt-oss-20b', '\n      order: 2', limits(1000))}
+${deploymentYaml(PRIMARY, PRIMARY_MODEL, '', limits(3))}${deploymentYaml(FALLBACK, 'openai/gpt-oss-120b', '', limits(4))}${deploymentYaml(STEADY, STEADY_FIRST_MODEL, '\n      order: 1', limits(1000))}${deploymentYaml(STEADY, 'openai/gpt-oss-20b', '\n      order: 2', limits(1000))}${deploymentYaml(BROKEN, BROKEN_MODEL, '', limits(1000))}
 litellm_settings:
   fallbacks:
     - ${PRIMARY}: [${FALLBACK}]
 `;
 
-const ALERTS = ['GroqRouterQuotaHeadroomLow', 'GroqRouterBreakerOpen', 'GroqRouterUpstreamRateLimited'];
+const ALERTS = ['GroqRouterQuotaHeadroomLow', 'GroqRouterBreakerOpen', 'GroqRouterUpstreamRateLimited', 'GroqRouterClientsRefused', 'GroqRouterChainHeadroomRunningOut'];
 
 let stack: Stack | undefined;
 let prometheus: RunningPrometheus | undefined;
-const results: { upstreamFailures: ChatResult[]; exhaustion: ChatResult[]; steady: ChatResult[] } = { upstreamFailures: [], exhaustion: [], steady: [] };
+const results: { upstreamFailures: ChatResult[]; exhaustion: ChatResult[]; steady: ChatResult[]; broken: ChatResult[] } = {
+  upstreamFailures: [],
+  exhaustion: [],
+  steady: [],
+  broken: [],
+};
 
 async function stopAll(): Promise<void> {
   await prometheus?.stop();
@@ -58,6 +67,9 @@ async function driveTraffic(s: Stack): Promise<void> {
   await sleep(1_200);
   // Breaker closed again: 3 on the primary (its RPM), 1 on the fallback (its 4th), then the gateway's 429s.
   for (let i = 0; i < 6; i++) results.exhaustion.push(await chat(url, PRIMARY, i % 2 === 0));
+  // A rejected key: the deployment rests for 15 minutes.
+  fake.fail(BROKEN_MODEL, { status: 401 }, 1);
+  results.broken.push(await chat(url, BROKEN, false));
   // Spread over a few scrapes so rates are non-zero; the first one fails over to the group's second deployment.
   fake.fail(STEADY_FIRST_MODEL, { status: 500 }, 1);
   for (let i = 0; i < 8; i++) {
@@ -106,6 +118,7 @@ describe('traffic of every shape', () => {
     ]);
     expect(results.steady.every((r) => r.status === 200 && r.group === STEADY)).toBe(true);
     expect(results.steady[1]?.body).toContain('data:');
+    expect(results.broken.map((r) => r.group)).toEqual([null]);
   });
 });
 
@@ -146,6 +159,23 @@ describe.each(['groq-router.json', 'litellm-compat.json'])('%s against Prometheu
   });
 });
 
+describe.each(Object.entries(LITELLM_DASHBOARD_QUERIES))('LiteLLM’s shipped dashboard %s against Prometheus', (_, queries) => {
+  it('returns data for every query', async () => {
+    const url = (prometheus as RunningPrometheus).url;
+    const outcomes = await Promise.all(
+      queries.map(async (expr) => {
+        const expanded = expr.replaceAll('$__rate_interval', BUILTIN_VALUES.__rate_interval ?? '30s');
+        try {
+          return (await query(url, expanded)).length > 0 ? undefined : `no data: ${expanded}`;
+        } catch (err) {
+          return `${expanded}: ${String(err)}`;
+        }
+      }),
+    );
+    expect(outcomes.filter((o) => o !== undefined)).toEqual([]);
+  });
+});
+
 describe('alert rules in Prometheus', () => {
   it('are loaded from alerts.yml and evaluate without error', async () => {
     const url = (prometheus as RunningPrometheus).url;
@@ -170,5 +200,9 @@ describe('alert rules in Prometheus', () => {
       const headroom = stateOf(alerts, 'GroqRouterQuotaHeadroomLow', { model_group: FALLBACK, window: 'rpm' });
       return upstream === 'firing' && headroom === 'pending' ? true : undefined;
     });
+    // Every other deployment's upstream 429 series exists at zero from start-up: none of them fires.
+    const { alerts } = (await getJson<Alerts>(url, '/api/v1/alerts')).data;
+    const upstream429 = alerts.filter((a) => a.labels.alertname === 'GroqRouterUpstreamRateLimited');
+    expect(upstream429.map((a) => a.labels.requested_model)).toEqual([PRIMARY]);
   });
 });
