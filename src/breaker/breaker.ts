@@ -122,7 +122,15 @@ export class DeploymentBreaker {
     if (!this.admits) throw new BreakerOpenError(this.retryAfterMs);
     try {
       return (await this.circuit.fire(async () => {
-        const outcome = await call();
+        let outcome: T;
+        try {
+          outcome = await call();
+        } catch (err) {
+          // Thrown, not reported: the call never reached the deployment (e.g. nothing was sent). No
+          // verdict, so a half-open trial goes to the next caller rather than closing the breaker.
+          if (this.circuit.halfOpen) this.reopen(0, this.lastReason, this.lastCause);
+          throw err;
+        }
         const failed = failureOf(outcome);
         if (failed === undefined) return outcome;
         if (failed.kind === 'aborted' && this.circuit.halfOpen) {

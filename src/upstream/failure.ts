@@ -68,6 +68,32 @@ export function failure(
   };
 }
 
+/**
+ * Whether an exception from an SDK call was raised before any byte went upstream: building or
+ * serialising the request (a `JSON.stringify` that overflows, a bad parameter the SDK refuses). The SDKs
+ * wrap everything the network does (connection, timeout, abort, an HTTP status) in their `APIError`
+ * family; anything else came from our side of the wire and says nothing about the deployment.
+ */
+export function thrownBeforeSending(err: unknown): boolean {
+  if (err instanceof GroqAPIError || err instanceof OpenAIAPIError) return false;
+  return !(err instanceof Error && err.name === 'AbortError');
+}
+
+/**
+ * An exception raised while preparing or serialising a request, before anything was sent: the
+ * gateway's own error, never the deployment's. `byInput` says the caller's request caused it (a shape
+ * too large or deep to serialise), else it is a fault of the gateway.
+ */
+export class NotSentError extends Error {
+  readonly byInput: boolean;
+  constructor(readonly original: unknown) {
+    super(original instanceof Error ? original.message : String(original));
+    this.name = 'NotSentError';
+    // Stack overflows and oversized strings come from the request's shape, not from a bug of ours.
+    this.byInput = original instanceof RangeError;
+  }
+}
+
 /** Maps anything an SDK call can throw to an `UpstreamFailure`. */
 export function classifyUpstreamError(err: unknown): UpstreamFailure {
   if (err instanceof GroqAbortError || err instanceof OpenAIAbortError) return failure('aborted', 'request aborted');

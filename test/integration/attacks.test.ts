@@ -1,0 +1,84 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { hashClientKey } from '../../src/config/client-key-hash.js';
+import { deploymentYaml, startStack, type Stack } from './harness.js';
+
+/**
+ * The gateway attacked as an outsider and as a client key would attack it (issue 15). Each test is
+ * written as the attack was run; each failed before its fix.
+ */
+
+const MASTER = 'sk-master-attacks-000000000000000000001';
+const ALICE = 'sk-grk-alice-attacks-0000000000000000002';
+const BOB = 'sk-grk-bob-attacks-000000000000000000003';
+
+const A = 'groq/llama-3.3-70b-versatile';
+const B = 'groq/openai/gpt-oss-120b';
+const C = 'groq/llama-3.1-8b-instant';
+
+const yaml = `model_list:
+${deploymentYaml(A, 'llama-3.3-70b-versatile')}${deploymentYaml(B, 'openai/gpt-oss-120b')}${deploymentYaml(C, 'llama-3.1-8b-instant')}
+router_settings:
+  timeout: 20
+  num_retries: 0
+litellm_settings:
+  fallbacks:
+    - ${A}: [${B}]
+  default_fallbacks: [${C}]
+general_settings:
+  master_key: os.environ/ATTACKS_MASTER
+  client_keys:
+    - alias: alice
+      key_hash: ${hashClientKey(ALICE)}
+      key_preview: sk-...0002
+      models: [${A}]
+    - alias: bob
+      key_hash: ${hashClientKey(BOB)}
+      key_preview: sk-...0003
+      models: [${B}, ${C}]
+`;
+
+let stack: Stack;
+beforeEach(async () => {
+  stack = await startStack({ yaml, env: { ATTACKS_MASTER: MASTER } });
+});
+afterEach(async () => {
+  await stack?.close();
+});
+
+async function send(method: string, path: string, key: string | undefined, body?: string | object): Promise<{ status: number; text: string; headers: Headers }> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (key !== undefined) headers.authorization = `Bearer ${key}`;
+  const res = await fetch(`${stack.url}${path}`, { method, headers, body: typeof body === 'string' || body === undefined ? body : JSON.stringify(body) });
+  return { status: res.status, text: await res.text(), headers: res.headers };
+}
+
+const openBreakers = () => stack.gateway.gateway.current.table.deployments.filter((d) => d.breaker.state !== 'closed').map((d) => d.label);
+
+describe('finding 1: a deeply nested body', () => {
+  const nested = '['.repeat(100_000) + ']'.repeat(100_000);
+
+  it.each([
+    ['/v1/chat/completions', `{"model":"${A}","messages":[{"role":"user","content":"hi","extra":${nested}}]}`],
+    ['/v1/chat/completions', `{"model":"${A}","messages":[{"role":"user","content":"hi"}],"tools":${nested}}`],
+    ['/v1/responses', `{"model":"${A}","input":[{"role":"user","content":"hi"},${nested}]}`],
+    ['/v1/responses', `{"model":"${A}","input":"hi","tools":${nested}}`],
+  ])('%s: 400 at the door, nothing upstream, every breaker closed', async (path, body) => {
+    expect(body.length).toBeLessThan(250_000);
+    for (let i = 0; i < 3; i++) {
+      const res = await send('POST', path, ALICE, body);
+      expect(res.status, res.text).toBe(400);
+      expect(JSON.parse(res.text)).toMatchObject({ error: { type: 'invalid_request_error', code: 'json_too_deep' } });
+      expect(res.headers.get('x-groq-router-upstream-calls')).toBeNull();
+    }
+    expect(stack.fake.callCount()).toBe(0);
+    expect(openBreakers()).toEqual([]);
+    // Other tenants are still served.
+    expect((await send('POST', '/v1/chat/completions', BOB, { model: B, messages: [{ role: 'user', content: 'hi' }] })).status).toBe(200);
+  });
+
+  it('takes nesting up to the limit', async () => {
+    const deep = '['.repeat(60) + ']'.repeat(60);
+    const res = await send('POST', '/v1/chat/completions', ALICE, `{"model":"${A}","messages":[{"role":"user","content":"hi"}],"metadata_probe":${deep}}`);
+    expect(res.text).not.toContain('json_too_deep');
+  });
+});
