@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hashClientKey } from '../../src/config/client-key-hash.js';
 import { deploymentYaml, startStack, type Stack } from './harness.js';
@@ -82,3 +83,52 @@ describe('finding 1: a deeply nested body', () => {
     expect(res.text).not.toContain('json_too_deep');
   });
 });
+
+describe('finding 2: a config written in two steps', () => {
+  it('never serves a request without a key while the first half is on disk, and says why', async () => {
+    const file = stack.gateway.reloader['file'] as string;
+    const full = yaml.replaceAll('FAKE_URL', stack.fake.url);
+    // The first write ends before general_settings: valid YAML, no keys.
+    const firstHalf = full.slice(0, full.indexOf('general_settings:'));
+    const failuresBefore = stack.gateway.reloader.current.failures;
+    writeFileSync(file, firstHalf);
+    await until(() => stack.gateway.reloader.current.failures > failuresBefore);
+    for (const path of ['/quota', '/health', '/v1/models']) expect((await send('GET', path, undefined)).status, path).toBe(401);
+    expect((await send('POST', '/v1/chat/completions', undefined, { model: A, messages: [{ role: 'user', content: 'hi' }] })).status).toBe(401);
+    expect(stack.logs.some((line) => line.includes('ERROR') && line.includes('authentication'))).toBe(true);
+    const ready = JSON.parse((await send('GET', '/health/readiness', undefined)).text) as { last_reload: { ok: boolean; error: string } };
+    expect(ready.last_reload.ok).toBe(false);
+    expect(ready.last_reload.error).toMatch(/authentication/);
+    const reload = await send('POST', '/config/reload', MASTER);
+    expect(reload.status).toBe(400);
+    expect(reload.text).toMatch(/authentication/);
+    // The second write completes it.
+    writeFileSync(file, full);
+    await until(() => stack.gateway.reloader.current.lastFailure === undefined);
+    expect(stack.gateway.reloader.current.lastFailure).toBeUndefined();
+    expect((await send('GET', '/quota', undefined)).status).toBe(401);
+  });
+
+  it('logs what changed about keys, by alias and preview, never the key', async () => {
+    const file = stack.gateway.reloader['file'] as string;
+    const carol = 'sk-grk-carol-attacks-000000000000000004';
+    const edited = yaml
+      .replaceAll('FAKE_URL', stack.fake.url)
+      .replace(/    - alias: bob[\s\S]*$/, `    - alias: carol\n      key_hash: ${hashClientKey(carol)}\n      key_preview: sk-...0004\n      models: [${C}]\n`)
+      .replace(`models: [${A}]`, `models: [${A}, ${B}]`);
+    writeFileSync(file, edited);
+    const reload = await send('POST', '/config/reload', MASTER);
+    expect(reload.status, reload.text).toBe(200);
+    const changes = (JSON.parse(reload.text) as { changes: string[] }).changes.join('\n');
+    expect(changes).toMatch(/client keys added: carol \(sk-\.\.\.0004\)/);
+    expect(changes).toMatch(/client keys removed: bob \(sk-\.\.\.0003\)/);
+    expect(changes).toMatch(/aliases of client key alice/);
+    expect(stack.logs.some((line) => line.includes('client keys added: carol'))).toBe(true);
+    expect(stack.logs.join('\n')).not.toContain(carol);
+  });
+});
+
+async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+}
