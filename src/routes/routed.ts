@@ -6,7 +6,7 @@ import { GatewayError, RateLimitRefusal } from '../errors.js';
 import type { Gateway } from '../gateway.js';
 import type { Logger } from '../log.js';
 import type { ChatOutcome } from '../metrics/gateway-metrics.js';
-import type { Principal } from '../middleware/api-key.js';
+import { mayUse, type Principal } from '../middleware/api-key.js';
 import type { TokenPlanning } from '../quota/token-planning.js';
 import { routeRequest, trailOf, type ServedResponse } from '../routing/attempts.js';
 import type { Operation } from '../routing/operation.js';
@@ -116,6 +116,7 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
         deadline: receivedAt + timeoutMs,
         extraFallbacks: options.fallbacks,
         mockPrimaryFailure: options.mockPrimaryFailure,
+        mayUseAlias: aliasFilterOf(c.var.principal),
       };
       const ctx = {
         quota: gateway.quota,
@@ -209,6 +210,11 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
     void pipeSse(outgoing, headers, relay);
     return RESPONSE_ALREADY_SENT;
   };
+}
+
+/** A client key limited to some aliases: its chains are filtered to them. */
+function aliasFilterOf(principal: Principal | undefined): ((alias: string) => boolean) | undefined {
+  return principal?.kind === 'client' && principal.models !== undefined ? (alias) => mayUse(principal, alias) : undefined;
 }
 
 function responseHeaders(c: Context, served: ServedResponse): Record<string, string> {

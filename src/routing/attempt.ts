@@ -30,6 +30,8 @@ export interface RoutedRequest {
   readonly extraFallbacks?: readonly ModelGroup[];
   /** `mock_testing_fallbacks`: the alias's own group counts as failed, without an upstream call. */
   readonly mockPrimaryFailure?: boolean;
+  /** Whether the caller's key may use an alias; absent for every alias. Chains are filtered by it. */
+  readonly mayUseAlias?: (alias: string) => boolean;
 }
 
 export interface RouteContext {

@@ -13,7 +13,7 @@ import { RoutingTable } from './table.js';
 
 const catalog = loadCatalog();
 
-function setUp() {
+function setUp(extraYaml = '') {
   const fetched: string[] = [];
   const fetch: FetchLike = (url) => {
     fetched.push(String(url));
@@ -29,7 +29,7 @@ router_settings:
 litellm_settings:
   fallbacks:
     - a: [b]
-`;
+${extraYaml}`;
   const table = new RoutingTable(parseConfig(yaml, 'test.yaml', { GROQ_API_KEY: 'gsk_unit' }), catalog, {
     fetch,
     statsFor: () => ({ inFlight: 0, latencyEwmaMs: undefined }),
@@ -82,5 +82,28 @@ describe('an exception before any byte goes upstream', () => {
     // The reservation was given back.
     const budget = table.deployments[0]?.budget;
     if (budget !== undefined) expect((await ctx.quota.snapshot(budget)).windows.rpm.used).toBe(0);
+  });
+});
+
+describe('a client key limited to some aliases', () => {
+  it('never reaches a context-window fallback outside its list, and the answer says so', async () => {
+    const { fetched, table, ctx } = setUp('  context_window_fallbacks:\n    - a: [b]\n');
+    const request = {
+      alias: 'a',
+      operation: chatOperation({ model: 'a', messages: [{ role: 'user', content: 'hi' }] }, 200_000),
+      stream: false,
+      promptTokens: 200_000,
+      signal: new AbortController().signal,
+      deadline: performance.now() + 10_000,
+      mayUseAlias: (alias: string) => alias === 'a',
+    };
+    const err = await routeRequest(request, table, ctx).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(GatewayError);
+    expect((err as GatewayError).message).toContain("outside this key's aliases were not tried: b");
+    expect(trailOf(err)?.all.map((r) => r.deployment.alias)).toEqual(['a']);
+    expect(fetched).toEqual([]);
   });
 });

@@ -132,3 +132,29 @@ async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void
   const deadline = Date.now() + timeoutMs;
   while (!condition() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
 }
+
+describe('finding 3: a client key and the aliases outside its list', () => {
+  const hi = (model: string) => ({ model, messages: [{ role: 'user', content: 'hi' }] });
+
+  it('is never served by, and never spends, a fallback alias it may not use', async () => {
+    stack.fake.fail('llama-3.3-70b-versatile', { status: 500 }, 1);
+    const res = await send('POST', '/v1/chat/completions', ALICE, hi(A));
+    expect(res.status).toBe(500);
+    expect(res.text).toContain(`outside this key's aliases`);
+    expect(res.text).toContain(B);
+    expect(stack.fake.callCount('openai/gpt-oss-120b')).toBe(0);
+    expect(stack.fake.callCount('llama-3.1-8b-instant')).toBe(0);
+    const quota = JSON.parse((await send('GET', '/quota', MASTER)).text) as { budgets: Array<{ model: string; windows: { rpm: { used: number } } }> };
+    for (const model of ['openai/gpt-oss-120b', 'llama-3.1-8b-instant']) expect(quota.budgets.find((b) => b.model === model)?.windows.rpm.used).toBe(0);
+  });
+
+  it('still falls back within its own aliases, and the master key along the whole chain', async () => {
+    stack.fake.fail('openai/gpt-oss-120b', { status: 500 }, 1);
+    const bob = await send('POST', '/v1/chat/completions', BOB, hi(B));
+    expect(bob.status, bob.text).toBe(200);
+    expect(bob.headers.get('x-litellm-model-group')).toBe(C);
+    stack.fake.fail('llama-3.3-70b-versatile', { status: 500 }, 1);
+    const master = await send('POST', '/v1/chat/completions', MASTER, hi(A));
+    expect(master.headers.get('x-litellm-model-group')).toBe(B);
+  });
+});
