@@ -56,7 +56,9 @@ export function createApp(gateway: Gateway, log: Logger, reloader?: ConfigReload
   }
   app.route('/', healthRoutes(gateway, VERSION, () => reloader?.current));
   app.route('/', quotaRoutes(gateway));
-  app.get('/metrics', async function metrics() {
+  app.get('/metrics', async function metrics(c) {
+    // Metrics are the operator's: open unless require_auth_for_metrics_endpoint, then the master key's.
+    if (general().requireAuthForMetrics) requireOperator(c.var.principal);
     return new Response(await gateway.metrics.render(), { headers: { 'content-type': gateway.metrics.contentType } });
   });
   app.post('/config/reload', function reloadConfig(c) {

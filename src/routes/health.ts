@@ -2,6 +2,7 @@ import { Hono, type Context } from 'hono';
 import type { Gateway } from '../gateway.js';
 import type { BudgetSnapshot, QuotaStore } from '../quota/types.js';
 import { isDegraded } from '../metrics/state-collector.js';
+import { mayUse } from '../middleware/api-key.js';
 import type { ReloadStatus } from '../reload/config-reloader.js';
 import type { Deployment } from '../routing/deployment.js';
 
@@ -41,7 +42,9 @@ export function healthRoutes(gateway: Gateway, version: string, reloadStatus: ()
 
   routes.get('/health', async function health(c) {
     const { table } = gateway.current;
-    const entries = await Promise.all(table.deployments.map(async (deployment) => ({ deployment, view: await endpoint(deployment, gateway.quota) })));
+    // A client key sees its own aliases' deployments only.
+    const visible = table.deployments.filter((d) => mayUse(c.var.principal, d.alias));
+    const entries = await Promise.all(visible.map(async (deployment) => ({ deployment, view: await endpoint(deployment, gateway.quota) })));
     const healthy = entries.filter((e) => problemOf(e.deployment) === undefined).map((e) => e.view);
     const unhealthy = entries.flatMap((e) => {
       const error = problemOf(e.deployment);

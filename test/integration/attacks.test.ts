@@ -158,3 +158,28 @@ describe('finding 3: a client key and the aliases outside its list', () => {
     expect(master.headers.get('x-litellm-model-group')).toBe(B);
   });
 });
+
+describe('finding 7: what a client key sees of the gateway', () => {
+  it('sees only its aliases in /health, /quota and /model_group/info', async () => {
+    const health = JSON.parse((await send('GET', '/health', ALICE)).text) as Record<string, Array<{ model_name: string }>>;
+    const shown = [...(health.healthy_endpoints ?? []), ...(health.unhealthy_endpoints ?? [])].map((e) => e.model_name);
+    expect(shown).toEqual([A]);
+    const quota = JSON.parse((await send('GET', '/quota', ALICE)).text) as { budgets: Array<{ model: string; deployments: Array<{ model_name: string }> }> };
+    expect(quota.budgets.map((b) => b.model)).toEqual(['llama-3.3-70b-versatile']);
+    expect(quota.budgets.flatMap((b) => b.deployments.map((d) => d.model_name))).toEqual([A]);
+    const groups = JSON.parse((await send('GET', '/model_group/info', ALICE)).text) as { data: Array<{ model_group: string }> };
+    expect(groups.data.map((g) => g.model_group)).toEqual([A]);
+    // The operator still sees everything.
+    const all = JSON.parse((await send('GET', '/quota', MASTER)).text) as { budgets: unknown[] };
+    expect(all.budgets).toHaveLength(3);
+  });
+
+  it('keeps /metrics to the master key when require_auth_for_metrics_endpoint is set', async () => {
+    const file = stack.gateway.reloader['file'] as string;
+    writeFileSync(file, yaml.replaceAll('FAKE_URL', stack.fake.url).replace('general_settings:\n', 'general_settings:\n  require_auth_for_metrics_endpoint: true\n'));
+    expect((await send('POST', '/config/reload', MASTER)).status).toBe(200);
+    expect((await send('GET', '/metrics', undefined)).status).toBe(401);
+    expect((await send('GET', '/metrics', ALICE)).status).toBe(403);
+    expect((await send('GET', '/metrics', MASTER)).status).toBe(200);
+  });
+});
