@@ -2,7 +2,8 @@ import { DeploymentBreaker, type BreakerPolicy } from './breaker/breaker.js';
 import type { SharedBreakers, SharedOpening } from './breaker/shared-breakers.js';
 import { failure } from './upstream/failure.js';
 import type { Catalog } from './catalog/types.js';
-import type { GatewayConfig } from './config/types.js';
+import type { DeploymentConfig, GatewayConfig } from './config/types.js';
+import { canonicalJson } from './config/ids.js';
 import { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { MemoryQuotaStore } from './quota/memory-store.js';
 import { TokenPlanning } from './quota/token-planning.js';
@@ -77,7 +78,13 @@ export class Gateway {
    * started with; removed deployments drain with them.
    */
   replace(config: GatewayConfig): GatewayState {
+    const before = new Map(this.state.table.deployments.map((d) => [d.id, d.config]));
     this.state = this.build(config);
+    // A deployment that stays but changed (a fixed key, another base) is not held to its old rests.
+    for (const deployment of this.state.table.deployments) {
+      const was = before.get(deployment.id);
+      if (was !== undefined && !sameUpstream(was, deployment.config)) deployment.breaker.endRest();
+    }
     const live = new Set(this.state.table.deployments.map((d) => d.id));
     // Dropped, not shut down: requests in flight on the old table may still use them.
     for (const id of [...this.breakers.keys()]) {
@@ -136,4 +143,9 @@ export class Gateway {
     }
     return stats;
   }
+}
+
+/** Whether two configs of one deployment id reach the same upstream the same way. */
+function sameUpstream(a: DeploymentConfig, b: DeploymentConfig): boolean {
+  return a.apiKey === b.apiKey && a.apiBase === b.apiBase && a.model === b.model && canonicalJson(a.publicParams) === canonicalJson(b.publicParams);
 }

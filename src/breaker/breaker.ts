@@ -36,6 +36,8 @@ export class BreakerOpenError extends Error {
 /** A bad key or an unknown model will not mend itself in seconds: rest long, and say so once. */
 export const CONFIG_FAULT_COOLDOWN_MS = 15 * 60_000;
 const FAILURE_WINDOW_MS = 60_000;
+/** No rest outlasts Groq's longest limit window, whatever an upstream or another instance says. */
+export const MAX_REST_MS = 24 * 3_600_000;
 
 /** Carries a failed outcome through opossum so it counts, then hands it back unchanged. */
 class CountedFailure<T> extends Error {
@@ -184,6 +186,19 @@ export class DeploymentBreaker {
     }
   }
 
+  /**
+   * Ends a rest the upstream caused: a reload changed the deployment (its key, base or model), so what
+   * the old one was told says nothing about the new one. It starts closed, with no failures counted.
+   */
+  endRest(): void {
+    if (this.circuit.closed) return;
+    this.circuit.close();
+    this.openedUntil = 0;
+    this.failures.clear();
+    this.lastReason = undefined;
+    this.lastCause = undefined;
+  }
+
   /** Stops opossum's reset timer; call when the deployment leaves the config. */
   shutdown(): void {
     this.circuit.shutdown();
@@ -208,6 +223,7 @@ export class DeploymentBreaker {
   private reopen(ms: number, reason: string | undefined, cause: UpstreamFailure | undefined): void {
     this.lastReason = reason;
     this.lastCause = cause;
+    ms = Math.min(ms, MAX_REST_MS);
     const until = this.now() + ms;
     // Already open for longer (e.g. a bad key): a shorter cooldown must not cut it short.
     if (this.circuit.opened && until <= this.openedUntil) return;

@@ -3,7 +3,7 @@ import type { Logger } from '../log.js';
 import type { Demand, QuotaStore, Refusal, Reservation, UpstreamGap, UpstreamView } from '../quota/types.js';
 import { classifyUpstreamError, failure, NotSentError, thrownBeforeSending, type UpstreamFailure } from '../upstream/failure.js';
 import { GatewayError } from '../errors.js';
-import { limitInRateLimitMessage, requestedInRateLimitMessage, upstreamView } from '../upstream/rate-limit-headers.js';
+import { limitInRateLimitMessage, limitWindowMs, requestedInRateLimitMessage, upstreamView } from '../upstream/rate-limit-headers.js';
 import { BreakerOpenError } from '../breaker/breaker.js';
 import { chunkSourceOf, type ChunkSource } from './chunk-source.js';
 import { recordLatency, type Deployment } from './deployment.js';
@@ -257,7 +257,8 @@ async function callUpstream(
       throw err;
     }
     const classified = signal.timedOut ? failure('timeout', `no answer within ${firstByteMs} ms`) : classifyUpstreamError(err);
-    const view = classified.status === undefined ? undefined : upstreamView(classified.headers, classified.status);
+    // A 429's retry-after closes the budget for no longer than the window of the limit it names.
+    const view = classified.status === undefined ? undefined : upstreamView(classified.headers, classified.status, limitWindowMs(classified.message));
     // Re-planned once by the attempt loop (moving on after that), never relayed as the caller's mistake.
     const failed = refusedWithRoom(classified, view, booked) ? { ...classified, refusedWithRoom: true, moveOn: true } : classified;
     // No wait makes a request that was undersized fit as sent: its retry-after must not close the budget.

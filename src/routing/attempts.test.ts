@@ -90,7 +90,7 @@ describe('a client key limited to some aliases', () => {
     const { fetched, table, ctx } = setUp('  context_window_fallbacks:\n    - a: [b]\n');
     const request = {
       alias: 'a',
-      operation: chatOperation({ model: 'a', messages: [{ role: 'user', content: 'hi' }] }, 200_000),
+      operation: chatOperation({ model: 'a', messages: [{ role: 'user', content: 'hi' }] }, 'a', 200_000, new TokenPlanning()),
       stream: false,
       promptTokens: 200_000,
       signal: new AbortController().signal,

@@ -1,6 +1,6 @@
 import { APIConnectionError as GroqConnectionError, APIConnectionTimeoutError as GroqTimeoutError, APIError as GroqAPIError, APIUserAbortError as GroqAbortError } from 'groq-sdk';
 import { APIConnectionError as OpenAIConnectionError, APIConnectionTimeoutError as OpenAITimeoutError, APIError as OpenAIAPIError, APIUserAbortError as OpenAIAbortError } from 'openai';
-import { parseRetryAfter } from './rate-limit-headers.js';
+import { boundedRetryAfterSec } from './rate-limit-headers.js';
 
 /**
  * Why an upstream attempt failed, in the router's terms. `moveOn` says whether the next deployment should be
@@ -118,7 +118,8 @@ export function classifyStatus(status: number, body: unknown, headers: Headers |
     code: detail.code,
     type: detail.type,
     headers,
-    retryAfterSec: headers ? parseRetryAfter(headers.get('retry-after')) : undefined,
+    // Trusted only as far as the window the limit concerns: a minute's limit never rests us for a day.
+    retryAfterSec: headers ? boundedRetryAfterSec(headers.get('retry-after'), detail.message) : undefined,
   };
   const message = detail.message ?? `HTTP ${status}`;
   if (status === 429) return failure('rate_limit', message, extra);

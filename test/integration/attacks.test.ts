@@ -183,3 +183,58 @@ describe('finding 7: what a client key sees of the gateway', () => {
     expect((await send('GET', '/metrics', MASTER)).status).toBe(200);
   });
 });
+
+describe('finding 4: an upstream retry-after of 31 years', () => {
+  const hi = (model: string) => ({ model, messages: [{ role: 'user', content: 'hi' }] });
+  const deploymentOf = (alias: string) => stack.gateway.gateway.current.table.deployments.find((d) => d.alias === alias);
+
+  it('rests a deployment no longer than the window the limit concerns, and tells clients no more', async () => {
+    // The fake's 429 names a per-minute limit (RPM).
+    stack.fake.fail('llama-3.1-8b-instant', { status: 429, retryAfter: 999_999_999 }, 1);
+    const res = await send('POST', '/v1/chat/completions', MASTER, hi(C));
+    expect(res.status).toBe(429);
+    expect(Number(res.headers.get('retry-after'))).toBeLessThanOrEqual(60);
+    const deployment = deploymentOf(C);
+    expect(deployment?.breaker.retryAfterMs).toBeLessThanOrEqual(60_000);
+    const budget = deployment?.budget;
+    if (budget !== undefined) expect((await stack.gateway.gateway.quota.snapshot(budget)).blockedUntil).toBeLessThanOrEqual(Date.now() + 60_000);
+    const again = await send('POST', '/v1/chat/completions', MASTER, hi(C));
+    expect(Number(again.headers.get('retry-after'))).toBeLessThanOrEqual(60);
+    const health = JSON.parse((await send('GET', '/health', MASTER)).text) as { unhealthy_endpoints: Array<{ model_name: string; breaker: { closes_in_s: number } }> };
+    expect(health.unhealthy_endpoints.find((e) => e.model_name === C)?.breaker.closes_in_s).toBeLessThanOrEqual(60);
+  });
+
+  it('caps a day limit at 24 hours', async () => {
+    const dayBody = {
+      error: {
+        message: 'Rate limit reached for model `llama-3.1-8b-instant` on requests per day (RPD): Limit 14400, Used 14400, Requested 1.',
+        type: 'requests',
+        code: 'rate_limit_exceeded',
+      },
+    };
+    stack.fake.fail('llama-3.1-8b-instant', { status: 429, retryAfter: 999_999_999, body: dayBody }, 1);
+    await send('POST', '/v1/chat/completions', MASTER, hi(C));
+    const rest = deploymentOf(C)?.breaker.retryAfterMs ?? 0;
+    expect(rest).toBeGreaterThan(60_000);
+    expect(rest).toBeLessThanOrEqual(24 * 3_600_000);
+  });
+
+  it('ends a rest taken from the upstream when a reload changes that deployment', async () => {
+    stack.fake.fail('llama-3.1-8b-instant', { status: 401 }, 1);
+    await send('POST', '/v1/chat/completions', MASTER, hi(C));
+    expect(deploymentOf(C)?.breaker.state).toBe('open');
+    // The operator fixes the key; the deployment keeps its id.
+    const file = stack.gateway.reloader['file'] as string;
+    const fixed = yaml
+      .replaceAll('FAKE_URL', stack.fake.url)
+      .replace(/(model: groq\/llama-3\.1-8b-instant\n\s+api_key: )os\.environ\/GROQ_API_KEY/, '$1os.environ/FIXED_KEY')
+      .replace('router_settings:', 'environment_variables:\n  FIXED_KEY: gsk_fixed_attacks_key_000000000000005\nrouter_settings:');
+    expect(fixed).toContain('FIXED_KEY');
+    const id = deploymentOf(C)?.id;
+    writeFileSync(file, fixed);
+    expect((await send('POST', '/config/reload', MASTER)).status).toBe(200);
+    expect(deploymentOf(C)?.id).toBe(id);
+    expect(deploymentOf(C)?.breaker.state).toBe('closed');
+    expect((await send('POST', '/v1/chat/completions', MASTER, hi(C))).status).toBe(200);
+  });
+});
