@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
+import type { Redactor } from './config/secrets.js';
 import { GatewayError, jsonResponse, typeForStatus } from './errors.js';
 import type { Gateway } from './gateway.js';
 import type { Logger } from './log.js';
@@ -75,7 +76,8 @@ export function createApp(gateway: Gateway, log: Logger, reloader?: ConfigReload
     }),
   );
   app.onError((err, c) => {
-    if (err instanceof GatewayError) return err.getResponse();
+    // Messages may quote the upstream, which may quote a key: every configured secret is removed.
+    if (err instanceof GatewayError) return redacted(err, gateway.current.redactor).getResponse();
     if (err instanceof HTTPException) {
       return jsonResponse(err.status, { error: { message: err.message, type: typeForStatus(err.status), code: null } });
     }
@@ -84,4 +86,10 @@ export function createApp(gateway: Gateway, log: Logger, reloader?: ConfigReload
     return jsonResponse(500, { error: { message: 'Internal gateway error', type: 'api_error', code: 'internal_error' } });
   });
   return app;
+}
+
+function redacted(err: GatewayError, redactor: Redactor): GatewayError {
+  const message = redactor.redact(err.message);
+  if (message === err.message) return err;
+  return new GatewayError(err.status, message, { type: err.type, code: err.code, param: err.param, headers: { ...err.headers } });
 }

@@ -4,6 +4,7 @@ import { failure } from './upstream/failure.js';
 import type { Catalog } from './catalog/types.js';
 import type { DeploymentConfig, GatewayConfig } from './config/types.js';
 import { canonicalJson } from './config/ids.js';
+import { redactorFor, type Redactor } from './config/secrets.js';
 import { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { MemoryQuotaStore } from './quota/memory-store.js';
 import { TokenPlanning } from './quota/token-planning.js';
@@ -19,6 +20,8 @@ export interface GatewayState {
   readonly config: GatewayConfig;
   readonly table: RoutingTable;
   readonly loadedAt: Date;
+  /** Removes this config's secrets from upstream text before it is shown or logged. */
+  readonly redactor: Redactor;
 }
 
 export interface GatewayOptions {
@@ -111,7 +114,7 @@ export class Gateway {
     this.metrics.prepare(table.deployments);
     const loadedAt = new Date();
     this.metrics.configLoaded(loadedAt);
-    return Object.freeze({ config, table, loadedAt });
+    return Object.freeze({ config, table, loadedAt, redactor: redactorFor(config) });
   }
 
   private breakerFor(id: string, label: string, policy: BreakerPolicy): DeploymentBreaker {

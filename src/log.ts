@@ -23,3 +23,13 @@ export function createLogger(
   };
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
+
+/** A logger whose every message passes `redact` first (secrets out of upstream text). */
+export function redactingLogger(inner: Logger, redact: (message: string) => string): Logger {
+  return {
+    debug: (message) => inner.debug(redact(message)),
+    info: (message) => inner.info(redact(message)),
+    warn: (message) => inner.warn(redact(message)),
+    error: (message) => inner.error(redact(message)),
+  };
+}

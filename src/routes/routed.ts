@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { Context } from 'hono';
+import type { Redactor } from '../config/secrets.js';
 import type { GatewayConfig } from '../config/types.js';
 import { GatewayError, RateLimitRefusal } from '../errors.js';
 import type { Gateway } from '../gateway.js';
@@ -175,7 +176,7 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
     const dispose = taken.dispose;
     let usage: StreamUsage | undefined;
     const relay: RelayOptions = {
-      dialect: relayKind.kind === 'sse' ? relayKind.dialect : undefined,
+      dialect: relayKind.kind === 'sse' ? redactingErrors(relayKind.dialect, gateway.current.redactor) : undefined,
       first: served.stream.first,
       source: served.stream.source,
       cancelUpstream: () => served.attempt.abort('client disconnected'),
@@ -209,6 +210,19 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
     // Straight to the socket: no web stream between the upstream's bytes and the caller's.
     void pipeSse(outgoing, headers, relay);
     return RESPONSE_ALREADY_SENT;
+  };
+}
+
+const ERROR_MARK = Buffer.from('"error"');
+
+/**
+ * The upstream's own error events in a stream (after its first byte, so relayed rather than retried)
+ * carry upstream text: configured secrets are removed from them. Other events cost one byte scan.
+ */
+function redactingErrors(dialect: SseDialect, redactor: Redactor): SseDialect {
+  return (events, onUsage) => {
+    const out = dialect(events, onUsage);
+    return out.indexOf(ERROR_MARK) === -1 ? out : Buffer.from(redactor.redact(out.toString('utf8')));
   };
 }
 

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hashClientKey } from '../../src/config/client-key-hash.js';
-import { deploymentYaml, startStack, type Stack } from './harness.js';
+import { deploymentYaml, startStack, UPSTREAM_KEY, type Stack } from './harness.js';
 
 /**
  * The gateway attacked as an outsider and as a client key would attack it (issue 15). Each test is
@@ -16,8 +16,16 @@ const A = 'groq/llama-3.3-70b-versatile';
 const B = 'groq/openai/gpt-oss-120b';
 const C = 'groq/llama-3.1-8b-instant';
 
+const LEAKY = 'groq/leaky';
+const BASE_PASSWORD = 'PASSWORD-in-api-base-0000000006';
+const BASE_TOKEN = 'TOKEN-in-api-base-query-0000000007';
+
 const yaml = `model_list:
-${deploymentYaml(A, 'llama-3.3-70b-versatile')}${deploymentYaml(B, 'openai/gpt-oss-120b')}${deploymentYaml(C, 'llama-3.1-8b-instant')}
+${deploymentYaml(A, 'llama-3.3-70b-versatile')}${deploymentYaml(B, 'openai/gpt-oss-120b')}${deploymentYaml(C, 'llama-3.1-8b-instant')}  - model_name: ${LEAKY}
+    litellm_params:
+      model: groq/llama-3.3-70b-versatile
+      api_key: os.environ/GROQ_API_KEY
+      api_base: http://leakuser:${BASE_PASSWORD}@127.0.0.1:9/openai/v1?token=${BASE_TOKEN}
 router_settings:
   timeout: 20
   num_retries: 0
@@ -236,5 +244,42 @@ describe('finding 4: an upstream retry-after of 31 years', () => {
     expect(deploymentOf(C)?.id).toBe(id);
     expect(deploymentOf(C)?.breaker.state).toBe('closed');
     expect((await send('POST', '/v1/chat/completions', MASTER, hi(C))).status).toBe(200);
+  });
+});
+
+describe('findings 5 and 6: secrets at every exit', () => {
+  const SECRETS = [UPSTREAM_KEY, MASTER, ALICE, BOB, BASE_PASSWORD, BASE_TOKEN];
+  const seen: string[] = [];
+  const look = async (method: string, path: string, key: string | undefined, body?: object) => {
+    const res = await send(method, path, key, body);
+    seen.push(`${res.status} ${path}\n${[...res.headers].map(([k, v]) => `${k}: ${v}`).join('\n')}\n${res.text}`);
+    return res;
+  };
+  const echo = `Invalid API Key ${UPSTREAM_KEY}; also ${MASTER}, ${ALICE}, ${BASE_PASSWORD} and ${BASE_TOKEN}`;
+  const hi = (model: string, stream = false) => ({ model, stream, messages: [{ role: 'user', content: 'hi' }] });
+
+  it('never shows a configured secret, even when the upstream echoes it', async () => {
+    // An upstream 401 that echoes the key (and every other secret) rests the deployment for 15 minutes.
+    stack.fake.fail('llama-3.1-8b-instant', { status: 401, body: { error: { message: echo, type: 'invalid_request_error', code: 'invalid_api_key' } } }, 1);
+    expect((await look('POST', '/v1/chat/completions', BOB, hi(C))).status).toBe(502);
+    // The caller's own error, relayed as the upstream worded it.
+    stack.fake.fail('openai/gpt-oss-120b', { status: 400, body: { error: { message: echo, type: 'invalid_request_error' } } }, 1);
+    expect((await look('POST', '/v1/chat/completions', BOB, hi(B))).status).toBe(400);
+    // A stream that fails after its first byte with an error event that echoes them.
+    stack.fake.fail('openai/gpt-oss-120b', { kind: 'midstream-error', afterChunks: 2, error: { message: echo, type: 'api_error' } }, 1);
+    await look('POST', '/v1/chat/completions', BOB, hi(B, true));
+    for (const path of ['/health', '/quota', '/v1/model/info', '/model_group/info', '/metrics']) {
+      await look('GET', path, MASTER);
+      await look('GET', path, BOB);
+    }
+    expect(seen.some((answer) => answer.includes('[redacted]'))).toBe(true);
+    expect(stack.logs.some((line) => line.includes('misconfigured') && line.includes('[redacted]'))).toBe(true);
+    for (const secret of SECRETS) {
+      for (const answer of seen) expect(answer.includes(secret), `${secret.slice(0, 12)}… in ${answer.slice(0, 300)}`).toBe(false);
+      for (const line of stack.logs) expect(line.includes(secret), `${secret.slice(0, 12)}… in log: ${line}`).toBe(false);
+    }
+    // api_base is shown, without its userinfo or query.
+    const info = JSON.parse((await send('GET', '/v1/model/info', MASTER)).text) as { data: Array<{ model_name: string; litellm_params: { api_base?: string } }> };
+    expect(info.data.find((d) => d.model_name === LEAKY)?.litellm_params.api_base).toBe('http://127.0.0.1:9/openai/v1');
   });
 });
