@@ -14,6 +14,7 @@ import { HeadroomQueue } from './routing/headroom-queue.js';
 import { RetryPromises } from './routing/retry-promises.js';
 import { RoutingTable } from './routing/table.js';
 import { createTransport, type Transport } from './upstream/transport.js';
+import type { SharedIdStore } from './upstream/id-owners.js';
 
 /** One loaded config and the routing table built from it; replaced whole, never edited. */
 export interface GatewayState {
@@ -33,6 +34,8 @@ export interface GatewayOptions {
   readonly sharedBreakers?: SharedBreakers;
   /** The clock of the budgets' windows, when tests move it by hand; default `Date.now`. */
   readonly clock?: () => number;
+  /** Who made each batch and file id, shared with other instances (Redis); closed with the gateway. */
+  readonly sharedIds?: SharedIdStore & { disconnect(): void };
 }
 
 /**
@@ -54,6 +57,7 @@ export class Gateway {
   private readonly breakers = new Map<string, DeploymentBreaker>();
   private readonly onConfigFault: (message: string) => void;
   readonly sharedBreakers: SharedBreakers | undefined;
+  readonly sharedIds: (SharedIdStore & { disconnect(): void }) | undefined;
   private state: GatewayState;
 
   constructor(
@@ -65,6 +69,7 @@ export class Gateway {
     this.quota = options.quota ?? new MemoryQuotaStore();
     this.onConfigFault = options.onConfigFault ?? ((message) => process.stderr.write(`${message}\n`));
     this.sharedBreakers = options.sharedBreakers;
+    this.sharedIds = options.sharedIds;
     this.metrics = new GatewayMetrics(() => this.state.table.deployments, this.quota);
     this.promises = new RetryPromises(this.quota, options.clock);
     this.planning = new TokenPlanning((alias, deploymentId) => this.metrics.completionCut(alias, deploymentId), options.clock);
@@ -101,6 +106,7 @@ export class Gateway {
   async close(): Promise<void> {
     for (const breaker of this.breakers.values()) breaker.shutdown();
     await this.sharedBreakers?.close();
+    this.sharedIds?.disconnect();
     await this.quota.close();
     await this.transport.close();
   }

@@ -62,7 +62,9 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   const sharedBreakers =
     config.router.redis === undefined ? undefined : new SharedBreakers(createRedisClient(config.router.redis), 'groq-router:', (opening) => gateway?.adoptOpening(opening));
   await sharedBreakers?.start();
-  gateway = new Gateway(config, loadCatalog(), { quota, sharedBreakers, clock: options.clock, onConfigFault: (message) => log.error(message) });
+  const sharedIds = config.router.redis === undefined ? undefined : createRedisClient(config.router.redis);
+  await sharedIds?.connect().catch(() => undefined);
+  gateway = new Gateway(config, loadCatalog(), { quota, sharedBreakers, sharedIds, clock: options.clock, onConfigFault: (message) => log.error(message) });
   const reloader = new ConfigReloader(gateway, config.file, env, log, (result) => gateway.metrics.configReloaded(result.ok));
   if (options.watchConfig ?? true) reloader.watch();
   const app = createApp(gateway, log, reloader);

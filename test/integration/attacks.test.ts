@@ -23,7 +23,7 @@ const BASE_TOKEN = 'TOKEN-in-api-base-query-0000000007';
 const yaml = `model_list:
 ${deploymentYaml(A, 'llama-3.3-70b-versatile')}${deploymentYaml(B, 'openai/gpt-oss-120b')}${deploymentYaml(C, 'llama-3.1-8b-instant')}  - model_name: ${LEAKY}
     litellm_params:
-      model: groq/llama-3.3-70b-versatile
+      model: openai/leaky-model
       api_key: os.environ/GROQ_API_KEY
       api_base: http://leakuser:${BASE_PASSWORD}@127.0.0.1:9/openai/v1?token=${BASE_TOKEN}
 router_settings:
@@ -179,7 +179,7 @@ describe('finding 7: what a client key sees of the gateway', () => {
     expect(groups.data.map((g) => g.model_group)).toEqual([A]);
     // The operator still sees everything.
     const all = JSON.parse((await send('GET', '/quota', MASTER)).text) as { budgets: unknown[] };
-    expect(all.budgets).toHaveLength(3);
+    expect(all.budgets).toHaveLength(4);
   });
 
   it('keeps /metrics to the master key when require_auth_for_metrics_endpoint is set', async () => {
@@ -281,5 +281,63 @@ describe('findings 5 and 6: secrets at every exit', () => {
     // api_base is shown, without its userinfo or query.
     const info = JSON.parse((await send('GET', '/v1/model/info', MASTER)).text) as { data: Array<{ model_name: string; litellm_params: { api_base?: string } }> };
     expect(info.data.find((d) => d.model_name === LEAKY)?.litellm_params.api_base).toBe('http://127.0.0.1:9/openai/v1');
+  });
+});
+
+describe('finding 3: files and batches between tenants', () => {
+  const line = (customId: string, model: string) =>
+    JSON.stringify({ custom_id: customId, method: 'POST', url: '/v1/chat/completions', body: { model, messages: [{ role: 'user', content: 'hi' }] } });
+  async function upload(key: string, lines: string[]): Promise<{ status: number; text: string; id?: string }> {
+    const form = new FormData();
+    form.set('purpose', 'batch');
+    form.set('file', new Blob([`${lines.join('\n')}\n`]), 'requests.jsonl');
+    const res = await fetch(`${stack.url}/v1/files`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: form });
+    const text = await res.text();
+    return { status: res.status, text, id: res.ok ? (JSON.parse(text) as { id: string }).id : undefined };
+  }
+  const batchOf = (fileId: string) => ({ input_file_id: fileId, endpoint: '/v1/chat/completions', completion_window: '24h' });
+
+  it('checks batch lines against the key\'s aliases, mapping an alias to its Groq model', async () => {
+    const ok = await upload(ALICE, [line('one', A), line('two', 'llama-3.3-70b-versatile')]);
+    expect(ok.status, ok.text).toBe(200);
+    const stored = stack.fake.files(UPSTREAM_KEY).at(-1)?.content.toString() ?? '';
+    expect(stored.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { body: { model: string } }).body.model)).toEqual([
+      'llama-3.3-70b-versatile',
+      'llama-3.3-70b-versatile',
+    ]);
+    for (const model of [B, 'openai/gpt-oss-120b', 'llama-3.1-8b-instant']) {
+      const refused = await upload(ALICE, [line('one', A), line('two', model)]);
+      expect(refused.status, model).toBe(403);
+      expect(refused.text).toContain('line 2');
+      expect(refused.text).toContain(model);
+    }
+  });
+
+  it('keeps a key\'s files and batches to that key and the master key', async () => {
+    const file = await upload(ALICE, [line('one', A)]);
+    const fileId = file.id as string;
+    const batch = await send('POST', '/v1/batches', ALICE, batchOf(fileId));
+    expect(batch.status, batch.text).toBe(200);
+    const batchId = (JSON.parse(batch.text) as { id: string }).id;
+    const bobFile = await upload(BOB, [line('one', B)]);
+
+    // Bob cannot see, read, delete or use Alice's.
+    const ids = (res: { text: string }) => (JSON.parse(res.text) as { data: Array<{ id: string }> }).data.map((f) => f.id);
+    expect(ids(await send('GET', '/v1/files', BOB))).toEqual([bobFile.id]);
+    expect(ids(await send('GET', '/v1/batches', BOB))).toEqual([]);
+    expect((await send('GET', `/v1/files/${fileId}`, BOB)).status).toBe(404);
+    expect((await send('GET', `/v1/files/${fileId}/content`, BOB)).status).toBe(404);
+    expect((await send('DELETE', `/v1/files/${fileId}`, BOB)).status).toBe(404);
+    expect((await send('POST', '/v1/batches', BOB, batchOf(fileId))).status).toBe(404);
+    expect((await send('GET', `/v1/batches/${batchId}`, BOB)).status).toBe(404);
+    expect((await send('POST', `/v1/batches/${batchId}/cancel`, BOB)).status).toBe(404);
+    expect(stack.fake.files(UPSTREAM_KEY).map((f) => f.id)).toContain(fileId);
+
+    // Alice sees her own only; the master key sees everything.
+    expect(ids(await send('GET', '/v1/files', ALICE))).toEqual([fileId]);
+    expect(ids(await send('GET', '/v1/batches', ALICE))).toEqual([batchId]);
+    expect((await send('GET', `/v1/files/${fileId}/content`, ALICE)).status).toBe(200);
+    expect(ids(await send('GET', '/v1/files', MASTER)).sort()).toEqual([fileId, bobFile.id].sort());
+    expect((await send('GET', `/v1/batches/${batchId}`, MASTER)).status).toBe(200);
   });
 });
