@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hashClientKey } from '../../src/config/client-key-hash.js';
 import { deploymentYaml, startStack, UPSTREAM_KEY, type Stack } from './harness.js';
@@ -339,5 +340,95 @@ describe('finding 3: files and batches between tenants', () => {
     expect((await send('GET', `/v1/files/${fileId}/content`, ALICE)).status).toBe(200);
     expect(ids(await send('GET', '/v1/files', MASTER)).sort()).toEqual([fileId, bobFile.id].sort());
     expect((await send('GET', `/v1/batches/${batchId}`, MASTER)).status).toBe(200);
+  });
+});
+
+describe('defences that already held, kept held', () => {
+  /** A raw HTTP request: no client library normalising the path or merging headers. */
+  function raw(method: string, path: string, headers: Array<[string, string]>, body?: string): Promise<{ status: number; text: string }> {
+    const url = new URL(stack.url);
+    return new Promise((resolve, reject) => {
+      const flat = headers.flat();
+      if (body !== undefined) flat.push('content-type', 'application/json', 'content-length', String(Buffer.byteLength(body)));
+      const req = httpRequest({ host: url.hostname, port: url.port, method, path, headers: flat }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  it.each([
+    '/v1/../quota',
+    '/v1/%2e%2e/quota',
+    '//quota',
+    '/health/liveliness/../../quota',
+    '/health/readiness/..%2f..%2fquota',
+    '/health/liveliness%2f..%2f..%2fquota',
+    '/quota%00',
+    '/QUOTA',
+    '/health/readiness?x=/quota',
+  ])('path trick %s never reaches an authenticated route without a key', async (path) => {
+    const res = await raw('GET', path, []);
+    if (res.status === 200) expect(res.text).not.toMatch(/budgets|healthy_endpoints/);
+    else expect([401, 404, 400]).toContain(res.status);
+  });
+
+  it('duplicated or mixed key headers never grant more than the weakest key', async () => {
+    for (const headers of [
+      [['authorization', `Bearer ${ALICE}`], ['authorization', `Bearer ${MASTER}`]],
+      [['authorization', `Bearer ${ALICE}`], ['x-litellm-api-key', 'wrong']],
+      [['x-litellm-api-key', ALICE], ['authorization', `Bearer ${MASTER}`]],
+      [['authorization', `Bearer ${ALICE}, Bearer ${MASTER}`]],
+    ] as Array<Array<[string, string]>>) {
+      const res = await raw('POST', '/config/reload', headers);
+      expect(res.status, JSON.stringify(headers.map(([name]) => name))).not.toBe(200);
+    }
+  });
+
+  it('SSRF fields in a body never move the upstream', async () => {
+    const res = await send('POST', '/v1/chat/completions', ALICE, {
+      model: A,
+      messages: [{ role: 'user', content: 'hi' }],
+      api_base: 'http://169.254.169.254/latest',
+      base_url: 'http://169.254.169.254/latest',
+      api_key: 'gsk_attacker',
+      extra_headers: { host: '169.254.169.254' },
+    });
+    expect([200, 400]).toContain(res.status);
+    if (res.status === 200) expect(stack.fake.callCount('llama-3.3-70b-versatile')).toBe(1);
+    const forwarded = await raw('POST', '/v1/chat/completions', [['authorization', `Bearer ${ALICE}`], ['x-forwarded-host', '169.254.169.254'], ['host', '169.254.169.254']], JSON.stringify({ model: A, messages: [{ role: 'user', content: 'hi' }] }));
+    expect(forwarded.status).toBe(200);
+    expect(stack.fake.calls.every((call) => call.keyPreview !== undefined)).toBe(true);
+  });
+
+  it('prototype keys in a body pollute nothing', async () => {
+    const body = `{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},"model":"${A}","messages":[{"role":"user","content":"hi","__proto__":{"polluted":true}}]}`;
+    const res = await send('POST', '/v1/chat/completions', ALICE, body);
+    expect([200, 400]).toContain(res.status);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect((Object.prototype as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('multipart abuse is refused with a clear error', async () => {
+    const many = new FormData();
+    for (let i = 0; i < 200; i++) many.append(`field${i}`, 'x');
+    many.set('file', new Blob(['x']), 'a.jsonl');
+    const manyFields = await fetch(`${stack.url}/v1/files`, { method: 'POST', headers: { authorization: `Bearer ${MASTER}` }, body: many });
+    expect(manyFields.status).toBe(400);
+    const noFile = new FormData();
+    noFile.set('purpose', 'batch');
+    expect((await fetch(`${stack.url}/v1/files`, { method: 'POST', headers: { authorization: `Bearer ${MASTER}` }, body: noFile })).status).toBe(400);
+    const traversal = new FormData();
+    traversal.set('purpose', 'batch');
+    traversal.set('file', new Blob([`{"custom_id":"a","method":"POST","url":"/v1/chat/completions","body":{"model":"${A}","messages":[]}}\n`]), '../../../../tmp/escaped.jsonl');
+    const escaped = await fetch(`${stack.url}/v1/files`, { method: 'POST', headers: { authorization: `Bearer ${ALICE}` }, body: traversal });
+    expect(escaped.status).toBeLessThan(500);
+    expect(existsSync('/tmp/escaped.jsonl')).toBe(false);
+    const notMultipart = await send('POST', '/v1/files', MASTER, { file: 'x' });
+    expect(notMultipart.status).toBe(400);
   });
 });
