@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono';
 import type { Gateway } from '../gateway.js';
 import type { BudgetSnapshot, QuotaStore } from '../quota/types.js';
 import { isDegraded } from '../metrics/state-collector.js';
-import { mayUse } from '../middleware/api-key.js';
+import { mayUseName } from './name-access.js';
 import type { ReloadStatus } from '../reload/config-reloader.js';
 import type { Deployment } from '../routing/deployment.js';
 
@@ -43,7 +43,7 @@ export function healthRoutes(gateway: Gateway, version: string, reloadStatus: ()
   routes.get('/health', async function health(c) {
     const { table } = gateway.current;
     // A client key sees its own aliases' deployments only.
-    const visible = table.deployments.filter((d) => mayUse(c.var.principal, d.alias));
+    const visible = table.deployments.filter((d) => mayUseName(c.var.principal, table, d.alias));
     const { redactor } = gateway.current;
     const redact = (text: string | null) => (text === null ? null : redactor.redact(text));
     const entries = await Promise.all(visible.map(async (deployment) => ({ deployment, view: await endpoint(deployment, gateway.quota, redact) })));

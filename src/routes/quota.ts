@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import type { Gateway } from '../gateway.js';
-import { mayUse } from '../middleware/api-key.js';
+import { mayUseName } from './name-access.js';
 import type { BudgetSnapshot, BudgetSpec, WindowSnapshot } from '../quota/types.js';
 import type { Deployment } from '../routing/deployment.js';
 
@@ -14,7 +14,7 @@ export function quotaRoutes(gateway: Gateway): Hono {
     const { table, config } = gateway.current;
     const { planning } = gateway;
     // A client key sees the budgets its aliases spend, and only its aliases' deployments in them.
-    const visible = table.deployments.filter((d) => mayUse(c.var.principal, d.alias));
+    const visible = table.deployments.filter((d) => mayUseName(c.var.principal, table, d.alias));
     const budgets = await Promise.all(
       budgetsOf(visible).map(async ([spec, members]) => ({
         ...budgetView(await gateway.quota.snapshot(spec), members),
@@ -22,7 +22,7 @@ export function quotaRoutes(gateway: Gateway): Hono {
         learned: { prompt_ratio: round(planning.calibration.ratio(spec.model)), upstream_keeps_unused_cap: planning.retention.keepsCap(spec.id) },
       })),
     );
-    const aliases = [...table.groups.keys()].filter((alias) => mayUse(c.var.principal, alias));
+    const aliases = [...table.groups.keys()].filter((alias) => mayUseName(c.var.principal, table, alias));
     const completionCaps = Object.fromEntries(aliases.map((alias) => [alias, planning.caps.for(alias)]));
     return c.json({ plan: config.router.groqPlan, completion_cap: config.router.completionCap, completion_caps: completionCaps, budgets });
   });

@@ -7,7 +7,8 @@ import { GatewayError, RateLimitRefusal } from '../errors.js';
 import type { Gateway } from '../gateway.js';
 import type { Logger } from '../log.js';
 import type { ChatOutcome } from '../metrics/gateway-metrics.js';
-import { mayUse, type Principal } from '../middleware/api-key.js';
+import type { Principal } from '../middleware/api-key.js';
+import { mayUseName } from './name-access.js';
 import type { TokenPlanning } from '../quota/token-planning.js';
 import { routeRequest, trailOf, type ServedResponse } from '../routing/attempts.js';
 import type { Operation } from '../routing/operation.js';
@@ -117,7 +118,7 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
         deadline: receivedAt + timeoutMs,
         extraFallbacks: options.fallbacks,
         mockPrimaryFailure: options.mockPrimaryFailure,
-        mayUseAlias: aliasFilterOf(c.var.principal),
+        mayUseAlias: aliasFilterOf(c.var.principal, table),
       };
       const ctx = {
         quota: gateway.quota,
@@ -227,8 +228,8 @@ function redactingErrors(dialect: SseDialect, redactor: Redactor): SseDialect {
 }
 
 /** A client key limited to some aliases: its chains are filtered to them. */
-function aliasFilterOf(principal: Principal | undefined): ((alias: string) => boolean) | undefined {
-  return principal?.kind === 'client' && principal.models !== undefined ? (alias) => mayUse(principal, alias) : undefined;
+function aliasFilterOf(principal: Principal | undefined, table: RoutingTable): ((alias: string) => boolean) | undefined {
+  return principal?.kind === 'client' && principal.models !== undefined ? (alias) => mayUseName(principal, table, alias) : undefined;
 }
 
 function responseHeaders(c: Context, served: ServedResponse): Record<string, string> {
