@@ -3,6 +3,7 @@ import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { PatternRouter } from 'hono/router/pattern-router';
 import { getPath } from 'hono/utils/url';
+import type { Redactor } from './config/secrets.js';
 import { GatewayError, jsonResponse, typeForStatus } from './errors.js';
 import type { Gateway } from './gateway.js';
 import type { Logger } from './log.js';
@@ -90,7 +91,9 @@ export function createApp(gateway: Gateway, log: Logger, reloader?: ConfigReload
   app.route('/', quotaRoutes(gateway));
   app.route('/', statusRoutes(gateway, VERSION, () => reloader?.current));
   app.route('/', uiRoutes());
-  app.get('/metrics', async function metrics() {
+  app.get('/metrics', async function metrics(c) {
+    // Metrics are the operator's: open unless require_auth_for_metrics_endpoint, then the master key's.
+    if (general().requireAuthForMetrics) requireOperator(c.var.principal);
     return new Response(await gateway.metrics.render(), { headers: { 'content-type': gateway.metrics.contentType } });
   });
   app.post('/config/reload', function reloadConfig(c) {
@@ -116,7 +119,8 @@ export function createApp(gateway: Gateway, log: Logger, reloader?: ConfigReload
     });
   });
   app.onError((err, c) => {
-    if (err instanceof GatewayError) return err.getResponse();
+    // Messages may quote the upstream, which may quote a key: every configured secret is removed.
+    if (err instanceof GatewayError) return redacted(err, gateway.current.redactor).getResponse();
     if (err instanceof HTTPException) {
       return jsonResponse(err.status, { error: { message: err.message, type: typeForStatus(err.status), code: null } });
     }
@@ -125,4 +129,10 @@ export function createApp(gateway: Gateway, log: Logger, reloader?: ConfigReload
     return jsonResponse(500, { error: { message: 'Internal gateway error', type: 'api_error', code: 'internal_error' } });
   });
   return app;
+}
+
+function redacted(err: GatewayError, redactor: Redactor): GatewayError {
+  const message = redactor.redact(err.message);
+  if (message === err.message) return err;
+  return new GatewayError(err.status, message, { type: err.type, code: err.code, param: err.param, headers: { ...err.headers } });
 }

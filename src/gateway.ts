@@ -2,7 +2,9 @@ import { DeploymentBreaker, type BreakerPolicy } from './breaker/breaker.js';
 import type { SharedBreakers, SharedOpening } from './breaker/shared-breakers.js';
 import { failure } from './upstream/failure.js';
 import type { Catalog } from './catalog/types.js';
-import type { GatewayConfig } from './config/types.js';
+import type { DeploymentConfig, GatewayConfig } from './config/types.js';
+import { canonicalJson } from './config/ids.js';
+import { redactorFor, type Redactor } from './config/secrets.js';
 import { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { RecentActivity } from './metrics/recent-activity.js';
 import { MemoryQuotaStore } from './quota/memory-store.js';
@@ -13,12 +15,15 @@ import { HeadroomQueue } from './routing/headroom-queue.js';
 import { RetryPromises } from './routing/retry-promises.js';
 import { RoutingTable } from './routing/table.js';
 import { createTransport, type Transport } from './upstream/transport.js';
+import type { SharedIdStore } from './upstream/id-owners.js';
 
 /** One loaded config and the routing table built from it; replaced whole, never edited. */
 export interface GatewayState {
   readonly config: GatewayConfig;
   readonly table: RoutingTable;
   readonly loadedAt: Date;
+  /** Removes this config's secrets from upstream text before it is shown or logged. */
+  readonly redactor: Redactor;
 }
 
 export interface GatewayOptions {
@@ -30,6 +35,8 @@ export interface GatewayOptions {
   readonly sharedBreakers?: SharedBreakers;
   /** The clock of the budgets' windows, when tests move it by hand; default `Date.now`. */
   readonly clock?: () => number;
+  /** Who made each batch and file id, shared with other instances (Redis); closed with the gateway. */
+  readonly sharedIds?: SharedIdStore & { disconnect(): void };
 }
 
 /**
@@ -53,6 +60,7 @@ export class Gateway {
   private readonly breakers = new Map<string, DeploymentBreaker>();
   private readonly onConfigFault: (message: string) => void;
   readonly sharedBreakers: SharedBreakers | undefined;
+  readonly sharedIds: (SharedIdStore & { disconnect(): void }) | undefined;
   private state: GatewayState;
 
   constructor(
@@ -64,6 +72,7 @@ export class Gateway {
     this.quota = options.quota ?? new MemoryQuotaStore();
     this.onConfigFault = options.onConfigFault ?? ((message) => process.stderr.write(`${message}\n`));
     this.sharedBreakers = options.sharedBreakers;
+    this.sharedIds = options.sharedIds;
     this.metrics = new GatewayMetrics(() => this.state.table.deployments, this.quota);
     this.promises = new RetryPromises(this.quota, options.clock);
     this.planning = new TokenPlanning((alias, deploymentId) => this.metrics.completionCut(alias, deploymentId), options.clock);
@@ -80,7 +89,13 @@ export class Gateway {
    * started with; removed deployments drain with them.
    */
   replace(config: GatewayConfig): GatewayState {
+    const before = new Map(this.state.table.deployments.map((d) => [d.id, d.config]));
     this.state = this.build(config);
+    // A deployment that stays but changed (a fixed key, another base) is not held to its old rests.
+    for (const deployment of this.state.table.deployments) {
+      const was = before.get(deployment.id);
+      if (was !== undefined && !sameUpstream(was, deployment.config)) deployment.breaker.endRest();
+    }
     const live = new Set(this.state.table.deployments.map((d) => d.id));
     // Dropped, not shut down: requests in flight on the old table may still use them.
     for (const id of [...this.breakers.keys()]) {
@@ -94,6 +109,7 @@ export class Gateway {
   async close(): Promise<void> {
     for (const breaker of this.breakers.values()) breaker.shutdown();
     await this.sharedBreakers?.close();
+    this.sharedIds?.disconnect();
     await this.quota.close();
     await this.transport.close();
   }
@@ -107,7 +123,7 @@ export class Gateway {
     this.metrics.prepare(table.deployments);
     const loadedAt = new Date();
     this.metrics.configLoaded(loadedAt);
-    return Object.freeze({ config, table, loadedAt });
+    return Object.freeze({ config, table, loadedAt, redactor: redactorFor(config) });
   }
 
   private breakerFor(id: string, label: string, policy: BreakerPolicy): DeploymentBreaker {
@@ -139,4 +155,9 @@ export class Gateway {
     }
     return stats;
   }
+}
+
+/** Whether two configs of one deployment id reach the same upstream the same way. */
+function sameUpstream(a: DeploymentConfig, b: DeploymentConfig): boolean {
+  return a.apiKey === b.apiKey && a.apiBase === b.apiBase && a.model === b.model && canonicalJson(a.publicParams) === canonicalJson(b.publicParams);
 }

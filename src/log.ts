@@ -99,3 +99,18 @@ function textValue(value: unknown): string {
 function oneLine(text: string): string {
   return text.includes('\n') ? text.replace(/\r?\n/g, ' | ') : text;
 }
+
+/**
+ * A logger whose every message and field passes `redact` first (secrets out of upstream text, which
+ * request records carry in their attempts' failures). Its children redact too.
+ */
+export function redactingLogger(inner: Logger, redact: (message: string) => string): Logger {
+  const clean = (fields: LogFields | undefined): LogFields | undefined => (fields === undefined ? undefined : (JSON.parse(redact(JSON.stringify(fields))) as LogFields));
+  return {
+    debug: (message, fields) => inner.debug(redact(message), clean(fields)),
+    info: (message, fields) => inner.info(redact(message), clean(fields)),
+    warn: (message, fields) => inner.warn(redact(message), clean(fields)),
+    error: (message, fields) => inner.error(redact(message), clean(fields)),
+    child: (bindings) => redactingLogger(inner.child(clean(bindings) ?? {}), redact),
+  };
+}

@@ -5,7 +5,7 @@ import { createApp } from './app.js';
 import { loadCatalog } from './catalog/load.js';
 import { loadConfig } from './config/load.js';
 import { Gateway } from './gateway.js';
-import { createLogger, type Logger } from './log.js';
+import { createLogger, redactingLogger, type Logger } from './log.js';
 import { ConfigReloader } from './reload/config-reloader.js';
 import { SharedBreakers } from './breaker/shared-breakers.js';
 import { createRedisClient, createSharedQuotaStore } from './quota/redis-client.js';
@@ -61,7 +61,9 @@ async function sharedQuotaStore(config: GatewayConfig, log: Logger): Promise<Quo
 
 /** Loads the config (throwing `ConfigError` when it is bad), builds the gateway and starts listening. */
 export async function startGateway(options: StartOptions): Promise<RunningGateway> {
-  const log = options.log ?? createLogger();
+  let gateway: Gateway | undefined;
+  // Every line passes the current config's redactor: upstream text may quote a configured secret.
+  const log = redactingLogger(options.log ?? createLogger(), (line) => gateway?.current.redactor.redact(line) ?? line);
   const env = options.env ?? process.env;
   const config = loadConfig(options.configFile, env);
   for (const warning of config.warnings) {
@@ -69,11 +71,12 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     log.warn(`${config.file}${at}: ${warning.message}`);
   }
   const quota = options.quota ?? (await sharedQuotaStore(config, log));
-  let gateway: Gateway | undefined;
   const sharedBreakers =
     config.router.redis === undefined ? undefined : new SharedBreakers(createRedisClient(config.router.redis), 'groq-router:', (opening) => gateway?.adoptOpening(opening));
   await sharedBreakers?.start();
-  gateway = new Gateway(config, loadCatalog(), { quota, sharedBreakers, clock: options.clock, onConfigFault: (message) => log.error(message) });
+  const sharedIds = config.router.redis === undefined ? undefined : createRedisClient(config.router.redis);
+  await sharedIds?.connect().catch(() => undefined);
+  gateway = new Gateway(config, loadCatalog(), { quota, sharedBreakers, sharedIds, clock: options.clock, onConfigFault: (message) => log.error(message) });
   const reloader = new ConfigReloader(gateway, config.file, env, log, (result) => {
     gateway.metrics.configReloaded(result.ok);
     gateway.activity.recordReload(result);

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { failure, type FailureKind, type UpstreamFailure } from '../upstream/failure.js';
-import { AUTH_PROBE_INTERVAL_MS, BreakerOpenError, CONFIG_FAULT_COOLDOWN_MS, DeploymentBreaker, type BreakerPolicy } from './breaker.js';
+import { AUTH_PROBE_INTERVAL_MS, BreakerOpenError, CONFIG_FAULT_COOLDOWN_MS, DeploymentBreaker, MAX_REST_MS, type BreakerPolicy } from './breaker.js';
 
 const policy: BreakerPolicy = { allowedFails: 3, allowedFailsPolicy: {}, cooldownMs: 5_000, disabled: false };
 
@@ -150,5 +150,36 @@ describe('DeploymentBreaker', () => {
     const { breaker } = setup({ allowedFails: 0 });
     breaker.recordFailure(failure('stream_error', 'reset'));
     expect(breaker.state).toBe('open');
+  });
+});
+
+describe('bounded rests (issue 15)', () => {
+  it('never rests longer than a day, whatever the upstream or another instance says', async () => {
+    const { breaker, call } = setup();
+    await call(failed('rate_limit', { status: 429, retryAfterSec: 999_999_999 }));
+    expect(breaker.retryAfterMs).toBe(MAX_REST_MS);
+    breaker.adopt(10 * MAX_REST_MS, 'elsewhere', failure('rate_limit', 'x'));
+    expect(breaker.retryAfterMs).toBe(MAX_REST_MS);
+  });
+
+  it('ends an upstream rest when told (a reload changed the deployment)', async () => {
+    const { breaker, call } = setup();
+    await call(failed('auth', { status: 401 }));
+    expect(breaker.state).toBe('open');
+    breaker.endRest();
+    expect(breaker.state).toBe('closed');
+    expect(breaker.status().reason).toBeUndefined();
+    expect((await call(ok)).failure).toBeUndefined();
+  });
+
+  it('a half-open trial whose call throws before reaching the deployment gives no verdict', async () => {
+    const { breaker, call } = setup();
+    await call(failed('rate_limit', { status: 429, retryAfterSec: 1 }));
+    vi.advanceTimersByTime(1_000);
+    expect(breaker.state).toBe('half-open');
+    await expect(breaker.run(() => Promise.reject(new Error('not sent')), failureOf)).rejects.toThrow('not sent');
+    expect(breaker.state).not.toBe('closed');
+    vi.advanceTimersByTime(1);
+    expect(breaker.admits).toBe(true);
   });
 });

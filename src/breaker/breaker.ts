@@ -41,6 +41,8 @@ export const CONFIG_FAULT_COOLDOWN_MS = 15 * 60_000;
  */
 export const AUTH_PROBE_INTERVAL_MS = 60_000;
 const FAILURE_WINDOW_MS = 60_000;
+/** No rest outlasts Groq's longest limit window, whatever an upstream or another instance says. */
+export const MAX_REST_MS = 24 * 3_600_000;
 
 /** Carries a failed outcome through opossum so it counts, then hands it back unchanged. */
 class CountedFailure<T> extends Error {
@@ -129,7 +131,15 @@ export class DeploymentBreaker {
     if (!this.admits) throw new BreakerOpenError(this.retryAfterMs);
     try {
       return (await this.circuit.fire(async () => {
-        const outcome = await call();
+        let outcome: T;
+        try {
+          outcome = await call();
+        } catch (err) {
+          // Thrown, not reported: the call never reached the deployment (e.g. nothing was sent). No
+          // verdict, so a half-open trial goes to the next caller rather than closing the breaker.
+          if (this.circuit.halfOpen) this.reopen(0, this.lastReason, this.lastCause);
+          throw err;
+        }
         const failed = failureOf(outcome);
         if (failed === undefined) return outcome;
         if (failed.kind === 'aborted' && this.circuit.halfOpen) {
@@ -188,6 +198,19 @@ export class DeploymentBreaker {
     }
   }
 
+  /**
+   * Ends a rest the upstream caused: a reload changed the deployment (its key, base or model), so what
+   * the old one was told says nothing about the new one. It starts closed, with no failures counted.
+   */
+  endRest(): void {
+    if (this.circuit.closed) return;
+    this.circuit.close();
+    this.openedUntil = 0;
+    this.failures.clear();
+    this.lastReason = undefined;
+    this.lastCause = undefined;
+  }
+
   /** Stops opossum's reset timer; call when the deployment leaves the config. */
   shutdown(): void {
     this.circuit.shutdown();
@@ -212,6 +235,7 @@ export class DeploymentBreaker {
   private reopen(ms: number, reason: string | undefined, cause: UpstreamFailure | undefined): void {
     this.lastReason = reason;
     this.lastCause = cause;
+    ms = Math.min(ms, MAX_REST_MS);
     const until = this.now() + ms;
     // Already open for longer (e.g. a bad key): a shorter cooldown must not cut it short.
     if (this.circuit.opened && until <= this.openedUntil) return;

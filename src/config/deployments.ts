@@ -18,7 +18,7 @@ import {
   type Invalid,
 } from './kinds.js';
 import { formatPath, type Path } from './path.js';
-import { publicCopy, redactUrlCredentials } from './secrets.js';
+import { publicApiBase, publicCopy } from './secrets.js';
 import type { DeploymentConfig, DeploymentLimits, ProviderName } from './types.js';
 
 const PROVIDERS: readonly ProviderName[] = ['groq', 'openai'];
@@ -374,7 +374,7 @@ function readModelInfo(entry: Readonly<Record<string, unknown>>, base: Path, iss
 function publicParams(params: Readonly<Record<string, unknown>>): Record<string, unknown> {
   const copy = publicCopy(params, [], { onUnset: (unset) => unset.reference }) as Record<string, unknown>;
   const apiBase = copy['api_base'];
-  if (typeof apiBase === 'string') copy['api_base'] = redactUrlCredentials(apiBase);
+  if (typeof apiBase === 'string') copy['api_base'] = publicApiBase(apiBase);
   return copy;
 }
 

@@ -744,13 +744,13 @@ model_list:
 });
 
 describe('publicParams', () => {
-  it('drops api_key and other secret-looking keys and redacts credentials in api_base', () => {
+  it('drops api_key and other secret-looking keys and shows api_base without userinfo or query', () => {
     const d = parse(
       minimal(
-        'model: openai/m\n      api_key: sk-real\n      api_base: https://user:pw@llm.example/v1\n      aws_secret_access_key: x',
+        'model: openai/m\n      api_key: sk-real\n      api_base: https://user:pw@llm.example/v1?token=SECRET\n      aws_secret_access_key: x',
       ),
     ).deployments[0];
-    expect(d?.apiBase).toBe('https://user:pw@llm.example/v1');
-    expect(d?.publicParams).toEqual({ model: 'openai/m', api_base: 'https://***@llm.example/v1' });
+    expect(d?.apiBase).toBe('https://user:pw@llm.example/v1?token=SECRET');
+    expect(d?.publicParams).toEqual({ model: 'openai/m', api_base: 'https://llm.example/v1' });
   });
 });

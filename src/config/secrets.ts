@@ -1,5 +1,7 @@
+import { hashClientKey } from './client-key-hash.js';
 import { isPlainObject, UnsetEnv } from './env.js';
 import type { Path } from './path.js';
+import type { GatewayConfig } from './types.js';
 
 /**
  * Key names that hold credentials (`api_key`, `aws_secret_access_key`, `redis_password`, ...).
@@ -42,13 +44,91 @@ export function publicCopy(value: unknown, path: Path, hooks: PublicCopyHooks): 
   return value;
 }
 
-/** `https://user:pass@host/v1` → `https://***@host/v1`: credentials in a base URL are still credentials. */
-export function redactUrlCredentials(url: string): string {
+
+/**
+ * `api_base` as it may be shown anywhere (`/health`, `/model/info`, metric labels, logs, `check`):
+ * without userinfo, query string or fragment, which is where URLs carry credentials.
+ */
+export function publicApiBase(url: string): string {
   try {
     const parsed = new URL(url);
-    if (parsed.username === '' && parsed.password === '') return url;
-    return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, '$1***@');
+    if (parsed.username === '' && parsed.password === '' && parsed.search === '' && parsed.hash === '') return url;
+    parsed.username = '';
+    parsed.password = '';
+    parsed.search = '';
+    parsed.hash = '';
+    return parsed.toString();
   } catch {
-    return url;
+    // Not a URL we can take apart: show nothing of it rather than something secret.
+    return '(invalid URL)';
   }
+}
+
+/** The credentials an `api_base` carries: its user, password and query values, raw and decoded. */
+export function urlCredentials(url: string): string[] {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return [];
+  }
+  const found = [parsed.username, parsed.password, ...[...parsed.searchParams.values()]];
+  const decoded = (value: string) => {
+    try {
+      return decodeURIComponent(value);
+    } catch {
+      return value;
+    }
+  };
+  return found.flatMap((value) => [value, decoded(value)]);
+}
+
+/** What replaces a secret in any text the gateway passes on. */
+export const REDACTED = '[redacted]';
+/** Shorter strings are too likely to be ordinary words to remove from text. */
+const MIN_SECRET_LENGTH = 6;
+/** Runs of key-like characters: where a pasted client key would sit in a message. */
+const KEY_LIKE = /[A-Za-z0-9_-]{16,}/g;
+
+/**
+ * Removes every configured secret from text the gateway did not write itself (upstream error messages
+ * above all) before it reaches a client, a log line, `/health` or a metric. Built once per config load:
+ * the upstream keys, the master key, the Redis password and `api_base` credentials are matched as
+ * literals; client keys, of which only hashes are stored, by hashing each key-like run in the text.
+ */
+export class Redactor {
+  private readonly literals: RegExp | undefined;
+
+  constructor(
+    secrets: Iterable<string | undefined>,
+    private readonly clientKeyHashes: ReadonlySet<string> = new Set(),
+    private readonly hash: (candidate: string) => string = (candidate) => candidate,
+  ) {
+    const unique = [...new Set([...secrets].filter((s): s is string => s !== undefined && s.length >= MIN_SECRET_LENGTH))];
+    // Longest first, so a secret that contains another is removed whole.
+    unique.sort((a, b) => b.length - a.length);
+    this.literals = unique.length === 0 ? undefined : new RegExp(unique.map(escapeRegExp).join('|'), 'g');
+  }
+
+  redact(text: string): string {
+    let out = this.literals === undefined ? text : text.replace(this.literals, REDACTED);
+    if (this.clientKeyHashes.size > 0) out = out.replace(KEY_LIKE, (run) => (this.clientKeyHashes.has(this.hash(run)) ? REDACTED : run));
+    return out;
+  }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** The redactor for one loaded config: every secret it configures, and its client keys' hashes. */
+export function redactorFor(config: GatewayConfig): Redactor {
+  const redis = config.router.redis;
+  const secrets = [
+    ...config.deployments.flatMap((d) => [d.apiKey, ...(d.apiBase === undefined ? [] : urlCredentials(d.apiBase))]),
+    config.general.masterKey,
+    redis?.password,
+    ...(redis?.url === undefined ? [] : urlCredentials(redis.url)),
+  ];
+  return new Redactor(secrets, new Set(config.general.clientKeys.map((k) => k.keyHash)), hashClientKey);
 }

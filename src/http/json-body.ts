@@ -20,7 +20,33 @@ export async function readJsonObject(source: IncomingMessage | Request, maxBytes
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw badRequest('Request body must be a JSON object', 'invalid_json');
   }
+  checkJsonDepth(parsed);
   return parsed as Record<string, unknown>;
+}
+
+/**
+ * How deeply a request body may nest objects and arrays. Real requests (messages, content parts, tool
+ * schemas) stay far below it; a body nested thousands deep fits in a few KB and would make every later
+ * `JSON.stringify` (estimates, the SDK's serialisation) throw.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * Refuses a parsed JSON value nested deeper than `MAX_JSON_DEPTH` with a 400. Iterative (an explicit
+ * stack), so the check itself cannot overflow; it visits each object and array once.
+ */
+export function checkJsonDepth(value: unknown, maxDepth: number = MAX_JSON_DEPTH): void {
+  const stack: Array<{ value: object; depth: number }> = [];
+  if (typeof value === 'object' && value !== null) stack.push({ value, depth: 1 });
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    if (top.depth > maxDepth) {
+      throw badRequest(`Request body nests objects and arrays more than ${maxDepth} levels deep`, 'json_too_deep');
+    }
+    const children = Array.isArray(top.value) ? top.value : Object.values(top.value);
+    for (const child of children) {
+      if (typeof child === 'object' && child !== null) stack.push({ value: child, depth: top.depth + 1 });
+    }
+  }
 }
 
 function headerOf(source: IncomingMessage | Request, name: string): string | undefined {

@@ -1,3 +1,4 @@
+import { publicApiBase } from '../config/secrets.js';
 import type { Deployment } from '../routing/deployment.js';
 
 /** Where groq-sdk sends when a deployment names no api_base. */
@@ -34,7 +35,7 @@ export function labelsOf(deployment: Deployment): DeploymentLabels {
         litellm_model_name: deployment.config.litellmModel,
         model_id: deployment.id,
         // The public form: credentials in an api_base URL are masked there.
-        api_base: typeof publicBase === 'string' ? publicBase : deployment.provider.name === 'groq' ? (process.env.GROQ_BASE_URL ?? GROQ_DEFAULT_BASE) : '',
+        api_base: typeof publicBase === 'string' ? publicBase : deployment.provider.name === 'groq' ? publicApiBase(process.env.GROQ_BASE_URL ?? GROQ_DEFAULT_BASE) : '',
         api_provider: deployment.provider.name,
       },
     };

@@ -1,3 +1,4 @@
+import type { GeneralSettings } from '../config/types.js';
 import type { GatewayState } from '../gateway.js';
 import { WINDOW_NAMES } from '../quota/types.js';
 import type { Deployment } from '../routing/deployment.js';
@@ -50,4 +51,32 @@ function limitChanges(was: Deployment, now: Deployment): string[] {
     if (before !== after) out.push(`${window} ${before ?? 'none'} -> ${after ?? 'none'}`);
   }
   return out;
+}
+
+/**
+ * What a reload changed about who may call: the master key set, removed or changed, client keys added
+ * or removed (by alias and preview), a client key's aliases changed. Never a key or its hash.
+ */
+export function describeKeyChanges(before: GeneralSettings, after: GeneralSettings): string[] {
+  const changes: string[] = [];
+  const wasMaster = before.masterKey;
+  const isMaster = after.masterKey;
+  if (wasMaster === undefined && isMaster !== undefined) changes.push('master key set');
+  else if (wasMaster !== undefined && isMaster === undefined) changes.push('master key removed');
+  else if (wasMaster !== isMaster) changes.push('master key changed');
+
+  const shown = (key: { alias: string; preview: string }) => `${key.alias} (${key.preview})`;
+  const oldKeys = new Map(before.clientKeys.map((k) => [k.keyHash, k]));
+  const newKeys = new Map(after.clientKeys.map((k) => [k.keyHash, k]));
+  const added = after.clientKeys.filter((k) => !oldKeys.has(k.keyHash));
+  const removed = before.clientKeys.filter((k) => !newKeys.has(k.keyHash));
+  if (added.length > 0) changes.push(`client keys added: ${added.map(shown).join(', ')}`);
+  if (removed.length > 0) changes.push(`client keys removed: ${removed.map(shown).join(', ')}`);
+  for (const now of after.clientKeys) {
+    const was = oldKeys.get(now.keyHash);
+    if (was === undefined) continue;
+    const list = (models: readonly string[]) => (models.length === 0 ? 'every alias' : [...models].sort().join(', '));
+    if (list(was.models) !== list(now.models)) changes.push(`aliases of client key ${shown(now)}: ${list(was.models)} -> ${list(now.models)}`);
+  }
+  return changes;
 }

@@ -1,10 +1,13 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, watch, type FSWatcher } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import { loadConfig } from '../config/load.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { loadConfig, parseConfig } from '../config/load.js';
+import type { GatewayConfig } from '../config/types.js';
 import type { Gateway, GatewayState } from '../gateway.js';
 import type { Logger } from '../log.js';
-import { describeChanges } from './changes.js';
+import { describeChanges, describeKeyChanges } from './changes.js';
 
 export type ReloadTrigger = 'file' | 'signal' | 'api' | 'manual';
 
@@ -21,6 +24,44 @@ export interface ReloadStatus {
 /** Editors save in bursts (write, rename, chmod); one reload per burst. */
 const DEBOUNCE_MS = 150;
 
+export interface SettleOptions {
+  /** How long the file must stay the same (size, mtime and content) before it counts as written. */
+  readonly quietMs?: number;
+  /** Give up waiting after this long and take what is there; a file that never settles is still read. */
+  readonly maxWaitMs?: number;
+}
+
+/**
+ * The file's content once it has stopped changing: two reads `quietMs` apart with the same size, mtime
+ * and bytes. A config written in several steps (a script, a slow copy, a sync tool) is acted on when
+ * complete, not when its first part happens to be valid YAML. `undefined` while the file is missing.
+ */
+export async function readSettled(file: string, options: SettleOptions = {}): Promise<string | undefined> {
+  const quietMs = options.quietMs ?? 500;
+  const giveUpAt = performance.now() + (options.maxWaitMs ?? 10_000);
+  const snapshot = async () => {
+    try {
+      const [info, text] = await Promise.all([stat(file), readFile(file, 'utf8')]);
+      return { size: info.size, mtimeMs: info.mtimeMs, text };
+    } catch {
+      return undefined;
+    }
+  };
+  let last = await snapshot();
+  for (;;) {
+    await sleep(quietMs);
+    const now = await snapshot();
+    const same = now !== undefined && last !== undefined && now.size === last.size && now.mtimeMs === last.mtimeMs && now.text === last.text;
+    if (same || performance.now() >= giveUpAt) return now?.text;
+    last = now;
+  }
+}
+
+/** Whether a config asks callers for a key at all. */
+function requiresKeys(config: GatewayConfig): boolean {
+  return config.general.masterKey !== undefined || config.general.clientKeys.length > 0;
+}
+
 /**
  * Re-reads the routing file on change (editors that save by rename included), on SIGHUP and on
  * `POST /config/reload`. A new file is parsed and validated in full before anything changes; then the
@@ -34,6 +75,8 @@ export class ConfigReloader {
   private status: ReloadStatus;
   /** Digest of the file as last read, so watch events that change nothing cost no reload. */
   private digest: string | undefined;
+  /** Bumped by every watch event, so a settle that a newer change overtook is dropped. */
+  private generation = 0;
 
   constructor(
     private readonly gateway: Gateway,
@@ -41,6 +84,7 @@ export class ConfigReloader {
     private readonly env: NodeJS.ProcessEnv,
     private readonly log: Logger,
     private readonly onResult: (result: ReloadResult) => void = () => {},
+    private readonly settle: SettleOptions = {},
   ) {
     this.status = { lastSuccessAt: gateway.current.loadedAt, lastFailure: undefined, failures: 0 };
     this.digest = this.readDigest();
@@ -50,14 +94,25 @@ export class ConfigReloader {
     return this.status;
   }
 
-  reload(trigger: ReloadTrigger): ReloadResult {
-    this.digest = this.readDigest();
+  /**
+   * Loads the file (or `text`, its content as already read) and swaps it in. A config that would turn
+   * authentication off (no master key and no client key, where there were some) is refused: that takes
+   * a restart, so a half-written or mistaken file can never open the gateway to anyone.
+   */
+  reload(trigger: ReloadTrigger, text?: string): ReloadResult {
+    this.digest = text === undefined ? this.readDigest() : digestOf(text);
     const before = this.gateway.current;
     let result: ReloadResult;
     try {
-      const config = loadConfig(this.file, this.env);
+      const config = text === undefined ? loadConfig(this.file, this.env) : parseConfig(text, this.file, this.env);
+      if (requiresKeys(before.config) && !requiresKeys(config)) {
+        throw new Error(
+          'the new config has no master_key and no client_keys, which would turn authentication off; refused. ' +
+            'Turning authentication off takes a restart with that config.',
+        );
+      }
       const after = this.gateway.replace(config);
-      const changes = describeChanges(before, after);
+      const changes = [...describeKeyChanges(before.config.general, config.general), ...describeChanges(before, after)];
       this.status = { lastSuccessAt: after.loadedAt, lastFailure: undefined, failures: this.status.failures };
       this.logSuccess(trigger, after, changes);
       result = { ok: true, changes };
@@ -77,23 +132,32 @@ export class ConfigReloader {
     this.watcher = watch(dirname(this.file), { persistent: false }, (_event, changed) => {
       if (changed !== null && changed.toString() !== name) return;
       clearTimeout(this.timer);
-      this.timer = setTimeout(() => {
-        // Some platforms name no file, and neighbours in a busy folder fire too: reload only on a real change.
-        if (this.readDigest() !== this.digest) this.reload('file');
-      }, DEBOUNCE_MS);
+      const generation = ++this.generation;
+      this.timer = setTimeout(() => void this.reloadWhenSettled(generation), DEBOUNCE_MS);
       this.timer.unref();
     });
     this.watcher.on('error', (err) => this.log.warn(`stopped watching ${this.file}: ${err.message}; SIGHUP and POST /config/reload still work`));
   }
 
+  /** Acts on the file once it has settled; a newer change restarts the wait. */
+  private async reloadWhenSettled(generation: number): Promise<void> {
+    const text = await readSettled(this.file, this.settle);
+    if (generation !== this.generation || this.closed) return;
+    // Some platforms name no file, and neighbours in a busy folder fire too: reload only on a real change.
+    if (text !== undefined && digestOf(text) !== this.digest) this.reload('file', text);
+  }
+
+  private closed = false;
+
   close(): void {
+    this.closed = true;
     clearTimeout(this.timer);
     this.watcher?.close();
   }
 
   private readDigest(): string | undefined {
     try {
-      return createHash('sha1').update(readFileSync(this.file)).digest('hex');
+      return digestOf(readFileSync(this.file));
     } catch {
       // Mid-rename the file may briefly not exist; the next event brings it back.
       return undefined;
@@ -105,4 +169,8 @@ export class ConfigReloader {
     const summary = changes.length === 0 ? 'no routing changes' : changes.join('; ');
     this.log.info(`config reloaded (${trigger}) from ${this.file}: ${summary}`);
   }
+}
+
+function digestOf(content: string | Buffer): string {
+  return createHash('sha1').update(content).digest('hex');
 }

@@ -5,7 +5,7 @@ import type { Gateway } from '../gateway.js';
 import { mayUse, type Principal } from '../middleware/api-key.js';
 import { AccountRegistry, type Account, type AccountSet } from '../upstream/accounts.js';
 import { classifyUpstreamError } from '../upstream/failure.js';
-import type { IdOwners } from '../upstream/id-owners.js';
+import type { IdOwners, IdTenants } from '../upstream/id-owners.js';
 
 import { unknownAlias } from './request-checks.js';
 import type { NodeBindings } from './routed.js';
@@ -21,7 +21,7 @@ const registries = new WeakMap<Gateway, AccountRegistry>();
 export function accountRegistry(gateway: Gateway): AccountRegistry {
   let registry = registries.get(gateway);
   if (registry === undefined) {
-    registry = new AccountRegistry(() => gateway.current.config.deployments, gateway.transport.fetch);
+    registry = new AccountRegistry(() => gateway.current.config.deployments, gateway.transport.fetch, gateway.sharedIds);
     registries.set(gateway, registry);
   }
   return registry;
@@ -177,7 +177,8 @@ export async function passThrough<T extends object>(
   timeoutMs: number,
   account: Account,
   call: (options: CallOptions) => Promise<T>,
-  remember: (result: T) => void = () => undefined,
+  remember: (result: T) => void | Promise<void> = () => undefined,
+  shown: (result: T) => Promise<object> = async (result) => result,
 ): Promise<Response> {
   let result: T;
   try {
@@ -185,9 +186,42 @@ export async function passThrough<T extends object>(
   } catch (err) {
     throw upstreamError(err);
   }
-  remember(result);
+  await remember(result);
   c.header(ACCOUNT_HEADER, account.id);
-  return c.json(result);
+  return c.json(await shown(result));
+}
+
+/**
+ * The tenant a caller's batches and files belong to: a client key (by its alias, unique in a config),
+ * else the operator. Client keys share the Groq organisation, which cannot tell them apart, so the
+ * gateway does.
+ */
+export function tenantOf(principal: Principal | undefined): string {
+  return principal?.kind === 'client' ? `client:${principal.alias}` : 'operator';
+}
+
+/** The master key (and an open gateway) reach every id; a client key only those it made. */
+export async function isOwn(tenants: IdTenants, principal: Principal | undefined, id: string): Promise<boolean> {
+  if (principal?.kind !== 'client') return true;
+  return (await tenants.tenantOf(id)) === tenantOf(principal);
+}
+
+/** A 404, not a 403: another tenant's id is not this key's to know about. */
+export async function requireOwn(tenants: IdTenants, principal: Principal | undefined, id: string, what: 'file' | 'batch'): Promise<void> {
+  if (await isOwn(tenants, principal, id)) return;
+  throw new GatewayError(404, `No ${what} ${JSON.stringify(id)} for this key`, { type: 'not_found_error', code: 'not_found' });
+}
+
+/** A list answer with only the caller's own items. */
+export async function ownItems(tenants: IdTenants, principal: Principal | undefined, result: object): Promise<object> {
+  if (principal?.kind !== 'client') return result;
+  const data = (result as { data?: unknown }).data;
+  if (!Array.isArray(data)) return result;
+  const own = await Promise.all(data.map(async (item: unknown) => {
+    const id = typeof item === 'object' && item !== null ? (item as { id?: unknown }).id : undefined;
+    return typeof id === 'string' && (await isOwn(tenants, principal, id));
+  }));
+  return { ...result, data: data.filter((_item, i) => own[i]) };
 }
 
 /** The items of a list answer (`{data: [...]}`), or the answer itself. */

@@ -3,7 +3,22 @@ import { Hono, type Context } from 'hono';
 import type { Gateway } from '../gateway.js';
 import { openUploadAsFile, receiveUpload } from '../http/multipart-upload.js';
 import type { Account } from '../upstream/accounts.js';
-import { ACCOUNT_HEADER, accountForId, accountRegistry, callerSignal, chooseAccount, itemsOf, namedAlias, passThrough, upstreamError, type NodeBindings } from './accounts.js';
+import {
+  ACCOUNT_HEADER,
+  accountForId,
+  accountRegistry,
+  callerSignal,
+  chooseAccount,
+  itemsOf,
+  namedAlias,
+  ownItems,
+  passThrough,
+  requireOwn,
+  tenantOf,
+  upstreamError,
+  type NodeBindings,
+} from './accounts.js';
+import { batchModelFor, checkBatchLines } from './batch-lines.js';
 import { forwardedQuery } from './batches.js';
 
 /** Groq's limit for a batch input file (groq-sdk's `files.create` documentation). */
@@ -30,10 +45,17 @@ export function fileRoutes(gateway: Gateway): Hono<NodeBindings> {
     for (const file of itemsOf(result)) if (typeof file.id === 'string') registry.owners.remember(file.id, account.id);
   };
 
-  const ownerOf = (c: Context<NodeBindings>, id: string) =>
-    accountForId(registry.current(), registry.owners, c.var.principal, namedAlias(c), id, (account) =>
+  // A client key reaches only the files it uploaded; checked before any upstream call about the id.
+  const ownerOf = async (c: Context<NodeBindings>, id: string) => {
+    await requireOwn(registry.tenants, c.var.principal, id, 'file');
+    return accountForId(registry.current(), registry.owners, c.var.principal, namedAlias(c), id, (account) =>
       account.client.files.info(id, { signal: callerSignal(c), timeout: timeoutMs() }),
     );
+  };
+  const rememberTenant = (c: Context<NodeBindings>, account: Account) => async (result: object) => {
+    remember(account)(result);
+    for (const file of itemsOf(result)) if (typeof file.id === 'string') await registry.tenants.remember(file.id, tenantOf(c.var.principal));
+  };
 
   routes.post('/files', async function uploadFile(c) {
     const set = registry.current();
@@ -43,11 +65,20 @@ export function fileRoutes(gateway: Gateway): Hono<NodeBindings> {
     const upload = await receiveUpload(c.env?.incoming ?? c.req.raw, { maxFileBytes: MAX_UPLOAD_BYTES });
     try {
       account ??= chooseAccount(set, registry.owners, c.var.principal, { alias: namedAlias(c, firstOf(upload.fields.model)) });
-      const file = await openUploadAsFile(upload.file);
+      let source = upload.file;
+      const principal = c.var.principal;
+      if (principal?.kind === 'client') {
+        // A client key's batch lines may name only its aliases (mapped to their Groq ids) or their models.
+        const checked = `${upload.file.path}.checked`;
+        const target = account;
+        await checkBatchLines(upload.file.path, checked, (model) => batchModelFor(model, principal, target, set, gateway.current.config));
+        source = { ...upload.file, path: checked };
+      }
+      const file = await openUploadAsFile(source);
       // Only Groq's fields go on; `model` picked the account.
       const params = { file, purpose: firstOf(upload.fields.purpose) } as FileCreateParams;
       const chosen = account;
-      return await passThrough(c, timeoutMs(), chosen, (options) => chosen.client.files.create(params, options), remember(chosen));
+      return await passThrough(c, timeoutMs(), chosen, (options) => chosen.client.files.create(params, options), rememberTenant(c, chosen));
     } finally {
       await upload.dispose();
     }
@@ -56,7 +87,9 @@ export function fileRoutes(gateway: Gateway): Hono<NodeBindings> {
   routes.get('/files', async function listFiles(c) {
     const account = chooseAccount(registry.current(), registry.owners, c.var.principal, { alias: namedAlias(c) });
     const query = forwardedQuery(c);
-    return passThrough(c, timeoutMs(), account, (options) => account.client.files.list({ ...options, query }), remember(account));
+    return passThrough(c, timeoutMs(), account, (options) => account.client.files.list({ ...options, query }), remember(account), (result) =>
+      ownItems(registry.tenants, c.var.principal, result),
+    );
   });
 
   routes.get('/files/:id', async function fileInfo(c) {
@@ -86,7 +119,10 @@ export function fileRoutes(gateway: Gateway): Hono<NodeBindings> {
   routes.delete('/files/:id', async function deleteFile(c) {
     const id = c.req.param('id');
     const account = await ownerOf(c, id);
-    return passThrough(c, timeoutMs(), account, (options) => account.client.files.delete(id, options), () => registry.owners.forget(id));
+    return passThrough(c, timeoutMs(), account, (options) => account.client.files.delete(id, options), () => {
+      registry.owners.forget(id);
+      registry.tenants.forget(id);
+    });
   });
 
   return routes;

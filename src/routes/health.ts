@@ -2,6 +2,7 @@ import { Hono, type Context } from 'hono';
 import type { Gateway } from '../gateway.js';
 import type { BudgetSnapshot, QuotaStore } from '../quota/types.js';
 import { isDegraded } from '../metrics/state-collector.js';
+import { mayUseName } from './name-access.js';
 import type { ReloadStatus } from '../reload/config-reloader.js';
 import type { Deployment } from '../routing/deployment.js';
 import type { ModelGroup } from '../routing/table.js';
@@ -49,11 +50,15 @@ export function healthRoutes(gateway: Gateway, version: string, reloadStatus: ()
 
   routes.get('/health', async function health(c) {
     const { table } = gateway.current;
-    const entries = await Promise.all(table.deployments.map(async (deployment) => ({ deployment, view: await endpoint(deployment, gateway.quota) })));
+    // A client key sees its own aliases' deployments only.
+    const visible = table.deployments.filter((d) => mayUseName(c.var.principal, table, d.alias));
+    const { redactor } = gateway.current;
+    const redact = (text: string | null) => (text === null ? null : redactor.redact(text));
+    const entries = await Promise.all(visible.map(async (deployment) => ({ deployment, view: await endpoint(deployment, gateway.quota, redact) })));
     const healthy = entries.filter((e) => problemOf(e.deployment) === undefined).map((e) => e.view);
     const unhealthy = entries.flatMap((e) => {
       const error = problemOf(e.deployment);
-      return error === undefined ? [] : [{ ...e.view, error }];
+      return error === undefined ? [] : [{ ...e.view, error: redact(error) }];
     });
     return c.json({
       healthy_endpoints: healthy,
@@ -94,17 +99,20 @@ function problemOf(deployment: Deployment): string | undefined {
   return `cooling down: ${deployment.breaker.status().reason ?? 'failures'}`;
 }
 
-async function endpoint(deployment: Deployment, quota: QuotaStore): Promise<Record<string, unknown>> {
+async function endpoint(deployment: Deployment, quota: QuotaStore, redact: (text: string | null) => string | null): Promise<Record<string, unknown>> {
   const breaker = deployment.breaker.status();
+  const apiBase = deployment.config.publicParams.api_base;
   return {
     model: deployment.config.litellmModel,
     model_name: deployment.alias,
     model_id: deployment.id,
-    api_base: deployment.config.apiBase ?? null,
+    // Without userinfo or query: that is where URLs carry credentials.
+    api_base: typeof apiBase === 'string' ? apiBase : null,
     state: deployment.client === undefined ? 'unconfigured' : breaker.state,
     breaker: {
       state: breaker.state,
-      reason: breaker.reason ?? null,
+      // The upstream's words, which may quote a key.
+      reason: redact(breaker.reason ?? null),
       closes_in_s: breaker.halfOpensAt > 0 ? Math.max(0, breaker.halfOpensAt - Date.now()) / 1000 : null,
     },
     quota: deployment.budget === undefined ? null : quotaSummary(await quota.snapshot(deployment.budget)),

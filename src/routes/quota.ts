@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import type { Gateway } from '../gateway.js';
+import { mayUseName } from './name-access.js';
 import type { BudgetSnapshot, BudgetSpec, WindowSnapshot } from '../quota/types.js';
 import type { Deployment } from '../routing/deployment.js';
 
@@ -12,14 +13,17 @@ export function quotaRoutes(gateway: Gateway): Hono {
   routes.get('/quota', async function quota(c) {
     const { table, config } = gateway.current;
     const { planning } = gateway;
+    // A client key sees the budgets its aliases spend, and only its aliases' deployments in them.
+    const visible = table.deployments.filter((d) => mayUseName(c.var.principal, table, d.alias));
     const budgets = await Promise.all(
-      budgetsOf(table.deployments).map(async ([spec, members]) => ({
+      budgetsOf(visible).map(async ([spec, members]) => ({
         ...budgetView(await gateway.quota.snapshot(spec), members),
         // What the gateway has learned of how Groq counts this budget's requests.
         learned: { prompt_ratio: round(planning.calibration.ratio(spec.model)), upstream_keeps_unused_cap: planning.retention.keepsCap(spec.id) },
       })),
     );
-    const completionCaps = Object.fromEntries([...table.groups.keys()].map((alias) => [alias, planning.caps.for(alias)]));
+    const aliases = [...table.groups.keys()].filter((alias) => mayUseName(c.var.principal, table, alias));
+    const completionCaps = Object.fromEntries(aliases.map((alias) => [alias, planning.caps.for(alias)]));
     return c.json({ plan: config.router.groqPlan, completion_cap: config.router.completionCap, completion_caps: completionCaps, budgets });
   });
   return routes;

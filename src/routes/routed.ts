@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { Context } from 'hono';
+import type { Redactor } from '../config/secrets.js';
 import type { GatewayConfig } from '../config/types.js';
 import { GatewayError, RateLimitRefusal } from '../errors.js';
 import type { Gateway } from '../gateway.js';
@@ -8,6 +9,7 @@ import type { Logger } from '../log.js';
 import { requestLine, requestRecord, type ChatOutcome } from '../metrics/request-record.js';
 import type { Principal } from '../middleware/api-key.js';
 import { clientOf, requestIdHeaders } from '../middleware/request-id.js';
+import { mayUseName } from './name-access.js';
 import type { TokenPlanning } from '../quota/token-planning.js';
 import { routeRequest, trailOf, type AttemptTrail, type ServedResponse } from '../routing/attempts.js';
 import type { Operation } from '../routing/operation.js';
@@ -135,6 +137,7 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
         deadline: receivedAt + timeoutMs,
         extraFallbacks: options.fallbacks,
         mockPrimaryFailure: options.mockPrimaryFailure,
+        mayUseAlias: aliasFilterOf(c.var.principal, table),
       };
       const ctx = {
         quota: gateway.quota,
@@ -205,7 +208,7 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
     const dispose = taken.dispose;
     let usage: StreamUsage | undefined;
     const relay: RelayOptions = {
-      dialect: relayKind.kind === 'sse' ? relayKind.dialect : undefined,
+      dialect: relayKind.kind === 'sse' ? redactingErrors(relayKind.dialect, gateway.current.redactor) : undefined,
       first: served.stream.first,
       source: served.stream.source,
       cancelUpstream: () => served.attempt.abort('client disconnected'),
@@ -251,6 +254,24 @@ function withEarlierPasses(trail: AttemptTrail | undefined, passes: readonly Att
     all: [...earlier.flatMap((pass) => pass.all), ...trail.all],
     calls: earlier.reduce((sum, pass) => sum + pass.calls, trail.calls),
   };
+}
+
+const ERROR_MARK = Buffer.from('"error"');
+
+/**
+ * The upstream's own error events in a stream (after its first byte, so relayed rather than retried)
+ * carry upstream text: configured secrets are removed from them. Other events cost one byte scan.
+ */
+function redactingErrors(dialect: SseDialect, redactor: Redactor): SseDialect {
+  return (events, onUsage) => {
+    const out = dialect(events, onUsage);
+    return out.indexOf(ERROR_MARK) === -1 ? out : Buffer.from(redactor.redact(out.toString('utf8')));
+  };
+}
+
+/** A client key limited to some aliases: its chains are filtered to them. */
+function aliasFilterOf(principal: Principal | undefined, table: RoutingTable): ((alias: string) => boolean) | undefined {
+  return principal?.kind === 'client' && principal.models !== undefined ? (alias) => mayUseName(principal, table, alias) : undefined;
 }
 
 function responseHeaders(c: Context, served: ServedResponse): Record<string, string> {

@@ -1,8 +1,9 @@
 import type { CompletionCapPolicy, RetryPolicy } from '../config/types.js';
 import type { Logger } from '../log.js';
 import type { Demand, QuotaStore, Refusal, Reservation, UpstreamGap, UpstreamView } from '../quota/types.js';
-import { classifyUpstreamError, failure, type UpstreamFailure } from '../upstream/failure.js';
-import { limitInRateLimitMessage, requestedInRateLimitMessage, upstreamView } from '../upstream/rate-limit-headers.js';
+import { classifyUpstreamError, failure, NotSentError, thrownBeforeSending, type UpstreamFailure } from '../upstream/failure.js';
+import { GatewayError } from '../errors.js';
+import { limitInRateLimitMessage, limitWindowMs, requestedInRateLimitMessage, upstreamView } from '../upstream/rate-limit-headers.js';
 import { BreakerOpenError } from '../breaker/breaker.js';
 import { chunkSourceOf, type ChunkSource } from './chunk-source.js';
 import { recordLatency, type Deployment } from './deployment.js';
@@ -29,6 +30,8 @@ export interface RoutedRequest {
   readonly extraFallbacks?: readonly ModelGroup[];
   /** `mock_testing_fallbacks`: the alias's own group counts as failed, without an upstream call. */
   readonly mockPrimaryFailure?: boolean;
+  /** Whether the caller's key may use an alias; absent for every alias. Chains are filtered by it. */
+  readonly mayUseAlias?: (alias: string) => boolean;
 }
 
 export interface RouteContext {
@@ -96,7 +99,12 @@ type CallOutcome = Extract<AttemptOutcome, { served: Served } | { failure: Upstr
  */
 export async function attemptDeployment(deployment: Deployment, request: RoutedRequest, ctx: RouteContext): Promise<AttemptOutcome> {
   const { breaker } = deployment;
-  const prepared = request.operation.prepare(deployment, { dropParams: ctx.dropParams, completionCap: ctx.completionCap });
+  let prepared: PreparedCall;
+  try {
+    prepared = request.operation.prepare(deployment, { dropParams: ctx.dropParams, completionCap: ctx.completionCap });
+  } catch (err) {
+    throw notSent(err instanceof GatewayError ? err : new NotSentError(err), ctx);
+  }
   if (!breaker.admits) return restingOutcome(deployment, prepared, ctx);
 
   const budget = deployment.budget;
@@ -122,6 +130,7 @@ export async function attemptDeployment(deployment: Deployment, request: RoutedR
       (outcome) => ('failure' in outcome && !outcome.failure.refusedWithRoom ? outcome.failure : undefined),
     );
   } catch (err) {
+    if (err instanceof NotSentError) throw notSent(err, ctx);
     if (!(err instanceof BreakerOpenError)) throw err;
     // Another caller took the half-open trial between our check and our call.
     return release();
@@ -146,6 +155,18 @@ async function restingOutcome(deployment: Deployment, prepared: PreparedCall, ct
   }
   const { refusal } = reserved;
   return refusal.retryAfterMs > cooling.retryAfterMs ? { refusal } : { cooling };
+}
+
+/**
+ * Nothing was sent, so no deployment is to blame and no other deployment would do better: the request
+ * ends here, as the caller's error (400) when its input caused it, else the gateway's (500, logged).
+ */
+function notSent(err: GatewayError | NotSentError, ctx: RouteContext): GatewayError {
+  if (err instanceof GatewayError) return err;
+  if (err.byInput) return new GatewayError(400, `The request could not be prepared for sending: ${err.message}`, { code: 'invalid_request_body' });
+  const original = err.original;
+  ctx.log.error(`request failed before it was sent: ${original instanceof Error ? (original.stack ?? original.message) : String(original)}`);
+  return new GatewayError(500, 'Internal gateway error while preparing the request', { code: 'internal_error' });
 }
 
 function coolingOf(deployment: Deployment): Cooling {
@@ -198,7 +219,9 @@ async function callUpstream(
   const finish = (how: Finish): void => close('released' in how ? how : prepared.streamSpent(how.usage, booked));
 
   try {
-    const upstream = await prepared.send(client, { signal: signal.signal, timeoutMs: firstByteMs }, booked);
+    const upstream = await prepared.send(client, { signal: signal.signal, timeoutMs: firstByteMs }, booked).catch((err: unknown) => {
+      throw thrownBeforeSending(err) ? new NotSentError(err) : err;
+    });
     const gap = observe(upstreamView(upstream.headers, upstream.status));
     const completionCap = prepared.completionCap?.(booked);
     if (request.stream) {
@@ -228,8 +251,14 @@ async function callUpstream(
     close(spend);
     return { served: { deployment, upstream, body: bytes, usage: spend.usage, stream: undefined, attempt: signal, finish, upstreamMs, completionCap } };
   } catch (err) {
+    if (err instanceof NotSentError) {
+      // Not an upstream call: the reservation goes back, the breaker hears nothing.
+      close({ released: true });
+      throw err;
+    }
     const classified = signal.timedOut ? failure('timeout', `no answer within ${firstByteMs} ms`) : classifyUpstreamError(err);
-    const view = classified.status === undefined ? undefined : upstreamView(classified.headers, classified.status);
+    // A 429's retry-after closes the budget for no longer than the window of the limit it names.
+    const view = classified.status === undefined ? undefined : upstreamView(classified.headers, classified.status, limitWindowMs(classified.message));
     // Re-planned once by the attempt loop (moving on after that), never relayed as the caller's mistake.
     const failed = refusedWithRoom(classified, view, booked) ? { ...classified, refusedWithRoom: true, moveOn: true } : classified;
     // No wait makes a request that was undersized fit as sent: its retry-after must not close the budget.

@@ -31,6 +31,8 @@ export interface AttemptTrail {
   calls: number;
   /** Time spent waiting on upstreams, ms. */
   upstreamMs: number;
+  /** Groups of the chain left out because the caller's key may not use them. */
+  readonly outsideKey: Set<string>;
 }
 
 export interface ServedResponse extends Served {
@@ -47,7 +49,7 @@ export interface ServedResponse extends Served {
  * fallback never restarts them. At most (deployments in the chain) x (1 + retries) upstream calls.
  */
 export async function routeRequest(request: RoutedRequest, table: RoutingTable, ctx: RouteContext): Promise<ServedResponse> {
-  const trail: AttemptTrail = { records: [], all: [], fallbacks: 0, retries: 0, calls: 0, upstreamMs: 0 };
+  const trail: AttemptTrail = { records: [], all: [], fallbacks: 0, retries: 0, calls: 0, upstreamMs: 0, outsideKey: new Set() };
   try {
     for (let pass = 0; ; pass++) {
       trail.records = [];
@@ -59,7 +61,7 @@ export async function routeRequest(request: RoutedRequest, table: RoutingTable, 
       if (request.signal.aborted) throw abortedError(request);
       trail.retries++;
     }
-    throw exhaustedError(request.alias, trail);
+    throw withOutsideKey(exhaustedError(request.alias, trail), trail);
   } catch (err) {
     if (err instanceof GatewayError) trails.set(err, trail);
     throw err;
@@ -78,8 +80,29 @@ function note(trail: AttemptTrail, record: AttemptRecord): void {
   trail.all.push(record);
 }
 
+/**
+ * A client key is a tenant: its request never reaches (or spends the budget of) a group outside its
+ * aliases, whichever list (`fallbacks`, `default_fallbacks`, `context_window_fallbacks`) leads there.
+ */
+function withinKey(chain: readonly ModelGroup[], request: RoutedRequest, trail: AttemptTrail): ModelGroup[] {
+  const mayUse = request.mayUseAlias;
+  if (mayUse === undefined) return [...chain];
+  return chain.filter((group) => {
+    if (mayUse(group.name)) return true;
+    trail.outsideKey.add(group.name);
+    return false;
+  });
+}
+
+/** Says, when the chain ran out, which fallbacks were left untried because the key may not use them. */
+function withOutsideKey(err: GatewayError, trail: AttemptTrail): GatewayError {
+  if (trail.outsideKey.size === 0) return err;
+  const note = ` Fallbacks outside this key's aliases were not tried: ${[...trail.outsideKey].join(', ')}.`;
+  return new GatewayError(err.status, `${err.message}${note}`, { type: err.type, code: err.code, param: err.param, headers: { ...err.headers } });
+}
+
 async function walkChain(request: RoutedRequest, table: RoutingTable, ctx: RouteContext, trail: AttemptTrail): Promise<ServedResponse | undefined> {
-  let chain = withRequestFallbacks(table.chainFor(request.alias, request.promptTokens) ?? [], request);
+  let chain = withinKey(withRequestFallbacks(table.chainFor(request.alias, request.promptTokens) ?? [], request), request, trail);
   // After an upstream context-length error only larger windows can help.
   let needsContextAbove = 0;
   for (let index = 0; index < chain.length; index++) {
@@ -128,7 +151,7 @@ async function walkChain(request: RoutedRequest, table: RoutingTable, ctx: Route
       if (failed.kind === 'context_window') {
         needsContextAbove = Math.max(needsContextAbove, deployment.contextWindow ?? 0);
         const visited = chain.slice(0, index + 1);
-        chain = [...visited, ...table.contextChainFor(request.alias).filter((g) => !visited.includes(g))];
+        chain = [...visited, ...withinKey(table.contextChainFor(request.alias), request, trail).filter((g) => !visited.includes(g))];
       }
     }
   }

@@ -3,7 +3,7 @@ import Groq from 'groq-sdk';
 import type { DeploymentConfig } from '../config/types.js';
 import { keyPreview } from '../routing/budget-specs.js';
 import { upstreamBaseURL } from './client.js';
-import { IdOwners } from './id-owners.js';
+import { IdOwners, IdTenants, type SharedIdStore } from './id-owners.js';
 import { providers } from './providers.js';
 import type { FetchLike } from './transport.js';
 import { UpstreamModelCache } from './upstream-models.js';
@@ -112,13 +112,18 @@ export function accountId(apiKey: string, baseURL: string | undefined): string {
 export class AccountRegistry {
   /** Which account created or listed a batch or file id, for calls that name only the id. */
   readonly owners = new IdOwners(10_000);
+  /** Which client key made a batch or file id: the tenant that alone (with the master key) may touch it. */
+  readonly tenants: IdTenants;
   readonly models = new UpstreamModelCache();
   private memo: { readonly deployments: readonly DeploymentConfig[]; readonly set: AccountSet } | undefined;
 
   constructor(
     private readonly deployments: () => readonly DeploymentConfig[],
     private readonly fetch: FetchLike,
-  ) {}
+    sharedIds?: SharedIdStore,
+  ) {
+    this.tenants = new IdTenants(100_000, sharedIds === undefined ? undefined : { store: sharedIds, prefix: 'groq-router:ids:v1:' });
+  }
 
   current(): AccountSet {
     const deployments = this.deployments();

@@ -1,6 +1,6 @@
 import { APIConnectionError as GroqConnectionError, APIConnectionTimeoutError as GroqTimeoutError, APIError as GroqAPIError, APIUserAbortError as GroqAbortError } from 'groq-sdk';
 import { APIConnectionError as OpenAIConnectionError, APIConnectionTimeoutError as OpenAITimeoutError, APIError as OpenAIAPIError, APIUserAbortError as OpenAIAbortError } from 'openai';
-import { parseRetryAfter } from './rate-limit-headers.js';
+import { boundedRetryAfterSec } from './rate-limit-headers.js';
 
 /**
  * Why an upstream attempt failed, in the router's terms. `moveOn` says whether the next deployment should be
@@ -68,6 +68,32 @@ export function failure(
   };
 }
 
+/**
+ * Whether an exception from an SDK call was raised before any byte went upstream: building or
+ * serialising the request (a `JSON.stringify` that overflows, a bad parameter the SDK refuses). The SDKs
+ * wrap everything the network does (connection, timeout, abort, an HTTP status) in their `APIError`
+ * family; anything else came from our side of the wire and says nothing about the deployment.
+ */
+export function thrownBeforeSending(err: unknown): boolean {
+  if (err instanceof GroqAPIError || err instanceof OpenAIAPIError) return false;
+  return !(err instanceof Error && err.name === 'AbortError');
+}
+
+/**
+ * An exception raised while preparing or serialising a request, before anything was sent: the
+ * gateway's own error, never the deployment's. `byInput` says the caller's request caused it (a shape
+ * too large or deep to serialise), else it is a fault of the gateway.
+ */
+export class NotSentError extends Error {
+  readonly byInput: boolean;
+  constructor(readonly original: unknown) {
+    super(original instanceof Error ? original.message : String(original));
+    this.name = 'NotSentError';
+    // Stack overflows and oversized strings come from the request's shape, not from a bug of ours.
+    this.byInput = original instanceof RangeError;
+  }
+}
+
 /** Maps anything an SDK call can throw to an `UpstreamFailure`. */
 export function classifyUpstreamError(err: unknown): UpstreamFailure {
   if (err instanceof GroqAbortError || err instanceof OpenAIAbortError) return failure('aborted', 'request aborted');
@@ -92,7 +118,8 @@ export function classifyStatus(status: number, body: unknown, headers: Headers |
     code: detail.code,
     type: detail.type,
     headers,
-    retryAfterSec: headers ? parseRetryAfter(headers.get('retry-after')) : undefined,
+    // Trusted only as far as the window the limit concerns: a minute's limit never rests us for a day.
+    retryAfterSec: headers ? boundedRetryAfterSec(headers.get('retry-after'), detail.message) : undefined,
   };
   const message = detail.message ?? `HTTP ${status}`;
   if (status === 429) return failure('rate_limit', message, extra);

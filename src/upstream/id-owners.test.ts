@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { IdOwners } from './id-owners.js';
+import { IdOwners, IdTenants } from './id-owners.js';
+import { connectTestRedis, deleteKeysUnder, uniquePrefix } from '../quota/redis-testing.js';
 
 describe('IdOwners', () => {
   it('remembers owners and forgets the least recently used beyond its capacity', () => {
@@ -23,5 +24,31 @@ describe('IdOwners', () => {
     expect(owners.ownerOf('file_1')).toBeUndefined();
     owners.remember('', 'acct_a');
     expect(owners.size).toBe(0);
+  });
+});
+
+describe('IdTenants', () => {
+  it('agrees across instances through the shared store, and forgets for all', async () => {
+    const client = await connectTestRedis();
+    const prefix = `${uniquePrefix()}ids:`;
+    try {
+      const one = new IdTenants(10, { store: client, prefix });
+      const two = new IdTenants(10, { store: client, prefix });
+      await one.remember('file_1', 'client:alice');
+      expect(await two.tenantOf('file_1')).toBe('client:alice');
+      expect(await two.tenantOf('file_2')).toBeUndefined();
+      one.forget('file_1');
+      await new Promise((r) => setTimeout(r, 50));
+      expect(await new IdTenants(10, { store: client, prefix }).tenantOf('file_1')).toBeUndefined();
+    } finally {
+      await deleteKeysUnder(client, prefix);
+      client.disconnect();
+    }
+  });
+
+  it('works alone without a shared store', async () => {
+    const tenants = new IdTenants(10);
+    await tenants.remember('batch_1', 'operator');
+    expect(await tenants.tenantOf('batch_1')).toBe('operator');
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseGroqDuration, parseRetryAfter } from './rate-limit-headers.js';
+import { boundedRetryAfterSec, limitWindowMs, parseGroqDuration, parseRetryAfter, upstreamView } from './rate-limit-headers.js';
 
 describe('parseGroqDuration', () => {
   it.each([
@@ -27,5 +27,29 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter('Thu, 01 Jan 2026 00:00:30 GMT', now)).toBe(30);
     expect(parseRetryAfter(null)).toBeUndefined();
     expect(parseRetryAfter('later')).toBeUndefined();
+  });
+});
+
+describe('bounded trust in the upstream', () => {
+  it('reads the window of the limit a 429 names', () => {
+    expect(limitWindowMs('... on tokens per minute (TPM): Limit 6000 ...')).toBe(60_000);
+    expect(limitWindowMs('... on requests per day (RPD): Limit 14400 ...')).toBe(86_400_000);
+    expect(limitWindowMs('... on seconds of audio per hour (ASH): ...')).toBe(3_600_000);
+    expect(limitWindowMs('something else')).toBe(60_000);
+    expect(limitWindowMs(undefined)).toBe(60_000);
+  });
+
+  it('caps retry-after and resets by their window', () => {
+    expect(boundedRetryAfterSec('999999999', 'tokens per minute (TPM)')).toBe(60);
+    expect(boundedRetryAfterSec('999999999', 'requests per day (RPD)')).toBe(86_400);
+    expect(boundedRetryAfterSec('7', 'requests per day (RPD)')).toBe(7);
+    const headers = new Headers({
+      'retry-after': '999999999',
+      'x-ratelimit-remaining-requests': '0',
+      'x-ratelimit-reset-requests': '99999h',
+      'x-ratelimit-remaining-tokens': '0',
+      'x-ratelimit-reset-tokens': '99999m',
+    });
+    expect(upstreamView(headers, 429)).toEqual({ remainingRequests: 0, resetRequestsMs: 86_400_000, remainingTokens: 0, resetTokensMs: 60_000, retryAfterMs: 60_000 });
   });
 });

@@ -46,8 +46,39 @@ export function parseRetryAfter(value: string | null | undefined, now: number = 
   return Number.isNaN(date) ? undefined : Math.max(0, (date - now) / 1000);
 }
 
+const MINUTE_MS = 60_000;
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+
+/**
+ * The longest wait a limit's own window allows, read from the limit Groq's 429 message names
+ * ("tokens per minute (TPM)", "requests per day (RPD)", "seconds of audio per hour (ASH)"): a minute's
+ * limit frees up within 60 s, an hour's within 1 h, a day's within 24 h. Unknown: a minute.
+ */
+export function limitWindowMs(message: string | undefined): number {
+  if (message === undefined) return MINUTE_MS;
+  if (/per day|\((?:RPD|TPD|ASD)\)/i.test(message)) return DAY_MS;
+  if (/per hour|\(ASH\)/i.test(message)) return HOUR_MS;
+  return MINUTE_MS;
+}
+
+/** `retry-after` in seconds, never longer than the window of the limit `message` names. */
+export function boundedRetryAfterSec(value: string | null | undefined, message?: string): number | undefined {
+  const seconds = parseRetryAfter(value);
+  return seconds === undefined ? undefined : Math.min(seconds, limitWindowMs(message) / 1000);
+}
+
 /** What the upstream's rate-limit headers say about the organisation's quota, in the quota store's terms. */
-export function upstreamView(headers: { get(name: string): string | null } | undefined, status: number): UpstreamView | undefined {
+/**
+ * The budget view of an upstream answer's headers. Every wait is bounded by its window: a reset of
+ * the per-day requests by 24 h, of the per-minute tokens by 60 s, and a 429's `retry-after` by
+ * `retryAfterCapMs` (the window of the limit the 429 named; a minute when unknown).
+ */
+export function upstreamView(
+  headers: { get(name: string): string | null } | undefined,
+  status: number,
+  retryAfterCapMs: number = MINUTE_MS,
+): UpstreamView | undefined {
   if (headers === undefined) return undefined;
   const view: { -readonly [K in keyof UpstreamView]: UpstreamView[K] } = {};
   const remainingRequests = headerNumber(headers.get('x-ratelimit-remaining-requests'));
@@ -55,17 +86,17 @@ export function upstreamView(headers: { get(name: string): string | null } | und
   if (remainingRequests !== undefined) {
     view.remainingRequests = remainingRequests;
     view.limitRequests = headerNumber(headers.get('x-ratelimit-limit-requests'));
-    view.resetRequestsMs = parseGroqDuration(headers.get('x-ratelimit-reset-requests'));
+    view.resetRequestsMs = atMost(parseGroqDuration(headers.get('x-ratelimit-reset-requests')), DAY_MS);
   }
   if (remainingTokens !== undefined) {
     view.remainingTokens = remainingTokens;
     view.limitTokens = headerNumber(headers.get('x-ratelimit-limit-tokens'));
-    view.resetTokensMs = parseGroqDuration(headers.get('x-ratelimit-reset-tokens'));
+    view.resetTokensMs = atMost(parseGroqDuration(headers.get('x-ratelimit-reset-tokens')), MINUTE_MS);
   }
   // Only a 429's retry-after closes the budget; on other statuses it is advice about that response.
   if (status === 429) {
     const seconds = parseRetryAfter(headers.get('retry-after'));
-    if (seconds !== undefined) view.retryAfterMs = seconds * 1000;
+    if (seconds !== undefined) view.retryAfterMs = Math.min(seconds * 1000, retryAfterCapMs);
   }
   return Object.keys(view).length > 0 ? view : undefined;
 }
@@ -92,4 +123,8 @@ export function limitInRateLimitMessage(message: string): 'rpm' | 'rpd' | 'tpm' 
 export function requestedInRateLimitMessage(message: string): number | undefined {
   const match = REQUESTED.exec(message);
   return match === null ? undefined : Number(match[1]);
+}
+
+function atMost(ms: number | undefined, cap: number): number | undefined {
+  return ms === undefined ? undefined : Math.min(ms, cap);
 }

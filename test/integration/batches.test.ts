@@ -259,10 +259,10 @@ general_settings:
     const alice = stack.groq(ALICE);
     expect((await failure(alice.batches.list({ query: { model: ALIAS_B } }))).status).toBe(403);
     expect((await alice.batches.list({ query: { model: ALIAS_A } })).object).toBe('list');
-    // Ids remembered for B's organisation are out of reach for a key limited to A's alias.
+    // Ids the master key made are out of reach for a client key: not its own, so not found for it.
     const fileB = await groq.files.create({ file: await jsonl(), purpose: 'batch' }, { query: { model: ALIAS_B } });
     const batchB = await groq.batches.create(batchParams(fileB.id as string));
-    expect((await failure(alice.batches.retrieve(batchB.id))).status).toBe(403);
+    expect((await failure(alice.batches.retrieve(batchB.id))).status).toBe(404);
     const fileA = await alice.files.create({ file: await jsonl(), purpose: 'batch' }, { query: { model: ALIAS_A } });
     expect((await alice.batches.create(batchParams(fileA.id as string))).status).toBe('validating');
   });

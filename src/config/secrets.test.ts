@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { hashClientKey } from './client-key-hash.js';
+import { parseConfig } from './load.js';
+import { publicApiBase, redactorFor, Redactor, urlCredentials } from './secrets.js';
+
+describe('publicApiBase', () => {
+  it('drops userinfo, query and fragment', () => {
+    expect(publicApiBase('http://user:PASS@host:8080/v1?token=SECRET#x')).toBe('http://host:8080/v1');
+    expect(publicApiBase('https://api.groq.com/openai/v1')).toBe('https://api.groq.com/openai/v1');
+    expect(publicApiBase('not a url')).toBe('(invalid URL)');
+  });
+});
+
+describe('Redactor', () => {
+  it('removes literal secrets, longest first, and client keys found by their hash', () => {
+    const client = 'sk-grk-0123456789abcdefABCDEF0123456789abcdefXYZ';
+    const redactor = new Redactor(['gsk_upstream_key_1', 'gsk_upstream_key_12345', 'abc', undefined], new Set([hashClientKey(client)]), hashClientKey);
+    expect(redactor.redact(`key gsk_upstream_key_12345 and "${client}", abc`)).toBe('key [redacted] and "[redacted]", abc');
+    expect(redactor.redact('nothing here sk-grk-notakey000000000000')).toBe('nothing here sk-grk-notakey000000000000');
+  });
+
+  it('is built from every secret a config holds', () => {
+    const config = parseConfig(
+      `model_list:
+  - model_name: a
+    litellm_params:
+      model: openai/m
+      api_key: os.environ/K
+      api_base: https://u:p%40ss-word-1@host/v1?token=tok-en-value-2
+router_settings:
+  redis_url: redis://:redis-pass-word-3@localhost:6379/0
+general_settings:
+  master_key: os.environ/M
+`,
+      'x.yaml',
+      { K: 'upstream-key-0', M: 'master-key-4' },
+    );
+    const redactor = redactorFor(config);
+    for (const secret of ['upstream-key-0', 'p@ss-word-1', 'p%40ss-word-1', 'tok-en-value-2', 'redis-pass-word-3', 'master-key-4']) {
+      expect(redactor.redact(`x ${secret} y`), secret).toBe('x [redacted] y');
+    }
+    expect(urlCredentials('http://host/v1').filter((c) => c !== '')).toEqual([]);
+  });
+});
