@@ -39,6 +39,7 @@ export class RetryPromises {
 
   /** Holds the capacity a refused caller was told to come back for. */
   async promise(alias: string, promised: PromisedRefusal): Promise<void> {
+    await this.lapse();
     const { budget, refusal } = promised;
     if (!Number.isFinite(refusal.retryAfterMs)) return;
     const hold = await this.hold(budget, refusal.demand);
@@ -59,6 +60,7 @@ export class RetryPromises {
    * holds of that budget are set aside until the returned function is called.
    */
   async redeem(alias: string): Promise<Redemption> {
+    await this.lapse();
     const oldest = this.byAlias.get(alias)?.[0];
     if (oldest === undefined || oldest.dueAt > this.now() + EARLY_MS) return NOTHING;
     await this.drop(alias, oldest);
@@ -70,6 +72,14 @@ export class RetryPromises {
         if (hold !== undefined) entry.hold = hold;
       }
     };
+  }
+
+  /** Gives back the promises nobody came for (their timers do too; this keeps to the budgets' clock). */
+  private async lapse(): Promise<void> {
+    const now = this.now();
+    for (const [alias, promises] of [...this.byAlias]) {
+      for (const entry of promises.filter((p) => p.dueAt + GRACE_MS < now)) await this.drop(alias, entry);
+    }
   }
 
   /** Promises outstanding, for tests. */
