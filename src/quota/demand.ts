@@ -31,7 +31,8 @@ export function normaliseDemand(demand: Demand): Demand {
   const tokens = reportedIn(demand, 'tokens') ?? 0;
   const normalised = { requests: Math.max(1, reportedIn(demand, 'requests') ?? 0), tokens, audioSeconds: reportedIn(demand, 'audio_seconds') ?? 0 };
   const { minTokens } = demand;
-  if (demand.hold === true) return { ...normalised, hold: true };
+  // A hold is capacity set aside, not a call: it books no request.
+  if (demand.hold === true) return { ...normalised, requests: reportedIn(demand, 'requests') ?? 0, hold: true };
   // A minimum only matters below the maximum; a junk one means the demand cannot shrink.
   if (minTokens === undefined || !Number.isFinite(minTokens) || minTokens < 0 || minTokens >= tokens) return normalised;
   return { ...normalised, minTokens };

@@ -4,6 +4,12 @@ import type { BudgetSpec, Demand, PromisedRefusal, QuotaStore, Reservation } fro
 const GRACE_MS = 10_000;
 /** A caller may come back this much before its retry-after (clocks, rounding) and still find its promise. */
 const EARLY_MS = 1_000;
+/**
+ * Promises held per alias at most: enough for the agents one person runs side by side. Past it, callers
+ * hear a plain estimate (still counting the promises held), so a flood of callers that never come back
+ * cannot push every later caller's wait further and further out.
+ */
+const MAX_PER_ALIAS = 8;
 
 interface Promise_ {
   readonly budget: BudgetSpec;
@@ -41,8 +47,9 @@ export class RetryPromises {
   async promise(alias: string, promised: PromisedRefusal): Promise<void> {
     await this.lapse();
     const { budget, refusal } = promised;
-    if (!Number.isFinite(refusal.retryAfterMs)) return;
-    const hold = await this.hold(budget, refusal.demand);
+    if (!Number.isFinite(refusal.retryAfterMs) || (this.byAlias.get(alias)?.length ?? 0) >= MAX_PER_ALIAS) return;
+    // Tokens only: promises keep agents refused together apart on TPM, and a hold is no request.
+    const hold = await this.hold(budget, { requests: 0, tokens: refusal.demand.tokens, audioSeconds: refusal.demand.audioSeconds });
     if (hold === undefined) return;
     const entry: Promise_ = {
       budget,
