@@ -13,7 +13,13 @@ export type { RoutedRequest, RouteContext } from './attempt.js';
 
 /** What happened to one deployment on the way to an answer. */
 export type AttemptRecord =
-  | { readonly deployment: Deployment; readonly kind: 'skipped'; readonly reason: string }
+  | {
+      readonly deployment: Deployment;
+      readonly kind: 'skipped';
+      readonly reason: string;
+      /** Set when it was passed over because the prompt does not fit: its context window, tokens. */
+      readonly contextWindow?: number;
+    }
   | { readonly deployment: Deployment; readonly kind: 'refused'; readonly refusal: Refusal }
   | { readonly deployment: Deployment; readonly kind: 'cooling'; readonly cooling: Cooling }
   | { readonly deployment: Deployment; readonly kind: 'failed'; readonly failure: UpstreamFailure };
@@ -93,7 +99,7 @@ async function walkChain(request: RoutedRequest, table: RoutingTable, ctx: Route
     for (const deployment of await attemptOrder(group.deployments, table.strategy, ctx.quota)) {
       const skip = skipReason(deployment, request, needsContextAbove);
       if (skip !== undefined) {
-        note(trail, { deployment, kind: 'skipped', reason: skip });
+        note(trail, { deployment, kind: 'skipped', ...skip });
         continue;
       }
       if (request.signal.aborted) throw abortedError(request);
@@ -174,14 +180,14 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-function skipReason(deployment: Deployment, request: RoutedRequest, needsContextAbove: number): string | undefined {
-  if (deployment.client === undefined) return `not configured: ${deployment.config.unconfiguredReason ?? 'no API key'}`;
+function skipReason(deployment: Deployment, request: RoutedRequest, needsContextAbove: number): { reason: string; contextWindow?: number } | undefined {
+  if (deployment.client === undefined) return { reason: `not configured: ${deployment.config.unconfiguredReason ?? 'no API key'}` };
   const unfit = request.operation.unfit?.(deployment);
-  if (unfit !== undefined) return unfit.reason;
+  if (unfit !== undefined) return { reason: unfit.reason };
   const { promptTokens } = request;
   const window = deployment.contextWindow;
   if (window !== null && (promptTokens > window || (needsContextAbove > 0 && window <= needsContextAbove))) {
-    return `context window ${window} tokens is too small for ~${promptTokens} prompt tokens`;
+    return { reason: `context window ${window} tokens is too small for ~${promptTokens} prompt tokens`, contextWindow: window };
   }
   return undefined;
 }
