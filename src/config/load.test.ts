@@ -180,6 +180,7 @@ describe('parseConfig: a realistic LiteLLM config for Groq', () => {
       checkProviderEndpoint: false,
       upstreamModelsCacheTtlSec: 300,
       upstreamModelsTimeoutSec: 5,
+      maxResponseBytes: 32 * 1024 * 1024,
     });
   });
 
@@ -559,6 +560,7 @@ litellm_settings:
       checkProviderEndpoint: false,
       upstreamModelsCacheTtlSec: 300,
       upstreamModelsTimeoutSec: 5,
+      maxResponseBytes: 32 * 1024 * 1024,
     });
   });
 

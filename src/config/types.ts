@@ -127,6 +127,8 @@ export interface RouterSettings {
   readonly upstreamModelsCacheTtlSec: number;
   /** `upstream_models_timeout`: seconds `GET /models` waits for a key's list before answering without it (default 5). */
   readonly upstreamModelsTimeoutSec: number;
+  /** `router_settings.max_response_size_mb` in bytes: the largest non-streamed upstream answer read (default 32 MB). */
+  readonly maxResponseBytes: number;
 }
 
 /** A key for one client (a person, a machine), kept in the config only as a hash. */

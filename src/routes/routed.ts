@@ -126,6 +126,7 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
         completionCap: config.router.completionCap,
         attemptTimeoutMs: config.router.timeoutMs,
         streamTimeoutMs: config.router.streamTimeoutMs,
+        maxResponseBytes: config.router.maxResponseBytes,
         trials: gateway.sharedBreakers,
         onCapacity: gateway.headroom.capacityFreed,
       };
