@@ -50,6 +50,10 @@ export class Gateway {
   private readonly breakers = new Map<string, DeploymentBreaker>();
   private readonly onConfigFault: (message: string) => void;
   readonly sharedBreakers: SharedBreakers | undefined;
+  /** Set when a graceful drain begins: readiness answers 503 so load balancers stop sending. */
+  draining = false;
+  /** Fires (reason `SHUTTING_DOWN`) when the drain's grace period ends: requests still running are ended. */
+  readonly stopping = new AbortController();
   private state: GatewayState;
 
   constructor(

@@ -152,6 +152,8 @@ export interface GeneralSettings {
   /** Largest request body accepted on JSON routes, in bytes. */
   readonly maxRequestBodyBytes: number;
   readonly requireAuthForMetrics: boolean;
+  /** `general_settings.graceful_shutdown_seconds` (default 30): the drain's grace period on SIGTERM/SIGINT. */
+  readonly gracefulShutdownMs: number;
 }
 
 export interface ConfigWarning {

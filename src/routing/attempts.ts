@@ -6,6 +6,7 @@ import { attemptDeployment, type RoutedRequest, type Cooling, type RouteContext,
 import type { Deployment } from './deployment.js';
 import { exhaustedError } from './exhausted.js';
 import { backoffMs } from './backoff.js';
+import { SHUTTING_DOWN } from './timed-signal.js';
 import { attemptOrder } from './strategy.js';
 import type { ModelGroup, RoutingTable } from './table.js';
 
@@ -193,6 +194,9 @@ function skipReason(deployment: Deployment, request: RoutedRequest, needsContext
 }
 
 function abortedError(request: RoutedRequest): GatewayError {
+  if (request.signal.reason === SHUTTING_DOWN) {
+    return new GatewayError(503, `the gateway is shutting down; ${request.alias} was not answered in its grace period, retry`, { code: 'gateway_shutting_down' });
+  }
   if (performance.now() >= request.deadline) {
     return new GatewayError(408, `request timed out for ${request.alias}`, { type: 'timeout_error', code: 'timeout' });
   }

@@ -19,7 +19,9 @@ export interface StreamUsage {
 export type StreamEnd =
   | { readonly kind: 'complete' }
   | { readonly kind: 'upstream_error'; readonly message: string }
-  | { readonly kind: 'client_cancelled' };
+  | { readonly kind: 'client_cancelled' }
+  /** The gateway's drain ended it at the grace deadline: no fault of the upstream's. */
+  | { readonly kind: 'stopped' };
 
 /**
  * What a relay does to complete events of one kind of stream before they go out: fix them where
@@ -37,6 +39,8 @@ export interface RelayOptions {
   readonly onUsage?: (usage: StreamUsage) => void;
   /** Called exactly once, however the stream ends. */
   readonly onEnd: (end: StreamEnd) => void;
+  /** Fires when a draining gateway's grace period is over: the stream ends with an error frame (and `[DONE]`). */
+  readonly stop?: AbortSignal;
 }
 
 const CHOICES = Buffer.from('"choices"');
@@ -193,6 +197,16 @@ export async function pipeSse(out: ServerResponse, head: Record<string, string>,
     options.source.cancel();
   };
   out.once('close', onClose);
+  const onStop = (): void => {
+    if (finish.ended) return;
+    rewriter.discard();
+    end({ kind: 'stopped' });
+    stopUpstream(options);
+    out.end(stoppedFrames(options.dialect));
+  };
+  if (options.stop?.aborted) queueMicrotask(onStop);
+  else options.stop?.addEventListener('abort', onStop, { once: true });
+  out.once('close', () => options.stop?.removeEventListener('abort', onStop));
   out.writeHead(200, head);
   try {
     await write(out, rewriter.push(options.first));
@@ -327,6 +341,12 @@ function failureMessage(err: unknown): string {
 
 export function errorFrame(message: string, code = 'upstream_stream_error'): Buffer {
   return Buffer.from(`data: ${JSON.stringify({ error: { message, type: 'api_error', code } })}\n\n`);
+}
+
+/** How a stream cut by the gateway's drain ends: the error, then the end marker clients wait for. */
+function stoppedFrames(dialect: SseDialect | undefined): Buffer {
+  const error = errorFrameFor(dialect, 'the gateway is shutting down; the answer was cut at the end of its grace period', 'gateway_shutting_down');
+  return dialect === responsesEvents ? error : Buffer.concat([error, Buffer.from('data: [DONE]\n\n')]);
 }
 
 /**
