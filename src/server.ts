@@ -26,7 +26,7 @@ export interface StartOptions {
   /** Reload when the config file changes (default true); SIGHUP and POST /config/reload work regardless. */
   readonly watchConfig?: boolean;
   /** Tests shorten the client deadlines to see them enforced. */
-  readonly clientTimeouts?: Partial<typeof CLIENT_TIMEOUTS>;
+  readonly clientTimeouts?: Partial<ClientTimeouts>;
 }
 
 export interface RunningGateway {
@@ -51,7 +51,14 @@ export interface RunningGateway {
  * `connectionsCheckingInterval` (30 s by default, which let slow headers live 26-30 s), so it checks
  * every second. Answers may stream longer.
  */
-export const CLIENT_TIMEOUTS = { headersMs: 10_000, requestMs: 300_000, checkEveryMs: 1_000, keepAliveMs: 65_000 } as const;
+export const CLIENT_TIMEOUTS: ClientTimeouts = { headersMs: 10_000, requestMs: 300_000, checkEveryMs: 1_000, keepAliveMs: 65_000 };
+
+export interface ClientTimeouts {
+  readonly headersMs: number;
+  readonly requestMs: number;
+  readonly checkEveryMs: number;
+  readonly keepAliveMs: number;
+}
 
 /** After the grace period: how long ended requests get to write their last bytes before sockets are cut. */
 const DRAIN_FINAL_MS = 2_000;
