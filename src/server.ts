@@ -91,6 +91,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     config.router.redis === undefined ? undefined : new SharedBreakers(createRedisClient(config.router.redis), 'groq-router:', (opening) => gateway?.adoptOpening(opening));
   await sharedBreakers?.start();
   gateway = new Gateway(config, loadCatalog(), { quota, sharedBreakers, clock: options.clock, onConfigFault: (message) => log.error(message) });
+  for (const warning of gateway.current.table.chainWarnings) log.warn(`${config.file}: ${warning}`);
   const reloader = new ConfigReloader(gateway, config.file, env, log, (result) => gateway.metrics.configReloaded(result.ok));
   if (options.watchConfig ?? true) reloader.watch();
   const app = createApp(gateway, log, reloader);

@@ -101,6 +101,7 @@ export class ConfigReloader {
   }
 
   private logSuccess(trigger: ReloadTrigger, after: GatewayState, changes: readonly string[]): void {
+    for (const warning of after.table.chainWarnings) this.log.warn(`${this.file}: ${warning}`);
     for (const warning of after.config.warnings) this.log.warn(`${this.file}${warning.line !== undefined ? `:${warning.line}:${warning.column ?? 1}` : ''}: ${warning.message}`);
     const summary = changes.length === 0 ? 'no routing changes' : changes.join('; ');
     this.log.info(`config reloaded (${trigger}) from ${this.file}: ${summary}`);
