@@ -1,10 +1,8 @@
-import { createHash } from 'node:crypto';
-import { readFileSync, watch, type FSWatcher } from 'node:fs';
-import { basename, dirname } from 'node:path';
 import { loadConfig } from '../config/load.js';
 import type { Gateway, GatewayState } from '../gateway.js';
 import type { Logger } from '../log.js';
 import { describeChanges } from './changes.js';
+import { assertRegularFile, digestOf, digestOfSync, watchConfigFile } from './config-file.js';
 
 export type ReloadTrigger = 'file' | 'signal' | 'api' | 'manual';
 
@@ -29,7 +27,7 @@ const DEBOUNCE_MS = 150;
  * and key path.
  */
 export class ConfigReloader {
-  private watcher: FSWatcher | undefined;
+  private watcher: { close(): void } | undefined;
   private timer: NodeJS.Timeout | undefined;
   private status: ReloadStatus;
   /** Digest of the file as last read, so watch events that change nothing cost no reload. */
@@ -55,6 +53,8 @@ export class ConfigReloader {
     const before = this.gateway.current;
     let result: ReloadResult;
     try {
+      // A FIFO or device at the path would block the synchronous read below, and with it every request.
+      assertRegularFile(this.file);
       const config = loadConfig(this.file, this.env);
       const after = this.gateway.replace(config);
       const changes = describeChanges(before, after);
@@ -71,19 +71,20 @@ export class ConfigReloader {
     return result;
   }
 
-  /** Reloads when the file changes; watching its folder catches editors that replace it by rename. */
+  /**
+   * Reloads when the file changes: renames and ConfigMap `..data` swaps included (see `watchConfigFile`).
+   * The check reads off the event loop and refuses anything but a regular file.
+   */
   watch(): void {
-    const name = basename(this.file);
-    this.watcher = watch(dirname(this.file), { persistent: false }, (_event, changed) => {
-      if (changed !== null && changed.toString() !== name) return;
-      clearTimeout(this.timer);
-      this.timer = setTimeout(() => {
-        // Some platforms name no file, and neighbours in a busy folder fire too: reload only on a real change.
-        if (this.readDigest() !== this.digest) this.reload('file');
-      }, DEBOUNCE_MS);
-      this.timer.unref();
-    });
-    this.watcher.on('error', (err) => this.log.warn(`stopped watching ${this.file}: ${err.message}; SIGHUP and POST /config/reload still work`));
+    this.watcher = watchConfigFile(
+      this.file,
+      () => {
+        clearTimeout(this.timer);
+        this.timer = setTimeout(() => void this.reloadIfChanged(), DEBOUNCE_MS);
+        this.timer.unref();
+      },
+      (err) => this.log.warn(`stopped watching ${this.file}: ${err.message}; SIGHUP and POST /config/reload still work`),
+    );
   }
 
   close(): void {
@@ -91,13 +92,20 @@ export class ConfigReloader {
     this.watcher?.close();
   }
 
-  private readDigest(): string | undefined {
+  /** Neighbours in a busy folder fire too: reload only on a real change. */
+  private async reloadIfChanged(): Promise<void> {
+    let digest: string | undefined;
     try {
-      return createHash('sha1').update(readFileSync(this.file)).digest('hex');
-    } catch {
-      // Mid-rename the file may briefly not exist; the next event brings it back.
-      return undefined;
+      digest = await digestOf(this.file);
+    } catch (err) {
+      this.log.warn(`config watch: ${err instanceof Error ? err.message : String(err)}; still serving the config loaded at ${this.gateway.current.loadedAt.toISOString()}`);
+      return;
     }
+    if (digest !== this.digest) this.reload('file');
+  }
+
+  private readDigest(): string | undefined {
+    return digestOfSync(this.file);
   }
 
   private logSuccess(trigger: ReloadTrigger, after: GatewayState, changes: readonly string[]): void {
