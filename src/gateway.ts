@@ -102,6 +102,7 @@ export class Gateway {
   private build(config: GatewayConfig): GatewayState {
     const table = new RoutingTable(config, this.catalog, {
       fetch: this.transport.fetch,
+      fetchFor: (id, connections) => this.transport.fetchFor(id, connections),
       statsFor: (id) => this.statsFor(id),
       breakerFor: (id, label, policy) => this.breakerFor(id, label, policy),
     });

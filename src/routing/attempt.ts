@@ -83,7 +83,13 @@ export interface Cooling {
   readonly rateLimited: boolean;
 }
 
+/** A deployment already carrying `max_parallel_requests` upstream requests: passed over like a full budget. */
+export interface Busy {
+  readonly limit: number;
+}
+
 export type AttemptOutcome =
+  | { readonly busy: Busy }
   | { readonly served: Served }
   | { readonly failure: UpstreamFailure; readonly upstreamMs: number }
   | { readonly refusal: Refusal }
@@ -100,6 +106,7 @@ export async function attemptDeployment(deployment: Deployment, request: RoutedR
   const { breaker } = deployment;
   const prepared = request.operation.prepare(deployment, { dropParams: ctx.dropParams, completionCap: ctx.completionCap });
   if (!breaker.admits) return restingOutcome(deployment, prepared, ctx);
+  if (atParallelLimit(deployment)) return { busy: { limit: deployment.maxParallelRequests } };
 
   const budget = deployment.budget;
   let reservation: Reservation | undefined;
@@ -275,6 +282,15 @@ async function readFirstChunk(source: ChunkSource): Promise<Uint8Array> {
 }
 
 const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Whether the deployment already has `max_parallel_requests` upstream requests (streams until they end):
+ * then a request is not queued behind them in its pool, where the wait would count as the upstream's
+ * time, but passed over.
+ */
+function atParallelLimit(deployment: Deployment): boolean {
+  return deployment.stats.inFlight >= deployment.maxParallelRequests;
+}
 
 /** A 2xx that is not an answer: the deployment failed (falls back, counts against its breaker). */
 function badAnswer(message: string): UpstreamFailure {

@@ -22,6 +22,7 @@ export type AttemptRecord =
       readonly contextWindow?: number;
     }
   | { readonly deployment: Deployment; readonly kind: 'refused'; readonly refusal: Refusal }
+  | { readonly deployment: Deployment; readonly kind: 'busy'; readonly limit: number }
   | { readonly deployment: Deployment; readonly kind: 'cooling'; readonly cooling: Cooling }
   | { readonly deployment: Deployment; readonly kind: 'failed'; readonly failure: UpstreamFailure };
 
@@ -119,6 +120,10 @@ async function walkChain(request: RoutedRequest, table: RoutingTable, ctx: Route
       }
       if ('cooling' in outcome) {
         note(trail, { deployment, kind: 'cooling', cooling: outcome.cooling });
+        continue;
+      }
+      if ('busy' in outcome) {
+        note(trail, { deployment, kind: 'busy', limit: outcome.busy.limit });
         continue;
       }
       trail.calls++;

@@ -25,6 +25,8 @@ export function exhaustedError(alias: string, trail: AttemptTrail): GatewayError
   const waits = trail.records.flatMap((r) => {
     if (r.kind === 'refused') return [r.refusal.retryAfterMs];
     if (r.kind === 'cooling') return [r.cooling.retryAfterMs];
+    // A request in flight there ends within a request's time; check back soon.
+    if (r.kind === 'busy') return [BUSY_RETRY_MS];
     if (r.kind === 'failed' && r.failure.kind === 'rate_limit' && r.failure.refusedWithRoom !== true) return [(r.failure.retryAfterSec ?? 1) * 1000];
     return [];
   });
@@ -92,6 +94,8 @@ function contextOverflow(alias: string, records: readonly AttemptRecord[], heade
   );
 }
 
+const BUSY_RETRY_MS = 1_000;
+
 function describe(record: AttemptRecord): string {
   const name = record.deployment.label;
   switch (record.kind) {
@@ -99,6 +103,8 @@ function describe(record: AttemptRecord): string {
       return `${name}: skipped, ${record.reason}`;
     case 'refused':
       return `${name}: ${describeRefusal(record.deployment.config.model, record.refusal)}`;
+    case 'busy':
+      return `${name}: busy, ${record.limit} requests in flight (max_parallel_requests)`;
     case 'cooling':
       return `${name}: resting for ${Math.ceil(record.cooling.retryAfterMs / 1000)} s after ${record.cooling.reason ?? 'failures'}`;
     case 'failed':

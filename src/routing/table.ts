@@ -5,11 +5,13 @@ import { budgetSpecs } from './budget-specs.js';
 import { createUpstreamClient } from '../upstream/client.js';
 import { providers } from '../upstream/providers.js';
 import type { FetchLike } from '../upstream/transport.js';
-import { numberFromModelInfo, type Deployment, type DeploymentStats } from './deployment.js';
+import { DEFAULT_MAX_PARALLEL_REQUESTS, numberFromModelInfo, type Deployment, type DeploymentStats } from './deployment.js';
 import { concreteDeployment, expandFromCatalog, fixedPatterns, isWildcard, wildcardRoutes, type WildcardRoute } from './wildcards.js';
 
 export interface TableOptions {
   readonly fetch: FetchLike;
+  /** A deployment's own connection pool (see `Transport.fetchFor`); `fetch` for all when absent. */
+  readonly fetchFor?: (deploymentId: string, connections: number) => FetchLike;
   /** Counters for a deployment id; the same object across reloads while the id exists. */
   readonly statsFor: (deploymentId: string) => DeploymentStats;
   /** The breaker for a deployment id, with its current policy; the same object across reloads. */
@@ -63,9 +65,15 @@ export class RoutingTable {
     this.makeDeployment = (deployment: DeploymentConfig): Deployment => {
       const provider = providers[deployment.provider];
       const model = provider.name === 'groq' ? catalog.get(deployment.model) : undefined;
+      const maxParallelRequests = deployment.maxParallelRequests ?? DEFAULT_MAX_PARALLEL_REQUESTS;
       const client =
         deployment.unconfiguredReason === undefined && deployment.apiKey !== undefined
-          ? createUpstreamClient({ provider, apiKey: deployment.apiKey, apiBase: deployment.apiBase, fetch })
+          ? createUpstreamClient({
+              provider,
+              apiKey: deployment.apiKey,
+              apiBase: deployment.apiBase,
+              fetch: options.fetchFor?.(deployment.id, maxParallelRequests) ?? fetch,
+            })
           : undefined;
       const label = `${deployment.litellmModel} (id ${deployment.id})`;
       const breakerPolicy: BreakerPolicy = {
@@ -84,6 +92,7 @@ export class RoutingTable {
         contextWindow: numberFromModelInfo(deployment.modelInfo, 'max_input_tokens') ?? model?.contextWindow ?? null,
         maxCompletionTokens:
           numberFromModelInfo(deployment.modelInfo, 'max_output_tokens') ?? model?.maxCompletionTokens ?? null,
+        maxParallelRequests,
         label,
         budget: budgets.get(deployment.id) ?? budgetSpecs([deployment], catalog, plan).get(deployment.id),
         stats: statsFor(deployment.id),
