@@ -191,6 +191,7 @@ describe('parseConfig: a realistic LiteLLM config for Groq', () => {
       corsAllowOrigins: [],
       maxRequestBodyBytes: 2 * 1024 * 1024,
       requireAuthForMetrics: false,
+      gracefulShutdownMs: 30_000,
     });
   });
 
