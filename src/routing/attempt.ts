@@ -2,6 +2,7 @@ import type { CompletionCapPolicy, RetryPolicy } from '../config/types.js';
 import type { Logger } from '../log.js';
 import type { Demand, QuotaStore, Refusal, Reservation, UpstreamGap, UpstreamView } from '../quota/types.js';
 import { classifyUpstreamError, failure, type UpstreamFailure } from '../upstream/failure.js';
+import { PoolResponse } from '../upstream/pool-fetch.js';
 import { limitInRateLimitMessage, requestedInRateLimitMessage, upstreamView } from '../upstream/rate-limit-headers.js';
 import { BreakerOpenError } from '../breaker/breaker.js';
 import { chunkSourceOf, type ChunkSource } from './chunk-source.js';
@@ -213,7 +214,7 @@ async function callUpstream(
     if (request.stream) {
       const notAStream = wrongStreamType(request.operation, upstream);
       if (notAStream !== undefined) {
-        chunkSourceOf(upstream).cancel();
+        discardBody(upstream);
         close({ released: true });
         return { failure: notAStream, upstreamMs: performance.now() - started };
       }
@@ -304,6 +305,16 @@ function wrongStreamType(operation: Operation, upstream: Response): UpstreamFail
   const type = upstream.headers.get('content-type');
   if (type !== null && type.toLowerCase().startsWith(expected)) return undefined;
   return badAnswer(`upstream answered a streamed request with ${type ?? 'no content type'}, not ${expected}`);
+}
+
+/** Drops an answer's body unread (and its connection): nobody reads it, so its abort is no error. */
+function discardBody(upstream: Response): void {
+  if (upstream instanceof PoolResponse) {
+    upstream.nodeBody.on('error', () => undefined);
+    upstream.nodeBody.destroy();
+    return;
+  }
+  void upstream.body?.cancel().catch(() => undefined);
 }
 
 /**
