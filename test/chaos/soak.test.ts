@@ -6,6 +6,7 @@
  * requests than the upstream received. `npm run test:chaos` soaks for ten minutes; `npm test` for
  * CHAOS_SOAK_SECONDS (default 20).
  */
+import { Agent, fetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeGroq, type FakeGroq } from '../fake-groq/server.js';
 import { claimRedisDb, getJson, sleep, spawnGateway, tempDir, type ClaimedDb, type GatewayProcess, type TempDir } from '../multi/support.js';
@@ -31,6 +32,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(gateways.map((g) => g.stop()));
   await fake?.close();
+  await noKeepAlive.close();
   dir?.remove();
   await redis?.release();
 });
@@ -58,29 +60,33 @@ general_settings:
 interface Outcome {
   readonly instance: 'steady' | 'restarted';
   readonly ok: boolean;
-  /**
-   * No HTTP answer at all: the connection was refused while the instance was down, or a kept-alive
-   * socket was closed by the stopping instance as the request went out. Never accepted, so a balancer
-   * retries it elsewhere.
-   */
+  /** Never accepted: the connection was refused while the instance was down, so a balancer retries it elsewhere. */
   readonly refused: boolean;
   readonly detail: string;
 }
 
+/** A connection per request: a request is then either accepted by the gateway or refused, never lost to a kept-alive socket's close race. */
+const noKeepAlive = new Agent({ pipelining: 0 });
+
 async function one(url: string, instance: Outcome['instance'], stream: boolean): Promise<Outcome> {
+  let answered = false;
   try {
     const res = await fetch(`${url}/v1/chat/completions`, {
+      dispatcher: noKeepAlive,
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ model: ALIAS, stream, max_tokens: 32, messages: [{ role: 'user', content: 'soak' }] }),
       signal: AbortSignal.timeout(30_000),
     });
+    answered = true;
     const text = await res.text();
     const ok = res.status === 200 && (stream ? text.trimEnd().endsWith('data: [DONE]') && !text.includes('"error"') : text.includes('"choices"'));
     return { instance, ok, refused: false, detail: `${res.status} ${text.slice(-200)}` };
   } catch (err) {
     const code = (err as { cause?: { code?: string } }).cause?.code;
-    return { instance, ok: false, refused: true, detail: `${code ?? ''} ${String(err)}` };
+    // Refused, or reset while still in the listen backlog when the instance stopped listening.
+    const refused = !answered && (code === 'ECONNREFUSED' || code === 'ECONNRESET');
+    return { instance, ok: false, refused, detail: `${code ?? ''} ${String(err)}` };
   }
 }
 
@@ -120,11 +126,11 @@ describe('soak: two instances sharing Redis, one stopped and restarted under loa
     const [cycles] = await Promise.all([restarts(), ...Array.from({ length: CLIENTS }, (_, i) => client(i))]);
 
     const failed = outcomes.filter((o) => !o.ok);
-    const summary = `${outcomes.length} requests, ${cycles} restarts, ${failed.length} failed (${failed.filter((o) => o.refused).length} unanswered while stopping)`;
+    const summary = `${outcomes.length} requests, ${cycles} restarts, ${failed.length} failed (${failed.filter((o) => o.refused).length} refused while down)`;
     console.log(`soak: ${summary}`);
     expect(cycles).toBeGreaterThanOrEqual(1);
-    // The steady instance never fails; the restarted one only leaves connections unanswered while it
-    // stops (answers here are far shorter than the grace period, so none accepted is cut or lost).
+    // The steady instance never fails; the restarted one only refuses connections while it is down
+    // (answers here are far shorter than the grace period, so none it accepted is cut or lost).
     expect(failed.filter((o) => o.instance === 'steady').map((o) => o.detail)).toEqual([]);
     expect(failed.filter((o) => !o.refused).map((o) => o.detail)).toEqual([]);
 
