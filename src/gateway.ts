@@ -61,6 +61,10 @@ export class Gateway {
   private readonly onConfigFault: (message: string) => void;
   readonly sharedBreakers: SharedBreakers | undefined;
   readonly sharedIds: (SharedIdStore & { disconnect(): void }) | undefined;
+  /** Set when a graceful drain begins: readiness answers 503 so load balancers stop sending. */
+  draining = false;
+  /** Fires (reason `SHUTTING_DOWN`) when the drain's grace period ends: requests still running are ended. */
+  readonly stopping = new AbortController();
   private state: GatewayState;
 
   constructor(
@@ -117,6 +121,7 @@ export class Gateway {
   private build(config: GatewayConfig): GatewayState {
     const table = new RoutingTable(config, this.catalog, {
       fetch: this.transport.fetch,
+      fetchFor: (id, connections) => this.transport.fetchFor(id, connections),
       statsFor: (id) => this.statsFor(id),
       breakerFor: (id, label, policy) => this.breakerFor(id, label, policy),
     });

@@ -151,6 +151,21 @@ describe('DeploymentBreaker', () => {
     breaker.recordFailure(failure('stream_error', 'reset'));
     expect(breaker.state).toBe('open');
   });
+
+  it('does not open on one failure that outlived the rolling window (failures over zero fires)', async () => {
+    const opened: string[] = [];
+    const breaker = new DeploymentBreaker('groq/llama (id abc)', policy, () => {}, Date.now, (cause) => opened.push(cause.kind));
+    // A call longer than opossum's 10 s statistics window: its fire has rolled out before its failure lands.
+    const slow = breaker.run(() => new Promise<Outcome>((resolve) => setTimeout(() => resolve(failed('timeout')), 25_000)), failureOf);
+    await vi.advanceTimersByTimeAsync(25_000);
+    await slow;
+    expect(breaker.state).toBe('closed');
+    // Every opening there is has a reason and is reported.
+    for (let i = 0; i < 3; i++) await breaker.run(async () => failed('timeout'), failureOf);
+    expect(breaker.state).toBe('open');
+    expect(breaker.status().reason).toContain('timeout');
+    expect(opened).toEqual(['timeout']);
+  });
 });
 
 describe('bounded rests (issue 15)', () => {

@@ -81,6 +81,10 @@ export class DeploymentBreaker {
       // Timeouts and trip decisions are ours; opossum keeps the states, the timer and the single trial.
       timeout: false,
       errorThresholdPercentage: 100,
+      // Never let opossum's own error-rate rule trip it: its 10 s rolling window divides the failures by
+      // the calls *started* in the window, so one call that outlives the window is 1 / 0 = Infinity %
+      // and opens the breaker on a single failure, with no reason and no count. Every opening is `open`.
+      volumeThreshold: Number.MAX_SAFE_INTEGER,
       resetTimeout: policy.cooldownMs,
       errorFilter: (err: unknown) => !(err instanceof CountedFailure),
     });

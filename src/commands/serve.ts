@@ -71,12 +71,25 @@ async function serve(argv: readonly string[], io: CommandIo): Promise<CommandRes
     host: values.host ?? process.env.HOST ?? '127.0.0.1',
     log,
   });
+  let draining = false;
   const stop = (signal: string) => {
-    log.info(`${signal}: shutting down`);
-    void running.close().then(() => process.exit(0));
+    if (draining) {
+      // The operator means it: no more waiting.
+      log.warn(`${signal} again: stopping at once`);
+      process.exit(1);
+    }
+    draining = true;
+    log.info(`${signal}: draining (a second signal stops at once)`);
+    running.drain().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error(`drain failed: ${err instanceof Error ? err.message : String(err)}`);
+        process.exit(1);
+      },
+    );
   };
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
   // The conventional "re-read your config": same path as a file change or POST /config/reload.
   process.on('SIGHUP', () => running.reloader.reload('signal'));
   return STAY_RUNNING;

@@ -4,17 +4,20 @@ import type { EnvLookup } from './env.js';
 import type { AliasSets } from './fallbacks.js';
 import { readFields, type KeyTable } from './fields.js';
 import type { Issues } from './issues.js';
-import { boolean, INVALID, positiveNumber, readValue, secretText } from './kinds.js';
+import { boolean, INVALID, nonNegativeNumber, positiveNumber, readValue, secretText } from './kinds.js';
 import type { GeneralSettings } from './types.js';
 
 const GENERAL_KEYS = {
   master_key: secretText,
   max_request_size_mb: positiveNumber,
   require_auth_for_metrics_endpoint: boolean,
+  // On SIGTERM/SIGINT: how long requests in flight may finish before streams are ended and the process exits.
+  graceful_shutdown_seconds: nonNegativeNumber,
 } satisfies KeyTable;
 
 const MASTER_KEY_VARIABLE = 'LITELLM_MASTER_KEY';
 const DEFAULT_MAX_REQUEST_MB = 10;
+const DEFAULT_GRACEFUL_SHUTDOWN_SECONDS = 30;
 
 export function readGeneralSettings(
   generalSection: Readonly<Record<string, unknown>>,
@@ -51,5 +54,6 @@ export function readGeneralSettings(
     corsAllowOrigins: general.cors_allow_origins ?? [],
     maxRequestBodyBytes: Math.floor(mb * 1024 * 1024),
     requireAuthForMetrics: requireAuth,
+    gracefulShutdownMs: Math.round((general.graceful_shutdown_seconds ?? DEFAULT_GRACEFUL_SHUTDOWN_SECONDS) * 1000),
   };
 }

@@ -180,6 +180,7 @@ describe('parseConfig: a realistic LiteLLM config for Groq', () => {
       checkProviderEndpoint: false,
       upstreamModelsCacheTtlSec: 300,
       upstreamModelsTimeoutSec: 5,
+      maxResponseBytes: 32 * 1024 * 1024,
     });
   });
 
@@ -190,6 +191,7 @@ describe('parseConfig: a realistic LiteLLM config for Groq', () => {
       corsAllowOrigins: [],
       maxRequestBodyBytes: 2 * 1024 * 1024,
       requireAuthForMetrics: false,
+      gracefulShutdownMs: 30_000,
     });
   });
 
@@ -572,6 +574,7 @@ litellm_settings:
       checkProviderEndpoint: false,
       upstreamModelsCacheTtlSec: 300,
       upstreamModelsTimeoutSec: 5,
+      maxResponseBytes: 32 * 1024 * 1024,
     });
   });
 

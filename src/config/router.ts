@@ -142,6 +142,8 @@ const ROUTER_KEYS = {
   // how long a listing waits for a key before answering without it.
   upstream_models_cache_ttl: nonNegativeNumber,
   upstream_models_timeout: positiveNumber,
+  // Ours: the largest non-streamed upstream answer read; past it the answer is a 502 (memory stays bounded).
+  max_response_size_mb: positiveNumber,
 } satisfies KeyTable;
 
 const LITELLM_KEYS = {
@@ -167,6 +169,7 @@ const DEFAULTS = {
   gatewayInstances: 2,
   upstreamModelsCacheTtlSec: 300,
   upstreamModelsTimeoutSec: 5,
+  maxResponseSizeMb: 32,
 } as const;
 
 type RouterValues = FieldValues<typeof ROUTER_KEYS>;
@@ -229,6 +232,7 @@ export function readRouterSettings(
     checkProviderEndpoint: lite.check_provider_endpoint ?? false,
     upstreamModelsCacheTtlSec: pick('upstream_models_cache_ttl') ?? DEFAULTS.upstreamModelsCacheTtlSec,
     upstreamModelsTimeoutSec: pick('upstream_models_timeout') ?? DEFAULTS.upstreamModelsTimeoutSec,
+    maxResponseBytes: Math.round((pick('max_response_size_mb') ?? DEFAULTS.maxResponseSizeMb) * 1024 * 1024),
   };
 }
 

@@ -127,6 +127,8 @@ export interface RouterSettings {
   readonly upstreamModelsCacheTtlSec: number;
   /** `upstream_models_timeout`: seconds `GET /models` waits for a key's list before answering without it (default 5). */
   readonly upstreamModelsTimeoutSec: number;
+  /** `router_settings.max_response_size_mb` in bytes: the largest non-streamed upstream answer read (default 32 MB). */
+  readonly maxResponseBytes: number;
 }
 
 /** A key for one client (a person, a machine), kept in the config only as a hash. */
@@ -150,6 +152,8 @@ export interface GeneralSettings {
   /** Largest request body accepted on JSON routes, in bytes. */
   readonly maxRequestBodyBytes: number;
   readonly requireAuthForMetrics: boolean;
+  /** `general_settings.graceful_shutdown_seconds` (default 30): the drain's grace period on SIGTERM/SIGINT. */
+  readonly gracefulShutdownMs: number;
 }
 
 export interface ConfigWarning {

@@ -95,7 +95,7 @@ export const OURS = {
   passedOver: {
     name: 'groq_router_deployments_skipped_total',
     type: 'counter',
-    help: 'Deployments passed over before any network call, by reason (quota, breaker_open).',
+    help: 'Deployments passed over before any network call, by reason (quota, breaker_open, max_parallel_requests).',
     labels: [...DEPLOYMENT, 'reason'],
   },
   fallbacks: {

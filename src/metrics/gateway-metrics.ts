@@ -198,6 +198,7 @@ export class GatewayMetrics {
     const ids = labelsOf(record.deployment);
     if (record.kind === 'refused') this.ours.passedOver.inc({ ...ids.ours, reason: 'quota' });
     if (record.kind === 'cooling') this.ours.passedOver.inc({ ...ids.ours, reason: 'breaker_open' });
+    if (record.kind === 'busy') this.ours.passedOver.inc({ ...ids.ours, reason: 'max_parallel_requests' });
     if (record.kind !== 'failed') return;
     const failed = record.failure;
     if (countsAgainstDeployment(failed.kind)) this.failing.add(record.deployment);

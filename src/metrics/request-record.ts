@@ -179,6 +179,8 @@ function summarise(record: AttemptRecord): AttemptSummary {
       return { deployment, outcome: 'refused' };
     case 'cooling':
       return { deployment, outcome: 'resting' };
+    case 'busy':
+      return { deployment, outcome: 'busy' };
     case 'failed':
       return record.failure.status === undefined
         ? { deployment, outcome: record.failure.kind }

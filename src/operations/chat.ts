@@ -3,6 +3,7 @@ import { requestedCompletionTokens } from '../routing/estimate.js';
 import type { Operation, TokenUsage } from '../routing/operation.js';
 import { prepareChatBody, withCompletionCap, type ChatBody } from '../upstream/hygiene.js';
 import { planCompletion } from './completion-plan.js';
+import { jsonObjectWithArray } from './answer-shape.js';
 import { inBandStreamError } from './in-band-error.js';
 import { lastObjectNamed } from './usage.js';
 
@@ -28,6 +29,8 @@ export function chatOperation(body: ChatBody, alias: string, roughPrompt: number
       };
     },
     inBandError: inBandStreamError,
+    streamContentType: 'text/event-stream',
+    malformedAnswer: jsonObjectWithArray('choices'),
   };
 }
 

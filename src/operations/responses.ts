@@ -4,6 +4,7 @@ import type { Operation } from '../routing/operation.js';
 import { responsesUsage } from '../routing/sse-relay.js';
 import { dropUnsupported } from '../upstream/hygiene.js';
 import { planCompletion } from './completion-plan.js';
+import { jsonObjectWithArray } from './answer-shape.js';
 import { inBandStreamError } from './in-band-error.js';
 import { lastObjectNamed } from './usage.js';
 
@@ -33,5 +34,7 @@ export function responsesOperation(body: Record<string, unknown>, alias: string,
       };
     },
     inBandError: inBandStreamError,
+    streamContentType: 'text/event-stream',
+    malformedAnswer: jsonObjectWithArray('output'),
   };
 }

@@ -2,6 +2,7 @@ import type { GroqPlan } from '../config/types.js';
 import type { Deployment } from '../routing/deployment.js';
 import type { Operation, Unfit } from '../routing/operation.js';
 import { uploadNameFor } from '../audio/formats.js';
+import { transcriptionAnswer } from './answer-shape.js';
 import { billedAudioSeconds, type AudioFacts } from '../audio/inspect.js';
 import { openUploadAsFile, type Upload } from '../http/multipart-upload.js';
 
@@ -34,6 +35,7 @@ export function transcriptionOperation(task: AudioTask, upload: Upload, facts: A
         streamSpent: (_usage, booked) => ({ usage: undefined, actual: booked }),
       };
     },
+    malformedAnswer: transcriptionAnswer,
   };
 }
 

@@ -1,13 +1,12 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, watch, type FSWatcher } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import { basename, dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig, parseConfig } from '../config/load.js';
 import type { GatewayConfig } from '../config/types.js';
 import type { Gateway, GatewayState } from '../gateway.js';
 import type { Logger } from '../log.js';
 import { describeChanges, describeKeyChanges } from './changes.js';
+import { assertRegularFile, digestOfSync, NotRegularFileError, watchConfigFile } from './config-file.js';
 
 export type ReloadTrigger = 'file' | 'signal' | 'api' | 'manual';
 
@@ -41,9 +40,12 @@ export async function readSettled(file: string, options: SettleOptions = {}): Pr
   const giveUpAt = performance.now() + (options.maxWaitMs ?? 10_000);
   const snapshot = async () => {
     try {
-      const [info, text] = await Promise.all([stat(file), readFile(file, 'utf8')]);
-      return { size: info.size, mtimeMs: info.mtimeMs, text };
-    } catch {
+      // A FIFO or device at the path would never finish a read: refuse it before reading.
+      const info = await stat(file);
+      if (!info.isFile()) throw new NotRegularFileError(file);
+      return { size: info.size, mtimeMs: info.mtimeMs, text: await readFile(file, 'utf8') };
+    } catch (err) {
+      if (err instanceof NotRegularFileError) throw err;
       return undefined;
     }
   };
@@ -70,7 +72,7 @@ function requiresKeys(config: GatewayConfig): boolean {
  * and key path.
  */
 export class ConfigReloader {
-  private watcher: FSWatcher | undefined;
+  private watcher: { close(): void } | undefined;
   private timer: NodeJS.Timeout | undefined;
   private status: ReloadStatus;
   /** Digest of the file as last read, so watch events that change nothing cost no reload. */
@@ -104,6 +106,8 @@ export class ConfigReloader {
     const before = this.gateway.current;
     let result: ReloadResult;
     try {
+      // A FIFO or device at the path would block the synchronous read below, and with it every request.
+      if (text === undefined) assertRegularFile(this.file);
       const config = text === undefined ? loadConfig(this.file, this.env) : parseConfig(text, this.file, this.env);
       if (requiresKeys(before.config) && !requiresKeys(config)) {
         throw new Error(
@@ -126,24 +130,34 @@ export class ConfigReloader {
     return result;
   }
 
-  /** Reloads when the file changes; watching its folder catches editors that replace it by rename. */
+  /**
+   * Reloads when the file changes: renames and ConfigMap `..data` swaps included (see `watchConfigFile`),
+   * once the file has settled. The check reads off the event loop and refuses anything but a regular file.
+   */
   watch(): void {
-    const name = basename(this.file);
-    this.watcher = watch(dirname(this.file), { persistent: false }, (_event, changed) => {
-      if (changed !== null && changed.toString() !== name) return;
-      clearTimeout(this.timer);
-      const generation = ++this.generation;
-      this.timer = setTimeout(() => void this.reloadWhenSettled(generation), DEBOUNCE_MS);
-      this.timer.unref();
-    });
-    this.watcher.on('error', (err) => this.log.warn(`stopped watching ${this.file}: ${err.message}; SIGHUP and POST /config/reload still work`));
+    this.watcher = watchConfigFile(
+      this.file,
+      () => {
+        clearTimeout(this.timer);
+        const generation = ++this.generation;
+        this.timer = setTimeout(() => void this.reloadWhenSettled(generation), DEBOUNCE_MS);
+        this.timer.unref();
+      },
+      (err) => this.log.warn(`stopped watching ${this.file}: ${err.message}; SIGHUP and POST /config/reload still work`),
+    );
   }
 
   /** Acts on the file once it has settled; a newer change restarts the wait. */
   private async reloadWhenSettled(generation: number): Promise<void> {
-    const text = await readSettled(this.file, this.settle);
+    let text: string | undefined;
+    try {
+      text = await readSettled(this.file, this.settle);
+    } catch (err) {
+      this.log.warn(`config watch: ${err instanceof Error ? err.message : String(err)}; still serving the config loaded at ${this.gateway.current.loadedAt.toISOString()}`);
+      return;
+    }
     if (generation !== this.generation || this.closed) return;
-    // Some platforms name no file, and neighbours in a busy folder fire too: reload only on a real change.
+    // Neighbours in a busy folder fire too: reload only on a real change.
     if (text !== undefined && digestOf(text) !== this.digest) this.reload('file', text);
   }
 
@@ -156,15 +170,12 @@ export class ConfigReloader {
   }
 
   private readDigest(): string | undefined {
-    try {
-      return digestOf(readFileSync(this.file));
-    } catch {
-      // Mid-rename the file may briefly not exist; the next event brings it back.
-      return undefined;
-    }
+    // Mid-rename the file may briefly not exist; the next event brings it back.
+    return digestOfSync(this.file);
   }
 
   private logSuccess(trigger: ReloadTrigger, after: GatewayState, changes: readonly string[]): void {
+    for (const warning of after.table.chainWarnings) this.log.warn(`${this.file}: ${warning}`);
     for (const warning of after.config.warnings) this.log.warn(`${this.file}${warning.line !== undefined ? `:${warning.line}:${warning.column ?? 1}` : ''}: ${warning.message}`);
     const summary = changes.length === 0 ? 'no routing changes' : changes.join('; ');
     this.log.info(`config reloaded (${trigger}) from ${this.file}: ${summary}`);

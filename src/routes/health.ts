@@ -20,6 +20,7 @@ export function healthRoutes(gateway: Gateway, version: string, reloadStatus: ()
   routes.get('/health/readiness', function readiness(c) {
     const { table, loadedAt } = gateway.current;
     const configured = table.deployments.filter((d) => d.client !== undefined).length;
+    if (gateway.draining) return c.json({ status: 'draining', reason: 'the gateway is shutting down', litellm_version: version }, 503);
     const unusable = unusableAliases(table.groups.values());
     const ready = configured > 0 && unusable.length === 0;
     const failure = reloadStatus()?.lastFailure;

@@ -103,7 +103,9 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
 
     let served: ServedResponse;
     let taken: Intake | undefined;
-    const deadline = new TimedSignal(outgoing === undefined ? c.req.raw.signal : undefined, config.router.timeoutMs);
+    // The drain's deadline ends requests still running, as the caller leaving would.
+    const stopping = gateway.stopping.signal;
+    const deadline = new TimedSignal(outgoing === undefined ? AbortSignal.any([c.req.raw.signal, stopping]) : stopping, config.router.timeoutMs);
     // The caller's socket closing early ends the request; one listener, no extra AbortController.
     outgoing?.once('close', () => {
       if (!outgoing.writableFinished) deadline.abort('client disconnected');
@@ -148,6 +150,7 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
         completionCap: config.router.completionCap,
         attemptTimeoutMs: config.router.timeoutMs,
         streamTimeoutMs: config.router.streamTimeoutMs,
+        maxResponseBytes: config.router.maxResponseBytes,
         trials: gateway.sharedBreakers,
         onCapacity: gateway.headroom.capacityFreed,
       };
@@ -212,18 +215,20 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
       first: served.stream.first,
       source: served.stream.source,
       cancelUpstream: () => served.attempt.abort('client disconnected'),
+      stop: stopping,
       onUsage: (seen) => (usage = seen),
       onEnd: (end) => {
         deadline.dispose();
         dispose?.();
         // A caller that left mid-stream gets its reservation back; the upstream headers correct the rest.
-        if (end.kind === 'client_cancelled') served.finish({ released: true });
+        // A stream the drain cut (or that broke because of it) is the gateway's doing, not the deployment's.
+        if (end.kind === 'client_cancelled' || end.kind === 'stopped' || stopping.aborted) served.finish({ released: true });
         else if (end.kind === 'upstream_error') served.finish({ released: true, failure: failure('stream_error', end.message) });
         else served.finish({ usage });
         report({
           errorCode: end.kind === 'upstream_error' ? 'upstream_stream_error' : undefined,
           status: end.kind === 'client_cancelled' ? 499 : 200,
-          brokenStream: end.kind === 'upstream_error',
+          brokenStream: end.kind === 'upstream_error' || end.kind === 'stopped',
           served: servedAs,
           trail: served.trail,
           usage,

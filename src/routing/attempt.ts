@@ -3,6 +3,7 @@ import type { Logger } from '../log.js';
 import type { Demand, QuotaStore, Refusal, Reservation, UpstreamGap, UpstreamView } from '../quota/types.js';
 import { classifyUpstreamError, failure, NotSentError, thrownBeforeSending, type UpstreamFailure } from '../upstream/failure.js';
 import { GatewayError } from '../errors.js';
+import { PoolResponse } from '../upstream/pool-fetch.js';
 import { limitInRateLimitMessage, limitWindowMs, requestedInRateLimitMessage, upstreamView } from '../upstream/rate-limit-headers.js';
 import { BreakerOpenError } from '../breaker/breaker.js';
 import { chunkSourceOf, type ChunkSource } from './chunk-source.js';
@@ -43,6 +44,8 @@ export interface RouteContext {
   readonly completionCap: CompletionCapPolicy;
   readonly attemptTimeoutMs: number;
   readonly streamTimeoutMs: number | undefined;
+  /** `router_settings.max_response_size_mb` in bytes: the most of a non-streamed answer read (default 32 MB). */
+  readonly maxResponseBytes?: number;
   /** With several instances: one half-open trial per deployment across all of them. */
   readonly trials?: { claimTrial(deploymentId: string): Promise<boolean>; releaseTrial(deploymentId: string): void };
   /** Told whenever booked capacity comes back (a settle or release), so waiting requests can re-plan. */
@@ -84,7 +87,13 @@ export interface Cooling {
   readonly rateLimited: boolean;
 }
 
+/** A deployment already carrying `max_parallel_requests` upstream requests: passed over like a full budget. */
+export interface Busy {
+  readonly limit: number;
+}
+
 export type AttemptOutcome =
+  | { readonly busy: Busy }
   | { readonly served: Served }
   | { readonly failure: UpstreamFailure; readonly upstreamMs: number }
   | { readonly refusal: Refusal }
@@ -106,6 +115,7 @@ export async function attemptDeployment(deployment: Deployment, request: RoutedR
     throw notSent(err instanceof GatewayError ? err : new NotSentError(err), ctx);
   }
   if (!breaker.admits) return restingOutcome(deployment, prepared, ctx);
+  if (atParallelLimit(deployment)) return { busy: { limit: deployment.maxParallelRequests } };
 
   const budget = deployment.budget;
   let reservation: Reservation | undefined;
@@ -225,6 +235,12 @@ async function callUpstream(
     const gap = observe(upstreamView(upstream.headers, upstream.status));
     const completionCap = prepared.completionCap?.(booked);
     if (request.stream) {
+      const notAStream = wrongStreamType(request.operation, upstream);
+      if (notAStream !== undefined) {
+        discardBody(upstream);
+        close({ released: true });
+        return { failure: notAStream, upstreamMs: performance.now() - started };
+      }
       const source = chunkSourceOf(upstream);
       const first = await readFirstChunk(source);
       const inBand = request.operation.inBandError?.(first);
@@ -241,7 +257,13 @@ async function callUpstream(
       const stream = { first, source };
       return { served: { deployment, upstream, body: undefined, usage: undefined, stream, attempt: signal, finish, upstreamMs, completionCap } };
     }
-    const bytes = await upstream.arrayBuffer();
+    const whole = await readWholeAnswer(upstream, ctx.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
+    const malformed = typeof whole === 'string' ? whole : request.operation.malformedAnswer?.(whole, upstream.headers.get('content-type'));
+    if (malformed !== undefined || typeof whole === 'string') {
+      close({ released: true });
+      return { failure: badAnswer(malformed ?? 'malformed answer'), upstreamMs: performance.now() - started };
+    }
+    const bytes = whole.buffer as ArrayBuffer;
     const upstreamMs = performance.now() - started;
     recordLatency(stats, upstreamMs);
     const spend = prepared.spent(bytes, booked);
@@ -287,4 +309,73 @@ async function readFirstChunk(source: ChunkSource): Promise<Uint8Array> {
     if (chunk === undefined) throw new Error('upstream closed the stream before sending anything');
     if (chunk.byteLength > 0) return chunk;
   }
+}
+
+const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Whether the deployment already has `max_parallel_requests` upstream requests (streams until they end):
+ * then a request is not queued behind them in its pool, where the wait would count as the upstream's
+ * time, but passed over.
+ */
+function atParallelLimit(deployment: Deployment): boolean {
+  return deployment.stats.inFlight >= deployment.maxParallelRequests;
+}
+
+/** A 2xx that is not an answer: the deployment failed (falls back, counts against its breaker). */
+function badAnswer(message: string): UpstreamFailure {
+  return failure('server_error', message, { code: 'upstream_bad_response' });
+}
+
+/** A streamed request must be answered as the endpoint streams (SSE) before a byte of it is relayed. */
+function wrongStreamType(operation: Operation, upstream: Response): UpstreamFailure | undefined {
+  const expected = operation.streamContentType;
+  if (expected === undefined) return undefined;
+  const type = upstream.headers.get('content-type');
+  if (type !== null && type.toLowerCase().startsWith(expected)) return undefined;
+  return badAnswer(`upstream answered a streamed request with ${type ?? 'no content type'}, not ${expected}`);
+}
+
+/** Drops an answer's body unread (and its connection): nobody reads it, so its abort is no error. */
+function discardBody(upstream: Response): void {
+  if (upstream instanceof PoolResponse) {
+    upstream.nodeBody.on('error', () => undefined);
+    upstream.nodeBody.destroy();
+    return;
+  }
+  void upstream.body?.cancel().catch(() => undefined);
+}
+
+/**
+ * Reads a non-streamed answer whole, but never more than `maxBytes`: past it (by `content-length` or as
+ * counted) the body is abandoned, which drops the upstream connection, and the reason is returned.
+ * The bytes come back in a buffer of their own, so `.buffer` is exactly the answer.
+ */
+async function readWholeAnswer(upstream: Response, maxBytes: number): Promise<Uint8Array | string> {
+  const source = chunkSourceOf(upstream);
+  const tooLarge = `upstream answer is larger than max_response_size_mb (${+(maxBytes / 1024 / 1024).toFixed(2)} MB)`;
+  const declared = Number(upstream.headers.get('content-length') ?? Number.NaN);
+  if (declared > maxBytes) {
+    source.cancel();
+    return tooLarge;
+  }
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const chunk = await source.read();
+    if (chunk === undefined) break;
+    total += chunk.byteLength;
+    if (total > maxBytes) {
+      source.cancel();
+      return tooLarge;
+    }
+    chunks.push(chunk);
+  }
+  const whole = new Uint8Array(total);
+  let at = 0;
+  for (const chunk of chunks) {
+    whole.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return whole;
 }

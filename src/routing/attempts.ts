@@ -6,6 +6,7 @@ import { attemptDeployment, type RoutedRequest, type Cooling, type RouteContext,
 import type { Deployment } from './deployment.js';
 import { exhaustedError } from './exhausted.js';
 import { backoffMs } from './backoff.js';
+import { SHUTTING_DOWN } from './timed-signal.js';
 import { attemptOrder } from './strategy.js';
 import type { ModelGroup, RoutingTable } from './table.js';
 
@@ -13,8 +14,15 @@ export type { RoutedRequest, RouteContext } from './attempt.js';
 
 /** What happened to one deployment on the way to an answer. */
 export type AttemptRecord =
-  | { readonly deployment: Deployment; readonly kind: 'skipped'; readonly reason: string }
+  | {
+      readonly deployment: Deployment;
+      readonly kind: 'skipped';
+      readonly reason: string;
+      /** Set when it was passed over because the prompt does not fit: its context window, tokens. */
+      readonly contextWindow?: number;
+    }
   | { readonly deployment: Deployment; readonly kind: 'refused'; readonly refusal: Refusal }
+  | { readonly deployment: Deployment; readonly kind: 'busy'; readonly limit: number }
   | { readonly deployment: Deployment; readonly kind: 'cooling'; readonly cooling: Cooling }
   | { readonly deployment: Deployment; readonly kind: 'failed'; readonly failure: UpstreamFailure };
 
@@ -116,7 +124,7 @@ async function walkChain(request: RoutedRequest, table: RoutingTable, ctx: Route
     for (const deployment of await attemptOrder(group.deployments, table.strategy, ctx.quota)) {
       const skip = skipReason(deployment, request, needsContextAbove);
       if (skip !== undefined) {
-        note(trail, { deployment, kind: 'skipped', reason: skip });
+        note(trail, { deployment, kind: 'skipped', ...skip });
         continue;
       }
       if (request.signal.aborted) throw abortedError(request);
@@ -135,6 +143,10 @@ async function walkChain(request: RoutedRequest, table: RoutingTable, ctx: Route
       }
       if ('cooling' in outcome) {
         note(trail, { deployment, kind: 'cooling', cooling: outcome.cooling });
+        continue;
+      }
+      if ('busy' in outcome) {
+        note(trail, { deployment, kind: 'busy', limit: outcome.busy.limit });
         continue;
       }
       trail.calls++;
@@ -197,19 +209,22 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-function skipReason(deployment: Deployment, request: RoutedRequest, needsContextAbove: number): string | undefined {
-  if (deployment.client === undefined) return `not configured: ${deployment.config.unconfiguredReason ?? 'no API key'}`;
+function skipReason(deployment: Deployment, request: RoutedRequest, needsContextAbove: number): { reason: string; contextWindow?: number } | undefined {
+  if (deployment.client === undefined) return { reason: `not configured: ${deployment.config.unconfiguredReason ?? 'no API key'}` };
   const unfit = request.operation.unfit?.(deployment);
-  if (unfit !== undefined) return unfit.reason;
+  if (unfit !== undefined) return { reason: unfit.reason };
   const { promptTokens } = request;
   const window = deployment.contextWindow;
   if (window !== null && (promptTokens > window || (needsContextAbove > 0 && window <= needsContextAbove))) {
-    return `context window ${window} tokens is too small for ~${promptTokens} prompt tokens`;
+    return { reason: `context window ${window} tokens is too small for ~${promptTokens} prompt tokens`, contextWindow: window };
   }
   return undefined;
 }
 
 function abortedError(request: RoutedRequest): GatewayError {
+  if (request.signal.reason === SHUTTING_DOWN) {
+    return new GatewayError(503, `the gateway is shutting down; ${request.alias} was not answered in its grace period, retry`, { code: 'gateway_shutting_down' });
+  }
   if (performance.now() >= request.deadline) {
     return new GatewayError(408, `request timed out for ${request.alias}`, { type: 'timeout_error', code: 'timeout' });
   }

@@ -18,6 +18,8 @@ export interface Deployment {
   readonly contextWindow: number | null;
   /** `model_info.max_output_tokens`, else the catalogue's documented completion cap. */
   readonly maxCompletionTokens: number | null;
+  /** `litellm_params.max_parallel_requests`, else a default: upstream requests (streams included) at once, and its pool's sockets. */
+  readonly maxParallelRequests: number;
   /** How messages name it: `groq/llama-3.3-70b-versatile (id 1a2b3c)`. Never contains a secret. */
   readonly label: string;
   /** The (API key, model) budget it spends; `undefined` when unconfigured. */
@@ -36,6 +38,9 @@ export interface DeploymentStats {
 }
 
 const LATENCY_WEIGHT = 0.2;
+
+/** Concurrent upstream requests per deployment when `max_parallel_requests` is not set. */
+export const DEFAULT_MAX_PARALLEL_REQUESTS = 100;
 
 export function recordLatency(stats: DeploymentStats, ms: number): void {
   stats.latencyEwmaMs = stats.latencyEwmaMs === undefined ? ms : stats.latencyEwmaMs + LATENCY_WEIGHT * (ms - stats.latencyEwmaMs);

@@ -25,6 +25,8 @@ export function exhaustedError(alias: string, trail: AttemptTrail): GatewayError
   const waits = trail.records.flatMap((r) => {
     if (r.kind === 'refused') return [r.refusal.retryAfterMs];
     if (r.kind === 'cooling') return [r.cooling.retryAfterMs];
+    // A request in flight there ends within a request's time; check back soon.
+    if (r.kind === 'busy') return [BUSY_RETRY_MS];
     if (r.kind === 'failed' && r.failure.kind === 'rate_limit' && r.failure.refusedWithRoom !== true) return [(r.failure.retryAfterSec ?? 1) * 1000];
     return [];
   });
@@ -50,6 +52,9 @@ export function exhaustedError(alias: string, trail: AttemptTrail): GatewayError
     });
   }
 
+  const overflow = contextOverflow(alias, trail.records, headers);
+  if (overflow !== undefined) return overflow;
+
   const message = `No deployment of ${alias} could answer. Tried: ${tried}`;
   const last = failures.at(-1);
   if (last === undefined) return new GatewayError(503, message, { code: 'no_deployment_available', headers });
@@ -67,6 +72,30 @@ function promisable(trail: AttemptTrail, retryAfterMs: number): PromisedRefusal 
   return undefined;
 }
 
+/**
+ * The prompt is too long for the chain: the caller's error (400 `context_length_exceeded`, as OpenAI and
+ * LiteLLM answer, which SDKs do not retry), not an outage. Either every deployment was passed over and
+ * at least one because its window is too small (the message names the largest window of those), or the
+ * last upstream said so itself and nothing larger was left to try.
+ */
+function contextOverflow(alias: string, records: readonly AttemptRecord[], headers: Record<string, string>): GatewayError | undefined {
+  const last = records.filter((r) => r.kind !== 'skipped').at(-1);
+  if (last?.kind === 'failed' && last.failure.kind === 'context_window') {
+    return new GatewayError(400, last.failure.message, { type: 'invalid_request_error', code: 'context_length_exceeded', headers });
+  }
+  if (last !== undefined) return undefined;
+  const windows = records.flatMap((r) => (r.kind === 'skipped' && r.contextWindow !== undefined ? [r.contextWindow] : []));
+  if (windows.length === 0) return undefined;
+  const largest = Math.max(...windows);
+  return new GatewayError(
+    400,
+    `This prompt does not fit any deployment of ${alias} or its fallbacks: the largest context window is ${largest} tokens. Shorten the messages.`,
+    { type: 'invalid_request_error', code: 'context_length_exceeded', headers },
+  );
+}
+
+const BUSY_RETRY_MS = 1_000;
+
 function describe(record: AttemptRecord): string {
   const name = record.deployment.label;
   switch (record.kind) {
@@ -74,6 +103,8 @@ function describe(record: AttemptRecord): string {
       return `${name}: skipped, ${record.reason}`;
     case 'refused':
       return `${name}: ${describeRefusal(record.deployment.config.model, record.refusal)}`;
+    case 'busy':
+      return `${name}: busy, ${record.limit} requests in flight (max_parallel_requests)`;
     case 'cooling':
       return `${name}: resting for ${Math.ceil(record.cooling.retryAfterMs / 1000)} s after ${record.cooling.reason ?? 'failures'}`;
     case 'failed':

@@ -65,6 +65,10 @@ export interface Operation {
   prepare(deployment: Deployment, settings: PrepareSettings): PreparedCall;
   /** An error the upstream sent as the stream's first event, before anything reached the caller. */
   inBandError?(first: Uint8Array): UpstreamFailure | undefined;
+  /** The media type a streamed answer must have before its first byte is relayed (SSE endpoints). */
+  readonly streamContentType?: string;
+  /** Why a whole (non-stream) 2xx answer is not of this endpoint's shape; `undefined` when it is. */
+  malformedAnswer?(body: Uint8Array, contentType: string | null): string | undefined;
 }
 
 /** Tokens that count against Groq's limits: cached prompt tokens do not. */

@@ -62,9 +62,9 @@ describe('relaySse', () => {
   it('reassembles events split across chunks before forwarding them', async () => {
     const whole = event({ id: '1', choices: [{ delta: { content: 'split me' } }] });
     const out = await drain(
-      relaySse({ first: enc(whole.slice(0, 10)), source: upstream([whole.slice(10, 30), whole.slice(30)]), cancelUpstream: () => {}, onEnd: () => {} }),
+      relaySse({ first: enc(whole.slice(0, 10)), source: upstream([whole.slice(10, 30), whole.slice(30), 'data: [DONE]\n\n']), cancelUpstream: () => {}, onEnd: () => {} }),
     );
-    expect(out).toBe(whole);
+    expect(out).toBe(whole + 'data: [DONE]\n\n');
   });
 
   it('ends a stream that fails mid-way with one error frame and drops the half event', async () => {
@@ -180,4 +180,70 @@ describe('responsesEvents', () => {
     responsesEvents(enc(frame('response.created', { response: { usage: null } })), (u) => usages.push(u));
     expect(usages).toEqual([]);
   });
+});
+
+describe('an upstream stream is not trusted', () => {
+  const good = event({ id: '1', choices: [{ delta: { content: 'Hi' } }] });
+  const rframe = (type: string, data: object = {}) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+
+  async function viaPipe(first: string, rest: Array<string | Error>, dialect?: typeof responsesEvents) {
+    const out = fakeResponse();
+    const ends: StreamEnd[] = [];
+    const source = upstream(rest);
+    await pipeSse(out, {}, { dialect, first: enc(first), source, cancelUpstream: () => {}, onEnd: (e) => ends.push(e) });
+    return { text: out.text(), ends, source };
+  }
+
+  async function viaWeb(first: string, rest: Array<string | Error>, dialect?: typeof responsesEvents) {
+    const ends: StreamEnd[] = [];
+    const source = upstream(rest);
+    const text = await drain(relaySse({ dialect, first: enc(first), source, cancelUpstream: () => {}, onEnd: (e) => ends.push(e) }));
+    return { text, ends, source };
+  }
+
+  for (const [name, relay] of [['pipeSse', viaPipe], ['relaySse', viaWeb]] as const) {
+    it(`${name}: a frame with invalid JSON is not relayed; the stream ends with one error frame`, async () => {
+      const { text, ends, source } = await relay(good, ['data: {"id":"1","choices":[{"delta":{"content":"oops"}\n\n', good, 'data: [DONE]\n\n']);
+      const frames = text.split('\n\n').filter(Boolean);
+      expect(frames).toHaveLength(2);
+      expect(frames[0]).toBe(good.trim());
+      expect(JSON.parse(frames[1]!.slice(6))).toMatchObject({ error: { code: 'upstream_stream_error' } });
+      expect(ends).toEqual([expect.objectContaining({ kind: 'upstream_error' })]);
+      expect(source.cancelled).toBe(true);
+    });
+
+    it(`${name}: a stream that ends without [DONE] ends with one error frame, not cleanly`, async () => {
+      const { text, ends } = await relay(good, [good]);
+      const frames = text.split('\n\n').filter(Boolean);
+      expect(frames).toHaveLength(3);
+      expect(JSON.parse(frames[2]!.slice(6))).toMatchObject({ error: { message: expect.stringContaining('[DONE]') } });
+      expect(ends).toEqual([expect.objectContaining({ kind: 'upstream_error' })]);
+    });
+
+    it(`${name}: an upstream error frame is the one error frame; the end without [DONE] adds none`, async () => {
+      const { text, ends } = await relay(good, [event({ error: { message: 'overloaded' } })]);
+      const frames = text.split('\n\n').filter(Boolean);
+      expect(frames).toHaveLength(2);
+      expect(JSON.parse(frames[1]!.slice(6))).toEqual({ error: { message: 'overloaded' } });
+      expect(ends).toEqual([expect.objectContaining({ kind: 'upstream_error' })]);
+    });
+
+    it(`${name}: a Responses stream ends at its terminal event; without one, the error frame is an \`event: error\``, async () => {
+      const delta = rframe('response.output_text.delta', { delta: 'Hi' });
+      const complete = await relay(delta, [rframe('response.completed', { response: { usage: null } })], responsesEvents);
+      expect(complete.ends).toEqual([{ kind: 'complete' }]);
+      expect(complete.text).not.toContain('event: error');
+
+      const cut = await relay(delta, [delta], responsesEvents);
+      const frames = cut.text.split('\n\n').filter(Boolean);
+      expect(frames).toHaveLength(3);
+      const [eventLine, dataLine] = frames[2]!.split('\n');
+      expect(eventLine).toBe('event: error');
+      expect(JSON.parse(dataLine!.slice(6))).toMatchObject({ type: 'error', code: 'upstream_stream_error' });
+      expect(cut.ends).toEqual([expect.objectContaining({ kind: 'upstream_error' })]);
+
+      const failed = await relay(delta, [new Error('socket hang up')], responsesEvents);
+      expect(failed.text.split('\n\n').filter(Boolean)[1]).toMatch(/^event: error\ndata: /);
+    });
+  }
 });

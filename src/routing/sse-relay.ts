@@ -19,7 +19,9 @@ export interface StreamUsage {
 export type StreamEnd =
   | { readonly kind: 'complete' }
   | { readonly kind: 'upstream_error'; readonly message: string }
-  | { readonly kind: 'client_cancelled' };
+  | { readonly kind: 'client_cancelled' }
+  /** The gateway's drain ended it at the grace deadline: no fault of the upstream's. */
+  | { readonly kind: 'stopped' };
 
 /**
  * What a relay does to complete events of one kind of stream before they go out: fix them where
@@ -37,26 +39,41 @@ export interface RelayOptions {
   readonly onUsage?: (usage: StreamUsage) => void;
   /** Called exactly once, however the stream ends. */
   readonly onEnd: (end: StreamEnd) => void;
+  /** Fires when a draining gateway's grace period is over: the stream ends with an error frame (and `[DONE]`). */
+  readonly stop?: AbortSignal;
 }
 
 const CHOICES = Buffer.from('"choices"');
 const USAGE = Buffer.from('"usage"');
 const USAGE_NULL = Buffer.from('"usage":null');
 const DATA_JSON = Buffer.from('data: {');
-/** An event never legitimately grows this large without a boundary; past it, bytes pass as they are. */
-const MAX_PENDING_BYTES = 1 << 20;
+/**
+ * No event legitimately grows this large (a Responses `response.completed` repeats the whole answer,
+ * which is still far smaller); past it the upstream is not speaking SSE.
+ */
+const MAX_EVENT_BYTES = 16 << 20;
+/** The events after which a Responses API stream is complete. */
+const RESPONSES_TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed']);
 
-const ERROR_DATA = Buffer.from('data: {"error"');
-const ERROR_EVENT = Buffer.from('event: error');
+/** The upstream broke the stream's framing: a frame no client could parse, or an event without end. */
+export class InvalidFrameError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidFrameError';
+  }
+}
 
 /**
- * Cuts a byte stream into whole SSE events and fixes them; holds back a trailing partial event. Notes
- * an upstream error frame passing through: such a stream ends as a failure, not a success.
+ * Cuts a byte stream into whole SSE events, checks and fixes them; holds back a trailing partial event.
+ * Every `data:` must be JSON (or chat's `[DONE]`); `push` throws `InvalidFrameError` at the first that
+ * is not, before it is relayed. It also notes how the stream ended: at its terminal event (`[DONE]`, a
+ * Responses `response.completed`/`incomplete`/`failed`), or at an error frame the upstream sent itself.
  */
 export class SseRewriter {
-  private pending: Buffer = Buffer.alloc(0);
-  /** Set once an error event went through (`data: {"error":…}` or `event: error`). */
-  sawErrorFrame = false;
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private terminal = false;
+  private upstreamError: string | undefined;
 
   constructor(
     private readonly onUsage: ((usage: StreamUsage) => void) | undefined,
@@ -65,34 +82,104 @@ export class SseRewriter {
 
   /** The complete events in `chunk` (plus what was held back), fixed; `undefined` when none is complete. */
   push(chunk: Uint8Array): Buffer | undefined {
-    const bytes = this.pending.length === 0 ? toBuffer(chunk) : Buffer.concat([this.pending, chunk]);
+    const incoming = toBuffer(chunk);
+    if (this.pendingBytes > 0 && !this.mayCompleteEvent(incoming)) {
+      this.hold(incoming);
+      return undefined;
+    }
+    const bytes = this.pendingBytes === 0 ? incoming : Buffer.concat([...this.pending, incoming]);
+    this.pending = [];
+    this.pendingBytes = 0;
     const cut = lastEventEnd(bytes);
     if (cut === 0) {
-      const overlong = bytes.length > MAX_PENDING_BYTES;
-      this.pending = overlong ? Buffer.alloc(0) : bytes;
-      return overlong ? bytes : undefined;
+      this.hold(bytes);
+      return undefined;
     }
-    this.pending = bytes.subarray(cut);
-    return this.noteErrors(this.dialect(bytes.subarray(0, cut), this.onUsage));
+    if (cut < bytes.length) this.hold(bytes.subarray(cut));
+    const events = bytes.subarray(0, cut);
+    this.check(events);
+    return this.dialect(events, this.onUsage);
   }
 
-  /** Error frames start an event; inside JSON content the quotes are escaped, so a byte scan suffices. */
-  private noteErrors(events: Buffer): Buffer {
-    if (!this.sawErrorFrame && (events.indexOf(ERROR_DATA) !== -1 || events.indexOf(ERROR_EVENT) !== -1)) this.sawErrorFrame = true;
-    return events;
-  }
-
-  /** At a clean end: what was held back (an upstream may omit the final blank line). */
+  /** At the upstream's end: what was held back (an upstream may omit the final blank line). */
   flush(): Buffer | undefined {
-    const rest = this.pending;
-    this.pending = Buffer.alloc(0);
-    return rest.length > 0 ? this.noteErrors(this.dialect(rest, this.onUsage)) : undefined;
+    const rest = Buffer.concat(this.pending);
+    this.pending = [];
+    this.pendingBytes = 0;
+    if (rest.length === 0) return undefined;
+    this.check(rest);
+    return this.dialect(rest, this.onUsage);
   }
 
   /** At a failure: a half-received event would be malformed JSON to the client. */
   discard(): void {
-    this.pending = Buffer.alloc(0);
+    this.pending = [];
+    this.pendingBytes = 0;
   }
+
+  /**
+   * After `flush`: whether the stream ended as it should. `undefined` for a proper end; otherwise why
+   * not, and whether the upstream already said so in an error frame of its own (then the caller has its
+   * one error frame and gets no second).
+   */
+  improperEnd(): { readonly message: string; readonly framed: boolean } | undefined {
+    if (this.upstreamError !== undefined) return { message: `upstream sent an error: ${this.upstreamError}`, framed: true };
+    if (this.terminal) return undefined;
+    const expected = this.dialect === responsesEvents ? 'its terminal event (response.completed)' : '[DONE]';
+    return { message: `upstream stream ended without ${expected}`, framed: false };
+  }
+
+  private hold(bytes: Buffer): void {
+    this.pending.push(bytes);
+    this.pendingBytes += bytes.length;
+    if (this.pendingBytes > MAX_EVENT_BYTES) throw new InvalidFrameError(`upstream sent an event over ${MAX_EVENT_BYTES >> 20} MB without an end`);
+  }
+
+  /** Whether a blank line may end in `incoming`, also across the join with what is held: every one ends in LF. */
+  private mayCompleteEvent(incoming: Buffer): boolean {
+    return incoming.indexOf(0x0a) !== -1;
+  }
+
+  private check(events: Buffer): void {
+    for (const event of splitEvents(events)) {
+      const frame = readFrame(event);
+      if (frame === undefined) continue;
+      if (frame.data === '[DONE]') {
+        this.terminal = true;
+        continue;
+      }
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(frame.data);
+      } catch {
+        throw new InvalidFrameError(`upstream sent a frame that is not JSON: ${JSON.stringify(frame.data.slice(0, 80))}`);
+      }
+      const type = frame.event ?? (isRecord(parsed) && typeof parsed.type === 'string' ? parsed.type : undefined);
+      if (type !== undefined && RESPONSES_TERMINAL.has(type)) this.terminal = true;
+      else if (type === 'error' || (frame.event === undefined && isRecord(parsed) && 'error' in parsed)) this.upstreamError = errorMessageOf(parsed);
+    }
+  }
+}
+
+/** An event's name and its data lines joined, or `undefined` when it carries no data (a comment). */
+function readFrame(event: Buffer): { readonly event: string | undefined; readonly data: string } | undefined {
+  // The common case, one `data: {...}` line, without splitting lines.
+  if (event.subarray(0, DATA_JSON.length).equals(DATA_JSON)) {
+    const text = event.toString('utf8', 6).trimEnd();
+    if (!text.includes('\n')) return { event: undefined, data: text };
+  }
+  let name: string | undefined;
+  const data: string[] = [];
+  for (const line of event.toString('utf8').split(/\r?\n/)) {
+    if (line.startsWith('data:')) data.push(line.slice(line.startsWith('data: ') ? 6 : 5));
+    else if (line.startsWith('event:')) name = line.slice(6).trim();
+  }
+  return data.length === 0 ? undefined : { event: name, data: data.join('\n') };
+}
+
+function errorMessageOf(parsed: unknown): string {
+  const inner = isRecord(parsed) && isRecord(parsed.error) ? parsed.error : parsed;
+  return isRecord(inner) && typeof inner.message === 'string' ? inner.message : 'unknown error';
 }
 
 /**
@@ -110,6 +197,16 @@ export async function pipeSse(out: ServerResponse, head: Record<string, string>,
     options.source.cancel();
   };
   out.once('close', onClose);
+  const onStop = (): void => {
+    if (finish.ended) return;
+    rewriter.discard();
+    end({ kind: 'stopped' });
+    stopUpstream(options);
+    out.end(stoppedFrames(options.dialect));
+  };
+  if (options.stop?.aborted) queueMicrotask(onStop);
+  else options.stop?.addEventListener('abort', onStop, { once: true });
+  out.once('close', () => options.stop?.removeEventListener('abort', onStop));
   out.writeHead(200, head);
   try {
     await write(out, rewriter.push(options.first));
@@ -121,13 +218,20 @@ export async function pipeSse(out: ServerResponse, head: Record<string, string>,
     }
     const rest = rewriter.flush();
     if (rest !== undefined) out.write(rest);
-    out.end();
-    end(cleanEnd(rewriter));
+    const improper = rewriter.improperEnd();
+    if (improper === undefined) {
+      out.end();
+      end({ kind: 'complete' });
+      return;
+    }
+    out.end(improper.framed ? undefined : errorFrameFor(options.dialect, improper.message));
+    end({ kind: 'upstream_error', message: improper.message });
   } catch (err) {
     if (finish.ended) return;
     rewriter.discard();
     const message = failureMessage(err);
-    out.end(errorFrame(message));
+    if (err instanceof InvalidFrameError) stopUpstream(options);
+    out.end(errorFrameFor(options.dialect, message));
     end({ kind: 'upstream_error', message });
   }
 }
@@ -137,11 +241,23 @@ export function relaySse(options: RelayOptions): ReadableStream<Uint8Array> {
   const rewriter = new SseRewriter(options.onUsage, options.dialect);
   const finish = new RelayEnd(options.onEnd);
   const end = (how: StreamEnd): void => finish.end(how);
+  const fail = (controller: ReadableStreamDefaultController<Uint8Array>, err: unknown): void => {
+    rewriter.discard();
+    const message = failureMessage(err);
+    if (err instanceof InvalidFrameError) stopUpstream(options);
+    controller.enqueue(errorFrameFor(options.dialect, message));
+    controller.close();
+    end({ kind: 'upstream_error', message });
+  };
   return new ReadableStream<Uint8Array>(
     {
       start(controller) {
-        const out = rewriter.push(options.first);
-        if (out !== undefined) controller.enqueue(out);
+        try {
+          const out = rewriter.push(options.first);
+          if (out !== undefined) controller.enqueue(out);
+        } catch (err) {
+          fail(controller, err);
+        }
       },
       async pull(controller) {
         try {
@@ -150,8 +266,10 @@ export function relaySse(options: RelayOptions): ReadableStream<Uint8Array> {
             if (chunk === undefined) {
               const rest = rewriter.flush();
               if (rest !== undefined) controller.enqueue(rest);
+              const improper = rewriter.improperEnd();
+              if (improper !== undefined && !improper.framed) controller.enqueue(errorFrameFor(options.dialect, improper.message));
               controller.close();
-              end(cleanEnd(rewriter));
+              end(improper === undefined ? { kind: 'complete' } : { kind: 'upstream_error', message: improper.message });
               return;
             }
             const out = rewriter.push(chunk);
@@ -162,11 +280,7 @@ export function relaySse(options: RelayOptions): ReadableStream<Uint8Array> {
           }
         } catch (err) {
           if (finish.ended) return;
-          rewriter.discard();
-          const message = failureMessage(err);
-          controller.enqueue(errorFrame(message));
-          controller.close();
-          end({ kind: 'upstream_error', message });
+          fail(controller, err);
         }
       },
       cancel() {
@@ -178,6 +292,12 @@ export function relaySse(options: RelayOptions): ReadableStream<Uint8Array> {
     // No read-ahead: a byte is pulled from upstream only when the caller's socket wants one.
     { highWaterMark: 0 },
   );
+}
+
+/** An upstream whose stream is no longer believed is not read any further. */
+function stopUpstream(options: RelayOptions): void {
+  options.cancelUpstream();
+  options.source.cancel();
 }
 
 /** Reports a relay's end once, however many ways it ends at the same time. */
@@ -215,17 +335,27 @@ export function drained(out: ServerResponse): Promise<void> {
   });
 }
 
-/** A stream that ran to its end is complete unless the upstream sent an error frame on the way. */
-function cleanEnd(rewriter: SseRewriter): StreamEnd {
-  return rewriter.sawErrorFrame ? { kind: 'upstream_error', message: 'upstream sent an error event mid-stream' } : { kind: 'complete' };
-}
-
 function failureMessage(err: unknown): string {
   return `upstream stream failed: ${err instanceof Error ? err.message : String(err)}`;
 }
 
 export function errorFrame(message: string, code = 'upstream_stream_error'): Buffer {
   return Buffer.from(`data: ${JSON.stringify({ error: { message, type: 'api_error', code } })}\n\n`);
+}
+
+/** How a stream cut by the gateway's drain ends: the error, then the end marker clients wait for. */
+function stoppedFrames(dialect: SseDialect | undefined): Buffer {
+  const error = errorFrameFor(dialect, 'the gateway is shutting down; the answer was cut at the end of its grace period', 'gateway_shutting_down');
+  return dialect === responsesEvents ? error : Buffer.concat([error, Buffer.from('data: [DONE]\n\n')]);
+}
+
+/**
+ * The one error frame that ends a failed stream, in its endpoint's dialect: chat's `data: {"error":…}`,
+ * or the Responses API's `event: error` (which clients read only with that event name).
+ */
+export function errorFrameFor(dialect: SseDialect | undefined, message: string, code = 'upstream_stream_error'): Buffer {
+  if (dialect !== responsesEvents) return errorFrame(message, code);
+  return Buffer.from(`event: error\ndata: ${JSON.stringify({ type: 'error', code, message, param: null })}\n\n`);
 }
 
 /** Index just past the last complete event (`\n\n` or `\r\n\r\n`), or 0 when there is none. */

@@ -61,4 +61,20 @@ describe('RoutingTable', () => {
     expect(t.deployments[0]?.client).toBeUndefined();
     expect(t.deployments[0]?.config.unconfiguredReason).toContain('GROQ_API_KEY');
   });
+
+  it('keeps every chain to groups of its own model type, warning once per dropped entry with alias and endpoint', () => {
+    const t = table(
+      `model_list:\n${entry('speech', 'playai-tts')}${entry('whisper', 'whisper-large-v3-turbo')}${entry('whisper-big', 'whisper-large-v3')}${entry('chat', 'openai/gpt-oss-20b')}` +
+        `litellm_settings:\n  fallbacks:\n    - whisper: [whisper-big, chat]\n  context_window_fallbacks:\n    - speech: [chat]\n  default_fallbacks: [chat]\n`,
+    );
+    expect(t.chainFor('speech', 0)?.map((g) => g.name)).toEqual(['speech']);
+    expect(t.contextChainFor('speech').map((g) => g.name)).toEqual(['speech']);
+    expect(t.chainFor('whisper', 0)?.map((g) => g.name)).toEqual(['whisper', 'whisper-big']);
+    expect(t.chainFor('whisper-big', 0)?.map((g) => g.name)).toEqual(['whisper-big']);
+    expect(t.chainFor('chat', 0)?.map((g) => g.name)).toEqual(['chat']);
+    expect(t.chainWarnings).toHaveLength(3);
+    expect(t.chainWarnings[0]).toMatch(/^speech: .*"chat" .*chat.*\/audio\/speech/);
+    expect(t.chainWarnings[1]).toMatch(/^whisper: .*"chat" .*\/audio\/transcriptions/);
+    expect(t.chainWarnings[2]).toMatch(/^whisper-big: .*"chat" .*\/audio\/transcriptions/);
+  });
 });

@@ -1,15 +1,17 @@
-import type { Catalog } from '../catalog/types.js';
+import type { Catalog, ModelMode } from '../catalog/types.js';
 import type { DeploymentConfig, GatewayConfig, RoutingStrategy } from '../config/types.js';
 import type { BreakerPolicy, DeploymentBreaker } from '../breaker/breaker.js';
 import { budgetSpecs } from './budget-specs.js';
 import { createUpstreamClient } from '../upstream/client.js';
 import { providers } from '../upstream/providers.js';
 import type { FetchLike } from '../upstream/transport.js';
-import { numberFromModelInfo, type Deployment, type DeploymentStats } from './deployment.js';
+import { DEFAULT_MAX_PARALLEL_REQUESTS, numberFromModelInfo, type Deployment, type DeploymentStats } from './deployment.js';
 import { concreteDeployment, expandFromCatalog, fixedPatterns, isWildcard, wildcardRoutes, type WildcardRoute } from './wildcards.js';
 
 export interface TableOptions {
   readonly fetch: FetchLike;
+  /** A deployment's own connection pool (see `Transport.fetchFor`); `fetch` for all when absent. */
+  readonly fetchFor?: (deploymentId: string, connections: number) => FetchLike;
   /** Counters for a deployment id; the same object across reloads while the id exists. */
   readonly statsFor: (deploymentId: string) => DeploymentStats;
   /** The breaker for a deployment id, with its current policy; the same object across reloads. */
@@ -32,6 +34,8 @@ export class RoutingTable {
   readonly strategy: RoutingStrategy;
   readonly deployments: readonly Deployment[];
   readonly groups: ReadonlyMap<string, ModelGroup>;
+  /** Fallback entries dropped because their models serve another endpoint; said once per load. */
+  readonly chainWarnings: readonly string[];
   private readonly chains: ReadonlyMap<string, readonly ModelGroup[]>;
   private readonly contextChains: ReadonlyMap<string, readonly ModelGroup[]>;
 
@@ -61,9 +65,15 @@ export class RoutingTable {
     this.makeDeployment = (deployment: DeploymentConfig): Deployment => {
       const provider = providers[deployment.provider];
       const model = provider.name === 'groq' ? catalog.get(deployment.model) : undefined;
+      const maxParallelRequests = deployment.maxParallelRequests ?? DEFAULT_MAX_PARALLEL_REQUESTS;
       const client =
         deployment.unconfiguredReason === undefined && deployment.apiKey !== undefined
-          ? createUpstreamClient({ provider, apiKey: deployment.apiKey, apiBase: deployment.apiBase, fetch })
+          ? createUpstreamClient({
+              provider,
+              apiKey: deployment.apiKey,
+              apiBase: deployment.apiBase,
+              fetch: options.fetchFor?.(deployment.id, maxParallelRequests) ?? fetch,
+            })
           : undefined;
       const label = `${deployment.litellmModel} (id ${deployment.id})`;
       const breakerPolicy: BreakerPolicy = {
@@ -82,6 +92,7 @@ export class RoutingTable {
         contextWindow: numberFromModelInfo(deployment.modelInfo, 'max_input_tokens') ?? model?.contextWindow ?? null,
         maxCompletionTokens:
           numberFromModelInfo(deployment.modelInfo, 'max_output_tokens') ?? model?.maxCompletionTokens ?? null,
+        maxParallelRequests,
         label,
         budget: budgets.get(deployment.id) ?? budgetSpecs([deployment], catalog, plan).get(deployment.id),
         stats: statsFor(deployment.id),
@@ -97,6 +108,7 @@ export class RoutingTable {
     this.groups = groups;
 
     const { fallbacks, contextWindowFallbacks, defaultFallbacks, maxFallbacks } = config.router;
+    const sameKind = new ModelKindFilter();
     const target = fallbackTargets(groups, this.deployments);
     const chain = (first: ModelGroup, names: readonly string[]): readonly ModelGroup[] => {
       const out = [first];
@@ -105,7 +117,7 @@ export class RoutingTable {
         if (group === undefined || out.includes(group) || group.deployments.every((d) => out.some((g) => g.deployments.includes(d)))) continue;
         out.push(group);
       }
-      return Object.freeze(out.slice(0, 1 + maxFallbacks));
+      return Object.freeze(sameKind.keep(out).slice(0, 1 + maxFallbacks));
     };
     // A name a wildcard serves takes the fallbacks written for the wildcard's pattern.
     const own = <T>(map: Readonly<Record<string, T>>, name: string): T | undefined =>
@@ -121,6 +133,7 @@ export class RoutingTable {
       chains.set(name, built.chain);
       contextChains.set(name, built.contextChain);
     }
+    this.chainWarnings = sameKind.warnings;
     this.chains = chains;
     this.contextChains = contextChains;
   }
@@ -193,4 +206,50 @@ function fallbackTargets(groups: ReadonlyMap<string, ModelGroup>, deployments: r
   const single = new Map<string, ModelGroup>();
   for (const d of deployments) if (!groups.has(d.id)) single.set(d.id, makeGroup(d.alias, [d]));
   return (name) => groups.get(name) ?? single.get(name);
+}
+
+const ENDPOINT_OF_MODE: Readonly<Record<ModelMode, string>> = {
+  chat: '/chat/completions',
+  moderation: '/chat/completions',
+  audio_transcription: '/audio/transcriptions',
+  audio_speech: '/audio/speech',
+};
+
+/** The model type a group serves, when the catalogue knows all its deployments and they agree. */
+function modeOf(group: ModelGroup): ModelMode | undefined {
+  const modes = new Set(group.deployments.map((d) => d.catalog?.mode));
+  if (modes.size !== 1) return undefined;
+  return [...modes][0];
+}
+
+/**
+ * Keeps a chain to groups that serve the same endpoint as its first (an audio alias never falls back to a
+ * chat model: the caller would get that model's 400 instead of the real failure). Groups the catalogue
+ * does not know are given the benefit of the doubt. Each dropped entry is noted once per alias.
+ */
+class ModelKindFilter {
+  readonly warnings: string[] = [];
+  private readonly warned = new Set<string>();
+
+  keep(chain: readonly ModelGroup[]): ModelGroup[] {
+    const [head, ...rest] = chain;
+    if (head === undefined) return [];
+    const mode = modeOf(head);
+    if (mode === undefined) return [...chain];
+    const kept = [head];
+    for (const group of rest) {
+      const other = modeOf(group);
+      if (other === undefined || ENDPOINT_OF_MODE[other] === ENDPOINT_OF_MODE[mode]) {
+        kept.push(group);
+        continue;
+      }
+      const key = `${head.name}\u0000${group.name}`;
+      if (this.warned.has(key)) continue;
+      this.warned.add(key);
+      this.warnings.push(
+        `${head.name}: fallback ${JSON.stringify(group.name)} is a ${other.replace('_', ' ')} model and cannot serve ${ENDPOINT_OF_MODE[mode]}; left out of ${head.name}'s chain`,
+      );
+    }
+    return kept;
+  }
 }

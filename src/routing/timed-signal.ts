@@ -1,5 +1,7 @@
 /** The abort reason of a signal whose own time ran out, so a timeout can be told apart from an abort. */
 export const TIMED_OUT = 'timed-out';
+/** The abort reason when a draining gateway's grace period is over and requests still running are ended. */
+export const SHUTTING_DOWN = 'shutting-down';
 
 /**
  * A signal that fires when its parent does (caller gone, request deadline) or when its own time runs out.
