@@ -88,7 +88,8 @@ export function planCompletion(deployment: Deployment, planning: TokenPlanning, 
       // cannot show in the upstream's count, written while it was still booked.
       const keepsCap = planning.retention.keepsCap(budgetId);
       const pending = usage?.completion_tokens === undefined || keepsCap ? 0 : Math.max(0, capOf(booked) - usage.completion_tokens);
-      planning.retention.observe(budgetId, gap.tpm, pending);
+      // The prompt estimate's own error is noise in the gap: a tenth of it, more than calibration leaves.
+      planning.retention.observe(budgetId, gap.tpm, pending, Math.ceil(prompt * 0.1));
     },
     refusedWithRoom(booked, upstreamCount) {
       const shortBy = upstreamCount === undefined ? 0 : upstreamCount - booked.tokens;

@@ -51,17 +51,20 @@ export class CapRetention {
   /**
    * An answer's headers arrived: `gap` is the upstream's token count less ours at that moment.
    * `pending` is what its own answer gave back already while our store still books it (a whole answer
-   * read before its headers are learned from), which the upstream's count cannot show yet.
+   * read before its headers are learned from), which the upstream's count cannot show yet. `noise` is how
+   * far the request's own prompt estimate may be off.
    */
-  observe(budgetId: string, gap: number | undefined, pending = 0): void {
+  observe(budgetId: string, gap: number | undefined, pending = 0, noise = 0): void {
     if (gap === undefined || !Number.isFinite(gap)) return;
     const evidence = this.evidence(budgetId);
     const kept = evidence.keptInWindow(this.now());
     const givenBack = evidence.givenBack - pending;
     evidence.givenBack = pending;
+    // Gaps within `noise` (how far a prompt estimate may be off) say nothing either way.
+    const least = Math.max(MIN_EVIDENCE, 2 * noise);
     let sample: number | undefined;
-    if (this.keepsCap(budgetId) && kept >= MIN_EVIDENCE) sample = 1 + gap / kept;
-    else if (!this.keepsCap(budgetId) && givenBack >= MIN_EVIDENCE) sample = gap / givenBack;
+    if (this.keepsCap(budgetId) && kept >= least) sample = 1 + Math.min(0, gap + noise) / kept;
+    else if (!this.keepsCap(budgetId) && givenBack >= least) sample = Math.max(0, gap - noise) / givenBack;
     if (sample === undefined) return;
     evidence.score += WEIGHT * (Math.min(1, Math.max(0, sample)) - evidence.score);
   }
