@@ -62,7 +62,13 @@ export function planCompletion(deployment: Deployment, planning: TokenPlanning, 
   const budgetId = deployment.budget?.id;
 
   return {
-    demand: { requests: 1, tokens: prompt + most, audioSeconds: 0, minTokens: least < most ? prompt + least : undefined },
+    demand: {
+      requests: 1,
+      tokens: prompt + most,
+      audioSeconds: 0,
+      minTokens: least < most ? prompt + least : undefined,
+      spare: budgetId === undefined ? undefined : planning.neighbours.spare(budgetId),
+    },
     capFor: (booked) => (sendsCap ? capOf(booked) : undefined),
     spend(usage, booked) {
       if (usage === undefined) return { usage, actual: { tokens: booked.tokens } };
@@ -83,7 +89,9 @@ export function planCompletion(deployment: Deployment, planning: TokenPlanning, 
       return { usage, actual: { tokens: settledTokens(usage, cap, keepsCap) ?? booked.tokens, tokensAtEnd } };
     },
     observed(gap, usage, booked) {
-      if (budgetId === undefined || !sendsCap) return;
+      if (budgetId === undefined) return;
+      planning.neighbours.observe(budgetId, gap.tpm);
+      if (!sendsCap) return;
       // A whole answer was settled in our books before its headers are read here; what it gave back
       // cannot show in the upstream's count, written while it was still booked.
       const keepsCap = planning.retention.keepsCap(budgetId);

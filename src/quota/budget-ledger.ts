@@ -38,17 +38,19 @@ export class BudgetLedger {
     if (demand.hold === true) return { ok: true, reservation: this.book(budget, demand, now) };
     let retryAfterMs = Math.max(0, this.blockedUntil - now);
     const exhausted: ExhaustedWindow[] = [];
+    const spare = demand.spare ?? 0;
     for (const name of WINDOW_NAMES) {
       const { limit } = budget.limits[name];
-      const requested = amountIn(demand, WINDOW_SPECS[name].unit);
+      const { unit } = WINDOW_SPECS[name];
+      const requested = amountIn(demand, unit);
       if (limit === null || requested === 0) continue;
-      const wait = this.windows[name].msUntilFits(now, requested, limit);
+      const wait = this.windows[name].msUntilFits(now, requested + (unit === 'tokens' ? spare : 0), limit);
       if (wait === 0) continue;
       exhausted.push({ window: name, limit, used: this.windows[name].used(now), requested });
       // Every window must fit at once, and each only gets roomier with time: the longest wait is the answer.
       retryAfterMs = Math.max(retryAfterMs, wait);
     }
-    if (retryAfterMs > 0) return { ok: false, refusal: { budgetId: budget.id, demand, retryAfterMs, exhausted } };
+    if (retryAfterMs > 0) return { ok: false, refusal: { budgetId: budget.id, demand: { requests: demand.requests, tokens: demand.tokens, audioSeconds: demand.audioSeconds }, retryAfterMs, exhausted } };
     return { ok: true, reservation: this.book(budget, demand, now) };
   }
 
@@ -70,7 +72,7 @@ export class BudgetLedger {
       const { limit } = budget.limits[name];
       if (limit !== null) room = Math.min(room, limit - this.windows[name].used(now));
     }
-    return fitTokens(demand, room);
+    return fitTokens(demand, room - (demand.spare ?? 0));
   }
 
   /**
@@ -164,5 +166,5 @@ export function fitTokens(demand: Demand, room: number): Demand {
   const { minTokens } = demand;
   if (minTokens === undefined) return demand;
   const tokens = Math.max(minTokens, Math.min(demand.tokens, Math.floor(room)));
-  return { requests: demand.requests, tokens, audioSeconds: demand.audioSeconds };
+  return { requests: demand.requests, tokens, audioSeconds: demand.audioSeconds, ...(demand.spare === undefined ? {} : { spare: demand.spare }) };
 }

@@ -29,10 +29,11 @@ export function reportedIn(actual: Partial<Demand>, unit: Unit): number | undefi
  */
 export function normaliseDemand(demand: Demand): Demand {
   const tokens = reportedIn(demand, 'tokens') ?? 0;
-  const normalised = { requests: Math.max(1, reportedIn(demand, 'requests') ?? 0), tokens, audioSeconds: reportedIn(demand, 'audio_seconds') ?? 0 };
+  const spare = demand.spare !== undefined && Number.isFinite(demand.spare) && demand.spare > 0 ? { spare: demand.spare } : {};
+  const normalised = { requests: Math.max(1, reportedIn(demand, 'requests') ?? 0), tokens, audioSeconds: reportedIn(demand, 'audio_seconds') ?? 0, ...spare };
   const { minTokens } = demand;
   // A hold is capacity set aside, not a call: it books no request.
-  if (demand.hold === true) return { ...normalised, requests: reportedIn(demand, 'requests') ?? 0, hold: true };
+  if (demand.hold === true) return { requests: reportedIn(demand, 'requests') ?? 0, tokens, audioSeconds: normalised.audioSeconds, hold: true };
   // A minimum only matters below the maximum; a junk one means the demand cannot shrink.
   if (minTokens === undefined || !Number.isFinite(minTokens) || minTokens < 0 || minTokens >= tokens) return normalised;
   return { ...normalised, minTokens };

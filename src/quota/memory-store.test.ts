@@ -140,6 +140,16 @@ describe('MemoryQuotaStore.reserve', () => {
     expect(reservationOf(await store.reserve(spec, demand(800, { minTokens: 150 }))).demand).toEqual({ requests: 1, tokens: 200, audioSeconds: 0 });
   });
 
+  it('leaves a spare in the token windows free beyond the booking, and books only the demand', async () => {
+    const { store } = setup();
+    const spec = budget({ tpm: 1_000 });
+    reservationOf(await store.reserve(spec, demand(600)));
+    expect((await store.reserve(spec, demand(300, { spare: 200 }))).ok).toBe(false);
+    const fitted = reservationOf(await store.reserve(spec, demand(300, { spare: 200, minTokens: 100 })));
+    expect(fitted.demand).toEqual({ requests: 1, tokens: 200, audioSeconds: 0 });
+    expect((await used(store, spec)).tpm).toBe(800);
+  });
+
   it('books a hold whatever the limits, and others are told to wait behind it', async () => {
     const { clock, store } = setup();
     const spec = budget({ tpm: 1_000 });

@@ -187,7 +187,8 @@ end
 
 /**
  * ARGV: limit per window ('' = not enforced), requests, tokens, audio seconds, the fewest tokens the
- * demand may shrink to ('' = it cannot), '1' to book it whatever the limits (a hold), clock override.
+ * demand may shrink to ('' = it cannot), '1' to book it whatever the limits (a hold), tokens to leave
+ * free beyond it in each token window ('' = none), clock override.
  * Reply: {'1', at, tokens booked} or {'0', retryAfterMs ('-1' = never), tokens refused, then window,
  * limit, used, requested per exhausted}.
  */
@@ -197,6 +198,7 @@ local now = clock(meta)
 local demand = { tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9]) }
 local minTokens = tonumber(ARGV[10])
 local hold = ARGV[11] == '1'
+local spare = tonumber(ARGV[12]) or 0
 local retry = math.max(0, meta.blocked - now)
 local totals, exhausted = {}, {}
 
@@ -208,7 +210,7 @@ if minTokens then
     local limit = tonumber(ARGV[i])
     if w.unit == 2 and limit then room = math.min(room, limit - totals[i]) end
   end
-  demand[2] = math.max(minTokens, math.min(demand[2], math.floor(room)))
+  demand[2] = math.max(minTokens, math.min(demand[2], math.floor(room - spare)))
 end
 
 -- Check every window before booking any, so a refusal leaves no trace. A hold books whatever the limits.
@@ -216,7 +218,9 @@ if hold then retry = 0 end
 for i, w in ipairs(WINDOWS) do
   local limit, requested = tonumber(ARGV[i]), demand[w.unit]
   if limit and requested ~= 0 and not hold then
-    local wait = msUntilFits(i, now, requested, limit, totals[i])
+    local extra = 0
+    if w.unit == 2 then extra = spare end
+    local wait = msUntilFits(i, now, requested + extra, limit, totals[i])
     if wait ~= 0 then
       exhausted[#exhausted + 1] = { i, limit, totals[i], requested }
       -- Every window must fit at once and each only gets roomier with time: the longest wait wins.

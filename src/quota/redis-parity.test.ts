@@ -355,6 +355,7 @@ describe('parity: random sequences', () => {
           audioSeconds: pick([0, 0, 0.5, 2.25]),
           minTokens: pick([undefined, undefined, 5, 60]),
           hold: pick([undefined, undefined, undefined, undefined, true]),
+          spare: pick([undefined, undefined, 20, 150]),
         });
         if (result.ok) open.push(result.reservation);
       } else if ((op === 'settle' || op === 'release') && open.length > 0) {

@@ -97,7 +97,7 @@ export class RedisQuotaStore implements QuotaStore {
     const booked = normaliseDemand(demand);
     const limits = WINDOW_NAMES.map((name) => numberArg(budget.limits[name].limit));
     const amounts = SCRIPT_UNITS.map((unit) => String(amountIn(booked, unit)));
-    const reply = strings(await this.run('reserve', budget.id, [...limits, ...amounts, numberArg(booked.minTokens ?? null), booked.hold === true ? '1' : '']), 'reserve');
+    const reply = strings(await this.run('reserve', budget.id, [...limits, ...amounts, numberArg(booked.minTokens ?? null), booked.hold === true ? '1' : '', numberArg(booked.spare ?? null)]), 'reserve');
     if (reply[0] === '1') {
       const demand = { requests: booked.requests, tokens: Number(reply[2]), audioSeconds: booked.audioSeconds };
       return { ok: true, reservation: { budgetId: budget.id, demand, at: Number(reply[1]) } };

@@ -60,6 +60,11 @@ export interface Demand {
    * that others who come meanwhile are told to wait behind it (see RetryPromises).
    */
   readonly hold?: boolean;
+  /**
+   * Tokens to leave free in each token window beyond this booking: room for another consumer of the same
+   * key that Groq's headers have shown, so the gateway does not fill the window under its feet.
+   */
+  readonly spare?: number;
 }
 
 /** What a finished request spent, per unit; a unit left out stays as booked. */
