@@ -130,9 +130,12 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
       const options = taken.options ?? {};
       // A request's own `timeout` can only shorten the router's deadline.
       const timeoutMs = Math.min(config.router.timeoutMs, options.timeoutMs ?? Infinity);
+      // A caller back at its retry-after takes up the capacity promised to it, and no more.
+      const redeemed = await gateway.promises.redeem(alias);
       const request = {
         alias,
         operation: taken.operation,
+        tokenCeiling: redeemed.tokens,
         stream,
         promptTokens: taken.promptTokens,
         signal: timeoutMs < config.router.timeoutMs ? AbortSignal.any([deadline.signal, AbortSignal.timeout(timeoutMs)]) : deadline.signal,
@@ -159,7 +162,6 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
         signal: deadline.signal,
         onWaited: (ms: number) => (queueSeconds = ms / 1000),
       };
-      const redeemed = await gateway.promises.redeem(alias);
       try {
         served = await gateway.headroom.run(alias, waitFor, () =>
           routeRequest(request, table, ctx).catch((err: unknown) => {
@@ -173,7 +175,7 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
         if (err instanceof RateLimitRefusal && err.promise !== undefined) await gateway.promises.promise(alias, err.promise);
         throw err;
       } finally {
-        await redeemed();
+        await redeemed.done();
       }
     } catch (err) {
       deadline.dispose();

@@ -27,6 +27,8 @@ export interface RoutedRequest {
   readonly signal: AbortSignal;
   /** `performance.now()` value by which the request must be answered. */
   readonly deadline: number;
+  /** The most tokens it may book: a caller taking up a promised retry gets what was promised. */
+  readonly tokenCeiling?: number;
   /** The request's own `fallbacks`: tried after the alias's group instead of the configured ones. */
   readonly extraFallbacks?: readonly ModelGroup[];
   /** `mock_testing_fallbacks`: the alias's own group counts as failed, without an upstream call. */
@@ -120,7 +122,7 @@ export async function attemptDeployment(deployment: Deployment, request: RoutedR
   const budget = deployment.budget;
   let reservation: Reservation | undefined;
   if (budget !== undefined) {
-    const reserved = await ctx.quota.reserve(budget, prepared.demand);
+    const reserved = await ctx.quota.reserve(budget, withinCeiling(prepared.demand, request.tokenCeiling));
     if (!reserved.ok) return { refusal: reserved.refusal };
     reservation = reserved.reservation;
   }
@@ -147,6 +149,13 @@ export async function attemptDeployment(deployment: Deployment, request: RoutedR
   } finally {
     if (trial) ctx.trials?.releaseTrial(deployment.id);
   }
+}
+
+/** The demand lowered to `ceiling` tokens where it can shrink that far (never below its minimum). */
+function withinCeiling(demand: Demand, ceiling: number | undefined): Demand {
+  if (ceiling === undefined || demand.tokens <= ceiling || demand.minTokens === undefined) return demand;
+  const tokens = Math.max(demand.minTokens, ceiling);
+  return { ...demand, tokens, minTokens: tokens < demand.tokens && demand.minTokens < tokens ? demand.minTokens : undefined };
 }
 
 /**

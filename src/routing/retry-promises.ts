@@ -18,10 +18,15 @@ interface Promise_ {
   readonly timer: NodeJS.Timeout;
 }
 
-/** Given back when the redeeming request has booked (or failed): re-holds what it set aside. */
-export type Redemption = () => Promise<void>;
+/** A promise taken up by a request. */
+export interface Redemption {
+  /** The most tokens the request may book: what was promised, so it leaves later promises their room. */
+  readonly tokens: number | undefined;
+  /** Called when the request has booked (or failed): holds again what was set aside for it. */
+  done(): Promise<void>;
+}
 
-const NOTHING: Redemption = async () => {};
+const NOTHING: Redemption = { tokens: undefined, done: async () => {} };
 
 /**
  * Makes a refusal's `retry-after` a promise. When every deployment of a chain is out of budget, the
@@ -73,11 +78,14 @@ export class RetryPromises {
     await this.drop(alias, oldest);
     const later = [...this.byAlias.values()].flat().filter((entry) => entry.budget.id === oldest.budget.id);
     await Promise.all(later.map((entry) => this.quota.release(entry.budget, entry.hold).catch(() => undefined)));
-    return async () => {
-      for (const entry of later) {
-        const hold = await this.hold(entry.budget, entry.hold.demand);
-        if (hold !== undefined) entry.hold = hold;
-      }
+    return {
+      tokens: oldest.hold.demand.tokens,
+      done: async () => {
+        for (const entry of later) {
+          const hold = await this.hold(entry.budget, entry.hold.demand);
+          if (hold !== undefined) entry.hold = hold;
+        }
+      },
     };
   }
 
