@@ -39,7 +39,7 @@ describe('relaySse', () => {
     const ends: StreamEnd[] = [];
     const out = await drain(relaySse({ first: enc(first), source: upstream([errorFrame]), cancelUpstream: () => {}, onEnd: (e) => ends.push(e) }));
     expect(out).toBe(first + errorFrame);
-    expect(ends).toEqual([{ kind: 'upstream_error', message: 'upstream sent an error event mid-stream' }]);
+    expect(ends).toEqual([{ kind: 'upstream_error', message: 'upstream sent an error: overloaded' }]);
   });
 
   it('ends as complete a stream whose content only mentions an error', async () => {
