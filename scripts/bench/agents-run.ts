@@ -1,3 +1,4 @@
+import { createWriteStream } from 'node:fs';
 /**
  * One bench:agents run: its own fake Groq (in this process, own port and key) with the free plan's
  * limits and Groq-like pacing, its own gateway process, Kilo-like agents driving the alias through the
@@ -145,6 +146,12 @@ export async function prepareRun(spec: RunSpec): Promise<PreparedRun> {
   try {
     port = await freePort();
     gateway = await startProcess(['dist/cli.js', '--config', config, '--port', String(port)], { GROQ_API_KEY: key }, /listening on/);
+    const logs = process.env.BENCH_GATEWAY_LOGS;
+    if (logs !== undefined) {
+      const out = createWriteStream(join(logs, `gateway-${spec.workload.id}-${spec.rule.accounting}.log`));
+      gateway.stdout?.pipe(out);
+      gateway.stderr?.pipe(out);
+    }
   } catch (error) {
     await fake.close();
     rmSync(dir, { recursive: true, force: true });

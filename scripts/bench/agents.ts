@@ -3,7 +3,8 @@
  * plan's limits, under both plausible TPM accounting rules (issue 13). Eight workloads × two rules = 16
  * runs, all at once (each with its own fake and gateway), measured against a packing-aware ideal.
  *
- *   BENCH_DURATION_S (default 180; BENCH_QUICK=1 → 75), BENCH_SEED (default 1).
+ *   BENCH_DURATION_S (default 180; BENCH_QUICK=1 → 75), BENCH_SEED (default 1), BENCH_ONLY (e.g.
+ *   `1:cap-booked,4`), BENCH_GATEWAY_LOGS (a folder: each gateway's log lines are written there).
  *
  * Prints one markdown table and each run's Done-when verdict; writes JSON to bench-results/.
  * Every process is stopped at the end, on error and on Ctrl-C.
@@ -17,6 +18,8 @@ import { buildGateway, stopAll } from './bench.js';
 const QUICK = process.env.BENCH_QUICK === '1';
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? (QUICK ? 75 : 180));
 const SEED = Number(process.env.BENCH_SEED ?? 1);
+/** `BENCH_ONLY=1:cap-booked,4` runs only those workloads (and rules), for a closer look at one. */
+const ONLY = (process.env.BENCH_ONLY ?? '').split(',').filter((item) => item !== '');
 /** Gateways started at a time: sixteen Node start-ups at once would starve two cores past startProcess's timeout. */
 const START_BATCH = 4;
 
@@ -101,7 +104,10 @@ async function main(): Promise<void> {
   if (!Number.isFinite(DURATION_S) || DURATION_S <= 0) throw new Error(`BENCH_DURATION_S must be a positive number, got ${process.env.BENCH_DURATION_S}`);
   buildGateway();
   const limits = freePlanLimits();
-  const specs = WORKLOADS.flatMap((workload) => RULES.map((rule) => ({ workload, rule, durationMs: DURATION_S * 1000, benchSeed: SEED, limits })));
+  const chosen = (id: number, rule: string) => ONLY.length === 0 || ONLY.some((item) => item === String(id) || item === `${id}:${rule}`);
+  const specs = WORKLOADS.flatMap((workload) =>
+    RULES.filter((rule) => chosen(workload.id, rule.accounting)).map((rule) => ({ workload, rule, durationMs: DURATION_S * 1000, benchSeed: SEED, limits })),
+  );
   console.error(`bench:agents: ${specs.length} runs of ${DURATION_S} s at once (seed ${SEED}); starting fakes and gateways…`);
   for (let i = 0; i < specs.length; i += START_BATCH) {
     prepared.push(...(await Promise.all(specs.slice(i, i + START_BATCH).map((spec) => prepareRun(spec)))));
