@@ -9,20 +9,20 @@ describe('CompletionCaps', () => {
   it('follows the largest recent answer with a margin once enough are seen', () => {
     const caps = new CompletionCaps();
     for (const tokens of [150, 600, 320, 410, 200, 580, 300, 250]) caps.observe('a', tokens);
-    expect(caps.for('a')).toEqual({ target: Math.ceil(600 * 1.15) + 32, floor: 600 });
+    expect(caps.for('a')).toEqual({ target: Math.ceil(600 * 1.25) + 32, floor: 660 });
     expect(caps.for('b').target).toBe(DEFAULT_COMPLETION_CAP);
   });
 
   it('keeps the default while few answers are seen', () => {
     const caps = new CompletionCaps();
     caps.observe('a', 100);
-    expect(caps.for('a')).toEqual({ target: DEFAULT_COMPLETION_CAP, floor: MIN_COMPLETION_CAP });
+    expect(caps.for('a')).toEqual({ target: DEFAULT_COMPLETION_CAP, floor: Math.ceil(MIN_COMPLETION_CAP * 1.1) });
   });
 
   it('raises the cap at once after a cut, to twice what was cut', () => {
     const caps = new CompletionCaps();
     for (let i = 0; i < 8; i++) caps.observe('a', 300);
     caps.cut('a', 400);
-    expect(caps.for('a').floor).toBe(800);
+    expect(caps.for('a').floor).toBe(Math.ceil(800 * 1.1));
   });
 });

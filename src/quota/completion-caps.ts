@@ -11,8 +11,10 @@
 const SAMPLES = 64;
 /** Before any answer: what Groq's own accounting books for a request that names no cap. */
 export const DEFAULT_COMPLETION_CAP = 1024;
-const MARGIN = 1.15;
+const MARGIN = 1.25;
 const MARGIN_TOKENS = 32;
+/** The least cap a short window may shrink it to: what recent answers needed, and a little over. */
+const FLOOR_MARGIN = 1.1;
 /** Until this many answers are seen, the target stays at least the default: a few short answers say little. */
 const MIN_SAMPLES = 8;
 /** Fewer completion tokens than this is no useful answer. */
@@ -21,7 +23,7 @@ export const MIN_COMPLETION_CAP = 256;
 export interface LearnedCap {
   /** The cap to send when the client's is larger. */
   readonly target: number;
-  /** The least cap worth sending: what recent answers needed. Below it the request waits or moves on. */
+  /** The least cap worth sending: what recent answers needed, plus 10 %. Below it the request waits or moves on. */
   readonly floor: number;
 }
 
@@ -55,7 +57,7 @@ export class CompletionCaps {
     if (samples === undefined || samples.size === 0) return { target: DEFAULT_COMPLETION_CAP, floor: MIN_COMPLETION_CAP };
     const needed = Math.max(MIN_COMPLETION_CAP, samples.largest());
     const target = Math.ceil(needed * MARGIN) + MARGIN_TOKENS;
-    return { target: samples.size < MIN_SAMPLES ? Math.max(target, DEFAULT_COMPLETION_CAP) : target, floor: needed };
+    return { target: samples.size < MIN_SAMPLES ? Math.max(target, DEFAULT_COMPLETION_CAP) : target, floor: Math.ceil(needed * FLOOR_MARGIN) };
   }
 
   /** One answer's completion tokens. */
