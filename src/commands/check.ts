@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { parse } from 'yaml';
 import { CatalogError, loadCatalog } from '../catalog/load.js';
 import type { Catalog } from '../catalog/types.js';
@@ -8,7 +7,7 @@ import { loadConfig } from '../config/load.js';
 import { buildCheckReport } from './check-report.js';
 import { alignColumns, renderCheckText } from './check-text.js';
 import { litellmDiff, type DiffRow } from './litellm-diff.js';
-import { parseOrReport, USAGE_ERROR, type CommandIo } from './io.js';
+import { parseCommandLine, type CommandIo } from './io.js';
 
 export const CHECK_USAGE = `Usage: groq-router check [--config FILE] [--json] [--litellm-diff]
 
@@ -39,27 +38,18 @@ interface CheckFailure {
 }
 
 export function runCheck(argv: readonly string[], io: CommandIo, deps: CheckDeps = {}): number {
-  const values = parseOrReport(
-    () =>
-      parseArgs({
-        args: [...argv],
-        options: {
-          config: { type: 'string', default: 'litellm.config.yaml' },
-          json: { type: 'boolean', default: false },
-          'litellm-diff': { type: 'boolean', default: false },
-          help: { type: 'boolean', short: 'h' },
-        },
-        strict: true,
-      }).values,
+  const values = parseCommandLine(
+    argv,
+    {
+      config: { type: 'string', default: 'litellm.config.yaml' },
+      json: { type: 'boolean', default: false },
+      'litellm-diff': { type: 'boolean', default: false },
+    },
     'groq-router check',
     CHECK_USAGE,
     io,
   );
-  if (values === undefined) return USAGE_ERROR;
-  if (values.help) {
-    io.out(CHECK_USAGE);
-    return 0;
-  }
+  if (typeof values === 'number') return values;
   const file = values.config;
 
   try {

@@ -1,5 +1,4 @@
 import { createServer } from 'node:net';
-import { parseArgs } from 'node:util';
 import Groq from 'groq-sdk';
 import { ConfigError } from '../config/errors.js';
 import { loadConfig } from '../config/load.js';
@@ -8,7 +7,7 @@ import { createRedisClient, redisAddress } from '../quota/redis-client.js';
 import { keyPreview } from '../routing/budget-specs.js';
 import { upstreamBaseURL } from '../upstream/client.js';
 import { providers } from '../upstream/providers.js';
-import { parseOrReport, USAGE_ERROR, type CommandIo } from './io.js';
+import { parseCommandLine, type CommandIo } from './io.js';
 
 export const DOCTOR_USAGE = `Usage: groq-router doctor [--config FILE] [--port N] [--host ADDR]
 
@@ -40,27 +39,18 @@ export interface DoctorDeps {
 }
 
 export async function runDoctor(argv: readonly string[], io: CommandIo, deps: DoctorDeps = {}): Promise<number> {
-  const values = parseOrReport(
-    () =>
-      parseArgs({
-        args: [...argv],
-        options: {
-          config: { type: 'string', default: 'litellm.config.yaml' },
-          port: { type: 'string' },
-          host: { type: 'string' },
-          help: { type: 'boolean', short: 'h' },
-        },
-        strict: true,
-      }).values,
+  const values = parseCommandLine(
+    argv,
+    {
+      config: { type: 'string', default: 'litellm.config.yaml' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+    },
     'groq-router doctor',
     DOCTOR_USAGE,
     io,
   );
-  if (values === undefined) return USAGE_ERROR;
-  if (values.help) {
-    io.out(DOCTOR_USAGE);
-    return 0;
-  }
+  if (typeof values === 'number') return values;
   const env = deps.env ?? process.env;
   const checks: Check[] = [];
   const report = (check: Check) => {

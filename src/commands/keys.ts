@@ -1,5 +1,4 @@
-import { parseArgs } from 'node:util';
-import { parseOrReport, USAGE_ERROR, type CommandIo } from './io.js';
+import { parseCommandLine, USAGE_ERROR, type CommandIo } from './io.js';
 import { clientKeyYaml, newClientKey, type RandomBytes } from './new-client-key.js';
 
 export const KEYS_USAGE = `Usage: groq-router keys new --alias NAME [--models ALIAS,ALIAS]
@@ -26,22 +25,8 @@ export function runKeys(argv: readonly string[], io: CommandIo, random?: RandomB
 }
 
 export function runKeysNew(argv: readonly string[], io: CommandIo, random?: RandomBytes): number {
-  const parsed = parseOrReport(
-    () =>
-      parseArgs({
-        args: [...argv],
-        options: { alias: { type: 'string' }, models: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-        strict: true,
-      }).values,
-    'groq-router keys new',
-    KEYS_USAGE,
-    io,
-  );
-  if (parsed === undefined) return USAGE_ERROR;
-  if (parsed.help) {
-    io.out(KEYS_USAGE);
-    return 0;
-  }
+  const parsed = parseCommandLine(argv, { alias: { type: 'string' }, models: { type: 'string' } }, 'groq-router keys new', KEYS_USAGE, io);
+  if (typeof parsed === 'number') return parsed;
   const alias = parsed.alias?.trim() ?? '';
   if (alias === '') {
     io.err(`groq-router keys new: --alias is required\n\n${KEYS_USAGE}`);

@@ -1,5 +1,4 @@
-import { parseArgs } from 'node:util';
-import { parseOrReport, STAY_RUNNING, USAGE_ERROR, type CommandIo, type CommandResult } from './io.js';
+import { parseCommandLine, STAY_RUNNING, type CommandIo, type CommandResult } from './io.js';
 
 export const STATUS_USAGE = `Usage: groq-router status [--url URL] [--key KEY] [--watch] [--json]
 
@@ -30,28 +29,19 @@ interface Status {
 }
 
 export async function runStatus(argv: readonly string[], io: CommandIo, env: NodeJS.ProcessEnv = process.env): Promise<CommandResult> {
-  const values = parseOrReport(
-    () =>
-      parseArgs({
-        args: [...argv],
-        options: {
-          url: { type: 'string' },
-          key: { type: 'string' },
-          watch: { type: 'boolean', default: false },
-          json: { type: 'boolean', default: false },
-          help: { type: 'boolean', short: 'h' },
-        },
-        strict: true,
-      }).values,
+  const values = parseCommandLine(
+    argv,
+    {
+      url: { type: 'string' },
+      key: { type: 'string' },
+      watch: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+    },
     'groq-router status',
     STATUS_USAGE,
     io,
   );
-  if (values === undefined) return USAGE_ERROR;
-  if (values.help) {
-    io.out(STATUS_USAGE);
-    return 0;
-  }
+  if (typeof values === 'number') return values;
   const base = (values.url ?? `http://127.0.0.1:${env.PORT ?? 4000}`).replace(/\/+$/, '');
   const key = values.key ?? env.GROQ_ROUTER_KEY;
   const once = async (): Promise<number> => {
