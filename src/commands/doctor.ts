@@ -8,6 +8,7 @@ import { keyPreview } from '../routing/budget-specs.js';
 import { upstreamBaseURL } from '../upstream/client.js';
 import { providers } from '../upstream/providers.js';
 import { parseCommandLine, type CommandIo } from './io.js';
+import { GATEWAY_OPTIONS, listenAddress } from './listen.js';
 
 export const DOCTOR_USAGE = `Usage: groq-router doctor [--config FILE] [--port N] [--host ADDR]
 
@@ -39,17 +40,7 @@ export interface DoctorDeps {
 }
 
 export async function runDoctor(argv: readonly string[], io: CommandIo, deps: DoctorDeps = {}): Promise<number> {
-  const values = parseCommandLine(
-    argv,
-    {
-      config: { type: 'string', default: 'litellm.config.yaml' },
-      port: { type: 'string' },
-      host: { type: 'string' },
-    },
-    'groq-router doctor',
-    DOCTOR_USAGE,
-    io,
-  );
+  const values = parseCommandLine(argv, GATEWAY_OPTIONS, 'groq-router doctor', DOCTOR_USAGE, io);
   if (typeof values === 'number') return values;
   const env = deps.env ?? process.env;
   const checks: Check[] = [];
@@ -73,8 +64,8 @@ export async function runDoctor(argv: readonly string[], io: CommandIo, deps: Do
     for (const check of await upstreamChecks(config, env, deps.timeoutMs ?? 10_000)) report(check);
     if (config.router.redis !== undefined) report(await redisCheck(config));
   }
-  const port = Number(values.port ?? env.PORT ?? 4000);
-  report(await portCheck(values.host ?? env.HOST ?? '127.0.0.1', port));
+  const { port, host } = listenAddress(values, env);
+  report(await portCheck(host, port));
 
   const failed = checks.filter((c) => !c.ok).length;
   io.out(failed === 0 ? 'All checks passed.\n' : `${failed} check${failed === 1 ? '' : 's'} failed.\n`);

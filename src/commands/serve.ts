@@ -3,6 +3,7 @@ import { ConfigError } from '../config/load.js';
 import { createLogger } from '../log.js';
 import { PortInUseError, startGateway } from '../server.js';
 import { STAY_RUNNING, type CommandIo, type CommandResult } from './io.js';
+import { GATEWAY_OPTIONS, listenAddress } from './listen.js';
 
 export const SERVE_USAGE = `Usage: groq-router [serve] [--config FILE] [--port N] [--host ADDR]
        groq-router check [--config FILE] [--json]
@@ -44,19 +45,14 @@ export async function runServe(argv: readonly string[], io: CommandIo): Promise<
 async function serve(argv: readonly string[], io: CommandIo): Promise<CommandResult> {
   const { values } = parseArgs({
     args: [...argv],
-    options: {
-      config: { type: 'string', default: 'litellm.config.yaml' },
-      port: { type: 'string' },
-      host: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+    options: { ...GATEWAY_OPTIONS, help: { type: 'boolean', short: 'h' } },
     strict: true,
   });
   if (values.help) {
     io.out(SERVE_USAGE);
     return 0;
   }
-  const port = Number(values.port ?? process.env.PORT ?? 4000);
+  const { port, host } = listenAddress(values, process.env);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     io.err(`groq-router: --port must be an integer from 0 to 65535, got ${values.port ?? process.env.PORT}\n`);
     return 2;
@@ -68,7 +64,7 @@ async function serve(argv: readonly string[], io: CommandIo): Promise<CommandRes
   const running = await startGateway({
     configFile: values.config,
     port,
-    host: values.host ?? process.env.HOST ?? '127.0.0.1',
+    host,
     log,
   });
   let draining = false;
