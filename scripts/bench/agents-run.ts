@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Groq from 'groq-sdk';
 import OpenAI, { APIError } from 'openai';
+import { sleep } from '../../test/fake-groq/http-util.js';
 import { startFakeGroq, type FakeGroq } from '../../test/fake-groq/server.js';
 import { idealAnswers, type IdealResult } from './agents-ideal.js';
 import {
@@ -85,18 +86,6 @@ interface Tally {
   cut: number;
   unusedSamples: number[];
 }
-
-const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    if (ms <= 0 || signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 
 function gatewayYaml(fakeUrl: string, workload: Workload): string {
   const entries = CHAIN.map(
