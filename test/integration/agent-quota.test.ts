@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryQuotaStore } from '../../src/quota/memory-store.js';
 import type { Accounting } from '../fake-groq/accounting.js';
 import type { FakeGroqOptions } from '../fake-groq/types.js';
-import { startStack, UPSTREAM_KEY, type Stack } from './harness.js';
+import { ManualClock, startStack, UPSTREAM_KEY, type Stack } from './harness.js';
 
 const MINUTE = 60_000;
 const EIGHT_B = 'llama-3.1-8b-instant';
@@ -20,14 +20,6 @@ const FREE = {
   [TWENTY_B]: { rpm: 30, rpd: 1_000, tpm: 8_000, tpd: 200_000 },
   [QWEN]: { rpm: 60, rpd: 1_000, tpm: 6_000, tpd: 500_000 },
 };
-
-class Clock {
-  t = Math.ceil(Date.now() / MINUTE) * MINUTE;
-  readonly now = (): number => this.t;
-  advance(ms: number): void {
-    this.t += ms;
-  }
-}
 
 let stack: Stack | undefined;
 afterEach(async () => {
@@ -47,7 +39,7 @@ const ROOMY = { rpm: 10_000, rpd: 1_000_000, tpm: 10_000_000, tpd: 100_000_000 }
 const ROOMY_PARAMS = `\n      rpm: ${ROOMY.rpm}\n      rpd: ${ROOMY.rpd}\n      tpm: ${ROOMY.tpm}\n      tpd: ${ROOMY.tpd}`;
 
 /** The three-model chain of the issue, on catalogue (free plan) limits, against a fake enforcing them. */
-async function start(clock: Clock, fake: FakeGroqOptions = {}, settings = '', params = ''): Promise<Stack> {
+async function start(clock: ManualClock, fake: FakeGroqOptions = {}, settings = '', params = ''): Promise<Stack> {
   stack = await startStack({
     yaml: `model_list:
 ${deployment(EIGHT_B, params)}${deployment(TWENTY_B, params)}${deployment(QWEN, params)}
@@ -94,7 +86,7 @@ async function quota(s: Stack) {
 
 describe.each<Accounting>(['cap-booked', 'actual-booked'])('an agent on the free plan, Groq booking %s', (rule) => {
   it('gets consecutive answers to max_tokens 8192 without a minute’s wait, and no upstream 429', async () => {
-    const clock = new Clock();
+    const clock = new ManualClock();
     const s = await start(clock, { defaultAccounting: rule });
     for (let i = 0; i < 6; i++) {
       const { data, headers } = await ask(s, 1_500, 300);
@@ -113,7 +105,7 @@ describe.each<Accounting>(['cap-booked', 'actual-booked'])('an agent on the free
 
 describe('calibration', () => {
   it.each([1.1, 0.9])('converges on Groq’s prompt count when it differs from the estimate (x%s)', async (scale) => {
-    const clock = new Clock();
+    const clock = new ManualClock();
     const s = await start(clock, { promptCount: 'messages-json', promptScale: scale });
     for (let i = 0; i < 8; i++) {
       await ask(s, 2_000, 200);
@@ -127,7 +119,7 @@ describe('calibration', () => {
 
 describe('reconciliation with Groq’s headers', () => {
   it('books what another consumer of the key spent, so the next request fits what is left instead of meeting a 429', async () => {
-    const clock = new Clock();
+    const clock = new ManualClock();
     const s = await start(clock, { defaultAccounting: 'actual-booked' });
     await ask(s, 1_000, 200);
     // Someone else spends a third of the 8B model's minute directly at Groq.
@@ -149,7 +141,7 @@ describe('reconciliation with Groq’s headers', () => {
 
   it('learns whether Groq keeps an answer’s unused cap booked, from its headers', async () => {
     for (const [rule, keeps] of [['cap-booked', true], ['actual-booked', false]] as const) {
-      const clock = new Clock();
+      const clock = new ManualClock();
       const s = await start(clock, { defaultAccounting: rule, limits: { [EIGHT_B]: ROOMY } }, '', ROOMY_PARAMS);
       for (let i = 0; i < 8; i++) {
         await ask(s, 1_000, 200);
@@ -164,7 +156,7 @@ describe('reconciliation with Groq’s headers', () => {
 
 describe('a 429 on an empty window', () => {
   it('re-plans once with the corrected estimate and never loops', async () => {
-    const clock = new Clock();
+    const clock = new ManualClock();
     // Groq counts prompts twice as large as the characters/4 estimate.
     const s = await start(clock, { promptCount: 'messages-json', promptScale: 2 });
     const { data } = await ask(s, 2_500, 200);
@@ -180,7 +172,7 @@ describe('a 429 on an empty window', () => {
   });
 
   it('answers 413 naming the limit when the prompt alone can never fit', async () => {
-    const clock = new Clock();
+    const clock = new ManualClock();
     const s = await start(clock, { promptCount: 'messages-json', promptScale: 3 });
     const error = await ask(s, 4_000, 200).catch((err: unknown) => err as { status: number; message: string });
     expect(error).toMatchObject({ status: 413 });
@@ -190,7 +182,7 @@ describe('a 429 on an empty window', () => {
 
 describe('retry-after as a promise', () => {
   it('tells callers refused one after another when each fits, and each comes back to an answer', async () => {
-    const clock = new Clock();
+    const clock = new ManualClock();
     const s = await start(clock, { defaultAccounting: 'actual-booked' });
     const request = { ...kiloRequest(1_500, 200), model: `groq/${QWEN}`, max_tokens: 2_000 };
     /** The retry-after the caller was given, or undefined when it was served. */
@@ -222,7 +214,7 @@ describe('retry-after as a promise', () => {
 
 describe('waiting for headroom', () => {
   it('re-plans when a settle frees capacity, long before the retry-after', async () => {
-    const clock = new Clock();
+    const clock = new ManualClock();
     const s = await start(clock, { defaultAccounting: 'actual-booked', ttftMs: 300, tokensPerSecond: 2_000 }, '  max_queue_wait_seconds: 30\n  completion_cap: requested');
     // One single-deployment alias, asking for most of its 6,000 TPM each time.
     const request = { ...kiloRequest(1_500, 200), model: `groq/${QWEN}`, max_tokens: 2_500 };

@@ -80,6 +80,18 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
 }
 
+/**
+ * One clock for the fake Groq's windows and the gateway's budgets, moved by hand, so a minute passes in
+ * a line. It starts on a whole minute, which keeps the arithmetic in assertions readable.
+ */
+export class ManualClock {
+  t = Math.ceil(Date.now() / 60_000) * 60_000;
+  readonly now = (): number => this.t;
+  advance(ms: number): void {
+    this.t += ms;
+  }
+}
+
 /** Limits high enough that tests of routing never meet a budget; budget tests set their own. */
 export const UNLIMITED = '\n      rpm: 100000\n      tpm: 100000000\n      rpd: null\n      tpd: null';
 

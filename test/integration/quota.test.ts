@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryQuotaStore } from '../../src/quota/memory-store.js';
 import { GROQ_DEV_LIMITS, type RateLimits } from '../fake-groq/server.js';
-import { deploymentYaml, startStack, UPSTREAM_KEY, type Stack } from './harness.js';
+import { deploymentYaml, ManualClock, startStack, UPSTREAM_KEY, type Stack } from './harness.js';
 
 const PRIMARY = 'groq/llama-3.3-70b-versatile';
 const FALLBACK = 'groq/openai/gpt-oss-120b';
@@ -9,23 +9,13 @@ const PRIMARY_MODEL = 'llama-3.3-70b-versatile';
 const FALLBACK_MODEL = 'openai/gpt-oss-120b';
 const MINUTE = 60_000;
 
-/** One clock for the fake Groq's windows and the gateway's budgets, so a minute passes in a line. */
-class Clock {
-  // A whole minute boundary keeps the arithmetic in the assertions readable.
-  t = Math.ceil(Date.now() / MINUTE) * MINUTE;
-  readonly now = (): number => this.t;
-  advance(ms: number): void {
-    this.t += ms;
-  }
-}
-
 let stack: Stack | undefined;
 afterEach(async () => {
   await stack?.close();
   stack = undefined;
 });
 
-async function start(limits: RateLimits, clock: Clock, extraYaml = ''): Promise<Stack> {
+async function start(limits: RateLimits, clock: ManualClock, extraYaml = ''): Promise<Stack> {
   const params = `\n      rpm: ${limits.rpm}\n      tpm: ${limits.tpm}\n      rpd: ${limits.rpd}\n      tpd: ${limits.tpd}`;
   stack = await startStack({
     yaml: `model_list:
@@ -63,7 +53,7 @@ async function chat(s: Stack, maxTokens = 50): Promise<Outcome> {
 }
 
 /** Seconds until the fake Groq would next admit a request for any of the chain's models. */
-function trueResetSeconds(s: Stack, clock: Clock): number {
+function trueResetSeconds(s: Stack, clock: ManualClock): number {
   const firstAt = (model: string) => Math.min(...s.fake.calls.filter((c) => c.model === model && c.status === 200).map((c) => c.at));
   return (Math.min(firstAt(PRIMARY_MODEL), firstAt(FALLBACK_MODEL)) + MINUTE - clock.t) / 1000;
 }
@@ -72,7 +62,7 @@ const upstream429s = (s: Stack) => s.fake.calls.filter((c) => c.status === 429).
 
 describe('budgets under demand above the limits', () => {
   it('spends RPM on the primary, then the fallback, then refuses with an accurate retry-after; zero upstream 429s', async () => {
-    const clock = new Clock();
+    const clock = new ManualClock();
     const s = await start({ rpm: 5, tpm: 1_000_000, rpd: 1_000, tpd: 10_000_000 }, clock);
     const outcomes: Outcome[] = [];
     for (let round = 0; round < 3; round++) {
@@ -102,7 +92,7 @@ describe('budgets under demand above the limits', () => {
   });
 
   it('keeps TPM with reservations settled to real usage; zero upstream 429s', async () => {
-    const clock = new Clock();
+    const clock = new ManualClock();
     const s = await start({ rpm: 1_000, tpm: 2_000, rpd: 10_000, tpd: 10_000_000 }, clock);
     const outcomes: Outcome[] = [];
     // Each request books prompt + 300 and settles to about 300 (the long reply is cut at max_tokens).
@@ -127,7 +117,7 @@ describe('budgets under demand above the limits', () => {
   });
 
   it('backs off when another client of the same organisation spends the quota, before the upstream says 429', async () => {
-    const clock = new Clock();
+    const clock = new ManualClock();
     const s = await start({ rpm: 1_000, tpm: 2_000, rpd: 10_000, tpd: 10_000_000 }, clock);
     // Someone else with the same key spends most of the minute's tokens.
     s.fake.consume(UPSTREAM_KEY, PRIMARY_MODEL, { tokens: 1_000 });
@@ -144,7 +134,7 @@ describe('budgets under demand above the limits', () => {
   });
 
   it('answers 413 when a prompt alone is larger than every deployment TPM allows', async () => {
-    const clock = new Clock();
+    const clock = new ManualClock();
     const s = await start({ rpm: 1_000, tpm: 200, rpd: 10_000, tpd: 10_000_000 }, clock);
     const res = await fetch(`${s.url}/v1/chat/completions`, {
       method: 'POST',
@@ -157,7 +147,7 @@ describe('budgets under demand above the limits', () => {
   });
 
   it('lowers a completion cap that could never fit the TPM instead of failing it', async () => {
-    const clock = new Clock();
+    const clock = new ManualClock();
     const s = await start({ rpm: 1_000, tpm: 2_000, rpd: 10_000, tpd: 10_000_000 }, clock);
     // Kilo Code always asks for 8192; with 2000 TPM that could never be admitted as asked.
     expect((await chat(s, 8_192)).status).toBe(200);
@@ -169,7 +159,7 @@ describe('budgets under demand above the limits', () => {
 
 describe('settling', () => {
   it('settles to at least what Groq counts, and to the usage once it has seen Groq give unused caps back', async () => {
-    const clock = new Clock();
+    const clock = new ManualClock();
     const s = await start({ rpm: 1_000, tpm: 100_000, rpd: 10_000, tpd: 10_000_000 }, clock);
     const tpmUsed = async () =>
       ((await (await fetch(`${s.url}/quota`)).json()) as { budgets: Array<{ model: string; windows: { tpm: { used: number } } }> }).budgets.find(
@@ -191,7 +181,7 @@ describe('settling', () => {
 
 describe('documented limits', () => {
   it('holds deployments to the catalogue limits when the config sets none, against a Groq enforcing them', async () => {
-    const clock = new Clock();
+    const clock = new ManualClock();
     stack = await startStack({
       yaml: `model_list:
 ${deploymentYaml('groq/llama-3.1-8b-instant', 'llama-3.1-8b-instant', '', '')}${deploymentYaml('groq/openai/gpt-oss-20b', 'openai/gpt-oss-20b', '', '')}
@@ -229,7 +219,7 @@ litellm_settings:
 
 describe('/quota', () => {
   it('shows each budget with its limits, their source, usage, remaining and reset', async () => {
-    const clock = new Clock();
+    const clock = new ManualClock();
     stack = await startStack({
       yaml: `model_list:
 ${deploymentYaml(PRIMARY, PRIMARY_MODEL, '', '\n      rpm: 7')}${deploymentYaml('groq/second-70b', PRIMARY_MODEL, '', '')}${deploymentYaml(FALLBACK, FALLBACK_MODEL, '', '')}`,
