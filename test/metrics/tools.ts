@@ -1,20 +1,11 @@
 /** Running Prometheus's command-line tools from tests. */
 import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { findOnPath } from '../support/binaries.js';
 
 /** The tests need the real tools; a missing one is a failure that says how to get it, never a skip. */
 export function requireBinary(name: 'promtool' | 'prometheus'): string {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (dir === '') continue;
-    const candidate = join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // Not in this directory.
-    }
-  }
+  const path = findOnPath(name);
+  if (path !== undefined) return path;
   throw new Error(`${name} is not on the PATH: install Debian's \`prometheus\` package (apt-get install prometheus), which provides /usr/bin/promtool and /usr/bin/prometheus`);
 }
 

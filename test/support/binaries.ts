@@ -27,6 +27,7 @@ export class MissingProgramError extends Error {
   }
 }
 
+/** The path of the first executable `name` in the directories of $PATH, if any. */
 export function findOnPath(name: string): string | undefined {
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {
     if (dir === '') continue;
