@@ -1,9 +1,9 @@
 /** A throwaway real Prometheus on 127.0.0.1 for end-to-end tests, and the bits of its HTTP API they use. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort, killWithParent, stopChild } from '../support/child-process.js';
 import { requireBinary } from './tools.js';
 
 export interface PrometheusOptions {
@@ -48,10 +48,7 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Runni
       [`--config.file=${configFile}`, `--storage.tsdb.path=${join(dir, `data-${attempt}`)}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
-    // Should the test process die without its afterAll, Prometheus goes with it rather than lingering.
-    const reap = (): void => void child.kill('SIGKILL');
-    process.once('exit', reap);
-    child.once('exit', () => process.off('exit', reap));
+    killWithParent(child);
     let output = '';
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
@@ -59,7 +56,7 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Runni
       url: `http://127.0.0.1:${port}`,
       output: () => output,
       stop: async () => {
-        await kill(child);
+        await stopChild(child);
         rmSync(dir, { recursive: true, force: true });
       },
     };
@@ -71,7 +68,7 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Runni
       return running;
     } catch (err) {
       lastError = err;
-      await kill(child);
+      await stopChild(child);
     }
   }
   rmSync(dir, { recursive: true, force: true });
@@ -99,24 +96,4 @@ export async function waitUntil<T>(what: string, timeoutMs: number, probe: () =>
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function kill(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(timer);
 }

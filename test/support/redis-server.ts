@@ -4,9 +4,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort, killWithParent, stopChild } from './child-process.js';
 
 export interface RunningRedis {
   readonly host: string;
@@ -26,10 +26,7 @@ export async function startRedisServer(binary: string, startTimeoutMs = 10_000):
       ['--bind', '127.0.0.1', '--port', String(port), '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--protected-mode', 'yes', '--loglevel', 'notice'],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
-    // Should the process running the suite die without its teardown, Redis goes with it.
-    const reap = (): void => void child.kill('SIGKILL');
-    process.once('exit', reap);
-    child.once('exit', () => process.off('exit', reap));
+    killWithParent(child);
     try {
       await waitReady(child, port, startTimeoutMs);
       let stopped: Promise<void> | undefined;
@@ -38,13 +35,13 @@ export async function startRedisServer(binary: string, startTimeoutMs = 10_000):
         port,
         stop: () =>
           (stopped ??= (async () => {
-            await kill(child);
+            await stopChild(child);
             rmSync(dir, { recursive: true, force: true });
           })()),
       };
     } catch (error) {
       lastError = error;
-      await kill(child);
+      await stopChild(child);
     }
   }
   rmSync(dir, { recursive: true, force: true });
@@ -74,25 +71,5 @@ function waitReady(child: ChildProcess, port: number, timeoutMs: number): Promis
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);
     child.once('exit', onExit);
-  });
-}
-
-async function kill(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
-    });
   });
 }
