@@ -62,12 +62,6 @@ function addContent(tally: Tally, content: unknown, imageType: string): void {
   }
 }
 
-/**
- * Completion tokens booked for a request that names no cap, until its real usage settles the booking.
- * Groq's own accounting books a default the same way.
- */
-export const DEFAULT_COMPLETION_ESTIMATE = 1024;
-
 /** The completion cap the request asked for, if any. */
 export function requestedCompletionTokens(body: Record<string, unknown>): number | undefined {
   const cap = body.max_completion_tokens ?? body.max_tokens;

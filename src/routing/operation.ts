@@ -77,8 +77,3 @@ export function spentTokens(usage: TokenUsage | undefined): number | undefined {
   const total = usage.total_tokens ?? (usage.prompt_tokens ?? 0) + (usage.completion_tokens ?? 0);
   return Math.max(0, total - (usage.prompt_tokens_details?.cached_tokens ?? 0));
 }
-
-/** Settles tokens from the usage, or keeps the booking when the answer reported none. */
-export function tokenSpend(usage: TokenUsage | undefined, booked: Demand): Spend {
-  return { usage, actual: { tokens: spentTokens(usage) ?? booked.tokens } };
-}
