@@ -26,6 +26,7 @@ litellm_settings:
 ${extraYaml}`,
     fake: { now: clock.now, limits: { [PRIMARY_MODEL]: limits, [FALLBACK_MODEL]: limits }, reply: () => 'word '.repeat(200) },
     quota: new MemoryQuotaStore({ now: clock.now }),
+    clock: clock.now,
   });
   return stack;
 }
@@ -191,6 +192,7 @@ litellm_settings:
 `,
       fake: { now: clock.now, limits: GROQ_DEV_LIMITS },
       quota: new MemoryQuotaStore({ now: clock.now }),
+      clock: clock.now,
     });
     const s = stack;
     const ask = () =>
@@ -225,6 +227,7 @@ describe('/quota', () => {
 ${deploymentYaml(PRIMARY, PRIMARY_MODEL, '', '\n      rpm: 7')}${deploymentYaml('groq/second-70b', PRIMARY_MODEL, '', '')}${deploymentYaml(FALLBACK, FALLBACK_MODEL, '', '')}`,
       fake: { now: clock.now },
       quota: new MemoryQuotaStore({ now: clock.now }),
+      clock: clock.now,
     });
     await chat(stack);
     const res = await fetch(`${stack.url}/quota`);
