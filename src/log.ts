@@ -105,7 +105,13 @@ function oneLine(text: string): string {
  * request records carry in their attempts' failures). Its children redact too.
  */
 export function redactingLogger(inner: Logger, redact: (message: string) => string): Logger {
-  const clean = (fields: LogFields | undefined): LogFields | undefined => (fields === undefined ? undefined : (JSON.parse(redact(JSON.stringify(fields))) as LogFields));
+  const clean = (fields: LogFields | undefined): LogFields | undefined => {
+    if (fields === undefined) return undefined;
+    // Fields rarely hold a secret: rebuild them only when redaction changed something.
+    const text = JSON.stringify(fields);
+    const redacted = redact(text);
+    return redacted === text ? fields : (JSON.parse(redacted) as LogFields);
+  };
   return {
     debug: (message, fields) => inner.debug(redact(message), clean(fields)),
     info: (message, fields) => inner.info(redact(message), clean(fields)),
