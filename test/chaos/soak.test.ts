@@ -8,6 +8,7 @@
  */
 import { Agent, fetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testRedisUrl } from '../../src/quota/redis-testing.js';
 import { startFakeGroq, type FakeGroq } from '../fake-groq/server.js';
 import { claimRedisDb, getJson, sleep, spawnGateway, tempDir, type ClaimedDb, type GatewayProcess, type TempDir } from '../multi/support.js';
 
@@ -49,7 +50,7 @@ function config(): string {
       rpd: 100000000
       tpd: null
 router_settings:
-  redis_url: redis://127.0.0.1:6379/${redis.db}
+  redis_url: ${testRedisUrl(redis.db)}
   gateway_instances: 2
   num_retries: 0
 general_settings:

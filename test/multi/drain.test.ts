@@ -6,6 +6,7 @@
  */
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testRedisUrl } from '../../src/quota/redis-testing.js';
 import { claimRedisDb, getJson, spawnGateway, tempDir, type ClaimedDb, type GatewayProcess, type TempDir } from './support.js';
 
 const SLOW = 'llama-3.3-70b-versatile';
@@ -77,7 +78,7 @@ function config(): string {
 `;
   return `model_list:
 ${deployment(SLOW)}${deployment(STUCK)}router_settings:
-  redis_url: redis://127.0.0.1:6379/${redis.db}
+  redis_url: ${testRedisUrl(redis.db)}
   gateway_instances: 2
   num_retries: 0
 general_settings:
