@@ -162,7 +162,7 @@ export function upstreamCount(limit: number | undefined, remaining: number | und
 }
 
 /** `demand` booked with as many tokens as `room` holds, never more than asked nor fewer than its minimum. */
-export function fitTokens(demand: Demand, room: number): Demand {
+function fitTokens(demand: Demand, room: number): Demand {
   const { minTokens } = demand;
   if (minTokens === undefined) return demand;
   const tokens = Math.max(minTokens, Math.min(demand.tokens, Math.floor(room)));

@@ -97,13 +97,6 @@ export class RetryPromises {
     }
   }
 
-  /** Promises outstanding, for tests. */
-  get size(): number {
-    let count = 0;
-    for (const promises of this.byAlias.values()) count += promises.length;
-    return count;
-  }
-
   /** Books `demand` whatever the limits; a store that cannot leaves the retry-after a plain estimate. */
   private async hold(budget: BudgetSpec, demand: Demand): Promise<Reservation | undefined> {
     const held = await this.quota.reserve(budget, { ...demand, hold: true }).catch(() => undefined);
