@@ -4,7 +4,7 @@ import { loadCatalog } from '../catalog/load.js';
 import { parseConfig } from '../config/load.js';
 import { GatewayError } from '../errors.js';
 import { createLogger } from '../log.js';
-import { chatOperation } from '../operations/chat.js';
+import { chatOperation } from '../endpoints/chat/operation.js';
 import { MemoryQuotaStore } from '../quota/memory-store.js';
 import { TokenPlanning } from '../quota/token-planning.js';
 import type { FetchLike } from '../upstream/transport.js';
