@@ -1,7 +1,7 @@
 import { GatewayError, RateLimitRefusal } from '../errors.js';
 import type { PromisedRefusal, Refusal } from '../quota/types.js';
 import type { UpstreamFailure } from '../upstream/failure.js';
-import type { AttemptRecord, AttemptTrail } from './attempts.js';
+import type { AttemptRecord, AttemptTrail } from './route-request.js';
 
 /**
  * The answer when no deployment of the chain could serve: what was tried and why, with the status that

@@ -6,7 +6,7 @@ import type { Logger } from '../../log.js';
 import { chatOperation } from './operation.js';
 import { mockCompletion } from './mock-response.js';
 import { estimatePromptTokens } from './estimate.js';
-import { fixEvents } from '../../routing/sse-relay.js';
+import { fixEvents } from '../../relay/sse-relay.js';
 import { readRequestOptions } from '../shared/litellm-options.js';
 import { requireAlias, requireMode } from '../shared/request-checks.js';
 import { routedHandler, type NodeBindings } from '../shared/routed.js';

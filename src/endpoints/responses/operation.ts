@@ -1,7 +1,7 @@
 import type { TokenPlanning } from '../../quota/token-planning.js';
 import { requestedOutputTokens } from '../chat/estimate.js';
 import type { Operation } from '../../routing/operation.js';
-import { responsesUsage } from '../../routing/sse-relay.js';
+import { responsesUsage } from '../../relay/sse-relay.js';
 import { dropUnsupported } from '../chat/hygiene.js';
 import { planCompletion } from '../shared/completion-plan.js';
 import { jsonObjectWithArray } from '../shared/answer-shape.js';

@@ -5,7 +5,7 @@ import { readJsonObject } from '../../http/json-body.js';
 import type { Logger } from '../../log.js';
 import { responsesOperation } from './operation.js';
 import { estimateInputTokens } from '../chat/estimate.js';
-import { responsesEvents } from '../../routing/sse-relay.js';
+import { responsesEvents } from '../../relay/sse-relay.js';
 import { requireAlias, requireMode } from '../shared/request-checks.js';
 import { routedHandler, type NodeBindings } from '../shared/routed.js';
 

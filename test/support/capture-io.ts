@@ -1,4 +1,4 @@
-import type { CommandIo } from './io.js';
+import type { CommandIo } from '../../src/commands/io.js';
 
 /** A `CommandIo` that records what a command printed, for tests. */
 export function captureIo(): CommandIo & { readonly stdout: () => string; readonly stderr: () => string } {

@@ -8,7 +8,7 @@ import { chatOperation } from '../endpoints/chat/operation.js';
 import { MemoryQuotaStore } from '../quota/memory-store.js';
 import { TokenPlanning } from '../quota/token-planning.js';
 import type { FetchLike } from '../upstream/transport.js';
-import { routeRequest, trailOf, type RouteContext } from './attempts.js';
+import { routeRequest, trailOf, type RouteContext } from './route-request.js';
 import { RoutingTable } from './table.js';
 
 const catalog = loadCatalog();

@@ -6,7 +6,7 @@ import { GatewayError } from '../errors.js';
 import { PoolResponse } from '../upstream/pool-fetch.js';
 import { limitInRateLimitMessage, limitWindowMs, requestedInRateLimitMessage, upstreamView } from '../upstream/rate-limit-headers.js';
 import { BreakerOpenError } from '../breaker/breaker.js';
-import { chunkSourceOf, type ChunkSource } from './chunk-source.js';
+import { chunkSourceOf, type ChunkSource } from '../relay/chunk-source.js';
 import { recordLatency, type Deployment } from './deployment.js';
 import type { Operation, PreparedCall, Spend, TokenUsage } from './operation.js';
 import type { ModelGroup } from './table.js';

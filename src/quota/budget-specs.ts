@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { documentedLimits } from '../catalog/load.js';
 import type { Catalog } from '../catalog/types.js';
 import type { DeploymentConfig, GroqPlan } from '../config/types.js';
-import { WINDOW_NAMES, type BudgetSpec, type WindowLimit, type WindowName } from '../quota/types.js';
+import { WINDOW_NAMES, type BudgetSpec, type WindowLimit, type WindowName } from './types.js';
 
 /**
  * One budget per (API key, upstream model): Groq's limits belong to the organisation a key stands for,

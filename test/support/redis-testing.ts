@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
-import { WINDOW_NAMES, type BudgetSpec, type Demand, type Reservation, type ReserveResult, type WindowLimit, type WindowName } from './types.js';
+import { WINDOW_NAMES, type BudgetSpec, type Demand, type Reservation, type ReserveResult, type WindowLimit, type WindowName } from '../../src/quota/types.js';
 
 /** The variable the global setup sets to the `host:port` of the Redis it started. */
 export const TEST_REDIS_VARIABLE = 'GROQ_ROUTER_TEST_REDIS';

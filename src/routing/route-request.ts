@@ -2,7 +2,7 @@ import { retriesFor } from '../breaker/error-class.js';
 import { GatewayError } from '../errors.js';
 import type { Refusal } from '../quota/types.js';
 import { failure, type UpstreamFailure } from '../upstream/failure.js';
-import { attemptDeployment, type RoutedRequest, type Cooling, type RouteContext, type Served } from './attempt.js';
+import { attemptDeployment, type RoutedRequest, type Cooling, type RouteContext, type Served } from './attempt-deployment.js';
 import type { Deployment } from './deployment.js';
 import { exhaustedError } from './exhausted.js';
 import { backoffMs } from './backoff.js';
@@ -10,7 +10,7 @@ import { SHUTTING_DOWN } from './timed-signal.js';
 import { attemptOrder } from './strategy.js';
 import type { ModelGroup, RoutingTable } from './table.js';
 
-export type { RoutedRequest, RouteContext } from './attempt.js';
+export type { RoutedRequest, RouteContext } from './attempt-deployment.js';
 
 /** What happened to one deployment on the way to an answer. */
 export type AttemptRecord =
