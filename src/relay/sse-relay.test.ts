@@ -1,6 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import { expectCancelWhenCallerLeaves, recordingResponse as fakeResponse, upstreamChunks as upstream } from '../../test/support/relay-fakes.js';
-import { fixEvents, lastEventEnd, pipeSse, relaySse, responsesEvents, type StreamEnd, type StreamUsage } from './sse-relay.js';
+import { chatStream } from '../endpoints/chat/stream-dialect.js';
+import { responsesStream } from '../endpoints/responses/stream-dialect.js';
+import { lastEventEnd, pipeSse, relaySse, type SseDialect, type StreamEnd, type StreamUsage } from './sse-relay.js';
 
 const enc = (s: string) => Buffer.from(s);
 const event = (obj: unknown) => `data: ${JSON.stringify(obj)}\n\n`;
@@ -26,7 +28,7 @@ describe('relaySse', () => {
     const usages: StreamUsage[] = [];
     const ends: StreamEnd[] = [];
     const out = await drain(
-      relaySse({ first: enc(first), source: upstream(rest), cancelUpstream: () => {}, onUsage: (u) => usages.push(u), onEnd: (e) => ends.push(e) }),
+      relaySse({ dialect: chatStream, first: enc(first), source: upstream(rest), cancelUpstream: () => {}, onUsage: (u) => usages.push(u), onEnd: (e) => ends.push(e) }),
     );
     expect(out).toBe(first + rest.join(''));
     expect(usages).toEqual([{ prompt_tokens: 3, completion_tokens: 1 }]);
@@ -37,7 +39,7 @@ describe('relaySse', () => {
     const first = event({ id: '1', choices: [{ delta: { role: 'assistant', content: 'data: {"error" in content is text' } }] });
     const errorFrame = event({ error: { message: 'overloaded', type: 'api_error' } });
     const ends: StreamEnd[] = [];
-    const out = await drain(relaySse({ first: enc(first), source: upstream([errorFrame]), cancelUpstream: () => {}, onEnd: (e) => ends.push(e) }));
+    const out = await drain(relaySse({ dialect: chatStream, first: enc(first), source: upstream([errorFrame]), cancelUpstream: () => {}, onEnd: (e) => ends.push(e) }));
     expect(out).toBe(first + errorFrame);
     expect(ends).toEqual([{ kind: 'upstream_error', message: 'upstream sent an error: overloaded' }]);
   });
@@ -45,14 +47,14 @@ describe('relaySse', () => {
   it('ends as complete a stream whose content only mentions an error', async () => {
     const first = event({ id: '1', choices: [{ delta: { content: 'data: {"error": no, this is text' } }] });
     const ends: StreamEnd[] = [];
-    await drain(relaySse({ first: enc(first), source: upstream(['data: [DONE]\n\n']), cancelUpstream: () => {}, onEnd: (e) => ends.push(e) }));
+    await drain(relaySse({ dialect: chatStream, first: enc(first), source: upstream(['data: [DONE]\n\n']), cancelUpstream: () => {}, onEnd: (e) => ends.push(e) }));
     expect(ends).toEqual([{ kind: 'complete' }]);
   });
 
   it('adds an empty choices array to a usage-only chunk', async () => {
     const usageOnly = event({ id: '1', usage: { prompt_tokens: 3, completion_tokens: 1 } });
     const out = await drain(
-      relaySse({ first: enc(usageOnly), source: upstream(['data: [DONE]\n\n']), cancelUpstream: () => {}, onEnd: () => {} }),
+      relaySse({ dialect: chatStream, first: enc(usageOnly), source: upstream(['data: [DONE]\n\n']), cancelUpstream: () => {}, onEnd: () => {} }),
     );
     const frames = out.split('\n\n').filter(Boolean);
     expect(JSON.parse(frames[0]!.slice(6))).toEqual({ id: '1', usage: { prompt_tokens: 3, completion_tokens: 1 }, choices: [] });
@@ -62,7 +64,7 @@ describe('relaySse', () => {
   it('reassembles events split across chunks before forwarding them', async () => {
     const whole = event({ id: '1', choices: [{ delta: { content: 'split me' } }] });
     const out = await drain(
-      relaySse({ first: enc(whole.slice(0, 10)), source: upstream([whole.slice(10, 30), whole.slice(30), 'data: [DONE]\n\n']), cancelUpstream: () => {}, onEnd: () => {} }),
+      relaySse({ dialect: chatStream, first: enc(whole.slice(0, 10)), source: upstream([whole.slice(10, 30), whole.slice(30), 'data: [DONE]\n\n']), cancelUpstream: () => {}, onEnd: () => {} }),
     );
     expect(out).toBe(whole + 'data: [DONE]\n\n');
   });
@@ -72,6 +74,7 @@ describe('relaySse', () => {
     const ends: StreamEnd[] = [];
     const out = await drain(
       relaySse({
+        dialect: chatStream,
         first: enc(good),
         source: upstream(['data: {"id":"1","cho', new Error('socket hang up')]),
         cancelUpstream: () => {},
@@ -91,6 +94,7 @@ describe('relaySse', () => {
     const cancelUpstream = vi.fn();
     const ends: StreamEnd[] = [];
     const stream = relaySse({
+      dialect: chatStream,
       first: enc(event({ choices: [] })),
       source: upstream([event({ choices: [] }), event({ choices: [] })]),
       cancelUpstream,
@@ -110,16 +114,6 @@ describe('event boundaries', () => {
     expect(lastEventEnd(enc('data: a\r\n\r\ndata: b\r\n\r\n'))).toBe(22);
     expect(lastEventEnd(enc('data: a\n'))).toBe(0);
   });
-
-  it('leaves events that already carry choices untouched (same buffer)', () => {
-    const events = enc(event({ choices: [] }) + event({ choices: [{ delta: {} }] }));
-    expect(fixEvents(events, undefined)).toBe(events);
-  });
-
-  it('does not add choices to an in-band error frame', () => {
-    const events = enc(event({ error: { message: 'x' } }));
-    expect(fixEvents(events, undefined).toString()).toBe(events.toString());
-  });
 });
 
 describe('pipeSse', () => {
@@ -129,6 +123,7 @@ describe('pipeSse', () => {
     const usages: StreamUsage[] = [];
     const frames = [event({ choices: [{ delta: { content: 'Hi' } }] }), event({ usage: { prompt_tokens: 1 } }), 'data: [DONE]\n\n'];
     await pipeSse(out, { 'content-type': 'text/event-stream' }, {
+      dialect: chatStream,
       first: enc(frames[0] as string),
       source: upstream(frames.slice(1)),
       cancelUpstream: () => {},
@@ -146,6 +141,7 @@ describe('pipeSse', () => {
     const out = fakeResponse();
     const ends: StreamEnd[] = [];
     await pipeSse(out, {}, {
+      dialect: chatStream,
       first: enc(event({ choices: [] })),
       source: upstream(['data: {"half', new Error('reset')]),
       cancelUpstream: () => {},
@@ -158,27 +154,7 @@ describe('pipeSse', () => {
   });
 
   it('cancels the upstream when the caller’s connection closes first', async () => {
-    await expectCancelWhenCallerLeaves(pipeSse, enc(event({ choices: [] })));
-  });
-});
-
-describe('responsesEvents', () => {
-  const frame = (type: string, data: unknown) => `event: ${type}\ndata: ${JSON.stringify({ type, ...(data as object) })}\n\n`;
-
-  it('passes Responses events unchanged and reports the usage of response.completed in chat names', () => {
-    const events = enc(
-      frame('response.output_text.delta', { delta: 'Hi', sequence_number: 3 }) +
-        frame('response.completed', { response: { id: 'resp_1', usage: { input_tokens: 5, output_tokens: 2, total_tokens: 7, input_tokens_details: { cached_tokens: 1 } } } }),
-    );
-    const usages: StreamUsage[] = [];
-    expect(responsesEvents(events, (u) => usages.push(u)).equals(events)).toBe(true);
-    expect(usages).toEqual([{ prompt_tokens: 5, completion_tokens: 2, total_tokens: 7, prompt_tokens_details: { cached_tokens: 1 } }]);
-  });
-
-  it('reports nothing for events without a completed response', () => {
-    const usages: StreamUsage[] = [];
-    responsesEvents(enc(frame('response.created', { response: { usage: null } })), (u) => usages.push(u));
-    expect(usages).toEqual([]);
+    await expectCancelWhenCallerLeaves((out, head, options) => pipeSse(out, head, { ...options, dialect: chatStream }), enc(event({ choices: [] })));
   });
 });
 
@@ -186,7 +162,7 @@ describe('an upstream stream is not trusted', () => {
   const good = event({ id: '1', choices: [{ delta: { content: 'Hi' } }] });
   const rframe = (type: string, data: object = {}) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
 
-  async function viaPipe(first: string, rest: Array<string | Error>, dialect?: typeof responsesEvents) {
+  async function viaPipe(first: string, rest: Array<string | Error>, dialect: SseDialect = chatStream) {
     const out = fakeResponse();
     const ends: StreamEnd[] = [];
     const source = upstream(rest);
@@ -194,7 +170,7 @@ describe('an upstream stream is not trusted', () => {
     return { text: out.text(), ends, source };
   }
 
-  async function viaWeb(first: string, rest: Array<string | Error>, dialect?: typeof responsesEvents) {
+  async function viaWeb(first: string, rest: Array<string | Error>, dialect: SseDialect = chatStream) {
     const ends: StreamEnd[] = [];
     const source = upstream(rest);
     const text = await drain(relaySse({ dialect, first: enc(first), source, cancelUpstream: () => {}, onEnd: (e) => ends.push(e) }));
@@ -230,11 +206,11 @@ describe('an upstream stream is not trusted', () => {
 
     it(`${name}: a Responses stream ends at its terminal event; without one, the error frame is an \`event: error\``, async () => {
       const delta = rframe('response.output_text.delta', { delta: 'Hi' });
-      const complete = await relay(delta, [rframe('response.completed', { response: { usage: null } })], responsesEvents);
+      const complete = await relay(delta, [rframe('response.completed', { response: { usage: null } })], responsesStream);
       expect(complete.ends).toEqual([{ kind: 'complete' }]);
       expect(complete.text).not.toContain('event: error');
 
-      const cut = await relay(delta, [delta], responsesEvents);
+      const cut = await relay(delta, [delta], responsesStream);
       const frames = cut.text.split('\n\n').filter(Boolean);
       expect(frames).toHaveLength(3);
       const [eventLine, dataLine] = frames[2]!.split('\n');
@@ -242,7 +218,7 @@ describe('an upstream stream is not trusted', () => {
       expect(JSON.parse(dataLine!.slice(6))).toMatchObject({ type: 'error', code: 'upstream_stream_error' });
       expect(cut.ends).toEqual([expect.objectContaining({ kind: 'upstream_error' })]);
 
-      const failed = await relay(delta, [new Error('socket hang up')], responsesEvents);
+      const failed = await relay(delta, [new Error('socket hang up')], responsesStream);
       expect(failed.text.split('\n\n').filter(Boolean)[1]).toMatch(/^event: error\ndata: /);
     });
   }

@@ -1,12 +1,12 @@
 import type { ServerResponse } from 'node:http';
+import { isRecord } from '../is-record.js';
 import type { ChunkSource } from './chunk-source.js';
 
 /**
- * Relays an upstream SSE stream to the caller byte for byte, touching only what clients need fixed:
- * an event without a `choices` array gets `"choices":[]` (Kilo Code reads `choices[0]?.delta` on every
- * chunk), and the usage is picked out for accounting. A failure after the first byte becomes one
- * `data: {"error":...}` frame and the end of the stream, never a silently cut socket; a half-received
- * event is dropped rather than sent as malformed JSON.
+ * Relays an upstream SSE stream to the caller byte for byte, touching only what its endpoint's dialect
+ * fixes (chat's missing `choices`, say) and picking out the usage for accounting. A failure after the
+ * first byte becomes one error frame in the dialect and the end of the stream, never a silently cut
+ * socket; a half-received event is dropped rather than sent as malformed JSON.
  */
 
 export interface StreamUsage {
@@ -23,29 +23,34 @@ export type StreamEnd =
   /** The gateway's drain ended it at the grace deadline: no fault of the upstream's. */
   | { readonly kind: 'stopped' };
 
-/**
- * What a relay does to complete events of one kind of stream before they go out: fix them where
- * clients need it, report usage. Returns the events to send.
- */
-export type SseDialect = (events: Buffer, onUsage: ((usage: StreamUsage) => void) | undefined) => Buffer;
+/** What one endpoint's streams say and how they end; each endpoint brings its own (`endpoints/<name>/stream-dialect.ts`). */
+export interface SseDialect {
+  /** What the relay does to complete events before they go out: fix them where clients need it, report usage. Returns the events to send. */
+  readonly fix: (events: Buffer, onUsage: ((usage: StreamUsage) => void) | undefined) => Buffer;
+  /** The one error frame that ends a failed stream, in the form this endpoint's clients read. */
+  readonly errorFrame: (message: string, code: string) => Buffer;
+  /** What follows the error frame when the gateway's drain cuts a stream (chat's `[DONE]`), if anything. */
+  readonly endMarker: Buffer | undefined;
+  /** The proper end, as the error names it when a stream stops without one. */
+  readonly expectedEnd: string;
+}
 
 export interface RelayOptions {
-  /** Chat completions (`fixEvents`) unless said otherwise. */
-  readonly dialect?: SseDialect;
   readonly first: Uint8Array;
   readonly source: ChunkSource;
   /** Aborts the upstream call (the caller went away). */
   readonly cancelUpstream: () => void;
-  readonly onUsage?: (usage: StreamUsage) => void;
   /** Called exactly once, however the stream ends. */
   readonly onEnd: (end: StreamEnd) => void;
-  /** Fires when a draining gateway's grace period is over: the stream ends with an error frame (and `[DONE]`). */
+}
+
+export interface SseRelayOptions extends RelayOptions {
+  readonly dialect: SseDialect;
+  readonly onUsage?: (usage: StreamUsage) => void;
+  /** Fires when a draining gateway's grace period is over: the stream ends with an error frame (and the dialect's end marker). */
   readonly stop?: AbortSignal;
 }
 
-const CHOICES = Buffer.from('"choices"');
-const USAGE = Buffer.from('"usage"');
-const USAGE_NULL = Buffer.from('"usage":null');
 const DATA_JSON = Buffer.from('data: {');
 /**
  * No event legitimately grows this large (a Responses `response.completed` repeats the whole answer,
@@ -77,7 +82,7 @@ export class SseRewriter {
 
   constructor(
     private readonly onUsage: ((usage: StreamUsage) => void) | undefined,
-    private readonly dialect: SseDialect = fixEvents,
+    private readonly dialect: SseDialect,
   ) {}
 
   /** The complete events in `chunk` (plus what was held back), fixed; `undefined` when none is complete. */
@@ -98,7 +103,7 @@ export class SseRewriter {
     if (cut < bytes.length) this.hold(bytes.subarray(cut));
     const events = bytes.subarray(0, cut);
     this.check(events);
-    return this.dialect(events, this.onUsage);
+    return this.dialect.fix(events, this.onUsage);
   }
 
   /** At the upstream's end: what was held back (an upstream may omit the final blank line). */
@@ -108,7 +113,7 @@ export class SseRewriter {
     this.pendingBytes = 0;
     if (rest.length === 0) return undefined;
     this.check(rest);
-    return this.dialect(rest, this.onUsage);
+    return this.dialect.fix(rest, this.onUsage);
   }
 
   /** At a failure: a half-received event would be malformed JSON to the client. */
@@ -125,8 +130,7 @@ export class SseRewriter {
   improperEnd(): { readonly message: string; readonly framed: boolean } | undefined {
     if (this.upstreamError !== undefined) return { message: `upstream sent an error: ${this.upstreamError}`, framed: true };
     if (this.terminal) return undefined;
-    const expected = this.dialect === responsesEvents ? 'its terminal event (response.completed)' : '[DONE]';
-    return { message: `upstream stream ended without ${expected}`, framed: false };
+    return { message: `upstream stream ended without ${this.dialect.expectedEnd}`, framed: false };
   }
 
   private hold(bytes: Buffer): void {
@@ -186,7 +190,7 @@ function errorMessageOf(parsed: unknown): string {
  * Writes the relayed stream straight to the caller's socket, honouring its back-pressure: the upstream
  * is read only as fast as the caller takes bytes. `head` is written first (status and headers).
  */
-export async function pipeSse(out: ServerResponse, head: Record<string, string>, options: RelayOptions): Promise<void> {
+export async function pipeSse(out: ServerResponse, head: Record<string, string>, options: SseRelayOptions): Promise<void> {
   const rewriter = new SseRewriter(options.onUsage, options.dialect);
   const finish = new RelayEnd(options.onEnd);
   const end = (how: StreamEnd): void => finish.end(how);
@@ -237,7 +241,7 @@ export async function pipeSse(out: ServerResponse, head: Record<string, string>,
 }
 
 /** The same relay as a web stream, for runtimes without a Node response to write to. */
-export function relaySse(options: RelayOptions): ReadableStream<Uint8Array> {
+export function relaySse(options: SseRelayOptions): ReadableStream<Uint8Array> {
   const rewriter = new SseRewriter(options.onUsage, options.dialect);
   const finish = new RelayEnd(options.onEnd);
   const end = (how: StreamEnd): void => finish.end(how);
@@ -339,23 +343,14 @@ function failureMessage(err: unknown): string {
   return `upstream stream failed: ${err instanceof Error ? err.message : String(err)}`;
 }
 
-export function errorFrame(message: string, code = 'upstream_stream_error'): Buffer {
-  return Buffer.from(`data: ${JSON.stringify({ error: { message, type: 'api_error', code } })}\n\n`);
-}
-
 /** How a stream cut by the gateway's drain ends: the error, then the end marker clients wait for. */
-function stoppedFrames(dialect: SseDialect | undefined): Buffer {
-  const error = errorFrameFor(dialect, 'the gateway is shutting down; the answer was cut at the end of its grace period', 'gateway_shutting_down');
-  return dialect === responsesEvents ? error : Buffer.concat([error, Buffer.from('data: [DONE]\n\n')]);
+function stoppedFrames(dialect: SseDialect): Buffer {
+  const error = dialect.errorFrame('the gateway is shutting down; the answer was cut at the end of its grace period', 'gateway_shutting_down');
+  return dialect.endMarker === undefined ? error : Buffer.concat([error, dialect.endMarker]);
 }
 
-/**
- * The one error frame that ends a failed stream, in its endpoint's dialect: chat's `data: {"error":…}`,
- * or the Responses API's `event: error` (which clients read only with that event name).
- */
-export function errorFrameFor(dialect: SseDialect | undefined, message: string, code = 'upstream_stream_error'): Buffer {
-  if (dialect !== responsesEvents) return errorFrame(message, code);
-  return Buffer.from(`event: error\ndata: ${JSON.stringify({ type: 'error', code, message, param: null })}\n\n`);
+function errorFrameFor(dialect: SseDialect, message: string): Buffer {
+  return dialect.errorFrame(message, 'upstream_stream_error');
 }
 
 /** Index just past the last complete event (`\n\n` or `\r\n\r\n`), or 0 when there is none. */
@@ -368,89 +363,8 @@ export function lastEventEnd(bytes: Buffer): number {
   return 0;
 }
 
-/**
- * Returns the events unchanged unless one lacks `choices`; reports usage. Only events that mention
- * usage or lack choices are parsed, so ordinary content chunks cost a byte scan.
- */
-export function fixEvents(events: Buffer, onUsage: ((usage: StreamUsage) => void) | undefined): Buffer {
-  const needsChoices = events.indexOf(DATA_JSON) !== -1 && countOf(events, DATA_JSON) !== countOf(events, CHOICES);
-  const mentionsUsage = onUsage !== undefined && events.indexOf(USAGE) !== -1;
-  if (!needsChoices && !mentionsUsage) return events;
-
-  let changed = false;
-  const parts = splitEvents(events).map((event) => {
-    if (!event.subarray(0, DATA_JSON.length).equals(DATA_JSON)) return event;
-    const hasChoices = event.indexOf(CHOICES) !== -1;
-    const hasUsage = onUsage !== undefined && event.indexOf(USAGE) !== -1 && event.indexOf(USAGE_NULL) === -1;
-    if (hasChoices && !hasUsage) return event;
-    const parsed = parseDataEvent(event);
-    if (parsed === undefined) return event;
-    const usage = extractUsage(parsed);
-    if (usage !== undefined) onUsage?.(usage);
-    if (hasChoices || 'error' in parsed) return event;
-    changed = true;
-    return Buffer.from(`data: ${JSON.stringify({ ...parsed, choices: [] })}\n\n`);
-  });
-  return changed ? Buffer.concat(parts) : events;
-}
-
-const RESPONSE_COMPLETED = Buffer.from('"response.completed"');
-
-/**
- * Responses API streams pass unchanged (every event names its type; there are no `choices` to fix);
- * the usage arrives once, inside the `response.completed` event's response, in the Responses names.
- */
-export const responsesEvents: SseDialect = (events, onUsage) => {
-  if (onUsage === undefined || events.indexOf(RESPONSE_COMPLETED) === -1) return events;
-  for (const event of splitEvents(events)) {
-    if (event.indexOf(RESPONSE_COMPLETED) === -1) continue;
-    const data = event
-      .toString('utf8')
-      .split('\n')
-      .find((line) => line.startsWith('data:'));
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(data?.slice('data:'.length) ?? '');
-    } catch {
-      continue;
-    }
-    const usage = isRecord(parsed) && isRecord(parsed.response) ? responsesUsage(parsed.response.usage) : undefined;
-    if (usage !== undefined) onUsage(usage);
-  }
-  return events;
-};
-
-/** A Responses API `usage` object in chat's names, which the books and metrics read. */
-export function responsesUsage(usage: unknown): StreamUsage | undefined {
-  if (!isRecord(usage)) return undefined;
-  const details = isRecord(usage.input_tokens_details) ? usage.input_tokens_details : undefined;
-  return {
-    prompt_tokens: typeof usage.input_tokens === 'number' ? usage.input_tokens : undefined,
-    completion_tokens: typeof usage.output_tokens === 'number' ? usage.output_tokens : undefined,
-    total_tokens: typeof usage.total_tokens === 'number' ? usage.total_tokens : undefined,
-    prompt_tokens_details: typeof details?.cached_tokens === 'number' ? { cached_tokens: details.cached_tokens } : null,
-  };
-}
-
-function extractUsage(chunk: Record<string, unknown>): StreamUsage | undefined {
-  const direct = chunk.usage;
-  if (isRecord(direct)) return direct as StreamUsage;
-  const groq = chunk.x_groq;
-  if (isRecord(groq) && isRecord(groq.usage)) return groq.usage as StreamUsage;
-  return undefined;
-}
-
-function parseDataEvent(event: Buffer): Record<string, unknown> | undefined {
-  const text = event.toString('utf8').trim();
-  try {
-    const parsed: unknown = JSON.parse(text.slice('data:'.length));
-    return isRecord(parsed) ? parsed : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function splitEvents(events: Buffer): Buffer[] {
+/** The events in `events`, each with its blank line. */
+export function splitEvents(events: Buffer): Buffer[] {
   const out: Buffer[] = [];
   let start = 0;
   for (let i = 0; i < events.length; i++) {
@@ -465,16 +379,6 @@ function splitEvents(events: Buffer): Buffer[] {
   return out;
 }
 
-function countOf(haystack: Buffer, needle: Buffer): number {
-  let count = 0;
-  for (let at = haystack.indexOf(needle); at !== -1; at = haystack.indexOf(needle, at + needle.length)) count++;
-  return count;
-}
-
 function toBuffer(chunk: Uint8Array): Buffer {
   return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

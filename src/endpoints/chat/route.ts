@@ -6,10 +6,10 @@ import type { Logger } from '../../log.js';
 import { chatOperation } from './operation.js';
 import { mockCompletion } from './mock-response.js';
 import { estimatePromptTokens } from './estimate.js';
-import { fixEvents } from '../../relay/sse-relay.js';
 import { readRequestOptions } from '../shared/litellm-options.js';
 import { requireAlias, requireMode } from '../shared/request-checks.js';
 import { routedHandler, type NodeBindings } from '../shared/routed.js';
+import { chatStream } from './stream-dialect.js';
 
 const ROUTE = '/chat/completions';
 
@@ -40,7 +40,7 @@ export function chatRoutes(gateway: Gateway, log: Logger): Hono<NodeBindings> {
         operation: chatOperation(body, alias, promptTokens, intake.planning),
         stream,
         promptTokens,
-        relay: { kind: 'sse', dialect: fixEvents },
+        relay: { kind: 'sse', dialect: chatStream },
         options,
         ...(options.mockResponse === undefined ? {} : { local: mockCompletion(alias, options.mockResponse, promptTokens, includesUsage(body)) }),
       };

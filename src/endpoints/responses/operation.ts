@@ -1,12 +1,12 @@
 import type { TokenPlanning } from '../../quota/token-planning.js';
 import { requestedOutputTokens } from '../chat/estimate.js';
 import type { Operation } from '../../routing/operation.js';
-import { responsesUsage } from '../../relay/sse-relay.js';
 import { dropUnsupported } from '../chat/hygiene.js';
 import { planCompletion } from '../shared/completion-plan.js';
 import { jsonObjectWithArray } from '../shared/answer-shape.js';
 import { inBandStreamError } from '../shared/in-band-error.js';
 import { lastObjectNamed } from '../shared/usage.js';
+import { responsesUsage } from './stream-dialect.js';
 
 /**
  * `POST /responses`: Groq's Responses API. Built-in tools (`code_interpreter`, `browser_search`, `mcp`)

@@ -5,9 +5,9 @@ import { readJsonObject } from '../../http/json-body.js';
 import type { Logger } from '../../log.js';
 import { responsesOperation } from './operation.js';
 import { estimateInputTokens } from '../chat/estimate.js';
-import { responsesEvents } from '../../relay/sse-relay.js';
 import { requireAlias, requireMode } from '../shared/request-checks.js';
 import { routedHandler, type NodeBindings } from '../shared/routed.js';
+import { responsesStream } from './stream-dialect.js';
 
 const ROUTE = '/responses';
 
@@ -31,7 +31,7 @@ export function responsesRoutes(gateway: Gateway, log: Logger): Hono<NodeBinding
         operation: responsesOperation(body, alias, promptTokens, intake.planning),
         stream: body.stream === true,
         promptTokens,
-        relay: { kind: 'sse', dialect: responsesEvents },
+        relay: { kind: 'sse', dialect: responsesStream },
       };
     }),
   );

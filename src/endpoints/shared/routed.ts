@@ -213,12 +213,9 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
     const dispose = taken.dispose;
     let usage: StreamUsage | undefined;
     const relay: RelayOptions = {
-      dialect: relayKind.kind === 'sse' ? redactingErrors(relayKind.dialect, gateway.current.redactor) : undefined,
       first: served.stream.first,
       source: served.stream.source,
       cancelUpstream: () => served.attempt.abort('client disconnected'),
-      stop: stopping,
-      onUsage: (seen) => (usage = seen),
       onEnd: (end) => {
         deadline.dispose();
         dispose?.();
@@ -245,9 +242,10 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
       void pipeBytes(outgoing, headers, relay);
       return RESPONSE_ALREADY_SENT;
     }
-    if (outgoing === undefined) return new Response(relaySse(relay), { status: 200, headers });
+    const sse = { ...relay, dialect: redactingErrors(relayKind.dialect, gateway.current.redactor), stop: stopping, onUsage: (seen: StreamUsage) => (usage = seen) };
+    if (outgoing === undefined) return new Response(relaySse(sse), { status: 200, headers });
     // Straight to the socket: no web stream between the upstream's bytes and the caller's.
-    void pipeSse(outgoing, headers, relay);
+    void pipeSse(outgoing, headers, sse);
     return RESPONSE_ALREADY_SENT;
   };
 }
@@ -270,9 +268,12 @@ const ERROR_MARK = Buffer.from('"error"');
  * carry upstream text: configured secrets are removed from them. Other events cost one byte scan.
  */
 function redactingErrors(dialect: SseDialect, redactor: Redactor): SseDialect {
-  return (events, onUsage) => {
-    const out = dialect(events, onUsage);
-    return out.indexOf(ERROR_MARK) === -1 ? out : Buffer.from(redactor.redact(out.toString('utf8')));
+  return {
+    ...dialect,
+    fix(events, onUsage) {
+      const out = dialect.fix(events, onUsage);
+      return out.indexOf(ERROR_MARK) === -1 ? out : Buffer.from(redactor.redact(out.toString('utf8')));
+    },
   };
 }
 
