@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { documentedLimits } from '../catalog/load.js';
 import type { Catalog } from '../catalog/types.js';
+import { keyPreview } from '../config/secrets.js';
 import type { DeploymentConfig, GroqPlan } from '../config/types.js';
 import { WINDOW_NAMES, type BudgetSpec, type WindowLimit, type WindowName } from './types.js';
 
@@ -47,8 +48,4 @@ function tightest(limits: WindowLimit[]): WindowLimit {
 /** Deterministic, so every gateway instance sharing a store names the same budget the same way. */
 export function budgetId(apiKey: string, model: string): string {
   return `${model}#${createHash('sha256').update(apiKey).digest('hex').slice(0, 12)}`;
-}
-
-export function keyPreview(key: string): string {
-  return key.length < 12 ? '***' : `${key.slice(0, 4)}...${key.slice(-4)}`;
 }
