@@ -1,5 +1,8 @@
 import { badRequest } from '../../errors.js';
+import { isRecord } from '../../is-record.js';
 import type { ProviderSpec } from '../../upstream/providers.js';
+import { dropUnsupported } from '../shared/drop-params.js';
+import { LITELLM_REQUEST_OPTIONS } from '../shared/litellm-options.js';
 
 export type ChatBody = Record<string, unknown>;
 
@@ -13,14 +16,8 @@ export interface HygieneOptions {
 const TOKEN_CAP_FIELDS = ['max_tokens', 'max_completion_tokens'] as const;
 
 /**
- * LiteLLM's request-level options: they steer the gateway (read by the chat route) and are never sent
- * upstream, whichever route a body came through.
- */
-export const LITELLM_REQUEST_OPTIONS = ['fallbacks', 'mock_testing_fallbacks', 'mock_response', 'num_retries', 'timeout', 'metadata'] as const;
-
-/**
  * Returns the body to send to one deployment: the alias replaced by the upstream model id, fields the
- * provider rejects removed, unsupported parameters dropped or refused, (the planned completion cap is written at send time, `withCompletionCap`). The caller's
+ * provider rejects removed, unsupported parameters dropped or refused (the planned completion cap is written at send time, `withCompletionCap`). The caller's
  * body is never mutated; objects without anything to strip are shared, not copied.
  */
 export function prepareChatBody(body: ChatBody, options: HygieneOptions): ChatBody {
@@ -46,21 +43,6 @@ export function withCompletionCap(body: ChatBody, cap: number | undefined): Chat
   const named = TOKEN_CAP_FIELDS.filter((field) => out[field] !== undefined && out[field] !== null);
   for (const field of named.length > 0 ? named : (['max_tokens'] as const)) out[field] = cap;
   return out;
-}
-
-/**
- * Removes the parameters a provider refuses from `out` under `drop_params`; otherwise refuses the request
- * with one 400 naming every one of them, before anything is sent.
- */
-export function dropUnsupported(out: Record<string, unknown>, unsupported: readonly string[], providerName: string, dropParams: boolean): void {
-  const present = unsupported.filter((param) => param in out && out[param] !== undefined);
-  if (present.length === 0) return;
-  if (!dropParams) {
-    const names = present.join(', ');
-    const verb = present.length === 1 ? 'is' : 'are';
-    throw badRequest(`${names} ${verb} not supported by ${providerName}; remove ${present.length === 1 ? 'it' : 'them'} or set litellm_settings.drop_params: true`, 'unsupported_parameter', present[0]);
-  }
-  for (const param of present) delete out[param];
 }
 
 function cleanMessages(messages: unknown[], provider: ProviderSpec): unknown[] {
@@ -105,8 +87,3 @@ function cleanContentParts(parts: unknown[], provider: ProviderSpec): unknown[] 
   });
   return changed ? cleaned : parts;
 }
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-

@@ -1,20 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import type { LocalAnswer } from '../shared/local-answer.js';
+import { CHARS_PER_TOKEN } from '../shared/token-estimate.js';
 
 /**
  * LiteLLM's `mock_response`: a chat completion with the given text, made here without any upstream
  * call, in the shape a real one has (whole, or as SSE chunks ending in `[DONE]`).
  */
-export interface MockCompletion {
-  /** The whole answer (`stream: false`). */
-  readonly json: string;
-  /** The SSE frames (`stream: true`), each `data: ...\n\n`, the last one `[DONE]`. */
-  readonly frames: readonly string[];
-}
-
-/** About four characters a token, as the estimate elsewhere; the mock has no tokenizer to ask. */
-const CHARS_PER_TOKEN = 4;
-
-export function mockCompletion(model: string, content: string, promptTokens: number, includeUsage: boolean): MockCompletion {
+export function mockCompletion(model: string, content: string, promptTokens: number, includeUsage: boolean): LocalAnswer {
   const id = `chatcmpl-mock-${randomUUID()}`;
   const created = Math.floor(Date.now() / 1000);
   const completionTokens = Math.ceil(content.length / CHARS_PER_TOKEN);

@@ -1,11 +1,11 @@
 import type { TokenPlanning } from '../../quota/token-planning.js';
-import { requestedOutputTokens } from '../chat/estimate.js';
 import type { Operation } from '../../routing/operation.js';
-import { dropUnsupported } from '../chat/hygiene.js';
+import { dropUnsupported } from '../shared/drop-params.js';
 import { planCompletion } from '../shared/completion-plan.js';
 import { jsonObjectWithArray } from '../shared/answer-shape.js';
 import { inBandStreamError } from '../shared/in-band-error.js';
 import { lastObjectNamed } from '../shared/usage.js';
+import { requestedOutputTokens } from './estimate.js';
 import { responsesUsage } from './stream-dialect.js';
 
 /**

@@ -4,9 +4,9 @@ import type { Gateway } from '../../gateway.js';
 import { readJsonObject } from '../../http/json-body.js';
 import type { Logger } from '../../log.js';
 import { responsesOperation } from './operation.js';
-import { estimateInputTokens } from '../chat/estimate.js';
 import { requireAlias, requireMode } from '../shared/request-checks.js';
 import { routedHandler, type NodeBindings } from '../shared/routed.js';
+import { estimateInputTokens } from './estimate.js';
 import { responsesStream } from './stream-dialect.js';
 
 const ROUTE = '/responses';

@@ -2,8 +2,13 @@ import { GatewayError, badRequest } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { Principal } from '../../middleware/api-key.js';
 import type { ModelGroup, RoutingTable } from '../../routing/table.js';
-import { LITELLM_REQUEST_OPTIONS } from '../chat/hygiene.js';
 import { mayUseName } from './name-access.js';
+
+/**
+ * LiteLLM's request-level options: they steer the gateway (read by the chat route) and are never sent
+ * upstream, whichever route a body came through.
+ */
+export const LITELLM_REQUEST_OPTIONS = ['fallbacks', 'mock_testing_fallbacks', 'mock_response', 'num_retries', 'timeout', 'metadata'] as const;
 
 /** Who asks, and the table their names resolve in. */
 interface Caller {

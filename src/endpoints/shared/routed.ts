@@ -19,9 +19,8 @@ import type { RoutingTable } from '../../routing/table.js';
 import { TimedSignal } from '../../routing/timed-signal.js';
 import { failure } from '../../upstream/failure.js';
 import { RATE_LIMIT_HEADERS } from '../../upstream/rate-limit-headers.js';
-import type { MockCompletion } from '../chat/mock-response.js';
 import type { RequestOptions } from './litellm-options.js';
-import { answerLocally } from './local-answer.js';
+import { answerLocally, type LocalAnswer } from './local-answer.js';
 
 /** What @hono/node-server hands a handler; absent when the app runs elsewhere (e.g. `app.request`). */
 export type NodeBindings = { Bindings: { incoming?: IncomingMessage; outgoing?: ServerResponse } };
@@ -41,7 +40,7 @@ export interface Intake {
   /** LiteLLM's request-level options the endpoint read from the body. */
   readonly options?: RequestOptions;
   /** An answer made here without the attempt loop (`mock_response`). */
-  readonly local?: MockCompletion;
+  readonly local?: LocalAnswer;
 }
 
 export interface IntakeContext {

@@ -1,14 +1,14 @@
 import type { Deployment } from '../../routing/deployment.js';
 import type { Operation, Unfit } from '../../routing/operation.js';
+import { CHARS_PER_TOKEN } from '../shared/token-estimate.js';
 
-/** Groq counts a speech request's input against TPM; about four characters make a token, as for text. */
-const CHARS_PER_TOKEN = 4;
 
 /**
  * `POST /audio/speech`: text in, audio bytes out, streamed. A deployment whose model documents its
  * voices or input limit is passed over when the request cannot suit it, before any call.
  */
 export function speechOperation(body: Record<string, unknown> & { input: string; voice: string }): Operation {
+  // Groq counts a speech request's input against TPM, at about the same characters a token as text.
   const tokens = Math.ceil(body.input.length / CHARS_PER_TOKEN);
   return {
     unfit: (deployment) => speechUnfit(deployment, body.input, body.voice),
