@@ -139,6 +139,25 @@ describe('reconciliation with Groq’s headers', () => {
     expect(upstream429s(s)).toBe(0);
   });
 
+  it('keeps room for another consumer once its spending slid out of the window, as it will likely spend again', async () => {
+    const clock = new ManualClock();
+    // Groq booking the caps it is sent, as the gateway first assumes: its count and ours agree but for the other consumer.
+    const s = await start(clock, { defaultAccounting: 'cap-booked' });
+    await ask(s, 500, 200);
+    // Someone else spends a third of the 8B model's minute directly at Groq; the next answer's headers show it.
+    s.fake.consume(UPSTREAM_KEY, EIGHT_B, { requests: 1, tokens: 2_000 });
+    const seen = await ask(s, 500, 200);
+    expect(seen.headers.get('x-litellm-model-group')).toBe(`groq/${EIGHT_B}`);
+    // A minute on, neither the gateway's window nor Groq's holds any of it any more.
+    clock.advance(MINUTE + 1_000);
+    expect(s.fake.usage(UPSTREAM_KEY, EIGHT_B).tokensLastMinute).toBe(0);
+    // A request that fits the 8B model's empty minute but not beside the other consumer's usual 2,000
+    // goes to the next model of the chain, leaving the 8B model's room to its other consumer.
+    const { headers } = await ask(s, 3_600, 200);
+    expect(headers.get('x-litellm-model-group')).toBe(`groq/${TWENTY_B}`);
+    expect(upstream429s(s)).toBe(0);
+  });
+
   it('learns whether Groq keeps an answer’s unused cap booked, from its headers', async () => {
     for (const [rule, keeps] of [['cap-booked', true], ['actual-booked', false]] as const) {
       const clock = new ManualClock();
