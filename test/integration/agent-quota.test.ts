@@ -80,7 +80,11 @@ const upstream429s = (s: Stack) => s.fake.calls.filter((call) => call.status ===
 async function quota(s: Stack) {
   return (await (await fetch(`${s.url}/quota`)).json()) as {
     completion_caps: Record<string, { target: number; floor: number }>;
-    budgets: Array<{ model: string; windows: { tpm: { used: number } }; learned: { prompt_ratio: number; upstream_keeps_unused_cap: boolean } }>;
+    budgets: Array<{
+      model: string;
+      windows: { tpm: { used: number } };
+      learned: { prompt_ratio: number; upstream_keeps_unused_cap: boolean; kept_for_other_consumers: number };
+    }>;
   };
 }
 
@@ -156,6 +160,23 @@ describe('reconciliation with Groq’s headers', () => {
     const { headers } = await ask(s, 3_600, 200);
     expect(headers.get('x-litellm-model-group')).toBe(`groq/${TWENTY_B}`);
     expect(upstream429s(s)).toBe(0);
+  });
+
+  it('learns of another consumer from the headers of a 429 too, and keeps its room once its spending slid out', async () => {
+    const clock = new ManualClock();
+    const s = await start(clock, { defaultAccounting: 'cap-booked' });
+    // Someone else has spent two thirds of the 8B model's minute before the gateway's first call.
+    s.fake.consume(UPSTREAM_KEY, EIGHT_B, { requests: 1, tokens: 4_000 });
+    const first = await ask(s, 3_000, 200);
+    // Refused there (the gateway could not know), served by the next model of the chain.
+    expect(upstream429s(s)).toBe(1);
+    expect(first.headers.get('x-litellm-model-group')).toBe(`groq/${TWENTY_B}`);
+    clock.advance(MINUTE + 1_000);
+    // The refusal's headers showed the other consumer's 4,000: that much and a fifth (just beginning to
+    // fade a minute on) is kept free for it.
+    const kept = (await quota(s)).budgets.find((b) => b.model === EIGHT_B)?.learned.kept_for_other_consumers ?? 0;
+    expect(kept).toBeGreaterThan(4_000);
+    expect(kept).toBeLessThanOrEqual(4_800);
   });
 
   it('learns whether Groq keeps an answer’s unused cap booked, from its headers', async () => {
