@@ -11,6 +11,8 @@ import type { FakeGroqOptions } from '../fake-groq/types.js';
 import { ManualClock, startStack, UPSTREAM_KEY, type Stack } from './harness.js';
 
 const MINUTE = 60_000;
+/** Long enough for every booking to leave both Groq's minute window and the gateway's (its grace included). */
+const PAST_WINDOW = MINUTE + 2_000;
 const EIGHT_B = 'llama-3.1-8b-instant';
 const TWENTY_B = 'openai/gpt-oss-20b';
 const QWEN = 'qwen/qwen3-32b';
@@ -113,7 +115,7 @@ describe('calibration', () => {
     const s = await start(clock, { promptCount: 'messages-json', promptScale: scale });
     for (let i = 0; i < 8; i++) {
       await ask(s, 2_000, 200);
-      clock.advance(MINUTE + 1_000);
+      clock.advance(PAST_WINDOW);
     }
     const budget = (await quota(s)).budgets.find((b) => b.model === EIGHT_B);
     expect(budget?.learned.prompt_ratio).toBeGreaterThan(scale * 0.95);
@@ -153,7 +155,7 @@ describe('reconciliation with Groq’s headers', () => {
     const seen = await ask(s, 500, 200);
     expect(seen.headers.get('x-litellm-model-group')).toBe(`groq/${EIGHT_B}`);
     // A minute on, neither the gateway's window nor Groq's holds any of it any more.
-    clock.advance(MINUTE + 1_000);
+    clock.advance(PAST_WINDOW);
     expect(s.fake.usage(UPSTREAM_KEY, EIGHT_B).tokensLastMinute).toBe(0);
     // A request that fits the 8B model's empty minute but not beside the other consumer's usual 2,000
     // goes to the next model of the chain, leaving the 8B model's room to its other consumer.
@@ -171,7 +173,7 @@ describe('reconciliation with Groq’s headers', () => {
     // Refused there (the gateway could not know), served by the next model of the chain.
     expect(upstream429s(s)).toBe(1);
     expect(first.headers.get('x-litellm-model-group')).toBe(`groq/${TWENTY_B}`);
-    clock.advance(MINUTE + 1_000);
+    clock.advance(PAST_WINDOW);
     // The refusal's headers showed the other consumer's 4,000: that much and a fifth (just beginning to
     // fade a minute on) is kept free for it.
     const kept = (await quota(s)).budgets.find((b) => b.model === EIGHT_B)?.learned.kept_for_other_consumers ?? 0;
@@ -206,7 +208,7 @@ describe('a 429 on an empty window', () => {
     expect(calls).toBeLessThanOrEqual(2);
     // The estimate learned from the refusal: the next request is sized right at once.
     const before = upstream429s(s);
-    clock.advance(MINUTE + 1_000);
+    clock.advance(PAST_WINDOW);
     await ask(s, 2_500, 200);
     expect(upstream429s(s)).toBe(before);
   });
@@ -269,7 +271,7 @@ describe('waiting for headroom', () => {
     // A few answers teach the gateway that this Groq gives unused caps back.
     for (let i = 0; i < 5; i++) {
       await s.openai().chat.completions.create(request);
-      clock.advance(MINUTE + 1_000);
+      clock.advance(PAST_WINDOW);
     }
     clock.advance(2 * MINUTE);
     const first = s.openai().chat.completions.create(request);
