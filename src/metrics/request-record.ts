@@ -1,5 +1,5 @@
 import type { TokenUsage } from '../routing/attempt-deployment.js';
-import type { AttemptRecord, AttemptTrail } from '../routing/route-request.js';
+import type { AttemptRecord, AttemptTrail } from '../routing/attempt-trail.js';
 import type { Deployment } from '../routing/deployment.js';
 
 /**

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { GatewayError, RateLimitRefusal } from '../errors.js';
+import { GatewayError } from '../errors.js';
+import { newTrail } from './attempt-trail.js';
 import { HeadroomQueue } from './headroom-queue.js';
+import { RateLimitRefusal } from './routing-error.js';
 
-const refused = (seconds = 1) => new RateLimitRefusal('no headroom', seconds * 1000, {});
+const refused = (seconds = 1) => new RateLimitRefusal('no headroom', seconds * 1000, {}, newTrail());
 
 /** An attempt refused `times` times, then answering `value`. */
 function refusedThen<T>(times: number, value: T, log?: string[], seconds = 1): () => Promise<T> {

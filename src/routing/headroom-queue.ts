@@ -1,4 +1,5 @@
-import { GatewayError, RateLimitRefusal } from '../errors.js';
+import { GatewayError } from '../errors.js';
+import { RateLimitRefusal } from './routing-error.js';
 
 export interface QueueOptions {
   /** How long a request may wait for headroom, ms; 0 turns waiting off. */

@@ -8,7 +8,8 @@ import { chatOperation } from '../endpoints/chat/operation.js';
 import { MemoryQuotaStore } from '../quota/memory-store.js';
 import { TokenPlanning } from '../quota/token-planning.js';
 import type { FetchLike } from '../upstream/transport.js';
-import { routeRequest, trailOf, type RouteContext } from './route-request.js';
+import { routeRequest, type RouteContext } from './route-request.js';
+import { RoutingError } from './routing-error.js';
 import { RoutingTable } from './table.js';
 
 const catalog = loadCatalog();
@@ -72,10 +73,10 @@ describe('an exception before any byte goes upstream', () => {
         () => undefined,
         (e: unknown) => e,
       );
-      expect(err).toBeInstanceOf(GatewayError);
+      expect(err).toBeInstanceOf(RoutingError);
       expect((err as GatewayError).status).toBe(400);
-      expect(trailOf(err)?.calls).toBe(0);
-      expect(trailOf(err)?.all.filter((r) => r.kind === 'failed')).toEqual([]);
+      expect((err as RoutingError).trail.calls).toBe(0);
+      expect((err as RoutingError).trail.all.filter((r) => r.kind === 'failed')).toEqual([]);
     }
     expect(fetched).toEqual([]);
     expect(table.deployments.map((d) => d.breaker.state)).toEqual(['closed', 'closed']);
@@ -101,9 +102,9 @@ describe('a client key limited to some aliases', () => {
       () => undefined,
       (e: unknown) => e,
     );
-    expect(err).toBeInstanceOf(GatewayError);
+    expect(err).toBeInstanceOf(RoutingError);
     expect((err as GatewayError).message).toContain("outside this key's aliases were not tried: b");
-    expect(trailOf(err)?.all.map((r) => r.deployment.alias)).toEqual(['a']);
+    expect((err as RoutingError).trail.all.map((r) => r.deployment.alias)).toEqual(['a']);
     expect(fetched).toEqual([]);
   });
 });

@@ -1,6 +1,5 @@
 import type { Context } from 'hono';
-import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { GatewayError, badRequest } from '../../errors.js';
+import { GatewayError, badRequest, failureError } from '../../errors.js';
 import type { Gateway } from '../../gateway.js';
 import { mayUse, type Principal } from '../../middleware/api-key.js';
 import { AccountRegistry, type Account, type AccountSet } from '../../upstream/accounts.js';
@@ -139,15 +138,7 @@ function permitted(account: Account, principal: Principal | undefined): Account 
  */
 export function upstreamError(err: unknown): GatewayError {
   if (err instanceof GatewayError) return err;
-  const failure = classifyUpstreamError(err);
-  if (failure.status !== undefined) {
-    const headers: Record<string, string> = {};
-    if (failure.retryAfterSec !== undefined) headers['retry-after'] = String(Math.ceil(failure.retryAfterSec));
-    return new GatewayError(failure.status as ContentfulStatusCode, failure.message, { code: failure.code ?? null, headers });
-  }
-  if (failure.kind === 'timeout') return new GatewayError(504, `Groq did not answer in time: ${failure.message}`, { code: 'upstream_timeout' });
-  if (failure.kind === 'aborted') return new GatewayError(499 as ContentfulStatusCode, 'Request cancelled', { code: 'client_closed_request' });
-  return new GatewayError(502, `Groq could not be reached: ${failure.message}`, { code: 'upstream_unreachable' });
+  return failureError(classifyUpstreamError(err), 'pass_through');
 }
 
 /** Aborts when the caller goes away before the answer is complete, so the upstream call stops too. */

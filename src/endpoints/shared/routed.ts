@@ -3,7 +3,7 @@ import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { Context } from 'hono';
 import type { Redactor } from '../../config/secrets.js';
 import type { GatewayConfig } from '../../config/types.js';
-import { GatewayError, RateLimitRefusal } from '../../errors.js';
+import { GatewayError } from '../../errors.js';
 import type { Gateway } from '../../gateway.js';
 import type { Logger } from '../../log.js';
 import { requestLine, requestRecord, type ChatOutcome } from '../../metrics/request-record.js';
@@ -11,7 +11,9 @@ import type { Principal } from '../../middleware/api-key.js';
 import { clientOf, requestIdHeaders } from '../../middleware/request-id.js';
 import { mayUseName } from './name-access.js';
 import type { TokenPlanning } from '../../quota/token-planning.js';
-import { routeRequest, trailOf, type AttemptTrail, type ServedResponse } from '../../routing/route-request.js';
+import type { AttemptTrail } from '../../routing/attempt-trail.js';
+import { routeRequest, type ServedResponse } from '../../routing/route-request.js';
+import { RateLimitRefusal, RoutingError } from '../../routing/routing-error.js';
 import type { Operation } from '../../routing/operation.js';
 import { pipeSse, relaySse, type RelayOptions, type SseDialect, type StreamUsage } from '../../relay/sse-relay.js';
 import { pipeBytes, relayBytes } from '../../relay/byte-relay.js';
@@ -164,8 +166,7 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
       try {
         served = await gateway.headroom.run(alias, waitFor, () =>
           routeRequest(request, table, ctx).catch((err: unknown) => {
-            const trail = trailOf(err);
-            if (trail !== undefined) queuedPasses.push(trail);
+            if (err instanceof RoutingError) queuedPasses.push(err.trail);
             throw err;
           }),
         );
@@ -181,7 +182,7 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
       taken?.dispose?.();
       const status = err instanceof GatewayError ? err.status : 500;
       const reason = err instanceof GatewayError ? err.message : 'Internal gateway error';
-      report({ status, trail: trailOf(err), errorCode: err instanceof GatewayError ? (err.code ?? undefined) : 'internal_error' }, reason);
+      report({ status, trail: err instanceof RoutingError ? err.trail : undefined, errorCode: err instanceof GatewayError ? (err.code ?? undefined) : 'internal_error' }, reason);
       throw err;
     }
 
