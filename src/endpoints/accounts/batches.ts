@@ -6,7 +6,6 @@ import type { Account } from '../../upstream/accounts.js';
 import type { IdOwners, IdTenants } from '../../upstream/id-owners.js';
 import {
   accountForId,
-  accountRegistry,
   callerSignal,
   chooseAccount,
   itemsOf,
@@ -25,7 +24,7 @@ import {
  */
 export function batchRoutes(gateway: Gateway): Hono<NodeBindings> {
   const routes = new Hono<NodeBindings>();
-  const registry = accountRegistry(gateway);
+  const registry = gateway.accounts;
 
   const timeoutMs = () => gateway.current.config.router.timeoutMs;
   const remember = (account: Account) => (result: object) => {

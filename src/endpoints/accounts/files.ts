@@ -6,7 +6,6 @@ import type { Account } from '../../upstream/accounts.js';
 import {
   ACCOUNT_HEADER,
   accountForId,
-  accountRegistry,
   callerSignal,
   chooseAccount,
   itemsOf,
@@ -39,7 +38,7 @@ const CONTENT_HEADERS = ['content-type', 'content-length', 'content-disposition'
  */
 export function fileRoutes(gateway: Gateway): Hono<NodeBindings> {
   const routes = new Hono<NodeBindings>();
-  const registry = accountRegistry(gateway);
+  const registry = gateway.accounts;
   const timeoutMs = () => gateway.current.config.router.timeoutMs;
   const remember = (account: Account) => (result: object) => {
     for (const file of itemsOf(result)) if (typeof file.id === 'string') registry.owners.remember(file.id, account.id);
