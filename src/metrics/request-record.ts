@@ -196,29 +196,7 @@ function round(ms: number): number {
   return Math.round(ms * 10) / 10;
 }
 
-interface Prices {
-  readonly input: number;
-  readonly output: number;
-}
-
-const prices = new WeakMap<Deployment, Prices>();
-
-/** USD per token, from `model_info` when the config prices the deployment, else the catalogue; once per deployment. */
-export function pricesOf(deployment: Deployment): Prices {
-  let found = prices.get(deployment);
-  if (found === undefined) {
-    const info = deployment.config.modelInfo;
-    const price = (key: 'input_cost_per_token' | 'output_cost_per_token', fallback: number | null | undefined): number => {
-      const configured = info[key];
-      return typeof configured === 'number' && Number.isFinite(configured) && configured >= 0 ? configured : (fallback ?? 0);
-    };
-    found = { input: price('input_cost_per_token', deployment.catalog?.inputCostPerToken), output: price('output_cost_per_token', deployment.catalog?.outputCostPerToken) };
-    prices.set(deployment, found);
-  }
-  return found;
-}
-
 export function costOf(deployment: Deployment, tokensIn: number, tokensOut: number): number {
-  const { input, output } = pricesOf(deployment);
+  const { input, output } = deployment.prices;
   return tokensIn * input + tokensOut * output;
 }

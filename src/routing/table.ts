@@ -5,7 +5,7 @@ import { budgetSpecs } from '../quota/budget-specs.js';
 import { createUpstreamClient } from '../upstream/client.js';
 import { providers } from '../upstream/providers.js';
 import type { FetchLike } from '../upstream/transport.js';
-import { DEFAULT_MAX_PARALLEL_REQUESTS, numberFromModelInfo, type Deployment, type DeploymentStats } from './deployment.js';
+import { DEFAULT_MAX_PARALLEL_REQUESTS, labelsFor, numberFromModelInfo, pricesFor, type Deployment, type DeploymentStats } from './deployment.js';
 import { concreteDeployment, expandFromCatalog, fixedPatterns, isWildcard, wildcardRoutes, type WildcardRoute } from './wildcards.js';
 
 export interface TableOptions {
@@ -99,6 +99,8 @@ export class RoutingTable {
         budget: budgets.get(deployment.id) ?? budgetSpecs([deployment], catalog, plan).get(deployment.id),
         stats: statsFor(deployment.id),
         breaker: breakerFor(deployment.id, label, breakerPolicy),
+        labels: labelsFor(deployment.id, deployment, provider),
+        prices: pricesFor(deployment, model),
       });
     };
     this.deployments = expanded.map(this.makeDeployment);
