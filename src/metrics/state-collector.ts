@@ -38,7 +38,7 @@ export function installStateCollectors(
   gaugeSet([ours.quotaLimit, ours.quotaRemaining, ours.quotaHeadroom, ours.quotaReset], (state) => fillQuota(ours, state));
   gaugeSet([ours.breakerState, ours.breakerTrial], (state) => fillBreakers(ours, state));
   setCollect(ours.quotaStoreDegraded, async () => {
-    ours.quotaStoreDegraded.set(isDegraded(quota) ? 1 : 0);
+    ours.quotaStoreDegraded.set(quota.degraded ? 1 : 0);
   });
   gaugeSet(
     [
@@ -174,11 +174,6 @@ function fillLiteLLM(litellm: Metrics<typeof LITELLM>, state: StateSnapshot, las
 function remainingOf(budget: BudgetSnapshot, window: WindowName, upstream: number | undefined): number | undefined {
   const remaining = budget.windows[window]?.remaining;
   return remaining !== null && remaining !== undefined ? Math.max(0, remaining) : upstream;
-}
-
-/** A shared store says whether it is running on its local share; the in-memory store never is. */
-export function isDegraded(quota: QuotaStore): boolean {
-  return 'degraded' in quota && (quota as { degraded: unknown }).degraded === true;
 }
 
 function setCollect(gauge: object, collect: () => Promise<void>): void {

@@ -42,6 +42,8 @@ async function timed<T>(run: () => Promise<T>): Promise<{ value: T; ms: number }
 
 /** A shared store whose calls fail, hang, or answer late, as told. */
 class ScriptedStore implements QuotaStore {
+  readonly kind = 'redis';
+  readonly degraded = false;
   mode: 'fail' | 'hang' | 'ok' = 'ok';
   delayMs = 0;
   readonly inner = new MemoryQuotaStore();
