@@ -31,7 +31,8 @@ litellm_settings:
   fallbacks:
     - a: [b]
 ${extraYaml}`;
-  const table = new RoutingTable(parseConfig(yaml, 'test.yaml', { GROQ_API_KEY: 'gsk_unit' }), catalog, {
+  const config = parseConfig(yaml, 'test.yaml', { GROQ_API_KEY: 'gsk_unit' });
+  const table = new RoutingTable(config, catalog, {
     fetch,
     statsFor: () => ({ inFlight: 0, latencyEwmaMs: undefined }),
     breakerFor: (_id: string, label: string, policy: BreakerPolicy) => new DeploymentBreaker(label, policy, () => {}),
@@ -39,12 +40,7 @@ ${extraYaml}`;
   const ctx: RouteContext = {
     quota: new MemoryQuotaStore(),
     log: createLogger('error', () => {}),
-    numRetries: 0,
-    retryPolicy: {},
-    dropParams: true,
-    attemptTimeoutMs: 5_000,
-    streamTimeoutMs: undefined,
-    completionCap: 'requested',
+    router: { ...config.router, numRetries: 0, retryPolicy: {}, dropParams: true, timeoutMs: 5_000, streamTimeoutMs: undefined, completionCap: 'requested' },
   };
   return { fetched, table, ctx };
 }

@@ -144,7 +144,7 @@ function retryWaitMs(records: readonly AttemptRecord[], pass: number, request: R
   const failures = records.flatMap((r) => (r.kind === 'failed' ? [r.failure] : []));
   const last = failures.at(-1);
   if (last === undefined) return undefined;
-  if (pass >= retriesFor(last.kind, ctx.numRetries, ctx.retryPolicy)) return undefined;
+  if (pass >= retriesFor(last.kind, request.numRetries ?? ctx.router.numRetries, ctx.router.retryPolicy)) return undefined;
   const upstreamWaits = failures.flatMap((f) => (f.kind === 'rate_limit' && f.retryAfterSec !== undefined ? [f.retryAfterSec * 1000] : []));
   const wait = upstreamWaits.length > 0 ? Math.min(...upstreamWaits) : backoffMs(pass);
   return performance.now() + wait < request.deadline ? wait : undefined;

@@ -144,17 +144,12 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
         extraFallbacks: options.fallbacks,
         mockPrimaryFailure: options.mockPrimaryFailure,
         mayUseAlias: aliasFilterOf(c.var.principal, table),
+        numRetries: options.numRetries,
       };
       const ctx = {
         quota: gateway.quota,
         log: requestLog,
-        numRetries: options.numRetries ?? config.router.numRetries,
-        retryPolicy: config.router.retryPolicy,
-        dropParams: config.router.dropParams,
-        completionCap: config.router.completionCap,
-        attemptTimeoutMs: config.router.timeoutMs,
-        streamTimeoutMs: config.router.streamTimeoutMs,
-        maxResponseBytes: config.router.maxResponseBytes,
+        router: config.router,
         trials: gateway.sharedBreakers,
         onCapacity: gateway.headroom.capacityFreed,
       };
