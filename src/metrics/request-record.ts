@@ -7,7 +7,7 @@ import type { Deployment } from '../routing/deployment.js';
  * metrics count it, the request log writes it, and anything else that reports requests (a status page)
  * reads the same object through `requestRecord`.
  */
-export interface ChatOutcome {
+export interface RequestOutcome {
   readonly alias: string;
   readonly route: string;
   readonly stream: boolean;
@@ -69,7 +69,7 @@ export const REQUEST_CAUSES: readonly RequestCause[] = [
   'gateway_error',
 ];
 
-export function causeOf(outcome: Pick<ChatOutcome, 'status' | 'brokenStream' | 'trail'>): RequestCause {
+export function causeOf(outcome: Pick<RequestOutcome, 'status' | 'brokenStream' | 'trail'>): RequestCause {
   const { status } = outcome;
   if (status === 499) return 'cancelled';
   if (outcome.brokenStream) return 'stream_error';
@@ -131,7 +131,7 @@ export interface RequestRecord {
   readonly queue_ms: number;
 }
 
-export function requestRecord(outcome: ChatOutcome): RequestRecord {
+export function requestRecord(outcome: RequestOutcome): RequestRecord {
   const cause = causeOf(outcome);
   const served = outcome.served?.deployment;
   const trail = outcome.trail;

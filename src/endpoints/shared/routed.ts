@@ -6,7 +6,7 @@ import type { GatewayConfig } from '../../config/types.js';
 import { GatewayError } from '../../errors.js';
 import type { Gateway } from '../../gateway.js';
 import type { Logger } from '../../log.js';
-import { requestLine, requestRecord, type ChatOutcome } from '../../metrics/request-record.js';
+import { requestLine, requestRecord, type RequestOutcome } from '../../metrics/request-record.js';
 import type { Principal } from '../../middleware/api-key.js';
 import { clientOf, requestIdHeaders } from '../../middleware/request-id.js';
 import { mayUseName } from './name-access.js';
@@ -76,8 +76,8 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
     // This handler writes the request's line (with its attempts) when the answer is over.
     c.set('requestLogged', true);
     // The one exit of every request: counted, shown on the status page, then written as the request's log line.
-    const report = (fields: Partial<ChatOutcome> & Pick<ChatOutcome, 'status'>, reason?: string) => {
-      const outcome: ChatOutcome = {
+    const report = (fields: Partial<RequestOutcome> & Pick<RequestOutcome, 'status'>, reason?: string) => {
+      const outcome: RequestOutcome = {
         alias,
         route,
         stream,
@@ -95,7 +95,7 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
         ...fields,
         trail: withEarlierPasses(fields.trail, queuedPasses),
       };
-      gateway.metrics.recordChat(outcome);
+      gateway.metrics.recordRequest(outcome);
       gateway.activity.recordRequest(outcome, reason);
       const record = requestRecord(outcome);
       for (const attempt of record.attempts) requestLog.debug('upstream attempt', { alias, ...attempt });
