@@ -126,9 +126,10 @@ export const REPORTED_WINDOWS: readonly {
   readonly window: WindowName;
   readonly limit: 'limitRequests' | 'limitTokens';
   readonly remaining: 'remainingRequests' | 'remainingTokens';
+  readonly reset: 'resetRequestsMs' | 'resetTokensMs';
 }[] = [
-  { window: 'tpm', limit: 'limitTokens', remaining: 'remainingTokens' },
-  { window: 'rpd', limit: 'limitRequests', remaining: 'remainingRequests' },
+  { window: 'tpm', limit: 'limitTokens', remaining: 'remainingTokens', reset: 'resetTokensMs' },
+  { window: 'rpd', limit: 'limitRequests', remaining: 'remainingRequests', reset: 'resetRequestsMs' },
 ];
 
 /**
