@@ -120,3 +120,8 @@ export function failureError(failed: UpstreamFailure, as: 'caller_mistake' | 'pa
 function upstreamStatus(status: number): GatewayStatus {
   return status as GatewayStatus;
 }
+
+/** A failed system call (the disk, a socket: `ENOSPC`, `EACCES`): the machine's fault, not the request's. */
+export function isSystemError(err: unknown): err is NodeJS.ErrnoException & { code: string } {
+  return err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string' && 'syscall' in err;
+}

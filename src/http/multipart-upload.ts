@@ -7,7 +7,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import busboy from 'busboy';
-import { GatewayError, badRequest } from '../errors.js';
+import { GatewayError, badRequest, isSystemError } from '../errors.js';
 
 /** Largest text field value accepted unless the caller says otherwise (a Whisper `prompt` is far smaller). */
 export const DEFAULT_MAX_FIELD_BYTES = 16 * 1024;
@@ -350,8 +350,4 @@ function clientGone(): GatewayError {
 function storageError(err: unknown): GatewayError {
   const code = isSystemError(err) ? err.code : 'unknown';
   return new GatewayError(500, `Could not store the uploaded file (${code})`, { code: 'upload_storage_failed' });
-}
-
-function isSystemError(err: unknown): err is NodeJS.ErrnoException & { code: string } {
-  return err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string' && 'syscall' in err;
 }

@@ -7,7 +7,7 @@ import type { Deployment } from './deployment.js';
 import { exhaustedError } from './exhausted.js';
 import { RoutingError } from './routing-error.js';
 import { backoffMs } from './backoff.js';
-import { SHUTTING_DOWN } from './timed-signal.js';
+import { SHUTTING_DOWN, sleep } from './timed-signal.js';
 import { attemptOrder } from './strategy.js';
 import type { ModelGroup, RoutingTable } from './table.js';
 
@@ -160,18 +160,6 @@ function withRequestFallbacks(chain: readonly ModelGroup[], request: RoutedReque
 
 /** What `mock_testing_fallbacks` makes of the alias's own deployments: failed, as a 500 would leave them. */
 const MOCK_FAILURE: UpstreamFailure = failure('server_error', 'mock_testing_fallbacks: the primary was treated as failed, without an upstream call');
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
 
 function skipReason(deployment: Deployment, request: RoutedRequest, needsContextAbove: number): { reason: string; contextWindow?: number } | undefined {
   if (deployment.client === undefined) return { reason: `not configured: ${deployment.config.unconfiguredReason ?? 'no API key'}` };
