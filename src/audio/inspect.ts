@@ -7,7 +7,7 @@ import { AUDIO_FORMATS, audioFormatOf, type AudioFormat } from './formats.js';
 let parsers: Promise<typeof import('music-metadata')> | undefined;
 const musicMetadata = () => (parsers ??= import('music-metadata'));
 
-/** Groq bills every transcription or translation as at least this long (seed 000 §9). */
+/** Groq bills every transcription or translation as at least this long (Groq's speech-to-text documentation). */
 export const MIN_BILLED_AUDIO_SECONDS = 10;
 
 /**
