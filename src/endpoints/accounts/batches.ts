@@ -33,7 +33,7 @@ export function batchRoutes(gateway: Gateway): Hono<NodeBindings> {
 
   routes.post('/batches', async function createBatch(c) {
     const { config } = gateway.current;
-    const body = await readJsonObject(c.env?.incoming ?? c.req.raw, config.general.maxRequestBodyBytes);
+    const body = await readJsonObject(c.env.incoming, config.general.maxRequestBodyBytes);
     // `model` only picks the account; Groq's batch object has no such field.
     const { model, ...params } = body;
     const inputFileId = typeof params.input_file_id === 'string' ? params.input_file_id : undefined;

@@ -136,8 +136,7 @@ export function upstreamError(err: unknown): GatewayError {
 
 /** Aborts when the caller goes away before the answer is complete, so the upstream call stops too. */
 export function callerSignal(c: Context<NodeBindings>): AbortSignal {
-  const outgoing = c.env?.outgoing;
-  if (outgoing === undefined) return c.req.raw.signal;
+  const outgoing = c.env.outgoing;
   const controller = new AbortController();
   outgoing.once('close', () => {
     if (!outgoing.writableFinished) controller.abort();

@@ -61,7 +61,7 @@ export function fileRoutes(gateway: Gateway): Hono<NodeBindings> {
     // An alias in the query is checked before the upload is read, so a refusal costs no upload.
     const query = c.req.query('model');
     let account = query === undefined || query === '' ? undefined : chooseAccount(set, registry.owners, c.var.principal, { alias: query });
-    const upload = await receiveUpload(c.env?.incoming ?? c.req.raw, { maxFileBytes: MAX_UPLOAD_BYTES });
+    const upload = await receiveUpload(c.env.incoming, { maxFileBytes: MAX_UPLOAD_BYTES });
     try {
       account ??= chooseAccount(set, registry.owners, c.var.principal, { alias: namedAlias(c, firstOf(upload.fields.model)) });
       let source = upload.file;

@@ -15,8 +15,8 @@ import type { AttemptTrail } from '../../routing/attempt-trail.js';
 import { routeRequest, type ServedResponse } from '../../routing/route-request.js';
 import { RateLimitRefusal, RoutingError } from '../../routing/routing-error.js';
 import type { Operation } from '../../routing/operation.js';
-import { pipeSse, relaySse, type RelayOptions, type SseDialect, type StreamUsage } from '../../relay/sse-relay.js';
-import { pipeBytes, relayBytes } from '../../relay/byte-relay.js';
+import { pipeSse, type RelayOptions, type SseDialect, type StreamUsage } from '../../relay/sse-relay.js';
+import { pipeBytes } from '../../relay/byte-relay.js';
 import type { RoutingTable } from '../../routing/table.js';
 import { TimedSignal } from '../../routing/timed-signal.js';
 import { failure } from '../../upstream/failure.js';
@@ -24,8 +24,8 @@ import { RATE_LIMIT_HEADERS } from '../../upstream/rate-limit-headers.js';
 import type { RequestOptions } from './litellm-options.js';
 import { answerLocally, type LocalAnswer } from './local-answer.js';
 
-/** What @hono/node-server hands a handler; absent when the app runs elsewhere (e.g. `app.request`). */
-export type NodeBindings = { Bindings: { incoming?: IncomingMessage; outgoing?: ServerResponse } };
+/** What @hono/node-server, which the gateway always runs on, hands a handler: the Node request and response. */
+export type NodeBindings = { Bindings: { incoming: IncomingMessage; outgoing: ServerResponse } };
 
 /** How a served stream reaches the caller: SSE fixed for its dialect, or bytes as they come (audio). */
 export type StreamRelay = { readonly kind: 'sse'; readonly dialect: SseDialect } | { readonly kind: 'bytes' };
@@ -46,7 +46,7 @@ export interface Intake {
 }
 
 export interface IntakeContext {
-  readonly source: IncomingMessage | Request;
+  readonly source: IncomingMessage;
   readonly config: GatewayConfig;
   readonly table: RoutingTable;
   readonly principal: Principal | undefined;
@@ -63,7 +63,7 @@ export interface IntakeContext {
  */
 export function routedHandler(gateway: Gateway, log: Logger, route: string, intake: (ctx: IntakeContext) => Promise<Intake>) {
   return async function routed(c: Context<NodeBindings>) {
-    const { incoming, outgoing } = c.env ?? {};
+    const { incoming, outgoing } = c.env;
     const { config, table } = gateway.current;
     const receivedAt = c.var.receivedAt;
     const requestId = c.var.requestId;
@@ -106,14 +106,14 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
     let taken: Intake | undefined;
     // The drain's deadline ends requests still running, as the caller leaving would.
     const stopping = gateway.stopping.signal;
-    const deadline = new TimedSignal(outgoing === undefined ? AbortSignal.any([c.req.raw.signal, stopping]) : stopping, config.router.timeoutMs);
+    const deadline = new TimedSignal(stopping, config.router.timeoutMs);
     // The caller's socket closing early ends the request; one listener, no extra AbortController.
-    outgoing?.once('close', () => {
+    outgoing.once('close', () => {
       if (!outgoing.writableFinished) deadline.abort('client disconnected');
     });
     try {
       taken = await intake({
-        source: incoming ?? c.req.raw,
+        source: incoming,
         config,
         table,
         principal: c.var.principal,
@@ -190,7 +190,6 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
       taken.dispose?.();
       report({ status: 200, served: servedAs, trail: served.trail, usage: served.usage, overheadSeconds, firstByteSeconds, upstreamSeconds: firstByteSeconds });
       headers['content-type'] = served.upstream.headers.get('content-type') ?? 'application/json';
-      if (outgoing === undefined) return new Response(served.body, { status: 200, headers });
       // Straight to the socket: a Response object would be built only to be taken apart again.
       outgoing.writeHead(200, headers);
       outgoing.end(Buffer.from(served.body as ArrayBuffer));
@@ -233,12 +232,10 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
       },
     };
     if (relayKind.kind === 'bytes') {
-      if (outgoing === undefined) return new Response(relayBytes(relay), { status: 200, headers });
       void pipeBytes(outgoing, headers, relay);
       return RESPONSE_ALREADY_SENT;
     }
     const sse = { ...relay, dialect: redactingErrors(relayKind.dialect, gateway.current.redactor), stop: stopping, onUsage: (seen: StreamUsage) => (usage = seen) };
-    if (outgoing === undefined) return new Response(relaySse(sse), { status: 200, headers });
     // Straight to the socket: no web stream between the upstream's bytes and the caller's.
     void pipeSse(outgoing, headers, sse);
     return RESPONSE_ALREADY_SENT;
