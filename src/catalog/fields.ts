@@ -1,3 +1,5 @@
+import { isRecord } from '../is-record.js';
+
 /**
  * Typed readers for untrusted catalogue data. Each failure names the file, the model and the field path,
  * because the person fixing it is editing YAML by hand and needs to find the line.
@@ -24,9 +26,6 @@ export class CatalogError extends Error {
 
 export type RawRecord = Readonly<Record<string, unknown>>;
 
-export function isRecord(value: unknown): value is RawRecord {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /**
  * Prices above this are almost certainly a per-million (or per-hour) figure pasted without conversion:

@@ -46,6 +46,8 @@ async function outcome<T>(run: () => Promise<T>): Promise<Outcome<T>> {
 
 /** Both stores behind one QuotaStore: answers (and errors) must match; the memory store's is returned. */
 class TwinStore implements QuotaStore {
+  readonly kind = 'redis';
+  readonly degraded = false;
   private readonly twins = new WeakMap<Reservation, Reservation>();
   constructor(
     readonly memory: MemoryQuotaStore,

@@ -129,9 +129,10 @@ export const REPORTED_WINDOWS: readonly {
   readonly window: WindowName;
   readonly limit: 'limitRequests' | 'limitTokens';
   readonly remaining: 'remainingRequests' | 'remainingTokens';
+  readonly reset: 'resetRequestsMs' | 'resetTokensMs';
 }[] = [
-  { window: 'tpm', limit: 'limitTokens', remaining: 'remainingTokens' },
-  { window: 'rpd', limit: 'limitRequests', remaining: 'remainingRequests' },
+  { window: 'tpm', limit: 'limitTokens', remaining: 'remainingTokens', reset: 'resetTokensMs' },
+  { window: 'rpd', limit: 'limitRequests', remaining: 'remainingRequests', reset: 'resetRequestsMs' },
 ];
 
 /**
@@ -163,6 +164,10 @@ export interface BudgetSnapshot {
 }
 
 export interface QuotaStore {
+  /** Where the budgets are kept: this process's memory, or Redis shared with other instances. */
+  readonly kind: 'memory' | 'redis';
+  /** Whether a shared store is running on this instance's local share (Redis unreachable); the in-memory store never is. */
+  readonly degraded: boolean;
   /** Atomically checks every window and books the demand in all of them, or books nothing. */
   reserve(budget: BudgetSpec, demand: Demand): Promise<ReserveResult>;
   /**

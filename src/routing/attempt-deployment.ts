@@ -1,4 +1,4 @@
-import type { CompletionCapPolicy, RetryPolicy } from '../config/types.js';
+import type { RouterSettings } from '../config/types.js';
 import type { Logger } from '../log.js';
 import type { Demand, QuotaStore, Refusal, Reservation, UpstreamGap, UpstreamView } from '../quota/types.js';
 import { classifyUpstreamError, failure, NotSentError, thrownBeforeSending, type UpstreamFailure } from '../upstream/failure.js';
@@ -35,19 +35,15 @@ export interface RoutedRequest {
   readonly mockPrimaryFailure?: boolean;
   /** Whether the caller's key may use an alias; absent for every alias. Chains are filtered by it. */
   readonly mayUseAlias?: (alias: string) => boolean;
+  /** The request's own `num_retries`, instead of the router's. */
+  readonly numRetries?: number;
 }
 
 export interface RouteContext {
   readonly quota: QuotaStore;
   readonly log: Logger;
-  readonly numRetries: number;
-  readonly retryPolicy: RetryPolicy;
-  readonly dropParams: boolean;
-  readonly completionCap: CompletionCapPolicy;
-  readonly attemptTimeoutMs: number;
-  readonly streamTimeoutMs: number | undefined;
-  /** `router_settings.max_response_size_mb` in bytes: the most of a non-streamed answer read (default 32 MB). */
-  readonly maxResponseBytes?: number;
+  /** `router_settings`: retries, `drop_params`, the completion cap policy, timeouts, the largest answer read. */
+  readonly router: RouterSettings;
   /** With several instances: one half-open trial per deployment across all of them. */
   readonly trials?: { claimTrial(deploymentId: string): Promise<boolean>; releaseTrial(deploymentId: string): void };
   /** Told whenever booked capacity comes back (a settle or release), so waiting requests can re-plan. */
@@ -112,7 +108,7 @@ export async function attemptDeployment(deployment: Deployment, request: RoutedR
   const { breaker } = deployment;
   let prepared: PreparedCall;
   try {
-    prepared = request.operation.prepare(deployment, { dropParams: ctx.dropParams, completionCap: ctx.completionCap });
+    prepared = request.operation.prepare(deployment, { dropParams: ctx.router.dropParams, completionCap: ctx.router.completionCap });
   } catch (err) {
     throw notSent(err instanceof GatewayError ? err : new NotSentError(err), ctx);
   }
@@ -207,9 +203,9 @@ async function callUpstream(
 
   const remaining = Math.max(1, Math.floor(request.deadline - performance.now()));
   // Whole milliseconds: the SDKs refuse fractional timeouts.
-  const attemptMs = Math.min(Math.ceil(deployment.config.timeoutMs ?? ctx.attemptTimeoutMs), remaining);
+  const attemptMs = Math.min(Math.ceil(deployment.config.timeoutMs ?? ctx.router.timeoutMs), remaining);
   const firstByteMs = request.stream
-    ? Math.min(Math.ceil(deployment.config.streamTimeoutMs ?? ctx.streamTimeoutMs ?? attemptMs), attemptMs)
+    ? Math.min(Math.ceil(deployment.config.streamTimeoutMs ?? ctx.router.streamTimeoutMs ?? attemptMs), attemptMs)
     : attemptMs;
   const signal = new TimedSignal(request.signal, firstByteMs);
   const { stats } = deployment;
@@ -266,7 +262,7 @@ async function callUpstream(
       const stream = { first, source };
       return { served: { deployment, upstream, body: undefined, usage: undefined, stream, attempt: signal, finish, upstreamMs, completionCap } };
     }
-    const whole = await readWholeAnswer(upstream, ctx.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
+    const whole = await readWholeAnswer(upstream, ctx.router.maxResponseBytes);
     const malformed = typeof whole === 'string' ? whole : request.operation.malformedAnswer?.(whole, upstream.headers.get('content-type'));
     if (malformed !== undefined || typeof whole === 'string') {
       close({ released: true });
@@ -322,8 +318,6 @@ async function readFirstChunk(source: ChunkSource): Promise<Uint8Array> {
     if (chunk.byteLength > 0) return chunk;
   }
 }
-
-const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 
 /**
  * Whether the deployment already has `max_parallel_requests` upstream requests (streams until they end):

@@ -3,18 +3,20 @@ import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { Context } from 'hono';
 import type { Redactor } from '../../config/secrets.js';
 import type { GatewayConfig } from '../../config/types.js';
-import { GatewayError, RateLimitRefusal } from '../../errors.js';
+import { GatewayError } from '../../errors.js';
 import type { Gateway } from '../../gateway.js';
 import type { Logger } from '../../log.js';
-import { requestLine, requestRecord, type ChatOutcome } from '../../metrics/request-record.js';
+import { requestLine, requestRecord, type RequestOutcome } from '../../metrics/request-record.js';
 import type { Principal } from '../../middleware/api-key.js';
 import { clientOf, requestIdHeaders } from '../../middleware/request-id.js';
 import { mayUseName } from './name-access.js';
 import type { TokenPlanning } from '../../quota/token-planning.js';
-import { routeRequest, trailOf, type AttemptTrail, type ServedResponse } from '../../routing/route-request.js';
+import type { AttemptTrail } from '../../routing/attempt-trail.js';
+import { routeRequest, type ServedResponse } from '../../routing/route-request.js';
+import { RateLimitRefusal, RoutingError } from '../../routing/routing-error.js';
 import type { Operation } from '../../routing/operation.js';
-import { pipeSse, relaySse, type RelayOptions, type SseDialect, type StreamUsage } from '../../relay/sse-relay.js';
-import { pipeBytes, relayBytes } from '../../relay/byte-relay.js';
+import { pipeSse, type RelayOptions, type SseDialect, type StreamUsage } from '../../relay/sse-relay.js';
+import { pipeBytes } from '../../relay/byte-relay.js';
 import type { RoutingTable } from '../../routing/table.js';
 import { TimedSignal } from '../../routing/timed-signal.js';
 import { failure } from '../../upstream/failure.js';
@@ -22,8 +24,8 @@ import { RATE_LIMIT_HEADERS } from '../../upstream/rate-limit-headers.js';
 import type { RequestOptions } from './litellm-options.js';
 import { answerLocally, type LocalAnswer } from './local-answer.js';
 
-/** What @hono/node-server hands a handler; absent when the app runs elsewhere (e.g. `app.request`). */
-export type NodeBindings = { Bindings: { incoming?: IncomingMessage; outgoing?: ServerResponse } };
+/** What @hono/node-server, which the gateway always runs on, hands a handler: the Node request and response. */
+export type NodeBindings = { Bindings: { incoming: IncomingMessage; outgoing: ServerResponse } };
 
 /** How a served stream reaches the caller: SSE fixed for its dialect, or bytes as they come (audio). */
 export type StreamRelay = { readonly kind: 'sse'; readonly dialect: SseDialect } | { readonly kind: 'bytes' };
@@ -44,7 +46,7 @@ export interface Intake {
 }
 
 export interface IntakeContext {
-  readonly source: IncomingMessage | Request;
+  readonly source: IncomingMessage;
   readonly config: GatewayConfig;
   readonly table: RoutingTable;
   readonly principal: Principal | undefined;
@@ -61,7 +63,7 @@ export interface IntakeContext {
  */
 export function routedHandler(gateway: Gateway, log: Logger, route: string, intake: (ctx: IntakeContext) => Promise<Intake>) {
   return async function routed(c: Context<NodeBindings>) {
-    const { incoming, outgoing } = c.env ?? {};
+    const { incoming, outgoing } = c.env;
     const { config, table } = gateway.current;
     const receivedAt = c.var.receivedAt;
     const requestId = c.var.requestId;
@@ -74,8 +76,8 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
     // This handler writes the request's line (with its attempts) when the answer is over.
     c.set('requestLogged', true);
     // The one exit of every request: counted, shown on the status page, then written as the request's log line.
-    const report = (fields: Partial<ChatOutcome> & Pick<ChatOutcome, 'status'>, reason?: string) => {
-      const outcome: ChatOutcome = {
+    const report = (fields: Partial<RequestOutcome> & Pick<RequestOutcome, 'status'>, reason?: string) => {
+      const outcome: RequestOutcome = {
         alias,
         route,
         stream,
@@ -93,7 +95,7 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
         ...fields,
         trail: withEarlierPasses(fields.trail, queuedPasses),
       };
-      gateway.metrics.recordChat(outcome);
+      gateway.metrics.recordRequest(outcome);
       gateway.activity.recordRequest(outcome, reason);
       const record = requestRecord(outcome);
       for (const attempt of record.attempts) requestLog.debug('upstream attempt', { alias, ...attempt });
@@ -104,14 +106,14 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
     let taken: Intake | undefined;
     // The drain's deadline ends requests still running, as the caller leaving would.
     const stopping = gateway.stopping.signal;
-    const deadline = new TimedSignal(outgoing === undefined ? AbortSignal.any([c.req.raw.signal, stopping]) : stopping, config.router.timeoutMs);
+    const deadline = new TimedSignal(stopping, config.router.timeoutMs);
     // The caller's socket closing early ends the request; one listener, no extra AbortController.
-    outgoing?.once('close', () => {
+    outgoing.once('close', () => {
       if (!outgoing.writableFinished) deadline.abort('client disconnected');
     });
     try {
       taken = await intake({
-        source: incoming ?? c.req.raw,
+        source: incoming,
         config,
         table,
         principal: c.var.principal,
@@ -143,17 +145,12 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
         extraFallbacks: options.fallbacks,
         mockPrimaryFailure: options.mockPrimaryFailure,
         mayUseAlias: aliasFilterOf(c.var.principal, table),
+        numRetries: options.numRetries,
       };
       const ctx = {
         quota: gateway.quota,
         log: requestLog,
-        numRetries: options.numRetries ?? config.router.numRetries,
-        retryPolicy: config.router.retryPolicy,
-        dropParams: config.router.dropParams,
-        completionCap: config.router.completionCap,
-        attemptTimeoutMs: config.router.timeoutMs,
-        streamTimeoutMs: config.router.streamTimeoutMs,
-        maxResponseBytes: config.router.maxResponseBytes,
+        router: config.router,
         trials: gateway.sharedBreakers,
         onCapacity: gateway.headroom.capacityFreed,
       };
@@ -165,8 +162,7 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
       try {
         served = await gateway.headroom.run(alias, waitFor, () =>
           routeRequest(request, table, ctx).catch((err: unknown) => {
-            const trail = trailOf(err);
-            if (trail !== undefined) queuedPasses.push(trail);
+            if (err instanceof RoutingError) queuedPasses.push(err.trail);
             throw err;
           }),
         );
@@ -182,7 +178,7 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
       taken?.dispose?.();
       const status = err instanceof GatewayError ? err.status : 500;
       const reason = err instanceof GatewayError ? err.message : 'Internal gateway error';
-      report({ status, trail: trailOf(err), errorCode: err instanceof GatewayError ? (err.code ?? undefined) : 'internal_error' }, reason);
+      report({ status, trail: err instanceof RoutingError ? err.trail : undefined, errorCode: err instanceof GatewayError ? (err.code ?? undefined) : 'internal_error' }, reason);
       throw err;
     }
 
@@ -195,7 +191,6 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
       taken.dispose?.();
       report({ status: 200, served: servedAs, trail: served.trail, usage: served.usage, overheadSeconds, firstByteSeconds, upstreamSeconds: firstByteSeconds });
       headers['content-type'] = served.upstream.headers.get('content-type') ?? 'application/json';
-      if (outgoing === undefined) return new Response(served.body, { status: 200, headers });
       // Straight to the socket: a Response object would be built only to be taken apart again.
       outgoing.writeHead(200, headers);
       outgoing.end(Buffer.from(served.body as ArrayBuffer));
@@ -238,12 +233,10 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
       },
     };
     if (relayKind.kind === 'bytes') {
-      if (outgoing === undefined) return new Response(relayBytes(relay), { status: 200, headers });
       void pipeBytes(outgoing, headers, relay);
       return RESPONSE_ALREADY_SENT;
     }
     const sse = { ...relay, dialect: redactingErrors(relayKind.dialect, gateway.current.redactor), stop: stopping, onUsage: (seen: StreamUsage) => (usage = seen) };
-    if (outgoing === undefined) return new Response(relaySse(sse), { status: 200, headers });
     // Straight to the socket: no web stream between the upstream's bytes and the caller's.
     void pipeSse(outgoing, headers, sse);
     return RESPONSE_ALREADY_SENT;

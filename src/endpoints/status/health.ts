@@ -1,7 +1,6 @@
 import { Hono, type Context } from 'hono';
 import type { Gateway } from '../../gateway.js';
 import type { BudgetSnapshot, QuotaStore } from '../../quota/types.js';
-import { isDegraded } from '../../metrics/state-collector.js';
 import { mayUseName } from '../shared/name-access.js';
 import type { ReloadStatus } from '../../reload/config-reloader.js';
 import type { Deployment } from '../../routing/deployment.js';
@@ -43,7 +42,7 @@ export function healthRoutes(gateway: Gateway, version: string, reloadStatus: ()
             : { ok: false, at: failure.at.toISOString(), trigger: failure.trigger, error: failure.error, serving_config_loaded_at: loadedAt.toISOString() },
         deployments: { configured, unconfigured: table.deployments.length - configured },
         // Shared budgets: while Redis is unreachable this instance serves on its local share of each.
-        budgets: 'degraded' in gateway.quota ? { store: 'redis', degraded: isDegraded(gateway.quota) } : { store: 'memory' },
+        budgets: gateway.quota.kind === 'redis' ? { store: 'redis', degraded: gateway.quota.degraded } : { store: 'memory' },
       },
       ready ? 200 : 503,
     );

@@ -35,7 +35,7 @@ export function statusRoutes(gateway: Gateway, version: string, reloadStatus: ()
         unusable_aliases: unusable,
         config_loaded_at: loadedAt.toISOString(),
         last_reload_failed: operator && failure !== undefined ? { at: failure.at.toISOString(), error: failure.error } : null,
-        budgets: 'degraded' in gateway.quota ? 'redis' : 'memory',
+        budgets: gateway.quota.kind,
       },
       aliases: groups.map((group) => ({
         alias: group.name,
