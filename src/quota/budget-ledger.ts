@@ -44,7 +44,9 @@ export class BudgetLedger {
       const { unit } = WINDOW_SPECS[name];
       const requested = amountIn(demand, unit);
       if (limit === null || requested === 0) continue;
-      const wait = this.windows[name].msUntilFits(now, requested + (unit === 'tokens' ? spare : 0), limit);
+      // Room kept for other consumers never makes a request that fits the limit alone a request that never fits.
+      const kept = unit === 'tokens' ? Math.min(spare, Math.max(0, limit - requested)) : 0;
+      const wait = this.windows[name].msUntilFits(now, requested + kept, limit);
       if (wait === 0) continue;
       exhausted.push({ window: name, limit, used: this.windows[name].used(now), requested });
       // Every window must fit at once, and each only gets roomier with time: the longest wait is the answer.

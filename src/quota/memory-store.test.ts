@@ -150,6 +150,17 @@ describe('MemoryQuotaStore.reserve', () => {
     expect((await used(store, spec)).tpm).toBe(800);
   });
 
+  it('waits for an empty window, not forever, when a request fits the limit alone but not beside the spare', async () => {
+    const { clock, store } = setup();
+    const spec = budget({ tpm: 1_000 });
+    reservationOf(await store.reserve(spec, demand(200)));
+    const refused = await store.reserve(spec, demand(700, { spare: 500 }));
+    if (refused.ok) throw new Error('expected a refusal');
+    expect(refused.refusal.retryAfterMs).toBe(TPM_HOLD);
+    clock.advance(TPM_HOLD);
+    reservationOf(await store.reserve(spec, demand(700, { spare: 500 })));
+  });
+
   it('books a hold whatever the limits, and others are told to wait behind it', async () => {
     const { clock, store } = setup();
     const spec = budget({ tpm: 1_000 });

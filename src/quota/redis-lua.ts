@@ -218,8 +218,9 @@ if hold then retry = 0 end
 for i, w in ipairs(WINDOWS) do
   local limit, requested = tonumber(ARGV[i]), demand[w.unit]
   if limit and requested ~= 0 and not hold then
+    -- Room kept for other consumers never makes a request that fits the limit alone one that never fits.
     local extra = 0
-    if w.unit == 2 then extra = spare end
+    if w.unit == 2 then extra = math.min(spare, math.max(0, limit - requested)) end
     local wait = msUntilFits(i, now, requested + extra, limit, totals[i])
     if wait ~= 0 then
       exhausted[#exhausted + 1] = { i, limit, totals[i], requested }

@@ -258,6 +258,16 @@ describe('parity: observe', () => {
     reservationOf(await store.reserve(spec, { requests: 1, tokens: 800, audioSeconds: 0, minTokens: 150 }));
   });
 
+  it('never makes a request that fits the limit alone unfittable by the room kept for others', async () => {
+    const { clock, store } = await setup();
+    const spec = budget({ tpm: 1_000 });
+    reservationOf(await store.reserve(spec, demand(200)));
+    // 700 beside 500 kept for others is more than the limit: it waits for the window to empty, not forever.
+    expect(retryAfterOf(await store.reserve(spec, { ...demand(700), spare: 500 }))).toBe(TPM_HOLD);
+    clock.advance(TPM_HOLD);
+    reservationOf(await store.reserve(spec, { ...demand(700), spare: 500 }));
+  });
+
   it('closes the budget for a 429 retry-after, keeping the latest end', async () => {
     const { clock, store } = await setup();
     const spec = budget({});
