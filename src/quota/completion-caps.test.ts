@@ -9,22 +9,22 @@ describe('CompletionCaps', () => {
   it('follows the largest recent answer with a margin once enough are seen', () => {
     const caps = new CompletionCaps();
     for (const tokens of [150, 600, 320, 410, 200, 580, 300, 250]) caps.observe('a', tokens);
-    // Eight answers: an eighth over the largest.
-    expect(caps.for('a')).toEqual({ target: Math.ceil(600 * 1.25) + 32, floor: 675 });
+    // Eight answers: a quarter over the largest.
+    expect(caps.for('a')).toEqual({ target: Math.ceil(600 * 1.25) + 32, floor: 750 });
     expect(caps.for('b').target).toBe(DEFAULT_COMPLETION_CAP);
   });
 
   it('keeps the default target and a wider floor while few answers are seen', () => {
     const caps = new CompletionCaps();
     caps.observe('a', 300);
-    // One answer says little: the floor is twice it.
+    // One answer says little: the floor is three times it (the default at most).
+    expect(caps.for('a')).toEqual({ target: DEFAULT_COMPLETION_CAP, floor: 900 });
+    for (const tokens of [100, 350, 400]) caps.observe('a', tokens);
+    // Four: a half over the largest.
     expect(caps.for('a')).toEqual({ target: DEFAULT_COMPLETION_CAP, floor: 600 });
-    for (const tokens of [100, 450]) caps.observe('a', tokens);
-    // Three: a third over the largest.
-    expect(caps.for('a')).toEqual({ target: DEFAULT_COMPLETION_CAP, floor: 600 });
-    for (let i = 0; i < 17; i++) caps.observe('a', 200);
+    for (let i = 0; i < 16; i++) caps.observe('a', 200);
     // Twenty: the usual tenth.
-    expect(caps.for('a').floor).toBe(Math.ceil(450 * 1.1));
+    expect(caps.for('a').floor).toBe(Math.ceil(400 * 1.1));
     expect(MIN_COMPLETION_CAP).toBeLessThan(300);
   });
 
@@ -32,6 +32,6 @@ describe('CompletionCaps', () => {
     const caps = new CompletionCaps();
     for (let i = 0; i < 8; i++) caps.observe('a', 300);
     caps.cut('a', 400);
-    expect(caps.for('a').floor).toBe(Math.ceil(800 * (1 + 1 / 9)));
+    expect(caps.for('a').floor).toBe(Math.ceil(800 * (1 + 2 / 9)));
   });
 });

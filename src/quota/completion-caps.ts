@@ -61,8 +61,8 @@ export class CompletionCaps {
     const needed = Math.max(MIN_COMPLETION_CAP, samples.largest());
     const target = Math.ceil(needed * MARGIN) + MARGIN_TOKENS;
     // The largest of n answers falls short of the longest to come by about 1/n of their spread: the floor
-    // keeps that much over it while few are seen (twice the one answer seen, a third over three).
-    const floor = Math.min(Math.ceil(needed * Math.max(FLOOR_MARGIN, 1 + 1 / samples.size)), Math.max(target, DEFAULT_COMPLETION_CAP));
+    // keeps twice that over it while few are seen (a half over four, a quarter over eight), the tenth after.
+    const floor = Math.min(Math.ceil(needed * Math.max(FLOOR_MARGIN, 1 + 2 / samples.size)), Math.max(target, DEFAULT_COMPLETION_CAP));
     return { target: samples.size < MIN_SAMPLES ? Math.max(target, DEFAULT_COMPLETION_CAP) : target, floor };
   }
 
