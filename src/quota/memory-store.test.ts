@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryQuotaStore } from './memory-store.js';
-import { WINDOW_NAMES, WINDOW_SPECS } from './types.js';
+import { SPARE_RECHECK_MS, WINDOW_NAMES, WINDOW_SPECS } from './types.js';
 import type { BudgetSpec, Demand, Reservation, ReserveResult, WindowLimit, WindowName } from './types.js';
 
 const MINUTE = WINDOW_SPECS.tpm.windowMs;
@@ -150,7 +150,7 @@ describe('MemoryQuotaStore.reserve', () => {
     expect((await used(store, spec)).tpm).toBe(800);
   });
 
-  it('waits for an empty window, not forever, when a request fits the limit alone but not beside the spare', async () => {
+  it('waits, not forever, when a request fits the limit alone but not beside the spare', async () => {
     const { clock, store } = setup();
     const spec = budget({ tpm: 1_000 });
     reservationOf(await store.reserve(spec, demand(200)));
@@ -158,7 +158,12 @@ describe('MemoryQuotaStore.reserve', () => {
     if (refused.ok) throw new Error('expected a refusal');
     expect(refused.refusal.retryAfterMs).toBe(TPM_HOLD);
     clock.advance(TPM_HOLD);
-    reservationOf(await store.reserve(spec, demand(700, { spare: 500 })));
+    // The window is empty, but the room kept for others still leaves no room: it is told to look again soon,
+    const again = await store.reserve(spec, demand(700, { spare: 500 }));
+    if (again.ok) throw new Error('expected a refusal');
+    expect(again.refusal.retryAfterMs).toBe(SPARE_RECHECK_MS);
+    // and fits once that room has shrunk.
+    reservationOf(await store.reserve(spec, demand(700, { spare: 200 })));
   });
 
   it('books a hold whatever the limits, and others are told to wait behind it', async () => {

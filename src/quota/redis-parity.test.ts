@@ -17,7 +17,7 @@ import {
   testDemand as demand,
   uniquePrefix,
 } from '../../test/support/redis-testing.js';
-import { WINDOW_NAMES, WINDOW_SPECS } from './types.js';
+import { SPARE_RECHECK_MS, WINDOW_NAMES, WINDOW_SPECS } from './types.js';
 import type { BudgetSnapshot, BudgetSpec, Demand, QuotaStore, Reservation, ReserveResult, UpstreamGap, UpstreamView, WindowName } from './types.js';
 
 const MINUTE = WINDOW_SPECS.tpm.windowMs;
@@ -262,10 +262,12 @@ describe('parity: observe', () => {
     const { clock, store } = await setup();
     const spec = budget({ tpm: 1_000 });
     reservationOf(await store.reserve(spec, demand(200)));
-    // 700 beside 500 kept for others is more than the limit: it waits for the window to empty, not forever.
+    // 700 beside 500 kept for others is more than the limit: it waits for the window to empty, not forever,
     expect(retryAfterOf(await store.reserve(spec, { ...demand(700), spare: 500 }))).toBe(TPM_HOLD);
     clock.advance(TPM_HOLD);
-    reservationOf(await store.reserve(spec, { ...demand(700), spare: 500 }));
+    // and then for the kept room to be looked at again.
+    expect(retryAfterOf(await store.reserve(spec, { ...demand(700), spare: 500 }))).toBe(SPARE_RECHECK_MS);
+    reservationOf(await store.reserve(spec, { ...demand(700), spare: 200 }));
   });
 
   it('closes the budget for a 429 retry-after, keeping the latest end', async () => {

@@ -159,7 +159,7 @@ describe('reconciliation with Groq’s headers', () => {
     clock.advance(PAST_WINDOW);
     expect(s.fake.usage(UPSTREAM_KEY, EIGHT_B).tokensLastMinute).toBe(0);
     // A request that fits the 8B model's empty minute but not beside the other consumer's usual 2,000
-    // goes to the next model of the chain, leaving the 8B model's room to its other consumer.
+    // (and a fifth) goes to the next model of the chain, leaving the 8B model's room to its other consumer.
     const { headers } = await ask(s, 3_600, 200);
     expect(headers.get('x-litellm-model-group')).toBe(`groq/${TWENTY_B}`);
     expect(upstream429s(s)).toBe(0);
