@@ -1,6 +1,5 @@
 import { Hono } from 'hono';
 import { badRequest } from '../../errors.js';
-import type { Gateway } from '../../gateway.js';
 import { readJsonObject } from '../../http/json-body.js';
 import type { Logger } from '../../log.js';
 import { chatOperation } from './operation.js';
@@ -8,7 +7,7 @@ import { mockCompletion } from './mock-response.js';
 import { estimatePromptTokens } from './estimate.js';
 import { readRequestOptions } from '../shared/litellm-options.js';
 import { requireAlias, requireMode } from '../shared/request-checks.js';
-import { routedHandler, type NodeBindings } from '../shared/routed.js';
+import { routedHandler, type NodeBindings, type RoutedServices } from '../shared/routed.js';
 import { chatStream } from './stream-dialect.js';
 
 const ROUTE = '/chat/completions';
@@ -19,11 +18,11 @@ function includesUsage(body: Record<string, unknown>): boolean {
 }
 
 /** `POST /chat/completions`: one alias in, the first deployment of its chain that answers, out. */
-export function chatRoutes(gateway: Gateway, log: Logger): Hono<NodeBindings> {
+export function chatRoutes(services: RoutedServices, log: Logger): Hono<NodeBindings> {
   const routes = new Hono<NodeBindings>();
   routes.post(
     ROUTE,
-    routedHandler(gateway, log, ROUTE, async function chatIntake(intake) {
+    routedHandler(services, log, ROUTE, async function chatIntake(intake) {
       const { source, config, table } = intake;
       const raw = await readJsonObject(source, config.general.maxRequestBodyBytes);
       const alias = requireAlias(raw.model, intake);

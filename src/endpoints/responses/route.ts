@@ -1,22 +1,21 @@
 import { Hono } from 'hono';
 import { badRequest } from '../../errors.js';
-import type { Gateway } from '../../gateway.js';
 import { readJsonObject } from '../../http/json-body.js';
 import type { Logger } from '../../log.js';
 import { responsesOperation } from './operation.js';
 import { requireAlias, requireMode } from '../shared/request-checks.js';
-import { routedHandler, type NodeBindings } from '../shared/routed.js';
+import { routedHandler, type NodeBindings, type RoutedServices } from '../shared/routed.js';
 import { estimateInputTokens } from './estimate.js';
 import { responsesStream } from './stream-dialect.js';
 
 const ROUTE = '/responses';
 
 /** `POST /responses`: the Responses API with the same chains, budgets and breakers as chat. */
-export function responsesRoutes(gateway: Gateway, log: Logger): Hono<NodeBindings> {
+export function responsesRoutes(services: RoutedServices, log: Logger): Hono<NodeBindings> {
   const routes = new Hono<NodeBindings>();
   routes.post(
     ROUTE,
-    routedHandler(gateway, log, ROUTE, async function responsesIntake(intake) {
+    routedHandler(services, log, ROUTE, async function responsesIntake(intake) {
       const { source, config, table } = intake;
       const body = await readJsonObject(source, config.general.maxRequestBodyBytes);
       const alias = requireAlias(body.model, intake);

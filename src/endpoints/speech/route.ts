@@ -1,20 +1,19 @@
 import { Hono } from 'hono';
 import { badRequest } from '../../errors.js';
-import type { Gateway } from '../../gateway.js';
 import { readJsonObject } from '../../http/json-body.js';
 import type { Logger } from '../../log.js';
 import { speechOperation, speechUnfit } from './operation.js';
 import { requireAlias, requireFit, requireMode } from '../shared/request-checks.js';
-import { routedHandler, type NodeBindings } from '../shared/routed.js';
+import { routedHandler, type NodeBindings, type RoutedServices } from '../shared/routed.js';
 
 const ROUTE = '/audio/speech';
 
 /** `POST /audio/speech`: text-to-speech, the audio streamed back as the upstream produces it. */
-export function speechRoutes(gateway: Gateway, log: Logger): Hono<NodeBindings> {
+export function speechRoutes(services: RoutedServices, log: Logger): Hono<NodeBindings> {
   const routes = new Hono<NodeBindings>();
   routes.post(
     ROUTE,
-    routedHandler(gateway, log, ROUTE, async function speechIntake(intake) {
+    routedHandler(services, log, ROUTE, async function speechIntake(intake) {
       const { source, config, table } = intake;
       const body = await readJsonObject(source, config.general.maxRequestBodyBytes);
       const alias = requireAlias(body.model, intake);

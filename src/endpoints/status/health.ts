@@ -7,7 +7,7 @@ import type { Deployment } from '../../routing/deployment.js';
 import type { ModelGroup } from '../../routing/table.js';
 
 /** Probes for orchestrators (`/health/liveliness`, `/health/readiness`) and per-deployment status. */
-export function healthRoutes(gateway: Gateway, version: string, reloadStatus: () => ReloadStatus | undefined = () => undefined): Hono {
+export function healthRoutes(gateway: Pick<Gateway, 'current' | 'draining' | 'quota'>, version: string, reloadStatus: () => ReloadStatus | undefined = () => undefined): Hono {
   const routes = new Hono();
 
   const alive = function liveliness(c: Context) {

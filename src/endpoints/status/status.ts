@@ -12,7 +12,7 @@ import { budgetsOf, budgetView } from './quota.js';
  * seconds until the trial), each budget's windows (ours and Groq's header view), the last requests
  * and reloads. A client key sees its own aliases, their budgets and requests only.
  */
-export function statusRoutes(gateway: Gateway, version: string, reloadStatus: () => ReloadStatus | undefined = () => undefined): Hono {
+export function statusRoutes(gateway: Pick<Gateway, 'current' | 'quota' | 'activity'>, version: string, reloadStatus: () => ReloadStatus | undefined = () => undefined): Hono {
   const routes = new Hono();
   routes.get('/status', async function status(c) {
     const principal = c.var.principal;
