@@ -181,7 +181,7 @@ describe('bounded rests (issue 15)', () => {
     const { breaker, call } = setup();
     await call(failed('auth', { status: 401 }));
     expect(breaker.state).toBe('open');
-    breaker.endRest();
+    breaker.endEjection();
     expect(breaker.state).toBe('closed');
     expect(breaker.status().reason).toBeUndefined();
     expect((await call(ok)).failure).toBeUndefined();

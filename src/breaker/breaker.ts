@@ -33,15 +33,15 @@ export class BreakerOpenError extends Error {
   }
 }
 
-/** An unknown model will not mend itself in seconds: rest long, and say so once. */
+/** An unknown model will not mend itself in seconds: eject it long, and say so once. */
 export const CONFIG_FAULT_COOLDOWN_MS = 15 * 60_000;
 /**
- * A rejected key (401/403) rests a minute at a time, each rest ending in one trial request: a fixed key
+ * A rejected key (401/403) is ejected a minute at a time, each ejection ending in one trial request: a fixed key
  * or a restored account is picked up within a minute, without a restart, at one probe a minute.
  */
 export const AUTH_PROBE_INTERVAL_MS = 60_000;
 const FAILURE_WINDOW_MS = 60_000;
-/** No rest outlasts Groq's longest limit window, whatever an upstream or another instance says. */
+/** No ejection outlasts Groq's longest limit window, whatever an upstream or another instance says. */
 export const MAX_REST_MS = 24 * 3_600_000;
 
 /** Carries a failed outcome through opossum so it counts, then hands it back unchanged. */
@@ -170,16 +170,16 @@ export class DeploymentBreaker {
     if (!countsAgainstDeployment(failed.kind)) return;
     const reason = `${failed.status !== undefined ? `${failed.status} ` : ''}${failed.kind.replace('_', ' ')}: ${failed.message}`;
     if (failed.kind === 'auth' || failed.kind === 'not_found') {
-      const rest = failed.kind === 'auth' ? AUTH_PROBE_INTERVAL_MS : CONFIG_FAULT_COOLDOWN_MS;
+      const ejectionMs = failed.kind === 'auth' ? AUTH_PROBE_INTERVAL_MS : CONFIG_FAULT_COOLDOWN_MS;
       if (!this.configFaultLogged) {
         this.configFaultLogged = true;
         this.onConfigFault(
           failed.kind === 'auth'
-            ? `deployment ${this.label} is misconfigured (${reason}); resting it, with one trial request a minute until the key is accepted. Check its api_key.`
-            : `deployment ${this.label} is misconfigured (${reason}); resting it ${CONFIG_FAULT_COOLDOWN_MS / 60_000} min. Check its api_key and model.`,
+            ? `deployment ${this.label} is misconfigured (${reason}); ejecting it, with one trial request a minute until the key is accepted. Check its api_key.`
+            : `deployment ${this.label} is misconfigured (${reason}); ejecting it for ${CONFIG_FAULT_COOLDOWN_MS / 60_000} min. Check its api_key and model.`,
         );
       }
-      this.open(rest, reason, failed);
+      this.open(ejectionMs, reason, failed);
       return;
     }
     if (failed.kind === 'rate_limit' && this.policy.allowedFailsPolicy.RateLimitErrorAllowedFails === undefined) {
@@ -203,10 +203,10 @@ export class DeploymentBreaker {
   }
 
   /**
-   * Ends a rest the upstream caused: a reload changed the deployment (its key, base or model), so what
+   * Ends an ejection the upstream caused: a reload changed the deployment (its key, base or model), so what
    * the old one was told says nothing about the new one. It starts closed, with no failures counted.
    */
-  endRest(): void {
+  endEjection(): void {
     if (this.circuit.closed) return;
     this.circuit.close();
     this.openedUntil = 0;
@@ -229,7 +229,7 @@ export class DeploymentBreaker {
 
   /**
    * Opens the breaker because another gateway instance opened its own for this deployment: the same
-   * rest, without telling anyone again.
+   * ejection, without telling anyone again.
    */
   adopt(ms: number, reason: string, cause: UpstreamFailure): void {
     if (this.policy.disabled || ms <= 0) return;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { FailureKind } from '../upstream/failure.js';
 
-/** A breaker opening as other instances hear of it: how long to rest and why. */
+/** A breaker opening as other instances hear of it: how long the deployment is ejected and why. */
 export interface SharedOpening {
   readonly deploymentId: string;
   /** Milliseconds from now: instance clocks may disagree, a duration does not. */
@@ -22,7 +22,7 @@ const CLAIM_TIMEOUT_MS = 200;
  * breaker publishes it and every other instance opens its own at once: no polling, no read on the
  * request path. When the cooldown ends, the instances race for one Redis claim so the deployment gets a
  * single half-open trial across all of them. With Redis away, each instance decides alone; openings it
- * made meanwhile are published again, with the rest that remains, as soon as it reconnects.
+ * made meanwhile are published again, with the ejection time that remains, as soon as it reconnects.
  */
 export class SharedBreakers {
   private readonly instance = randomUUID();
