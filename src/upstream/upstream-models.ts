@@ -1,4 +1,4 @@
-import type { Account } from './accounts.js';
+import type { Account } from './account.js';
 import { classifyUpstreamError } from './failure.js';
 
 /** One entry of an upstream `GET /models` answer, as far as the gateway's listing uses it. */
