@@ -17,22 +17,10 @@ import {
   testDemand as demand,
   uniquePrefix,
 } from '../../test/support/redis-testing.js';
+import { FakeClock, MINUTE, TPM_HOLD } from '../../test/support/quota-store-contract.js';
 import { WINDOW_NAMES, WINDOW_SPECS } from './types.js';
 import type { BudgetSnapshot, BudgetSpec, Demand, QuotaStore, Reservation, ReserveResult, UpstreamGap, UpstreamView, WindowName } from './types.js';
 
-const MINUTE = WINDOW_SPECS.tpm.windowMs;
-const TPM_BUCKET = WINDOW_SPECS.tpm.bucketMs;
-const RPD_BUCKET = WINDOW_SPECS.rpd.bucketMs;
-const TPM_HOLD = TPM_BUCKET + (WINDOW_SPECS.tpm.graceMs ?? 0) + MINUTE;
-const START = 1_000 * RPD_BUCKET;
-
-class FakeClock {
-  constructor(public t = START) {}
-  readonly now = (): number => this.t;
-  advance(ms: number): void {
-    this.t += ms;
-  }
-}
 
 type Outcome<T> = { readonly value: T } | { readonly error: string };
 

@@ -8,15 +8,16 @@ import { reservationOf, retryAfterOf, testBudget as budget, testDemand as demand
  * the test moves by hand.
  */
 
-const MINUTE = WINDOW_SPECS.tpm.windowMs;
+export const MINUTE = WINDOW_SPECS.tpm.windowMs;
 const TPM_BUCKET = WINDOW_SPECS.tpm.bucketMs;
 const RPD_BUCKET = WINDOW_SPECS.rpd.bucketMs;
 /** How long a minute-window booking counts from its bucket's start: the bucket, its grace, the window. */
-const TPM_HOLD = TPM_BUCKET + (WINDOW_SPECS.tpm.graceMs ?? 0) + MINUTE;
+export const TPM_HOLD = TPM_BUCKET + (WINDOW_SPECS.tpm.graceMs ?? 0) + MINUTE;
 /** A bucket boundary, so expiries below are exact multiples of the window. */
-const START = 1_000 * RPD_BUCKET;
+export const START = 1_000 * RPD_BUCKET;
 
-class FakeClock {
+/** A clock the test moves by hand, starting at a bucket boundary. */
+export class FakeClock {
   constructor(public t = START) {}
   readonly now = (): number => this.t;
   advance(ms: number): void {
