@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
-import type { Context } from 'hono';
+import { Hono, type Context } from 'hono';
 import type { Redactor } from '../../config/secrets.js';
 import type { GatewayConfig } from '../../config/types.js';
 import { GatewayError } from '../../errors.js';
+import { readJsonObject } from '../../http/json-body.js';
 import type { Gateway, GatewayState } from '../../gateway.js';
 import type { Logger } from '../../log.js';
 import { requestLine, requestRecord, type RequestOutcome } from '../../metrics/request-record.js';
@@ -54,6 +55,18 @@ export interface IntakeContext {
   readonly planning: TokenPlanning;
   /** The alias, as soon as it is known: errors after it are counted under it. */
   noteAlias(alias: string): void;
+}
+
+/** A Hono app with one routed endpoint: `POST route`, its request read by `intake`. */
+export function routedPost(services: RoutedServices, log: Logger, route: string, intake: (ctx: IntakeContext) => Promise<Intake>): Hono<NodeBindings> {
+  const routes = new Hono<NodeBindings>();
+  routes.post(route, routedHandler(services, log, route, intake));
+  return routes;
+}
+
+/** The request's JSON body, within the configured size limit. */
+export function readJsonBody(intake: IntakeContext): Promise<Record<string, unknown>> {
+  return readJsonObject(intake.source, intake.config.general.maxRequestBodyBytes);
 }
 
 /** What the routed handler uses of the gateway: the current state, the books and queues, the reporting sinks. */
