@@ -58,6 +58,15 @@ export class GatewayError extends HTTPException {
   }
 }
 
+/**
+ * When to come back, in both forms clients read: `retry-after` in whole seconds (HTTP), rounded up, and
+ * `retry-after-ms`, which the openai and groq-sdk clients prefer (see the Kilo Code client notes), so a
+ * wait of 1.2 s is not stretched to 2.
+ */
+export function retryAfterHeaders(retryAfterMs: number): { 'retry-after': string; 'retry-after-ms': string } {
+  return { 'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))), 'retry-after-ms': String(Math.max(1, Math.ceil(retryAfterMs))) };
+}
+
 export function typeForStatus(status: number): ErrorType {
   if (status === 401) return 'authentication_error';
   if (status === 403) return 'permission_error';

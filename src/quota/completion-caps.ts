@@ -23,7 +23,10 @@ export const MIN_COMPLETION_CAP = 256;
 export interface LearnedCap {
   /** The cap to send when the client's is larger. */
   readonly target: number;
-  /** The least cap worth sending: what recent answers needed, plus 10 %. Below it the request waits or moves on. */
+  /**
+   * The least cap worth sending: what recent answers needed, plus 10 % (the default until enough are
+   * seen). Below it the request waits or moves on.
+   */
   readonly floor: number;
 }
 
@@ -54,10 +57,13 @@ export class CompletionCaps {
 
   for(alias: string): LearnedCap {
     const samples = this.aliases.get(alias);
-    if (samples === undefined || samples.size === 0) return { target: DEFAULT_COMPLETION_CAP, floor: MIN_COMPLETION_CAP };
+    if (samples === undefined || samples.size === 0) return { target: DEFAULT_COMPLETION_CAP, floor: DEFAULT_COMPLETION_CAP };
     const needed = Math.max(MIN_COMPLETION_CAP, samples.largest());
     const target = Math.ceil(needed * MARGIN) + MARGIN_TOKENS;
-    return { target: samples.size < MIN_SAMPLES ? Math.max(target, DEFAULT_COMPLETION_CAP) : target, floor: Math.ceil(needed * FLOOR_MARGIN) };
+    const floor = Math.ceil(needed * FLOOR_MARGIN);
+    // A few answers do not show how long the next may be: the largest of three short ones is no floor.
+    if (samples.size < MIN_SAMPLES) return { target: Math.max(target, DEFAULT_COMPLETION_CAP), floor: Math.max(floor, DEFAULT_COMPLETION_CAP) };
+    return { target, floor };
   }
 
   /** One answer's completion tokens. */

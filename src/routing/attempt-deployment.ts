@@ -288,10 +288,13 @@ async function callUpstream(
     const view = classified.status === undefined ? undefined : upstreamView(classified.headers, classified.status, limitWindowMs(classified.message));
     // Re-planned once by the attempt loop (moving on after that), never relayed as the caller's mistake.
     const failed = refusedWithRoom(classified, view, booked) ? { ...classified, refusedWithRoom: true, moveOn: true } : classified;
-    // No wait makes a request that was undersized fit as sent: its retry-after must not close the budget.
-    await observe(failed.refusedWithRoom === true && view !== undefined ? { ...view, retryAfterMs: undefined } : view);
-    if (failed.refusedWithRoom) prepared.refusedWithRoom?.(booked, requestedInRateLimitMessage(failed.message));
+    // The upstream did not count what it refused: given back first, our count compares with its own.
     close({ released: true });
+    // No wait makes a request that was undersized fit as sent: its retry-after must not close the budget.
+    const seen = await observe(failed.refusedWithRoom === true && view !== undefined ? { ...view, retryAfterMs: undefined } : view);
+    // A refusal's headers show other consumers' spending as well as an answer's do.
+    if (seen !== undefined) prepared.observed?.(seen, undefined, undefined);
+    if (failed.refusedWithRoom) prepared.refusedWithRoom?.(booked, requestedInRateLimitMessage(failed.message));
     return { failure: failed, upstreamMs: performance.now() - started };
   }
 }

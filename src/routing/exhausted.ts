@@ -1,4 +1,4 @@
-import { failureError } from '../errors.js';
+import { failureError, retryAfterHeaders } from '../errors.js';
 import type { PromisedRefusal, Refusal } from '../quota/types.js';
 import type { UpstreamFailure } from '../upstream/failure.js';
 import type { AttemptRecord, AttemptTrail } from './attempt-trail.js';
@@ -43,7 +43,7 @@ export function exhaustedError(alias: string, trail: AttemptTrail): RoutingError
     const retryAfterMs = Math.min(...finite);
     const retryAfter = Math.max(1, Math.ceil(retryAfterMs / 1000));
     const quotaOnly = trail.records.every((r) => r.kind !== 'ejected' || r.ejection.rateLimited);
-    const retryHeaders = { ...headers, 'retry-after': String(retryAfter) };
+    const retryHeaders = { ...headers, ...retryAfterHeaders(retryAfterMs) };
     if (quotaOnly) {
       return new RateLimitRefusal(`Rate limit: no deployment of ${alias} can take this request now; retry in ${retryAfter} s. ${tried}`, retryAfterMs, headers, trail, promisable(trail, retryAfterMs));
     }

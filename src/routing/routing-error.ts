@@ -1,4 +1,4 @@
-import { GatewayError, type GatewayStatus, type GatewayErrorOptions } from '../errors.js';
+import { GatewayError, retryAfterHeaders, type GatewayStatus, type GatewayErrorOptions } from '../errors.js';
 import type { PromisedRefusal } from '../quota/types.js';
 import type { AttemptTrail } from './attempt-trail.js';
 
@@ -33,7 +33,7 @@ export class RateLimitRefusal extends RoutingError {
     /** The budget whose capacity the retry-after is for, when it is a budget's (not an ejected deployment's). */
     readonly promise?: PromisedRefusal,
   ) {
-    super(429, message, trail, { code: 'rate_limit_exceeded', headers: { ...headers, 'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) } });
+    super(429, message, trail, { code: 'rate_limit_exceeded', headers: { ...headers, ...retryAfterHeaders(retryAfterMs) } });
     this.name = 'RateLimitRefusal';
   }
 }

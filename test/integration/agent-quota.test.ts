@@ -11,6 +11,8 @@ import type { FakeGroqOptions } from '../fake-groq/types.js';
 import { ManualClock, startStack, UPSTREAM_KEY, type Stack } from './harness.js';
 
 const MINUTE = 60_000;
+/** Long enough for every booking to leave both Groq's minute window and the gateway's (its grace included). */
+const PAST_WINDOW = MINUTE + 2_000;
 const EIGHT_B = 'llama-3.1-8b-instant';
 const TWENTY_B = 'openai/gpt-oss-20b';
 const QWEN = 'qwen/qwen3-32b';
@@ -80,7 +82,11 @@ const upstream429s = (s: Stack) => s.fake.calls.filter((call) => call.status ===
 async function quota(s: Stack) {
   return (await (await fetch(`${s.url}/quota`)).json()) as {
     completion_caps: Record<string, { target: number; floor: number }>;
-    budgets: Array<{ model: string; windows: { tpm: { used: number } }; learned: { prompt_ratio: number; upstream_keeps_unused_cap: boolean } }>;
+    budgets: Array<{
+      model: string;
+      windows: { tpm: { used: number } };
+      learned: { prompt_ratio: number; upstream_keeps_unused_cap: boolean; kept_for_other_consumers: number };
+    }>;
   };
 }
 
@@ -98,7 +104,11 @@ describe.each<Accounting>(['cap-booked', 'actual-booked'])('an agent on the free
       clock.advance(2_000);
     }
     expect(upstream429s(s)).toBe(0);
-    // The learned cap follows what the answers needed (and a little over), not the 8,192 asked for.
+    // The learned cap follows what the answers needed (and a little over), not the 8,192 asked for,
+    // once eight answers are seen.
+    expect((await quota(s)).completion_caps[`groq/${EIGHT_B}`]?.floor).toBe(1_024);
+    clock.advance(PAST_WINDOW);
+    for (let i = 0; i < 2; i++) await ask(s, 1_500, 300);
     expect((await quota(s)).completion_caps[`groq/${EIGHT_B}`]?.floor).toBe(330);
   });
 });
@@ -109,7 +119,7 @@ describe('calibration', () => {
     const s = await start(clock, { promptCount: 'messages-json', promptScale: scale });
     for (let i = 0; i < 8; i++) {
       await ask(s, 2_000, 200);
-      clock.advance(MINUTE + 1_000);
+      clock.advance(PAST_WINDOW);
     }
     const budget = (await quota(s)).budgets.find((b) => b.model === EIGHT_B);
     expect(budget?.learned.prompt_ratio).toBeGreaterThan(scale * 0.95);
@@ -139,6 +149,42 @@ describe('reconciliation with Groq’s headers', () => {
     expect(upstream429s(s)).toBe(0);
   });
 
+  it('keeps room for another consumer once its spending slid out of the window, as it will likely spend again', async () => {
+    const clock = new ManualClock();
+    // Groq booking the caps it is sent, as the gateway first assumes: its count and ours agree but for the other consumer.
+    const s = await start(clock, { defaultAccounting: 'cap-booked' });
+    await ask(s, 500, 200);
+    // Someone else spends a third of the 8B model's minute directly at Groq; the next answer's headers show it.
+    s.fake.consume(UPSTREAM_KEY, EIGHT_B, { requests: 1, tokens: 2_000 });
+    const seen = await ask(s, 500, 200);
+    expect(seen.headers.get('x-litellm-model-group')).toBe(`groq/${EIGHT_B}`);
+    // A minute on, neither the gateway's window nor Groq's holds any of it any more.
+    clock.advance(PAST_WINDOW);
+    expect(s.fake.usage(UPSTREAM_KEY, EIGHT_B).tokensLastMinute).toBe(0);
+    // A request that fits the 8B model's empty minute but not beside the other consumer's usual 2,000
+    // goes to the next model of the chain, leaving the 8B model's room to its other consumer.
+    const { headers } = await ask(s, 3_600, 200);
+    expect(headers.get('x-litellm-model-group')).toBe(`groq/${TWENTY_B}`);
+    expect(upstream429s(s)).toBe(0);
+  });
+
+  it('learns of another consumer from the headers of a 429 too, and keeps its room once its spending slid out', async () => {
+    const clock = new ManualClock();
+    const s = await start(clock, { defaultAccounting: 'cap-booked' });
+    // Someone else has spent two thirds of the 8B model's minute before the gateway's first call.
+    s.fake.consume(UPSTREAM_KEY, EIGHT_B, { requests: 1, tokens: 4_000 });
+    const first = await ask(s, 3_000, 200);
+    // Refused there (the gateway could not know), served by the next model of the chain.
+    expect(upstream429s(s)).toBe(1);
+    expect(first.headers.get('x-litellm-model-group')).toBe(`groq/${TWENTY_B}`);
+    clock.advance(PAST_WINDOW);
+    // The refusal's headers showed the other consumer's 4,000: that much and a fifth (just beginning to
+    // fade a minute on) is kept free for it.
+    const kept = (await quota(s)).budgets.find((b) => b.model === EIGHT_B)?.learned.kept_for_other_consumers ?? 0;
+    expect(kept).toBeGreaterThan(4_000);
+    expect(kept).toBeLessThanOrEqual(4_800);
+  });
+
   it('learns whether Groq keeps an answer’s unused cap booked, from its headers', async () => {
     for (const [rule, keeps] of [['cap-booked', true], ['actual-booked', false]] as const) {
       const clock = new ManualClock();
@@ -166,7 +212,7 @@ describe('a 429 on an empty window', () => {
     expect(calls).toBeLessThanOrEqual(2);
     // The estimate learned from the refusal: the next request is sized right at once.
     const before = upstream429s(s);
-    clock.advance(MINUTE + 1_000);
+    clock.advance(PAST_WINDOW);
     await ask(s, 2_500, 200);
     expect(upstream429s(s)).toBe(before);
   });
@@ -184,29 +230,43 @@ describe('retry-after as a promise', () => {
   it('tells callers refused one after another when each fits, and each comes back to an answer', async () => {
     const clock = new ManualClock();
     const s = await start(clock, { defaultAccounting: 'actual-booked' });
-    const request = { ...kiloRequest(1_500, 200), model: `groq/${QWEN}`, max_tokens: 2_000 };
-    /** The retry-after the caller was given, or undefined when it was served. */
-    const retryAfter = async (): Promise<number | undefined> => {
+    // Eight answers first: until then the learned cap is the default, which never shrinks to fit.
+    for (let i = 0; i < 8; i++) {
+      await s.openai().chat.completions.create({ ...kiloRequest(500, 200), model: `groq/${QWEN}`, max_tokens: 2_000 });
+      clock.advance(20_000);
+    }
+    clock.advance(PAST_WINDOW);
+    // Five agents, each with its own prompt; each sends its request again after its retry-after.
+    const requests = Array.from({ length: 5 }, (_, i) => ({ ...kiloRequest(1_500 + 40 * i, 200), model: `groq/${QWEN}`, max_tokens: 2_000 }));
+    /** The wait the caller was given (ms, as the openai client reads it), or undefined when it was served. */
+    const retryAfter = async (request: (typeof requests)[number]): Promise<number | undefined> => {
       const refused = await s.openai().chat.completions.create(request).then(
         () => undefined,
         (err: unknown) => err as { status: number; headers: Headers },
       );
       if (refused === undefined) return undefined;
       expect(refused.status).toBe(429);
-      return Number(refused.headers.get('retry-after'));
+      // Exact in `retry-after-ms`, which the openai client prefers; `retry-after` is it in whole seconds.
+      const ms = Number(refused.headers.get('retry-after-ms'));
+      expect(Number(refused.headers.get('retry-after'))).toBe(Math.max(1, Math.ceil(ms / 1_000)));
+      return ms;
     };
     // Qwen's 6,000 TPM takes two of these a minute; the callers after them are refused, a few seconds apart.
-    const dues: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      const wait = await retryAfter();
-      if (wait !== undefined) dues.push(clock.t + wait * 1_000);
+    const dues: { at: number; request: (typeof requests)[number] }[] = [];
+    for (const request of requests) {
+      const wait = await retryAfter(request);
+      if (wait !== undefined) dues.push({ at: clock.t + wait, request });
       clock.advance(5_000);
     }
     expect(dues.length).toBeGreaterThanOrEqual(2);
-    // Each caller, coming back at its own retry-after, is served.
-    for (const due of [...dues].sort((a, b) => a - b)) {
-      clock.t = Math.max(clock.t, due);
-      expect(await retryAfter()).toBeUndefined();
+    // Each caller, coming back at its own retry-after, is served, even when another agent's new request
+    // arrives at that moment just before it: what was promised to it is not the newcomer's.
+    let newcomers = 0;
+    for (const due of [...dues].sort((a, b) => a.at - b.at)) {
+      clock.t = Math.max(clock.t, due.at);
+      const newcomer = { ...kiloRequest(1_700 + 40 * newcomers++, 200), model: `groq/${QWEN}`, max_tokens: 2_000 };
+      expect(await retryAfter(newcomer)).toBeGreaterThan(0);
+      expect(await retryAfter(due.request)).toBeUndefined();
     }
     expect(upstream429s(s)).toBe(0);
   });
@@ -221,7 +281,7 @@ describe('waiting for headroom', () => {
     // A few answers teach the gateway that this Groq gives unused caps back.
     for (let i = 0; i < 5; i++) {
       await s.openai().chat.completions.create(request);
-      clock.advance(MINUTE + 1_000);
+      clock.advance(PAST_WINDOW);
     }
     clock.advance(2 * MINUTE);
     const first = s.openai().chat.completions.create(request);

@@ -13,12 +13,15 @@ describe('responsesOperation', () => {
   it('replaces the alias, drops unsupported parameters under drop_params and clamps the output cap', async () => {
     const sent: Record<string, unknown>[] = [];
     const client = { responses: async (body: Record<string, unknown>) => (sent.push(body), new Response('{}')) };
-    const op = responsesOperation({ model: 'alias', input: 'hi', max_output_tokens: 99_999, ...unsupported }, 'alias', 10, new TokenPlanning());
+    const planning = new TokenPlanning();
+    const op = responsesOperation({ model: 'alias', input: 'hi', max_output_tokens: 99_999, ...unsupported }, 'alias', 10, planning);
     const prepared = op.prepare(deployment({ id: 'llama' }, { maxCompletionTokens: 8192 }), requested);
     await prepared.send(client as never, { signal: new AbortController().signal, timeoutMs: 1000 }, prepared.demand);
     expect(sent[0]).toEqual({ model: 'llama', input: 'hi', max_output_tokens: 8192 });
-    // The prompt estimate carries calibration's safety margin.
-    expect(prepared.demand).toEqual({ requests: 1, tokens: 11 + 8192, audioSeconds: 0, minTokens: undefined });
+    // The prompt is booked as calibration estimates it (with its margins), beside the clamped cap.
+    const prompt = planning.calibration.estimate('llama', 10);
+    expect(prompt).toBeGreaterThan(10);
+    expect(prepared.demand).toEqual({ requests: 1, tokens: prompt + 8192, audioSeconds: 0, minTokens: undefined });
   });
 
   it('refuses unsupported parameters by name without drop_params', () => {

@@ -4,22 +4,25 @@ import type { Deployment } from '../../routing/deployment.js';
 import { planCompletion } from './completion-plan.js';
 
 /** Only what the plan reads of a deployment. */
-function deployment(contextWindow: number | null, maxCompletionTokens: number | null): Deployment {
+function deployment(contextWindow: number | null, maxCompletionTokens: number | null, budgetId?: string): Deployment {
   return {
     id: 'd1',
     config: { model: 'some-model', completionCap: undefined },
     contextWindow,
     maxCompletionTokens,
-    budget: undefined,
+    budget: budgetId === undefined ? undefined : { id: budgetId, limits: { tpm: { limit: 6_000 } } },
   } as unknown as Deployment;
 }
 
 describe('planCompletion', () => {
   it('lowers the cap so that the prompt estimate and the cap fit the context window', () => {
-    const plan = planCompletion(deployment(8_192, 8_192), new TokenPlanning(), { alias: 'a', roughPrompt: 6_000, requested: 8_192, policy: 'requested' });
-    // 6,000 estimated, with calibration's 3 % margin: 6,180; what is left of the window is the cap.
+    const planning = new TokenPlanning();
+    const plan = planCompletion(deployment(8_192, 8_192), planning, { alias: 'a', roughPrompt: 6_000, requested: 8_192, policy: 'requested' });
+    // What is left of the window beside the calibrated prompt estimate is the cap.
+    const prompt = planning.calibration.estimate('some-model', 6_000);
+    expect(prompt).toBeGreaterThan(6_000);
     expect(plan.demand.tokens).toBe(8_192);
-    expect(plan.capFor(plan.demand)).toBe(8_192 - 6_180);
+    expect(plan.capFor(plan.demand)).toBe(8_192 - prompt);
   });
 
   it('sends the learned cap under adaptive, shrinkable to the floor, never above what the client asked', () => {
@@ -27,14 +30,36 @@ describe('planCompletion', () => {
     for (let i = 0; i < 8; i++) planning.caps.observe('a', 400);
     const plan = planCompletion(deployment(131_072, 131_072), planning, { alias: 'a', roughPrompt: 1_000, requested: 8_192, policy: 'adaptive' });
     expect(plan.capFor(plan.demand)).toBe(Math.ceil(400 * 1.25) + 32);
-    expect(plan.demand.minTokens).toBe(1_030 + Math.ceil(400 * 1.1));
+    expect(plan.demand.minTokens).toBe(planning.calibration.estimate('some-model', 1_000) + Math.ceil(400 * 1.1));
     const small = planCompletion(deployment(131_072, 131_072), planning, { alias: 'a', roughPrompt: 1_000, requested: 100, policy: 'adaptive' });
     expect(small.capFor(small.demand)).toBe(100);
   });
 
   it('leaves the body without a cap under requested when the client named none, booking the default', () => {
-    const plan = planCompletion(deployment(131_072, 131_072), new TokenPlanning(), { alias: 'a', roughPrompt: 1_000, requested: undefined, policy: 'requested' });
+    const planning = new TokenPlanning();
+    const plan = planCompletion(deployment(131_072, 131_072), planning, { alias: 'a', roughPrompt: 1_000, requested: undefined, policy: 'requested' });
     expect(plan.capFor(plan.demand)).toBeUndefined();
-    expect(plan.demand.tokens).toBe(1_030 + 1_024);
+    expect(plan.demand.tokens).toBe(planning.calibration.estimate('some-model', 1_000) + 1_024);
+  });
+
+  it('tells neighbours what Groq counted beyond us, our own request taken out', () => {
+    const planning = new TokenPlanning();
+    // An upstream booking usage, as learned: the cap we book while the answer streams is not in its count.
+    for (let i = 1; i <= 3; i++) {
+      planning.retention.settled('b', 800, true);
+      planning.retention.observe('b', -800 * i, 0, 0);
+    }
+    expect(planning.retention.keepsCap('b')).toBe(false);
+    const plan = planCompletion(deployment(131_072, 131_072, 'b'), planning, { alias: 'a', roughPrompt: 1_000, requested: 8_192, policy: 'adaptive' });
+    const booked = plan.demand;
+    const cap = plan.capFor(booked) ?? 0;
+    // Streaming: Groq counts 500 of someone else's beyond us, less the cap it has not counted yet.
+    plan.observed({ tpm: 500 - cap }, undefined, booked);
+    expect(planning.neighbours.spare('b')).toBe(100);
+    // A refusal's headers, our booking given back: the gap is all theirs.
+    const other = new TokenPlanning();
+    const refused = planCompletion(deployment(131_072, 131_072, 'b'), other, { alias: 'a', roughPrompt: 1_000, requested: 8_192, policy: 'adaptive' });
+    refused.observed({ tpm: 2_000 }, undefined, undefined);
+    expect(other.neighbours.spare('b')).toBe(400);
   });
 });

@@ -136,7 +136,8 @@ async function walkAlias(services: RoutedServices, state: GatewayState, c: Conte
   // A request's own `timeout` can only shorten the router's deadline.
   const timeoutMs = Math.min(config.router.timeoutMs, options.timeoutMs ?? Infinity);
   // A caller back at its retry-after takes up the capacity promised to it, and no more.
-  const redeemed = await services.promises.redeem(alias);
+  const claim = claimOf(c.var.principal, alias, taken.promptTokens);
+  const redeemed = await services.promises.redeem(alias, claim);
   const request: RoutedRequest = {
     alias,
     operation: taken.operation,
@@ -171,7 +172,7 @@ async function walkAlias(services: RoutedServices, state: GatewayState, c: Conte
     );
   } catch (err) {
     // The caller is told when its request fits: hold that capacity for it until then.
-    if (err instanceof RateLimitRefusal && err.promise !== undefined) await services.promises.promise(alias, err.promise);
+    if (err instanceof RateLimitRefusal && err.promise !== undefined) await services.promises.promise(alias, claim, err.promise);
     throw err;
   } finally {
     await redeemed.done();
@@ -320,6 +321,14 @@ function redactingErrors(dialect: SseDialect, redactor: Redactor): SseDialect {
       return out.indexOf(ERROR_MARK) === -1 ? out : Buffer.from(redactor.redact(out.toString('utf8')));
     },
   };
+}
+
+/**
+ * Who a promised retry belongs to: the same caller sending a request of the same size to the same
+ * alias. A coding agent sends the very request it was refused again; agents beside it send others.
+ */
+function claimOf(principal: Principal | undefined, alias: string, promptTokens: number): string {
+  return `${clientOf(principal)}\n${alias}\n${promptTokens}`;
 }
 
 /** A client key limited to some aliases: its chains are filtered to them. */

@@ -19,7 +19,11 @@ export function quotaRoutes(gateway: Pick<Gateway, 'current' | 'quota' | 'planni
       budgetsOf(visible).map(async ([spec, members]) => ({
         ...budgetView(await gateway.quota.snapshot(spec), members),
         // What the gateway has learned of how Groq counts this budget's requests.
-        learned: { prompt_ratio: round(planning.calibration.ratio(spec.model)), upstream_keeps_unused_cap: planning.retention.keepsCap(spec.id) },
+        learned: {
+          prompt_ratio: round(planning.calibration.ratio(spec.model)),
+          upstream_keeps_unused_cap: planning.retention.keepsCap(spec.id),
+          kept_for_other_consumers: planning.neighbours.spare(spec.id),
+        },
       })),
     );
     const aliases = [...table.groups.keys()].filter((alias) => mayUseName(c.var.principal, table, alias));
