@@ -99,10 +99,10 @@ export class Gateway {
   replace(config: GatewayConfig): GatewayState {
     const before = new Map(this.state.table.deployments.map((d) => [d.id, d.config]));
     this.state = this.build(config);
-    // A deployment that stays but changed (a fixed key, another base) is not held to its old rests.
+    // A deployment that stays but changed (a fixed key, another base) is not held to its old ejections.
     for (const deployment of this.state.table.deployments) {
       const was = before.get(deployment.id);
-      if (was !== undefined && !sameUpstream(was, deployment.config)) deployment.breaker.endRest();
+      if (was !== undefined && !sameUpstream(was, deployment.config)) deployment.breaker.endEjection();
     }
     const live = new Set(this.state.table.deployments.map((d) => d.id));
     // Dropped, not shut down: requests in flight on the old table may still use them.
@@ -151,7 +151,7 @@ export class Gateway {
     return breaker;
   }
 
-  /** Another instance opened a deployment's breaker: open ours for the same rest. */
+  /** Another instance opened a deployment's breaker: open ours for the same ejection. */
   adoptOpening(opening: SharedOpening): void {
     this.breakers.get(opening.deploymentId)?.adopt(opening.ms, opening.reason, failure(opening.kind, opening.reason, { status: opening.status }));
   }

@@ -196,9 +196,9 @@ export class GatewayMetrics {
 
   private recordAttempt(alias: string, record: AttemptRecord): void {
     const ids = labelsOf(record.deployment);
-    if (record.kind === 'refused') this.ours.passedOver.inc({ ...ids.ours, reason: 'quota' });
-    if (record.kind === 'cooling') this.ours.passedOver.inc({ ...ids.ours, reason: 'breaker_open' });
-    if (record.kind === 'busy') this.ours.passedOver.inc({ ...ids.ours, reason: 'max_parallel_requests' });
+    if (record.kind === 'refused') this.ours.skipped.inc({ ...ids.ours, reason: 'quota' });
+    if (record.kind === 'ejected') this.ours.skipped.inc({ ...ids.ours, reason: 'breaker_open' });
+    if (record.kind === 'busy') this.ours.skipped.inc({ ...ids.ours, reason: 'max_parallel_requests' });
     if (record.kind !== 'failed') return;
     const failed = record.failure;
     if (countsAgainstDeployment(failed.kind)) this.failing.add(record.deployment);
@@ -221,7 +221,7 @@ export class GatewayMetrics {
     const status =
       first?.kind === 'failed'
         ? String(first.failure.status ?? '')
-        : first?.kind === 'refused' || (first?.kind === 'cooling' && first.cooling.rateLimited)
+        : first?.kind === 'refused' || (first?.kind === 'ejected' && first.ejection.rateLimited)
           ? '429'
           : '503';
     const { hashed_api_key, api_key_alias, team, team_alias } = ANONYMOUS;

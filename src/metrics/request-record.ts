@@ -38,7 +38,7 @@ export interface RequestOutcome {
 /**
  * Why a request ended as it did, from the caller's side:
  * - `gateway_refused`: the gateway said no without an upstream failure on the last pass (budgets used
- *   up, every deployment resting);
+ *   up, every deployment ejected);
  * - `upstream_rate_limited`: Groq's own 429 on the last pass, relayed;
  * - `upstream_error`: the upstream failed (5xx, timeout, connection) and nothing else could serve;
  * - `stream_error`: a stream cut, or ended by an upstream error frame, after its first byte;
@@ -81,7 +81,7 @@ export function causeOf(outcome: Pick<RequestOutcome, 'status' | 'brokenStream' 
   if (failures.length === 0) return status === 429 || status === 503 ? 'gateway_refused' : status >= 500 ? 'gateway_error' : 'client_error';
   const allRateLimited = failures.every((f) => f.kind === 'rate_limit');
   if (status === 429) return allRateLimited ? 'upstream_rate_limited' : 'gateway_refused';
-  // A 503 after nothing but upstream 429s: the chain rests (its breakers opened on those 429s).
+  // A 503 after nothing but upstream 429s: the chain is ejected (its breakers opened on those 429s).
   if (status === 503 && allRateLimited) return 'gateway_refused';
   return status >= 500 ? 'upstream_error' : 'client_error';
 }
@@ -98,7 +98,7 @@ export function rateLimitSourceOf(cause: RequestCause): RateLimitSource | undefi
 /** What happened at one deployment, in a log line. */
 export interface AttemptSummary {
   readonly deployment: string;
-  /** `served`, `refused` (budget), `resting` (breaker), `skipped`, or the upstream failure kind. */
+  /** `served`, `refused` (budget), `ejected` (breaker open), `skipped`, or the upstream failure kind. */
   readonly outcome: string;
   readonly status?: number;
 }
@@ -177,8 +177,8 @@ function summarise(record: AttemptRecord): AttemptSummary {
       return { deployment, outcome: 'skipped' };
     case 'refused':
       return { deployment, outcome: 'refused' };
-    case 'cooling':
-      return { deployment, outcome: 'resting' };
+    case 'ejected':
+      return { deployment, outcome: 'ejected' };
     case 'busy':
       return { deployment, outcome: 'busy' };
     case 'failed':

@@ -77,15 +77,15 @@ export interface Served {
 }
 
 /** A deployment whose breaker is open (or whose half-open trial is taken) and why. */
-export interface Cooling {
+export interface Ejection {
   readonly retryAfterMs: number;
   /** The upstream failure that opened the breaker, as said to the caller. */
   readonly reason: string | undefined;
-  /** Whether it rests because of a rate limit (the caller then gets 429, else 503). */
+  /** Whether it is ejected because of a rate limit (the caller then gets 429, else 503). */
   readonly rateLimited: boolean;
 }
 
-/** A deployment already carrying `max_parallel_requests` upstream requests: passed over like a full budget. */
+/** A deployment already carrying `max_parallel_requests` upstream requests: skipped like a full budget. */
 export interface Busy {
   readonly limit: number;
 }
@@ -95,7 +95,7 @@ export type AttemptOutcome =
   | { readonly served: Served }
   | { readonly failure: UpstreamFailure; readonly upstreamMs: number }
   | { readonly refusal: Refusal }
-  | { readonly cooling: Cooling };
+  | { readonly ejection: Ejection };
 
 type CallOutcome = Extract<AttemptOutcome, { served: Served } | { failure: UpstreamFailure }>;
 
@@ -112,7 +112,7 @@ export async function attemptDeployment(deployment: Deployment, request: RoutedR
   } catch (err) {
     throw notSent(err instanceof GatewayError ? err : new NotSentError(err), ctx);
   }
-  if (!breaker.admits) return restingOutcome(deployment, prepared, ctx);
+  if (!breaker.admits) return ejectedOutcome(deployment, prepared, ctx);
   if (atParallelLimit(deployment)) return { busy: { limit: deployment.maxParallelRequests } };
 
   const budget = deployment.budget;
@@ -126,10 +126,10 @@ export async function attemptDeployment(deployment: Deployment, request: RoutedR
   const booked: Demand = reservation?.demand ?? prepared.demand;
   const release = (): AttemptOutcome => {
     if (budget !== undefined && reservation !== undefined) void ctx.quota.release(budget, reservation).catch(() => undefined);
-    return { cooling: coolingOf(deployment) };
+    return { ejection: ejectionOf(deployment) };
   };
   const trial = breaker.state === 'half-open' && ctx.trials !== undefined;
-  // Another instance holds this deployment's trial: rest as if open until it reports.
+  // Another instance holds this deployment's trial: ejected as if open until it reports.
   if (trial && !(await ctx.trials?.claimTrial(deployment.id))) return release();
   try {
     return await breaker.run(
@@ -155,21 +155,21 @@ function withinCeiling(demand: Demand, ceiling: number | undefined): Demand {
 }
 
 /**
- * A deployment resting after a 429 is also held to its budget: when the budget needs longer than the
- * rest (the usual case once Groq's headers are reconciled), that wait is the one the caller must hear,
- * or it would come back at the end of the rest only to be refused again.
+ * A deployment ejected after a 429 is also held to its budget: when the budget needs longer than the
+ * ejection (the usual case once Groq's headers are reconciled), that wait is the one the caller must hear,
+ * or it would come back at the end of the ejection only to be refused again.
  */
-async function restingOutcome(deployment: Deployment, prepared: PreparedCall, ctx: RouteContext): Promise<AttemptOutcome> {
-  const cooling = coolingOf(deployment);
+async function ejectedOutcome(deployment: Deployment, prepared: PreparedCall, ctx: RouteContext): Promise<AttemptOutcome> {
+  const ejection = ejectionOf(deployment);
   const budget = deployment.budget;
-  if (!cooling.rateLimited || budget === undefined) return { cooling };
+  if (!ejection.rateLimited || budget === undefined) return { ejection };
   const reserved = await ctx.quota.reserve(budget, prepared.demand);
   if (reserved.ok) {
     void ctx.quota.release(budget, reserved.reservation).catch(() => undefined);
-    return { cooling };
+    return { ejection };
   }
   const { refusal } = reserved;
-  return refusal.retryAfterMs > cooling.retryAfterMs ? { refusal } : { cooling };
+  return refusal.retryAfterMs > ejection.retryAfterMs ? { refusal } : { ejection };
 }
 
 /**
@@ -184,7 +184,7 @@ function notSent(err: GatewayError | NotSentError, ctx: RouteContext): GatewayEr
   return new GatewayError(500, 'Internal gateway error while preparing the request', { code: 'internal_error' });
 }
 
-function coolingOf(deployment: Deployment): Cooling {
+function ejectionOf(deployment: Deployment): Ejection {
   const status = deployment.breaker.status();
   return { retryAfterMs: deployment.breaker.retryAfterMs, reason: status.reason, rateLimited: status.cause?.kind === 'rate_limit' };
 }
@@ -322,7 +322,7 @@ async function readFirstChunk(source: ChunkSource): Promise<Uint8Array> {
 /**
  * Whether the deployment already has `max_parallel_requests` upstream requests (streams until they end):
  * then a request is not queued behind them in its pool, where the wait would count as the upstream's
- * time, but passed over.
+ * time, but skipped.
  */
 function atParallelLimit(deployment: Deployment): boolean {
   return deployment.stats.inFlight >= deployment.maxParallelRequests;

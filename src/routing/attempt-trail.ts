@@ -1,6 +1,6 @@
 import type { Refusal } from '../quota/types.js';
 import type { UpstreamFailure } from '../upstream/failure.js';
-import type { Cooling } from './attempt-deployment.js';
+import type { Ejection } from './attempt-deployment.js';
 import type { Deployment } from './deployment.js';
 
 /** What happened to one deployment on the way to an answer. */
@@ -9,12 +9,12 @@ export type AttemptRecord =
       readonly deployment: Deployment;
       readonly kind: 'skipped';
       readonly reason: string;
-      /** Set when it was passed over because the prompt does not fit: its context window, tokens. */
+      /** Set when it was skipped because the prompt does not fit: its context window, tokens. */
       readonly contextWindow?: number;
     }
   | { readonly deployment: Deployment; readonly kind: 'refused'; readonly refusal: Refusal }
   | { readonly deployment: Deployment; readonly kind: 'busy'; readonly limit: number }
-  | { readonly deployment: Deployment; readonly kind: 'cooling'; readonly cooling: Cooling }
+  | { readonly deployment: Deployment; readonly kind: 'ejected'; readonly ejection: Ejection }
   | { readonly deployment: Deployment; readonly kind: 'failed'; readonly failure: UpstreamFailure };
 
 export interface AttemptTrail {

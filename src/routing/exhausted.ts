@@ -7,9 +7,9 @@ import { RateLimitRefusal, RoutingError } from './routing-error.js';
 /**
  * The answer when no deployment of the chain could serve: what was tried and why, with the status that
  * tells the caller what to do.
- * - Every deployment is out of budget, rate-limited or resting: 429 (all for rate limits) or 503 (some
- *   rest after failures), with `retry-after` = the earliest moment any of them can take this request,
- *   and the upstream errors that made them rest.
+ * - Every deployment is out of budget, rate-limited or ejected: 429 (all for rate limits) or 503 (some
+ *   ejected after failures), with `retry-after` = the earliest moment any of them can take this request,
+ *   and the upstream errors that ejected them.
  * - The request can never fit any deployment's limits: 413.
  * - Otherwise the last upstream failure decides.
  */
@@ -25,7 +25,7 @@ export function exhaustedError(alias: string, trail: AttemptTrail): RoutingError
   const rateLimited = failures.filter((f) => f.kind === 'rate_limit');
   const waits = trail.records.flatMap((r) => {
     if (r.kind === 'refused') return [r.refusal.retryAfterMs];
-    if (r.kind === 'cooling') return [r.cooling.retryAfterMs];
+    if (r.kind === 'ejected') return [r.ejection.retryAfterMs];
     // A request in flight there ends within a request's time; check back soon.
     if (r.kind === 'busy') return [BUSY_RETRY_MS];
     if (r.kind === 'failed' && r.failure.kind === 'rate_limit' && r.failure.refusedWithRoom !== true) return [(r.failure.retryAfterSec ?? 1) * 1000];
@@ -42,12 +42,12 @@ export function exhaustedError(alias: string, trail: AttemptTrail): RoutingError
     }
     const retryAfterMs = Math.min(...finite);
     const retryAfter = Math.max(1, Math.ceil(retryAfterMs / 1000));
-    const quotaOnly = trail.records.every((r) => r.kind !== 'cooling' || r.cooling.rateLimited);
+    const quotaOnly = trail.records.every((r) => r.kind !== 'ejected' || r.ejection.rateLimited);
     const retryHeaders = { ...headers, ...retryAfterHeaders(retryAfterMs) };
     if (quotaOnly) {
       return new RateLimitRefusal(`Rate limit: no deployment of ${alias} can take this request now; retry in ${retryAfter} s. ${tried}`, retryAfterMs, headers, trail, promisable(trail, retryAfterMs));
     }
-    return new RoutingError(503, `Every deployment of ${alias} is resting after upstream failures or out of quota; retry in ${retryAfter} s. ${tried}`, trail, {
+    return new RoutingError(503, `Every deployment of ${alias} is ejected after upstream failures or out of quota; retry in ${retryAfter} s. ${tried}`, trail, {
       code: 'deployments_cooling_down',
       headers: retryHeaders,
     });
@@ -73,7 +73,7 @@ function promisable(trail: AttemptTrail, retryAfterMs: number): PromisedRefusal 
 
 /**
  * The prompt is too long for the chain: the caller's error (400 `context_length_exceeded`, as OpenAI and
- * LiteLLM answer, which SDKs do not retry), not an outage. Either every deployment was passed over and
+ * LiteLLM answer, which SDKs do not retry), not an outage. Either every deployment was skipped and
  * at least one because its window is too small (the message names the largest window of those), or the
  * last upstream said so itself and nothing larger was left to try.
  */
@@ -106,8 +106,8 @@ function describe(record: AttemptRecord): string {
       return `${name}: ${describeRefusal(record.deployment.config.model, record.refusal)}`;
     case 'busy':
       return `${name}: busy, ${record.limit} requests in flight (max_parallel_requests)`;
-    case 'cooling':
-      return `${name}: resting for ${Math.ceil(record.cooling.retryAfterMs / 1000)} s after ${record.cooling.reason ?? 'failures'}`;
+    case 'ejected':
+      return `${name}: ejected for ${Math.ceil(record.ejection.retryAfterMs / 1000)} s after ${record.ejection.reason ?? 'failures'}`;
     case 'failed':
       return `${name}: ${describeFailure(record.failure)}`;
   }

@@ -23,7 +23,7 @@ export interface QueueOptions {
  * `router_settings.max_queue_wait_seconds`: a request that every budget of its chain refuses may wait for
  * headroom instead of failing. While it waits it re-plans whenever capacity may have appeared: when a
  * booking is settled or released (`capacityFreed`), and when its last refusal said it would fit (a window
- * bucket expiring, a resting deployment's trial). Each attempt plans afresh: a smaller completion cap
+ * bucket expiring, an ejected deployment's trial). Each attempt plans afresh: a smaller completion cap
  * that fits now, or the first deployment of the chain with room. Waiters of one alias take turns in
  * arrival order: only the first re-plans, the rest wait behind it. At most `capacity` requests wait at
  * once; beyond that, and once the wait is over, the 429 goes out with the wait as it then stands.

@@ -20,7 +20,7 @@ export interface ServedResponse extends Served {
 
 /**
  * Walks the alias's chain: each group's deployments in attempt order, then the fallback groups, until one
- * deployment answers. Deployments whose breaker is open or whose budget has no room are passed over
+ * deployment answers. Deployments whose breaker has ejected them or whose budget has no room are skipped
  * before any network call. When a whole pass fails, it is retried only if `num_retries` (or the
  * `retry_policy` for the last failure's class) allows, after a backoff or the upstream's `retry-after`,
  * and only within the request's deadline. Retries are counted for the whole request: moving on to a
@@ -105,8 +105,8 @@ async function walkChain(request: RoutedRequest, table: RoutingTable, ctx: Route
         note(trail, { deployment, kind: 'refused', refusal: outcome.refusal });
         continue;
       }
-      if ('cooling' in outcome) {
-        note(trail, { deployment, kind: 'cooling', cooling: outcome.cooling });
+      if ('ejection' in outcome) {
+        note(trail, { deployment, kind: 'ejected', ejection: outcome.ejection });
         continue;
       }
       if ('busy' in outcome) {
@@ -137,7 +137,7 @@ async function walkChain(request: RoutedRequest, table: RoutingTable, ctx: Route
 /**
  * Whether, and after how long, to walk the chain again: only when this pass reached an upstream and
  * failed, the last failure's class still has retries left, and the wait ends before the deadline.
- * Deployments merely out of budget or cooling down are not waited for here; the caller hears when
+ * Deployments merely out of budget or ejected are not waited for here; the caller hears when
  * they free up (`retry-after`), or `max_queue_wait_seconds` holds the request.
  */
 function retryWaitMs(records: readonly AttemptRecord[], pass: number, request: RoutedRequest, ctx: RouteContext): number | undefined {

@@ -30,7 +30,7 @@ export class RateLimitRefusal extends RoutingError {
     readonly retryAfterMs: number,
     headers: Record<string, string>,
     trail: AttemptTrail,
-    /** The budget whose capacity the retry-after is for, when it is a budget's (not a resting breaker's). */
+    /** The budget whose capacity the retry-after is for, when it is a budget's (not an ejected deployment's). */
     readonly promise?: PromisedRefusal,
   ) {
     super(429, message, trail, { code: 'rate_limit_exceeded', headers: { ...headers, ...retryAfterHeaders(retryAfterMs) } });

@@ -81,7 +81,7 @@ export class RoutingTable {
       const breakerPolicy: BreakerPolicy = {
         allowedFails,
         allowedFailsPolicy,
-        cooldownMs: (deployment.cooldownTimeSec ?? cooldownTimeSec) * 1000,
+        ejectionMs: (deployment.cooldownTimeSec ?? cooldownTimeSec) * 1000,
         disabled: disableCooldowns,
       };
       return Object.freeze({

@@ -119,7 +119,7 @@ export function classifyStatus(status: number, body: unknown, headers: Headers |
     code: detail.code,
     type: detail.type,
     headers,
-    // Trusted only as far as the window the limit concerns: a minute's limit never rests us for a day.
+    // Trusted only as far as the window the limit concerns: a minute's limit never ejects a deployment for a day.
     retryAfterSec: headers ? boundedRetryAfterSec(headers.get('retry-after'), detail.message) : undefined,
   };
   const message = detail.message ?? `HTTP ${status}`;

@@ -22,7 +22,7 @@ import {
  * `GET /batches`, `GET /batches/:id`, `POST /batches/:id/cancel`. No fallback, no retries, no budget
  * (batch work does not count against a model's rate limits); the upstream's errors come back as they were.
  */
-export function batchRoutes(gateway: Gateway): Hono<NodeBindings> {
+export function batchRoutes(gateway: Pick<Gateway, 'current' | 'accounts'>): Hono<NodeBindings> {
   const routes = new Hono<NodeBindings>();
   const registry = gateway.accounts;
 

@@ -36,7 +36,7 @@ const CONTENT_HEADERS = ['content-type', 'content-length', 'content-disposition'
  * streams. A true pass-through of the caller's bytes is not possible through groq-sdk: `files.create`
  * builds its own form from a File, and the account may only be known from the form's `model` field.
  */
-export function fileRoutes(gateway: Gateway): Hono<NodeBindings> {
+export function fileRoutes(gateway: Pick<Gateway, 'current' | 'accounts'>): Hono<NodeBindings> {
   const routes = new Hono<NodeBindings>();
   const registry = gateway.accounts;
   const timeoutMs = () => gateway.current.config.router.timeoutMs;

@@ -7,7 +7,7 @@ import { mayUseName } from '../shared/name-access.js';
 import { aggregateListing, wantsUpstream } from './upstream-listing.js';
 
 /** Model discovery: OpenAI's `/models`, LiteLLM's `/model/info` and `/model_group/info`. */
-export function modelRoutes(gateway: Gateway): Hono {
+export function modelRoutes(gateway: Pick<Gateway, 'current' | 'accounts'>): Hono {
   const routes = new Hono();
   // One timestamp per process: OpenAI's list carries `created`, and aliases have no real creation date.
   const created = Math.floor(Date.now() / 1000);

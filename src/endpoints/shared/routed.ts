@@ -1,10 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
-import type { Context } from 'hono';
+import { Hono, type Context } from 'hono';
 import type { Redactor } from '../../config/secrets.js';
 import type { GatewayConfig } from '../../config/types.js';
 import { GatewayError } from '../../errors.js';
-import type { Gateway } from '../../gateway.js';
+import { readJsonObject } from '../../http/json-body.js';
+import type { Gateway, GatewayState } from '../../gateway.js';
 import type { Logger } from '../../log.js';
 import { requestLine, requestRecord, type RequestOutcome } from '../../metrics/request-record.js';
 import type { Principal } from '../../middleware/api-key.js';
@@ -12,7 +13,7 @@ import { clientOf, requestIdHeaders } from '../../middleware/request-id.js';
 import { mayUseName } from './name-access.js';
 import type { TokenPlanning } from '../../quota/token-planning.js';
 import type { AttemptTrail } from '../../routing/attempt-trail.js';
-import { routeRequest, type ServedResponse } from '../../routing/route-request.js';
+import { routeRequest, type RoutedRequest, type RouteContext, type ServedResponse } from '../../routing/route-request.js';
 import { RateLimitRefusal, RoutingError } from '../../routing/routing-error.js';
 import type { Operation } from '../../routing/operation.js';
 import { pipeSse, type RelayOptions, type SseDialect, type StreamUsage } from '../../relay/sse-relay.js';
@@ -56,191 +57,243 @@ export interface IntakeContext {
   noteAlias(alias: string): void;
 }
 
+/** A Hono app with one routed endpoint: `POST route`, its request read by `intake`. */
+export function routedPost(services: RoutedServices, log: Logger, route: string, intake: (ctx: IntakeContext) => Promise<Intake>): Hono<NodeBindings> {
+  const routes = new Hono<NodeBindings>();
+  routes.post(route, routedHandler(services, log, route, intake));
+  return routes;
+}
+
+/** The request's JSON body, within the configured size limit. */
+export function readJsonBody(intake: IntakeContext): Promise<Record<string, unknown>> {
+  return readJsonObject(intake.source, intake.config.general.maxRequestBodyBytes);
+}
+
+/** What the routed handler uses of the gateway: the current state, the books and queues, the reporting sinks. */
+export type RoutedServices = Pick<Gateway, 'current' | 'quota' | 'planning' | 'headroom' | 'promises' | 'sharedBreakers' | 'stopping' | 'metrics' | 'activity'>;
+
 /**
  * The handler every routed endpoint shares: read the request (the endpoint's `intake`), walk the alias's
  * chain, then answer on the caller's socket: a whole body with the upstream's content type, or a stream
  * relayed as it arrives. Metrics, deadlines and budget settling are the same for every endpoint.
  */
-export function routedHandler(gateway: Gateway, log: Logger, route: string, intake: (ctx: IntakeContext) => Promise<Intake>) {
+export function routedHandler(services: RoutedServices, log: Logger, route: string, intake: (ctx: IntakeContext) => Promise<Intake>) {
   return async function routed(c: Context<NodeBindings>) {
     const { incoming, outgoing } = c.env;
-    const { config, table } = gateway.current;
-    const receivedAt = c.var.receivedAt;
-    const requestId = c.var.requestId;
-    const requestLog = c.var.log ?? log;
-    let alias = '';
-    let stream = false;
-    let queueSeconds = 0;
-    // Passes refused before a wait in the headroom queue: their attempts count too (Groq's 429s among them).
-    const queuedPasses: AttemptTrail[] = [];
+    const state = services.current;
+    const { config, table } = state;
     // This handler writes the request's line (with its attempts) when the answer is over.
     c.set('requestLogged', true);
-    // The one exit of every request: counted, shown on the status page, then written as the request's log line.
-    const report = (fields: Partial<RequestOutcome> & Pick<RequestOutcome, 'status'>, reason?: string) => {
-      const outcome: RequestOutcome = {
-        alias,
-        route,
-        stream,
-        brokenStream: false,
-        served: undefined,
-        usage: undefined,
-        totalSeconds: (performance.now() - receivedAt) / 1000,
-        overheadSeconds: undefined,
-        firstByteSeconds: undefined,
-        upstreamSeconds: undefined,
-        queueSeconds,
-        requestId,
-        client: clientOf(c.var.principal),
-        errorCode: undefined,
-        ...fields,
-        trail: withEarlierPasses(fields.trail, queuedPasses),
-      };
-      gateway.metrics.recordRequest(outcome);
-      gateway.activity.recordRequest(outcome, reason);
-      const record = requestRecord(outcome);
-      for (const attempt of record.attempts) requestLog.debug('upstream attempt', { alias, ...attempt });
-      requestLog.info(requestLine(record), record);
-    };
-
-    let served: ServedResponse;
-    let taken: Intake | undefined;
+    const report = new RequestReport(services, c, route, c.var.log ?? log);
     // The drain's deadline ends requests still running, as the caller leaving would.
-    const stopping = gateway.stopping.signal;
+    const stopping = services.stopping.signal;
     const deadline = new TimedSignal(stopping, config.router.timeoutMs);
     // The caller's socket closing early ends the request; one listener, no extra AbortController.
     outgoing.once('close', () => {
       if (!outgoing.writableFinished) deadline.abort('client disconnected');
     });
+    let served: ServedResponse;
+    let taken: Intake | undefined;
     try {
       taken = await intake({
         source: incoming,
         config,
         table,
         principal: c.var.principal,
-        planning: gateway.planning,
-        noteAlias: (seen) => (alias = seen),
+        planning: services.planning,
+        noteAlias: (seen) => (report.alias = seen),
       });
-      alias = taken.alias;
-      stream = taken.stream;
+      report.alias = taken.alias;
+      report.stream = taken.stream;
       if (taken.local !== undefined) {
         deadline.dispose();
         taken.dispose?.();
-        report({ status: 200 });
-        return answerLocally(c, outgoing, table.group(alias), taken.local, stream);
+        report.write({ status: 200 });
+        return answerLocally(c, outgoing, table.group(taken.alias), taken.local, taken.stream);
       }
-      const options = taken.options ?? {};
-      // A request's own `timeout` can only shorten the router's deadline.
-      const timeoutMs = Math.min(config.router.timeoutMs, options.timeoutMs ?? Infinity);
-      // A caller back at its retry-after takes up the capacity promised to it, and no more.
-      const claim = claimOf(c.var.principal, alias, taken.promptTokens);
-      const redeemed = await gateway.promises.redeem(alias, claim);
-      const request = {
-        alias,
-        operation: taken.operation,
-        tokenCeiling: redeemed.tokens,
-        stream,
-        promptTokens: taken.promptTokens,
-        signal: timeoutMs < config.router.timeoutMs ? AbortSignal.any([deadline.signal, AbortSignal.timeout(timeoutMs)]) : deadline.signal,
-        deadline: receivedAt + timeoutMs,
-        extraFallbacks: options.fallbacks,
-        mockPrimaryFailure: options.mockPrimaryFailure,
-        mayUseAlias: aliasFilterOf(c.var.principal, table),
-        numRetries: options.numRetries,
-      };
-      const ctx = {
-        quota: gateway.quota,
-        log: requestLog,
-        router: config.router,
-        trials: gateway.sharedBreakers,
-        onCapacity: gateway.headroom.capacityFreed,
-      };
-      const waitFor = {
-        maxWaitMs: config.router.maxQueueWaitSec * 1000,
-        signal: deadline.signal,
-        onWaited: (ms: number) => (queueSeconds = ms / 1000),
-      };
-      try {
-        served = await gateway.headroom.run(alias, waitFor, () =>
-          routeRequest(request, table, ctx).catch((err: unknown) => {
-            if (err instanceof RoutingError) queuedPasses.push(err.trail);
-            throw err;
-          }),
-        );
-      } catch (err) {
-        // The caller is told when its request fits: hold that capacity for it until then.
-        if (err instanceof RateLimitRefusal && err.promise !== undefined) await gateway.promises.promise(alias, claim, err.promise);
-        throw err;
-      } finally {
-        await redeemed.done();
-      }
+      served = await walkAlias(services, state, c, taken, deadline, report);
     } catch (err) {
       deadline.dispose();
       taken?.dispose?.();
       const status = err instanceof GatewayError ? err.status : 500;
       const reason = err instanceof GatewayError ? err.message : 'Internal gateway error';
-      report({ status, trail: err instanceof RoutingError ? err.trail : undefined, errorCode: err instanceof GatewayError ? (err.code ?? undefined) : 'internal_error' }, reason);
+      report.write({ status, trail: err instanceof RoutingError ? err.trail : undefined, errorCode: err instanceof GatewayError ? (err.code ?? undefined) : 'internal_error' }, reason);
       throw err;
     }
-
-    const headers = responseHeaders(c, served);
-    const overheadSeconds = (performance.now() - receivedAt - served.trail.upstreamMs) / 1000;
-    const firstByteSeconds = served.upstreamMs / 1000;
-    const servedAs = { deployment: served.deployment, group: served.group.name };
-    if (served.stream === undefined) {
-      deadline.dispose();
-      taken.dispose?.();
-      report({ status: 200, served: servedAs, trail: served.trail, usage: served.usage, overheadSeconds, firstByteSeconds, upstreamSeconds: firstByteSeconds });
-      headers['content-type'] = served.upstream.headers.get('content-type') ?? 'application/json';
-      // Straight to the socket: a Response object would be built only to be taken apart again.
-      outgoing.writeHead(200, headers);
-      outgoing.end(Buffer.from(served.body as ArrayBuffer));
-      return RESPONSE_ALREADY_SENT;
-    }
-
-    const relayKind = taken.relay;
-    if (relayKind.kind === 'sse') {
-      headers['content-type'] = 'text/event-stream; charset=utf-8';
-      headers['cache-control'] = 'no-cache';
-    } else {
-      headers['content-type'] = served.upstream.headers.get('content-type') ?? 'application/octet-stream';
-    }
-    const streamStartedAt = performance.now();
-    const dispose = taken.dispose;
-    let usage: StreamUsage | undefined;
-    const relay: RelayOptions = {
-      first: served.stream.first,
-      source: served.stream.source,
-      cancelUpstream: () => served.attempt.abort('client disconnected'),
-      onEnd: (end) => {
-        deadline.dispose();
-        dispose?.();
-        // A caller that left mid-stream gets its reservation back; the upstream headers correct the rest.
-        // A stream the drain cut (or that broke because of it) is the gateway's doing, not the deployment's.
-        if (end.kind === 'client_cancelled' || end.kind === 'stopped' || stopping.aborted) served.finish({ released: true });
-        else if (end.kind === 'upstream_error') served.finish({ released: true, failure: failure('stream_error', end.message) });
-        else served.finish({ usage });
-        report({
-          errorCode: end.kind === 'upstream_error' ? 'upstream_stream_error' : undefined,
-          status: end.kind === 'client_cancelled' ? 499 : 200,
-          brokenStream: end.kind === 'upstream_error' || end.kind === 'stopped',
-          served: servedAs,
-          trail: served.trail,
-          usage,
-          overheadSeconds,
-          firstByteSeconds,
-          upstreamSeconds: firstByteSeconds + (performance.now() - streamStartedAt) / 1000,
-        }, end.kind === 'upstream_error' ? `stream broke after its first byte: ${end.message}` : undefined);
-      },
-    };
-    if (relayKind.kind === 'bytes') {
-      void pipeBytes(outgoing, headers, relay);
-      return RESPONSE_ALREADY_SENT;
-    }
-    const sse = { ...relay, dialect: redactingErrors(relayKind.dialect, gateway.current.redactor), stop: stopping, onUsage: (seen: StreamUsage) => (usage = seen) };
-    // Straight to the socket: no web stream between the upstream's bytes and the caller's.
-    void pipeSse(outgoing, headers, sse);
+    writeAnswer(c, served, taken, { deadline, stopping, report, redactor: state.redactor });
     return RESPONSE_ALREADY_SENT;
   };
+}
+
+/**
+ * Building the request for the attempt loop, and walking it: the endpoint's intake with LiteLLM's
+ * request options, the request's deadline, a promised retry taken up, and the headroom queue's waits.
+ */
+async function walkAlias(services: RoutedServices, state: GatewayState, c: Context<NodeBindings>, taken: Intake, deadline: TimedSignal, report: RequestReport): Promise<ServedResponse> {
+  const { config, table } = state;
+  const { alias } = taken;
+  const options = taken.options ?? {};
+  // A request's own `timeout` can only shorten the router's deadline.
+  const timeoutMs = Math.min(config.router.timeoutMs, options.timeoutMs ?? Infinity);
+  // A caller back at its retry-after takes up the capacity promised to it, and no more.
+  const claim = claimOf(c.var.principal, alias, taken.promptTokens);
+  const redeemed = await services.promises.redeem(alias, claim);
+  const request: RoutedRequest = {
+    alias,
+    operation: taken.operation,
+    tokenCeiling: redeemed.tokens,
+    stream: taken.stream,
+    promptTokens: taken.promptTokens,
+    signal: timeoutMs < config.router.timeoutMs ? AbortSignal.any([deadline.signal, AbortSignal.timeout(timeoutMs)]) : deadline.signal,
+    deadline: c.var.receivedAt + timeoutMs,
+    extraFallbacks: options.fallbacks,
+    mockPrimaryFailure: options.mockPrimaryFailure,
+    mayUseAlias: aliasFilterOf(c.var.principal, table),
+    numRetries: options.numRetries,
+  };
+  const ctx: RouteContext = {
+    quota: services.quota,
+    log: report.log,
+    router: config.router,
+    trials: services.sharedBreakers,
+    onCapacity: services.headroom.capacityFreed,
+  };
+  const waitFor = {
+    maxWaitMs: config.router.maxQueueWaitSec * 1000,
+    signal: deadline.signal,
+    onWaited: (ms: number) => (report.queueSeconds = ms / 1000),
+  };
+  try {
+    return await services.headroom.run(alias, waitFor, () =>
+      routeRequest(request, table, ctx).catch((err: unknown) => {
+        if (err instanceof RoutingError) report.queuedPasses.push(err.trail);
+        throw err;
+      }),
+    );
+  } catch (err) {
+    // The caller is told when its request fits: hold that capacity for it until then.
+    if (err instanceof RateLimitRefusal && err.promise !== undefined) await services.promises.promise(alias, claim, err.promise);
+    throw err;
+  } finally {
+    await redeemed.done();
+  }
+}
+
+interface AnswerContext {
+  readonly deadline: TimedSignal;
+  readonly stopping: AbortSignal;
+  readonly report: RequestReport;
+  readonly redactor: Redactor;
+}
+
+/**
+ * Writing the answer straight to the caller's socket: a whole body, or a stream relayed as it arrives
+ * (no Response object or web stream between the upstream's bytes and the caller's). The books settle
+ * and the request is reported when the answer is over.
+ */
+function writeAnswer(c: Context<NodeBindings>, served: ServedResponse, taken: Intake, how: AnswerContext): void {
+  const { outgoing } = c.env;
+  const { deadline, stopping, report } = how;
+  const headers = responseHeaders(c, served);
+  const overheadSeconds = (performance.now() - c.var.receivedAt - served.trail.upstreamMs) / 1000;
+  const firstByteSeconds = served.upstreamMs / 1000;
+  const servedAs = { deployment: served.deployment, group: served.group.name };
+  if (served.stream === undefined) {
+    deadline.dispose();
+    taken.dispose?.();
+    report.write({ status: 200, served: servedAs, trail: served.trail, usage: served.usage, overheadSeconds, firstByteSeconds, upstreamSeconds: firstByteSeconds });
+    headers['content-type'] = served.upstream.headers.get('content-type') ?? 'application/json';
+    outgoing.writeHead(200, headers);
+    outgoing.end(Buffer.from(served.body as ArrayBuffer));
+    return;
+  }
+
+  const relayKind = taken.relay;
+  if (relayKind.kind === 'sse') {
+    headers['content-type'] = 'text/event-stream; charset=utf-8';
+    headers['cache-control'] = 'no-cache';
+  } else {
+    headers['content-type'] = served.upstream.headers.get('content-type') ?? 'application/octet-stream';
+  }
+  const streamStartedAt = performance.now();
+  const dispose = taken.dispose;
+  let usage: StreamUsage | undefined;
+  const relay: RelayOptions = {
+    first: served.stream.first,
+    source: served.stream.source,
+    cancelUpstream: () => served.attempt.abort('client disconnected'),
+    onEnd: (end) => {
+      deadline.dispose();
+      dispose?.();
+      // A caller that left mid-stream gets its reservation back; the upstream headers correct the rest.
+      // A stream the drain cut (or that broke because of it) is the gateway's doing, not the deployment's.
+      if (end.kind === 'client_cancelled' || end.kind === 'stopped' || stopping.aborted) served.finish({ released: true });
+      else if (end.kind === 'upstream_error') served.finish({ released: true, failure: failure('stream_error', end.message) });
+      else served.finish({ usage });
+      report.write({
+        errorCode: end.kind === 'upstream_error' ? 'upstream_stream_error' : undefined,
+        status: end.kind === 'client_cancelled' ? 499 : 200,
+        brokenStream: end.kind === 'upstream_error' || end.kind === 'stopped',
+        served: servedAs,
+        trail: served.trail,
+        usage,
+        overheadSeconds,
+        firstByteSeconds,
+        upstreamSeconds: firstByteSeconds + (performance.now() - streamStartedAt) / 1000,
+      }, end.kind === 'upstream_error' ? `stream broke after its first byte: ${end.message}` : undefined);
+    },
+  };
+  if (relayKind.kind === 'bytes') {
+    void pipeBytes(outgoing, headers, relay);
+    return;
+  }
+  void pipeSse(outgoing, headers, { ...relay, dialect: redactingErrors(relayKind.dialect, how.redactor), stop: stopping, onUsage: (seen) => (usage = seen) });
+}
+
+/**
+ * Reporting: the one exit of every request, counted, shown on the status page, then written as the
+ * request's log line. Holds what is learned of the request on the way (its alias, queue waits).
+ */
+class RequestReport {
+  alias = '';
+  stream = false;
+  queueSeconds = 0;
+  /** Passes refused before a wait in the headroom queue: their attempts count too (Groq's 429s among them). */
+  readonly queuedPasses: AttemptTrail[] = [];
+
+  constructor(
+    private readonly sinks: Pick<RoutedServices, 'metrics' | 'activity'>,
+    private readonly c: Context<NodeBindings>,
+    private readonly route: string,
+    readonly log: Logger,
+  ) {}
+
+  write(fields: Partial<RequestOutcome> & Pick<RequestOutcome, 'status'>, reason?: string): void {
+    const { c } = this;
+    const outcome: RequestOutcome = {
+      alias: this.alias,
+      route: this.route,
+      stream: this.stream,
+      brokenStream: false,
+      served: undefined,
+      usage: undefined,
+      totalSeconds: (performance.now() - c.var.receivedAt) / 1000,
+      overheadSeconds: undefined,
+      firstByteSeconds: undefined,
+      upstreamSeconds: undefined,
+      queueSeconds: this.queueSeconds,
+      requestId: c.var.requestId,
+      client: clientOf(c.var.principal),
+      errorCode: undefined,
+      ...fields,
+      trail: withEarlierPasses(fields.trail, this.queuedPasses),
+    };
+    this.sinks.metrics.recordRequest(outcome);
+    this.sinks.activity.recordRequest(outcome, reason);
+    const record = requestRecord(outcome);
+    for (const attempt of record.attempts) this.log.debug('upstream attempt', { alias: this.alias, ...attempt });
+    this.log.info(requestLine(record), record);
+  }
 }
 
 /** The last pass's trail, with the attempts of the passes the headroom queue made before it. */

@@ -7,7 +7,7 @@ import type { Deployment } from '../../routing/deployment.js';
 import type { ModelGroup } from '../../routing/table.js';
 
 /** Probes for orchestrators (`/health/liveliness`, `/health/readiness`) and per-deployment status. */
-export function healthRoutes(gateway: Gateway, version: string, reloadStatus: () => ReloadStatus | undefined = () => undefined): Hono {
+export function healthRoutes(gateway: Pick<Gateway, 'current' | 'draining' | 'quota'>, version: string, reloadStatus: () => ReloadStatus | undefined = () => undefined): Hono {
   const routes = new Hono();
 
   const alive = function liveliness(c: Context) {
@@ -73,7 +73,7 @@ export function healthRoutes(gateway: Gateway, version: string, reloadStatus: ()
 
 /**
  * Why a deployment cannot serve until someone acts (its key variable is unset, its key or model is
- * refused upstream), or `undefined`. A rest for rate limits or upstream errors mends by itself.
+ * refused upstream), or `undefined`. An ejection for rate limits or upstream errors mends by itself.
  */
 export function configFaultOf(deployment: Deployment): string | undefined {
   if (deployment.client === undefined) return deployment.config.unconfiguredReason ?? 'not configured';
@@ -96,7 +96,7 @@ export function unusableAliases(groups: Iterable<ModelGroup>): Array<{ alias: st
 function problemOf(deployment: Deployment): string | undefined {
   if (deployment.client === undefined) return deployment.config.unconfiguredReason ?? 'not configured';
   if (deployment.breaker.state !== 'open') return undefined;
-  return `cooling down: ${deployment.breaker.status().reason ?? 'failures'}`;
+  return `ejected: ${deployment.breaker.status().reason ?? 'failures'}`;
 }
 
 async function endpoint(deployment: Deployment, quota: QuotaStore, redact: (text: string | null) => string | null): Promise<Record<string, unknown>> {

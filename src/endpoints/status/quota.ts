@@ -8,7 +8,7 @@ import type { Deployment } from '../../routing/deployment.js';
  * `GET /quota`: every budget (one per API key and model) with its limits, where each came from, what is
  * used and remains, and when each window frees up: the numbers to check against Groq's console.
  */
-export function quotaRoutes(gateway: Gateway): Hono {
+export function quotaRoutes(gateway: Pick<Gateway, 'current' | 'quota' | 'planning'>): Hono {
   const routes = new Hono();
   routes.get('/quota', async function quota(c) {
     const { table, config } = gateway.current;

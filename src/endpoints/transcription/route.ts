@@ -2,23 +2,22 @@ import { Hono } from 'hono';
 import { inspectAudio } from '../../audio/inspect.js';
 import { receiveUpload } from '../../http/multipart-upload.js';
 import { badRequest } from '../../errors.js';
-import type { Gateway } from '../../gateway.js';
 import type { Logger } from '../../log.js';
 import { transcriptionOperation, uploadUnfit, type AudioTask } from './operation.js';
 import { requireAlias, requireFit, requireMode } from '../shared/request-checks.js';
-import { routedHandler, type NodeBindings } from '../shared/routed.js';
+import { routedHandler, type NodeBindings, type RoutedServices } from '../shared/routed.js';
 
 const RESPONSE_FORMATS = ['json', 'verbose_json', 'text'];
 const GRANULARITIES = ['segment', 'word'];
 
 /** `POST /audio/transcriptions` and `/audio/translations`: whisper aliases with fallback and audio budgets. */
-export function audioRoutes(gateway: Gateway, log: Logger): Hono<NodeBindings> {
+export function audioRoutes(services: RoutedServices, log: Logger): Hono<NodeBindings> {
   const routes = new Hono<NodeBindings>();
   for (const task of ['transcriptions', 'translations'] as const) {
     const route = `/audio/${task}`;
     routes.post(
       route,
-      routedHandler(gateway, log, route, async function audioIntake(intake) {
+      routedHandler(services, log, route, async function audioIntake(intake) {
         const { source, config, table } = intake;
         // The alias may come after the file in the form, so the stream is capped by the largest limit.
         const upload = await receiveUpload(source, { maxFileBytes: table.largestUpload });
