@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { WINDOW_NAMES, WINDOW_SPECS, type BudgetSpec, type QuotaStore, type WindowName } from '../../src/quota/types.js';
+import { SPARE_RECHECK_MS, WINDOW_NAMES, WINDOW_SPECS, type BudgetSpec, type QuotaStore, type WindowName } from '../../src/quota/types.js';
 import { reservationOf, retryAfterOf, testBudget as budget, testDemand as demand } from './redis-testing.js';
 
 /**
@@ -133,6 +133,22 @@ export function quotaStoreContract(name: string, open: (now: () => number) => Pr
       const fitted = reservationOf(await store.reserve(spec, demand(300, { spare: 200, minTokens: 100 })));
       expect(fitted.demand).toEqual({ requests: 1, tokens: 200, audioSeconds: 0 });
       expect((await used(store, spec)).tpm).toBe(800);
+    });
+
+    it('waits, not forever, when a request fits the limit alone but not beside the spare', async () => {
+      const { clock, store } = await setup();
+      const spec = budget({ tpm: 1_000 });
+      reservationOf(await store.reserve(spec, demand(200)));
+      const refused = await store.reserve(spec, demand(700, { spare: 500 }));
+      if (refused.ok) throw new Error('expected a refusal');
+      expect(refused.refusal.retryAfterMs).toBe(TPM_HOLD);
+      clock.advance(TPM_HOLD);
+      // The window is empty, but the room kept for others still leaves no room: it is told to look again soon,
+      const again = await store.reserve(spec, demand(700, { spare: 500 }));
+      if (again.ok) throw new Error('expected a refusal');
+      expect(again.refusal.retryAfterMs).toBe(SPARE_RECHECK_MS);
+      // and fits once that room has shrunk.
+      reservationOf(await store.reserve(spec, demand(700, { spare: 200 })));
     });
 
     it('books a hold whatever the limits, and others are told to wait behind it', async () => {
