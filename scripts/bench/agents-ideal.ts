@@ -42,8 +42,10 @@ export interface IdealInput {
 }
 
 /**
- * The cap a gateway that never cuts an answer it could have foreseen can send: the largest answer seen so
- * far plus a margin (wider while few are seen), 1,024 before any, as the gateway's learned caps do.
+ * A cap a gateway can know, for a reference packing: the largest answer seen so far plus a margin (wider
+ * while few are seen), 1,024 before any. It is the gateway's learned floor used for every request (the
+ * gateway sends its larger target when there is room), learned at admission rather than at the answer's
+ * end, so it is a bound on what a gateway with learned caps can pack, not a model of this one.
  */
 export function learnedCap(_request: SimRequest, earlier: readonly number[]): number {
   if (earlier.length === 0) return 1_024;

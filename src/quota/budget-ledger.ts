@@ -1,5 +1,5 @@
 import { UNITS, WINDOWS_BY_UNIT, amountIn, reportedIn } from './demand.js';
-import { REPORTED_WINDOWS, SPARE_RECHECK_MS, WINDOW_NAMES, WINDOW_SPECS } from './types.js';
+import { REPORTED_WINDOWS, WINDOW_NAMES, WINDOW_SPECS } from './types.js';
 import type {
   BudgetSnapshot,
   BudgetSpec,
@@ -44,12 +44,10 @@ export class BudgetLedger {
       const { unit } = WINDOW_SPECS[name];
       const requested = amountIn(demand, unit);
       if (limit === null || requested === 0) continue;
-      // Room kept for other consumers never makes a request that fits the limit alone one that never
-      // fits: it waits for the window to empty, and at least until the kept room is looked at again.
-      const keptOut = unit === 'tokens' && requested <= limit && requested + spare > limit;
-      const kept = unit === 'tokens' ? Math.min(spare, Math.max(0, limit - requested)) : 0;
-      const fits = this.windows[name].msUntilFits(now, requested + kept, limit);
-      const wait = keptOut ? Math.max(fits, SPARE_RECHECK_MS) : fits;
+      // Room kept for other consumers is minute room, and never makes a request that fits the limit alone
+      // one that never fits: such a request waits for the window to empty.
+      const kept = name === 'tpm' ? Math.min(spare, Math.max(0, limit - requested)) : 0;
+      const wait = this.windows[name].msUntilFits(now, requested + kept, limit);
       if (wait === 0) continue;
       exhausted.push({ window: name, limit, used: this.windows[name].used(now), requested });
       // Every window must fit at once, and each only gets roomier with time: the longest wait is the answer.
@@ -75,9 +73,10 @@ export class BudgetLedger {
     let room = Number.POSITIVE_INFINITY;
     for (const name of WINDOWS_BY_UNIT.tokens) {
       const { limit } = budget.limits[name];
-      if (limit !== null) room = Math.min(room, limit - this.windows[name].used(now));
+      const kept = name === 'tpm' ? (demand.spare ?? 0) : 0;
+      if (limit !== null) room = Math.min(room, limit - this.windows[name].used(now) - kept);
     }
-    return fitTokens(demand, room - (demand.spare ?? 0));
+    return fitTokens(demand, room);
   }
 
   /**

@@ -31,6 +31,10 @@ describe('PromptCalibration', () => {
     calibration.observe('a', 1_000, 1_150);
     calibration.observe('b', 1_000, 900);
     expect(calibration.ratio('c')).toBeCloseTo(1.15);
+    // Never less than the ratio before any answer: another model may count differently.
+    const under = new PromptCalibration();
+    under.observe('a', 1_000, 900);
+    expect(under.ratio('c')).toBeCloseTo(1.1);
   });
 
   it('rises at once past a refusal that shows how short it fell', () => {

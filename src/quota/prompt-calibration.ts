@@ -33,14 +33,13 @@ export class PromptCalibration {
   /**
    * The current ratio of reported to estimated prompt tokens for `model`. Before its first answer, the
    * largest ratio any model has shown: the same client sends the same kind of prompts (and the JSON
-   * structure Groq counts is the same), and an estimate that falls short costs a 429. Before any answer
-   * at all, `FIRST_PRIOR`.
+   * structure Groq counts is the same), and an estimate that falls short costs a 429; and never less than
+   * `FIRST_PRIOR`, the ratio before any answer, since another model may count differently.
    */
   ratio(model: string): number {
     const own = this.ratios.get(model);
     if (own !== undefined) return own;
-    if (this.ratios.size === 0) return FIRST_PRIOR;
-    let prior = 1;
+    let prior = FIRST_PRIOR;
     for (const ratio of this.ratios.values()) prior = Math.max(prior, ratio);
     return prior;
   }

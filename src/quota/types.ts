@@ -12,13 +12,6 @@ export const WINDOW_NAMES: readonly WindowName[] = ['rpm', 'rpd', 'tpm', 'tpd', 
  * What each window counts and over how long. Minute buckets are fine-grained because a refused caller's
  * `retry-after` must land within a second of the real reset; day buckets only need minute precision.
  */
-/**
- * How soon a request kept out only by the room left for other consumers is told to look again: the
- * minute that room is kept whole (see Neighbours), so a deployment of the chain that will have room
- * sooner gives the retry-after.
- */
-export const SPARE_RECHECK_MS = 60_000;
-
 export const WINDOW_SPECS: Readonly<
   Record<WindowName, { readonly unit: 'requests' | 'tokens' | 'audio_seconds'; readonly windowMs: number; readonly bucketMs: number; readonly graceMs?: number }>
 > = {
@@ -72,10 +65,9 @@ export interface Demand {
   readonly hold?: boolean;
   /**
    * Tokens to leave free in each token window beyond this booking: room for another consumer of the same
-   * key that Groq's headers have shown, so the gateway does not fill the window under its feet. A
-   * request that fits the limit alone but not beside the spare is refused for at least
-   * `SPARE_RECHECK_MS` (the room kept shrinks as that consumer's spending fades), never as one that
-   * can never fit.
+   * key that Groq's headers have shown, so the gateway does not fill the minute window under its feet.
+   * A request that fits the limit alone but not beside the spare waits for the window to empty, never
+   * refused as one that can never fit.
    */
   readonly spare?: number;
 }

@@ -150,17 +150,18 @@ describe('reconciliation with Groq’s headers', () => {
     const clock = new ManualClock();
     // Groq booking the caps it is sent, as the gateway first assumes: its count and ours agree but for the other consumer.
     const s = await start(clock, { defaultAccounting: 'cap-booked' });
-    await ask(s, 500, 200);
-    // Someone else spends a third of the 8B model's minute directly at Groq; the next answer's headers show it.
+    // Someone else spends a third of the 8B model's minute directly at Groq; the first answer's headers show it.
     s.fake.consume(UPSTREAM_KEY, EIGHT_B, { requests: 1, tokens: 2_000 });
-    const seen = await ask(s, 500, 200);
-    expect(seen.headers.get('x-litellm-model-group')).toBe(`groq/${EIGHT_B}`);
-    // A minute on, neither the gateway's window nor Groq's holds any of it any more.
-    clock.advance(PAST_WINDOW);
-    expect(s.fake.usage(UPSTREAM_KEY, EIGHT_B).tokensLastMinute).toBe(0);
-    // A request that fits the 8B model's empty minute but not beside the other consumer's usual 2,000
-    // (and a fifth) goes to the next model of the chain, leaving the 8B model's room to its other consumer.
-    const { headers } = await ask(s, 3_600, 200);
+    expect((await ask(s, 500, 200)).headers.get('x-litellm-model-group')).toBe(`groq/${EIGHT_B}`);
+    clock.advance(40_000);
+    expect((await ask(s, 1_000, 200)).headers.get('x-litellm-model-group')).toBe(`groq/${EIGHT_B}`);
+    // A little over a minute from the start, neither the gateway's window nor Groq's holds any of the
+    // other consumer's spending any more; the gateway's second request is still booked.
+    clock.advance(22_000);
+    expect(s.fake.usage(UPSTREAM_KEY, EIGHT_B).tokensLastMinute).toBeLessThan(2_100);
+    // A request that fits what the 8B model's minute has left, but not beside the other consumer's usual
+    // 2,000 (and a fifth), goes to the next model of the chain, leaving the 8B model's room to it.
+    const { headers } = await ask(s, 2_300, 200);
     expect(headers.get('x-litellm-model-group')).toBe(`groq/${TWENTY_B}`);
     expect(upstream429s(s)).toBe(0);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SPARE_RECHECK_MS, WINDOW_NAMES, WINDOW_SPECS, type BudgetSpec, type QuotaStore, type WindowName } from '../../src/quota/types.js';
+import { WINDOW_NAMES, WINDOW_SPECS, type BudgetSpec, type QuotaStore, type WindowName } from '../../src/quota/types.js';
 import { reservationOf, retryAfterOf, testBudget as budget, testDemand as demand } from './redis-testing.js';
 
 /**
@@ -135,17 +135,23 @@ export function quotaStoreContract(name: string, open: (now: () => number) => Pr
       expect((await used(store, spec)).tpm).toBe(800);
     });
 
-    it('waits, not forever, when a request fits the limit alone but not beside the spare', async () => {
+    it('waits for an empty window, not forever, when a request fits the limit alone but not beside the spare', async () => {
       const { clock, store } = await setup();
       const spec = budget({ tpm: 1_000 });
       reservationOf(await store.reserve(spec, demand(200)));
       // 700 beside 500 kept for others is more than the limit: it waits for the window to empty, not forever,
       expect(retryAfterOf(await store.reserve(spec, demand(700, { spare: 500 })))).toBe(TPM_HOLD);
       clock.advance(TPM_HOLD);
-      // and then for the kept room to be looked at again,
-      expect(retryAfterOf(await store.reserve(spec, demand(700, { spare: 500 })))).toBe(SPARE_RECHECK_MS);
-      // fitting once that room has shrunk.
-      reservationOf(await store.reserve(spec, demand(700, { spare: 200 })));
+      // and then goes in.
+      reservationOf(await store.reserve(spec, demand(700, { spare: 500 })));
+    });
+
+    it('keeps the spare free in the minute window only', async () => {
+      const { store } = await setup();
+      const spec = budget({ tpm: 10_000, tpd: 1_000 });
+      reservationOf(await store.reserve(spec, demand(800, { spare: 500 })));
+      // Shrinkable: the day's room decides, with no spare taken from it.
+      expect(reservationOf(await store.reserve(spec, demand(300, { spare: 500, minTokens: 100 }))).demand.tokens).toBe(200);
     });
 
     it('books a hold whatever the limits, and others are told to wait behind it', async () => {
