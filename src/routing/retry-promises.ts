@@ -53,7 +53,10 @@ const NOTHING: Redemption = { tokens: undefined, done: async () => {} };
  *
  * Holds are booked when promised, not when due, so a later promise's hold also sits on capacity an
  * earlier one is due: a redeeming request therefore sets the later holds of its budget aside while it
- * books, and they are held again right after.
+ * books, and they are held again right after. For the same reason a caller refused behind two or more
+ * promises on a deployment that takes one request at a time can hear too early a moment: its wait
+ * counts the earlier holds as leaving the window a minute after they were promised, where the requests
+ * they stand for stay booked a minute after they are due (README, bench:agents).
  */
 export class RetryPromises {
   private readonly byAlias = new Map<string, Promise_[]>();
