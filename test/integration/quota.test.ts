@@ -2,6 +2,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryQuotaStore } from '../../src/quota/memory-store.js';
 import { GROQ_DEV_LIMITS, type RateLimits } from '../fake-groq/server.js';
 import { deploymentYaml, ManualClock, startStack, UPSTREAM_KEY, type Stack } from './harness.js';
+import { WINDOW_SPECS } from '../../src/quota/types.js';
+
+/** The longest wait a minute window can give: its minute, one bucket and its grace, in whole seconds. */
+const LONGEST_RETRY_AFTER_S = Math.ceil((WINDOW_SPECS.tpm.windowMs + WINDOW_SPECS.tpm.bucketMs + (WINDOW_SPECS.tpm.graceMs ?? 0)) / 1000);
 
 const PRIMARY = 'groq/llama-3.3-70b-versatile';
 const FALLBACK = 'groq/openai/gpt-oss-120b';
@@ -111,7 +115,7 @@ describe('budgets under demand above the limits', () => {
     for (const o of refused) expect(o.message).toMatch(/TPM 2000 used up/);
     const last = (await chat(s, 300)).retryAfter as number;
     expect(last).toBeGreaterThan(0);
-    expect(last).toBeLessThanOrEqual(61);
+    expect(last).toBeLessThanOrEqual(LONGEST_RETRY_AFTER_S);
     clock.advance(last * 1000);
     expect((await chat(s, 300)).status).toBe(200);
     expect(upstream429s(s)).toBe(0);
