@@ -149,6 +149,8 @@ class TextLogger implements Logger {
   }
 
   child(bindings: LogFields): Logger {
+    // The request id's child, once per request: nothing to merge.
+    if (this.bindings.length === 0) return new TextLogger(this.write, this.min, Object.entries(bindings), this.redact);
     const own = Object.entries(bindings).filter(([key]) => !this.bindings.some(([bound]) => bound === key));
     const merged = this.bindings.map(([key, value]): readonly [string, unknown] => (Object.hasOwn(bindings, key) ? [key, (bindings as Record<string, unknown>)[key]] : [key, value]));
     return new TextLogger(this.write, this.min, [...merged, ...own], this.redact);

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { MiddlewareHandler } from 'hono';
 import type { Logger } from '../log.js';
 import { requestLine, requestRecord } from '../metrics/request-record.js';
@@ -30,16 +32,20 @@ const QUIET_PATHS: ReadonlySet<string> = new Set(['/metrics', '/health/livelines
  * `requestIdHeaders`. Requests no routed handler logged (refused before routing, listings, files) get
  * their one request line here.
  */
-export const requestId = (log: Logger): MiddlewareHandler =>
+export const requestId = (log: Logger): MiddlewareHandler<{ Bindings: { incoming?: IncomingMessage } }> =>
   async function requestId(c, next) {
-    const offered = c.req.header('x-request-id');
-    const id = offered !== undefined && USABLE_ID.test(offered) ? offered : randomUUID();
+    // Node's own parsed headers when served by Node: asking the Request for one builds its whole Headers.
+    const incoming = c.env?.incoming;
+    const offered = incoming === undefined ? c.req.header('x-request-id') : incoming.headers['x-request-id'];
+    const id = typeof offered === 'string' && USABLE_ID.test(offered) ? offered : randomUUID();
     const requestLog = log.child({ request_id: id });
     c.set('requestId', id);
     c.set('log', requestLog);
     await next();
-    for (const name of REQUEST_ID_HEADERS) c.res.headers.set(name, id);
-    if (c.var.requestLogged === true || QUIET_PATHS.has(c.req.path)) return;
+    // An answer written straight to the socket carried the ids already (`requestIdHeaders`).
+    if (c.res !== RESPONSE_ALREADY_SENT) for (const name of REQUEST_ID_HEADERS) c.res.headers.set(name, id);
+    // `c.get`, not `c.var`: Hono builds a new object of every variable for each `c.var` read.
+    if (c.get('requestLogged') === true || QUIET_PATHS.has(c.req.path)) return;
     const record = requestRecord({
       alias: '',
       route: `${c.req.method} ${c.req.path}`,
@@ -49,13 +55,13 @@ export const requestId = (log: Logger): MiddlewareHandler =>
       served: undefined,
       trail: undefined,
       usage: undefined,
-      totalSeconds: (performance.now() - c.var.receivedAt) / 1000,
+      totalSeconds: (performance.now() - c.get('receivedAt')) / 1000,
       overheadSeconds: undefined,
       firstByteSeconds: undefined,
       upstreamSeconds: undefined,
       queueSeconds: 0,
       requestId: id,
-      client: clientOf(c.var.principal),
+      client: clientOf(c.get('principal')),
       errorCode: undefined,
     });
     requestLog.info(requestLine(record), record);
