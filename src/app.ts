@@ -12,17 +12,17 @@ import { inFlight } from './middleware/in-flight.js';
 import { requestId } from './middleware/request-id.js';
 import { requestTiming } from './middleware/request-timing.js';
 import type { ConfigReloader } from './reload/config-reloader.js';
-import { batchRoutes } from './routes/batches.js';
-import { audioRoutes } from './routes/audio.js';
-import { chatRoutes } from './routes/chat.js';
-import { fileRoutes } from './routes/files.js';
-import { healthRoutes } from './routes/health.js';
-import { modelRoutes } from './routes/models.js';
-import { quotaRoutes } from './routes/quota.js';
-import { responsesRoutes } from './routes/responses.js';
-import { speechRoutes } from './routes/speech.js';
-import { statusRoutes } from './routes/status.js';
-import { isUiPath, uiRoutes } from './routes/ui.js';
+import { batchRoutes } from './endpoints/accounts/batches.js';
+import { audioRoutes } from './endpoints/transcription/route.js';
+import { chatRoutes } from './endpoints/chat/route.js';
+import { fileRoutes } from './endpoints/accounts/files.js';
+import { healthRoutes } from './endpoints/status/health.js';
+import { modelRoutes } from './endpoints/models/route.js';
+import { quotaRoutes } from './endpoints/status/quota.js';
+import { responsesRoutes } from './endpoints/responses/route.js';
+import { speechRoutes } from './endpoints/speech/route.js';
+import { statusRoutes } from './endpoints/status/status.js';
+import { isUiPath, uiRoutes } from './endpoints/status/ui.js';
 import { VERSION } from './version.js';
 
 /**

@@ -63,9 +63,18 @@ export class RateLimitRefusal extends GatewayError {
     /** The budget whose capacity the retry-after is for, when it is a budget's (not a resting breaker's). */
     readonly promise?: PromisedRefusal,
   ) {
-    super(429, message, { code: 'rate_limit_exceeded', headers: { ...headers, 'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) } });
+    super(429, message, { code: 'rate_limit_exceeded', headers: { ...headers, ...retryAfterHeaders(retryAfterMs) } });
     this.name = 'RateLimitRefusal';
   }
+}
+
+/**
+ * When to come back, in both forms clients read: `retry-after` in whole seconds (HTTP), rounded up, and
+ * `retry-after-ms`, which the openai and groq-sdk clients prefer (see the Kilo Code client notes), so a
+ * wait of 1.2 s is not stretched to 2.
+ */
+export function retryAfterHeaders(retryAfterMs: number): { 'retry-after': string; 'retry-after-ms': string } {
+  return { 'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))), 'retry-after-ms': String(Math.max(1, Math.ceil(retryAfterMs))) };
 }
 
 export function typeForStatus(status: number): ErrorType {

@@ -284,8 +284,7 @@ async function runAgent(
       if (error instanceof APIError && error.status === 429) {
         tally.client429s++;
         tally.unusedSamples.push(unusedShare());
-        const header = Number(error.headers?.get('retry-after'));
-        const waitS = Number.isFinite(header) && header >= 0 && error.headers?.get('retry-after') !== null ? header : 1;
+        const waitS = retryAfterSeconds(error.headers);
         tally.retryAfterS.push(waitS);
         retrying = true;
         // A retry that could only start after the run is over is not made (nor counted).
@@ -300,6 +299,16 @@ async function runAgent(
       await sleep(1000, signal);
     }
   }
+}
+
+/** The wait a 429 asks for, read as the openai client reads it: `retry-after-ms` first, then `retry-after`, else 1 s. */
+function retryAfterSeconds(headers: Headers | undefined): number {
+  for (const [name, scale] of [['retry-after-ms', 1_000], ['retry-after', 1]] as const) {
+    const value = headers?.get(name);
+    const parsed = value === null || value === undefined ? Number.NaN : Number(value);
+    if (Number.isFinite(parsed) && parsed >= 0) return parsed / scale;
+  }
+  return 1;
 }
 
 /** The second consumer: small non-stream requests at their scheduled times, straight to the upstream, never retried. */

@@ -13,7 +13,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
-import { TEST_REDIS_VARIABLE, testRedisUrl } from '../../src/quota/redis-testing.js';
+import { TEST_REDIS_VARIABLE, testRedisUrl } from '../../test/support/redis-testing.js';
 import { ensurePrograms } from '../../test/support/binaries.js';
 import { startRedisServer, type RunningRedis } from '../../test/support/redis-server.js';
 import { claimRedisDb, type ClaimedDb } from '../../test/multi/support.js';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRedisClient } from '../quota/redis-client.js';
-import { testRedis, uniquePrefix } from '../quota/redis-testing.js';
+import { testRedis, uniquePrefix } from '../../test/support/redis-testing.js';
 import { SharedBreakers, type SharedOpening } from './shared-breakers.js';
 
 const started: SharedBreakers[] = [];

@@ -3,7 +3,7 @@ import type { Catalog } from '../catalog/types.js';
 import { formatWarning } from '../config/errors.js';
 import type { DeploymentConfig, GatewayConfig, GroqPlan } from '../config/types.js';
 import type { WindowLimit, WindowName } from '../quota/types.js';
-import { budgetSpecs } from '../routing/budget-specs.js';
+import { budgetSpecs } from '../quota/budget-specs.js';
 import type { Deployment } from '../routing/deployment.js';
 import { RoutingTable, type TableOptions } from '../routing/table.js';
 import type { FetchLike } from '../upstream/transport.js';

@@ -8,7 +8,7 @@ import type { CheckReport } from './check-report.js';
 import { alignColumns } from './check-text.js';
 import { runCheck } from './check.js';
 import { USAGE_ERROR } from './io.js';
-import { captureIo } from './testing.js';
+import { captureIo } from '../../test/support/capture-io.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'groq-router-check-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

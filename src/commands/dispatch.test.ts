@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { dispatch } from './dispatch.js';
 import { USAGE_ERROR } from './io.js';
-import { captureIo } from './testing.js';
+import { captureIo } from '../../test/support/capture-io.js';
 
 describe('dispatch', () => {
   it('serves when no command is given: --help reaches the serve options, which list the commands', async () => {

@@ -4,7 +4,7 @@ import { ConfigError } from '../config/errors.js';
 import { loadConfig } from '../config/load.js';
 import type { GatewayConfig } from '../config/types.js';
 import { createRedisClient, redisAddress } from '../quota/redis-client.js';
-import { keyPreview } from '../routing/budget-specs.js';
+import { keyPreview } from '../config/secrets.js';
 import { upstreamBaseURL } from '../upstream/client.js';
 import { providers } from '../upstream/providers.js';
 import { parseCommandLine, type CommandIo } from './io.js';

@@ -4,7 +4,7 @@ import { parseConfig } from '../config/load.js';
 import { USAGE_ERROR } from './io.js';
 import { runKeys } from './keys.js';
 import { CLIENT_KEY_PREFIX, clientKeyYaml, generateClientKey, newClientKey } from './new-client-key.js';
-import { captureIo } from './testing.js';
+import { captureIo } from '../../test/support/capture-io.js';
 
 const fixed = (byte: number) => (size: number) => new Uint8Array(size).fill(byte);
 

@@ -13,7 +13,7 @@ with its fallback chain, deployments resting and why, budgets per window as bars
 Exit status: 0 when the gateway answered, 1 when it could not be reached or refused the key, 2 on bad usage.
 `;
 
-/** The parts of GET /status this command draws; see src/routes/status.ts. */
+/** The parts of GET /status this command draws; see src/endpoints/status/status.ts. */
 interface Status {
   version: string;
   plan: string;

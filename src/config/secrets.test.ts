@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { hashClientKey } from './client-key-hash.js';
 import { parseConfig } from './load.js';
-import { publicApiBase, redactorFor, Redactor, urlCredentials } from './secrets.js';
+import { keyPreview, publicApiBase, redactorFor, Redactor, urlCredentials } from './secrets.js';
 
 describe('publicApiBase', () => {
   it('drops userinfo, query and fragment', () => {
@@ -40,5 +40,12 @@ general_settings:
       expect(redactor.redact(`x ${secret} y`), secret).toBe('x [redacted] y');
     }
     expect(urlCredentials('http://host/v1').filter((c) => c !== '')).toEqual([]);
+  });
+});
+
+describe('keyPreview', () => {
+  it('never shows more than the first and last four characters', () => {
+    expect(keyPreview('gsk_test_not_a_key_9f3a')).toBe('gsk_...9f3a');
+    expect(keyPreview('short')).toBe('***');
   });
 });

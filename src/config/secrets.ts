@@ -84,6 +84,11 @@ export function urlCredentials(url: string): string[] {
 }
 
 /** What replaces a secret in any text the gateway passes on. */
+/** What logs, answers and the status page show of an upstream API key: its first and last four characters at most. */
+export function keyPreview(key: string): string {
+  return key.length < 12 ? '***' : `${key.slice(0, 4)}...${key.slice(-4)}`;
+}
+
 export const REDACTED = '[redacted]';
 /** Shorter strings are too likely to be ordinary words to remove from text. */
 const MIN_SECRET_LENGTH = 6;

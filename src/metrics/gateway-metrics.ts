@@ -1,7 +1,7 @@
 import type { Registry } from 'prom-client';
 import type { QuotaStore } from '../quota/types.js';
-import type { TokenUsage } from '../routing/attempt.js';
-import type { AttemptRecord, AttemptTrail } from '../routing/attempts.js';
+import type { TokenUsage } from '../routing/attempt-deployment.js';
+import type { AttemptRecord, AttemptTrail } from '../routing/route-request.js';
 import type { Deployment } from '../routing/deployment.js';
 import type { FailureKind, UpstreamFailure } from '../upstream/failure.js';
 import { countsAgainstDeployment, errorClassOf } from '../breaker/error-class.js';

@@ -1,5 +1,5 @@
-import type { TokenUsage } from '../routing/attempt.js';
-import type { AttemptRecord, AttemptTrail } from '../routing/attempts.js';
+import type { TokenUsage } from '../routing/attempt-deployment.js';
+import type { AttemptRecord, AttemptTrail } from '../routing/route-request.js';
 import type { Deployment } from '../routing/deployment.js';
 
 /**

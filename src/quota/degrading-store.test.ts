@@ -14,7 +14,7 @@ import {
   testBudget as budget,
   testDemand as demand,
   uniquePrefix,
-} from './redis-testing.js';
+} from '../../test/support/redis-testing.js';
 import type { BudgetSnapshot, BudgetSpec, Demand, QuotaStore, Reservation, ReserveResult, UpstreamGap, UpstreamView } from './types.js';
 
 const TIMEOUT_MS = 50;

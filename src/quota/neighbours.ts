@@ -1,35 +1,78 @@
 /**
- * Other consumers of a budget's key, as Groq's headers reveal them: the tokens its count held beyond
- * ours, summed over the last minute. A gateway that packs every window full leaves such a neighbour no
- * room for its next request; keeping a share of what it spends free keeps it served.
+ * Other consumers of a budget's key, as Groq's headers reveal them. A reconciliation books whatever
+ * Groq counted beyond our own bookings as outside spending, and that booking slides out of our window a
+ * minute after it was seen. But a neighbour that spent in the last minute will most likely spend as much
+ * in the next one, and until our next call to that model shows its new spending we cannot see it: a
+ * gateway that filled the window as soon as the old spending slid out would leave it no room, and its
+ * requests would be refused for a minute at a time.
+ *
+ * So the level a neighbour was last seen at (all its spending still in our window then) is kept free as
+ * a whole, with a fifth more for its requests' sizes varying, for a minute after it was seen; over the
+ * next two minutes it fades, so a neighbour that stopped gives its room back even if we do not call that
+ * model again. What of it our window still books (spending seen within the minute) is not kept twice.
  */
 const WINDOW_MS = 60_000;
-/** Of what a neighbour spent in the last minute, the share kept free for it. */
-const SPARE_SHARE = 0.25;
+/** How long the level last seen is kept whole. */
+const HOLD_MS = 60_000;
+/** Over how long after that it fades to nothing. */
+const FADE_MS = 120_000;
+/** Kept free beyond the level seen, as a share of it: a neighbour's spending per minute varies. */
+const HEADROOM = 1.2;
+
+class Neighbourhood {
+  /** Outside spending booked into our window by reconciliations, within the last minute. */
+  readonly seen: { at: number; tokens: number }[] = [];
+  level = 0;
+  levelAt = 0;
+
+  inWindow(now: number): number {
+    while (this.seen.length > 0 && (this.seen[0]?.at ?? now) <= now - WINDOW_MS) this.seen.shift();
+    let tokens = 0;
+    for (const entry of this.seen) tokens += entry.tokens;
+    return tokens;
+  }
+
+  faded(now: number): number {
+    const age = now - this.levelAt;
+    if (age <= HOLD_MS) return this.level;
+    return Math.max(0, this.level * (1 - (age - HOLD_MS) / FADE_MS));
+  }
+}
 
 export class Neighbours {
-  private readonly seen = new Map<string, { at: number; tokens: number }[]>();
+  private readonly budgets = new Map<string, Neighbourhood>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  /** A reconciliation found Groq counting `gap` tokens beyond ours (only positive gaps are spending). */
+  /**
+   * A reconciliation found Groq counting `gap` tokens beyond ours. A positive gap was booked as outside
+   * spending; either way, what outside spending our window now holds is the neighbours' level.
+   */
   observe(budgetId: string, gap: number | undefined): void {
-    if (gap === undefined || !(gap > 0)) return;
-    const entries = this.seen.get(budgetId) ?? [];
-    entries.push({ at: this.now(), tokens: gap });
-    this.seen.set(budgetId, entries);
+    if (gap === undefined || !Number.isFinite(gap)) return;
+    let hood = this.budgets.get(budgetId);
+    if (hood === undefined) {
+      if (!(gap > 0)) return;
+      hood = new Neighbourhood();
+      this.budgets.set(budgetId, hood);
+    }
+    const now = this.now();
+    if (gap > 0) hood.seen.push({ at: now, tokens: gap });
+    hood.level = hood.inWindow(now);
+    hood.levelAt = now;
   }
 
-  /** Tokens to keep free in the budget's windows for its neighbours. */
+  /** Tokens to keep free in the budget's windows for its neighbours, beyond what the window already books for them. */
   spare(budgetId: string): number {
-    const entries = this.seen.get(budgetId);
-    if (entries === undefined) return 0;
-    const since = this.now() - WINDOW_MS;
-    while (entries.length > 0 && (entries[0]?.at ?? 0) <= since) entries.shift();
-    if (entries.length === 0) {
-      this.seen.delete(budgetId);
+    const hood = this.budgets.get(budgetId);
+    if (hood === undefined) return 0;
+    const now = this.now();
+    const level = hood.faded(now);
+    const booked = hood.inWindow(now);
+    if (level === 0 && booked === 0) {
+      this.budgets.delete(budgetId);
       return 0;
     }
-    return Math.ceil(SPARE_SHARE * entries.reduce((sum, entry) => sum + entry.tokens, 0));
+    return Math.max(0, Math.ceil(HEADROOM * level - booked));
   }
 }

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { PromptCalibration } from './prompt-calibration.js';
 
 describe('PromptCalibration', () => {
-  it('books the estimate with a small margin before any answer', () => {
-    expect(new PromptCalibration().estimate('m', 1_000)).toBe(1_030);
+  it('books the estimate 10 % over, with a small margin, before any answer', () => {
+    expect(new PromptCalibration().estimate('m', 1_000)).toBe(1_133);
   });
 
   it('takes the first reported count at once, rises fast and falls slowly', () => {

@@ -13,6 +13,12 @@ const MAX_RATIO = 4;
 const SAFETY_MARGIN = 0.03;
 const RISE_WEIGHT = 0.5;
 const FALL_WEIGHT = 0.15;
+/**
+ * The ratio before any answer has been seen: Groq's count can be about 10 % above characters/4 (it
+ * counts the JSON of messages and tools), and the first requests, sent together before any answer, are
+ * refused upstream if booked short.
+ */
+const FIRST_PRIOR = 1.1;
 /** Estimates this small carry framing noise, not a tokenizer's ratio. */
 const MIN_SAMPLE_TOKENS = 64;
 
@@ -27,11 +33,13 @@ export class PromptCalibration {
   /**
    * The current ratio of reported to estimated prompt tokens for `model`. Before its first answer, the
    * largest ratio any model has shown: the same client sends the same kind of prompts (and the JSON
-   * structure Groq counts is the same), and an estimate that falls short costs a 429.
+   * structure Groq counts is the same), and an estimate that falls short costs a 429. Before any answer
+   * at all, `FIRST_PRIOR`.
    */
   ratio(model: string): number {
     const own = this.ratios.get(model);
     if (own !== undefined) return own;
+    if (this.ratios.size === 0) return FIRST_PRIOR;
     let prior = 1;
     for (const ratio of this.ratios.values()) prior = Math.max(prior, ratio);
     return prior;

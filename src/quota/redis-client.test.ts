@@ -2,7 +2,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createRedisClient, createSharedQuotaStore } from './redis-client.js';
-import { testRedis, connectTestRedis, deleteKeysUnder, keysUnder, reservationOf, testBudget, testDemand, uniquePrefix } from './redis-testing.js';
+import { testRedis, connectTestRedis, deleteKeysUnder, keysUnder, reservationOf, testBudget, testDemand, uniquePrefix } from '../../test/support/redis-testing.js';
 
 let admin: Redis;
 beforeAll(async () => {

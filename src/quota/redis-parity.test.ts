@@ -16,7 +16,7 @@ import {
   testBudget as budget,
   testDemand as demand,
   uniquePrefix,
-} from './redis-testing.js';
+} from '../../test/support/redis-testing.js';
 import { WINDOW_NAMES, WINDOW_SPECS } from './types.js';
 import type { BudgetSnapshot, BudgetSpec, Demand, QuotaStore, Reservation, ReserveResult, UpstreamGap, UpstreamView, WindowName } from './types.js';
 

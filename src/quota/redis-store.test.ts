@@ -16,7 +16,7 @@ import {
   testBudget as budget,
   testDemand as demand,
   uniquePrefix,
-} from './redis-testing.js';
+} from '../../test/support/redis-testing.js';
 import { WINDOW_NAMES, WINDOW_SPECS, type BudgetSpec, type WindowName } from './types.js';
 
 const MINUTE = WINDOW_SPECS.tpm.windowMs;

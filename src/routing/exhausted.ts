@@ -1,7 +1,7 @@
-import { GatewayError, RateLimitRefusal } from '../errors.js';
+import { GatewayError, RateLimitRefusal, retryAfterHeaders } from '../errors.js';
 import type { PromisedRefusal, Refusal } from '../quota/types.js';
 import type { UpstreamFailure } from '../upstream/failure.js';
-import type { AttemptRecord, AttemptTrail } from './attempts.js';
+import type { AttemptRecord, AttemptTrail } from './route-request.js';
 
 /**
  * The answer when no deployment of the chain could serve: what was tried and why, with the status that
@@ -42,7 +42,7 @@ export function exhaustedError(alias: string, trail: AttemptTrail): GatewayError
     const retryAfterMs = Math.min(...finite);
     const retryAfter = Math.max(1, Math.ceil(retryAfterMs / 1000));
     const quotaOnly = trail.records.every((r) => r.kind !== 'cooling' || r.cooling.rateLimited);
-    const retryHeaders = { ...headers, 'retry-after': String(retryAfter) };
+    const retryHeaders = { ...headers, ...retryAfterHeaders(retryAfterMs) };
     if (quotaOnly) {
       return new RateLimitRefusal(`Rate limit: no deployment of ${alias} can take this request now; retry in ${retryAfter} s. ${tried}`, retryAfterMs, headers, promisable(trail, retryAfterMs));
     }

@@ -5,6 +5,11 @@ const GRACE_MS = 10_000;
 /** A caller may come back this much before its retry-after (clocks, rounding) and still find its promise. */
 const EARLY_MS = 1_000;
 /**
+ * A due promise whose caller has not come back this long after its time is taken by whichever request
+ * of the alias comes next: its caller is late or gone, and the capacity would otherwise sit unused.
+ */
+const UNCLAIMED_AFTER_MS = 2_000;
+/**
  * Promises held per alias at most: enough for the agents one person runs side by side. Past it, callers
  * hear a plain estimate (still counting the promises held), so a flood of callers that never come back
  * cannot push every later caller's wait further and further out.
@@ -12,6 +17,8 @@ const EARLY_MS = 1_000;
 const MAX_PER_ALIAS = 8;
 
 interface Promise_ {
+  /** Whose it is: the refused request's `claim`, which its retry carries again. */
+  readonly claim: string;
   readonly budget: BudgetSpec;
   hold: Reservation;
   readonly dueAt: number;
@@ -33,8 +40,10 @@ const NOTHING: Redemption = { tokens: undefined, done: async () => {} };
  * caller is told when its request first fits; several callers refused together would all be told the
  * same moment, and all but one refused again when they come back. So the capacity is held for the
  * caller now (booked in its budget whatever the limits, so everyone refused after it hears a later
- * moment), and given back when a request for the same alias comes at its time, oldest promise first, or
- * when nobody has come for it a little after its time.
+ * moment), and given back when that caller comes back at its time, or when nobody has come for it a
+ * little after its time. The caller is known by its request's `claim` (who sent it and how large its
+ * prompt is): a coding agent sends the same request again after a 429, while the other agents beside it
+ * send new ones, which must not take up what was promised to it.
  *
  * Holds are booked when promised, not when due, so a later promise's hold also sits on capacity an
  * earlier one is due: a redeeming request therefore sets the later holds of its budget aside while it
@@ -49,14 +58,18 @@ export class RetryPromises {
   ) {}
 
   /** Holds the capacity a refused caller was told to come back for. */
-  async promise(alias: string, promised: PromisedRefusal): Promise<void> {
+  async promise(alias: string, claim: string, promised: PromisedRefusal): Promise<void> {
     await this.lapse();
+    // A caller refused again (back too early, or its promise taken) holds one promise, the latest.
+    const earlier = this.byAlias.get(alias)?.find((entry) => entry.claim === claim);
+    if (earlier !== undefined) await this.drop(alias, earlier);
     const { budget, refusal } = promised;
     if (!Number.isFinite(refusal.retryAfterMs) || (this.byAlias.get(alias)?.length ?? 0) >= MAX_PER_ALIAS) return;
     // Tokens only: promises keep agents refused together apart on TPM, and a hold is no request.
     const hold = await this.hold(budget, { requests: 0, tokens: refusal.demand.tokens, audioSeconds: refusal.demand.audioSeconds });
     if (hold === undefined) return;
     const entry: Promise_ = {
+      claim,
       budget,
       hold,
       dueAt: this.now() + refusal.retryAfterMs,
@@ -68,18 +81,23 @@ export class RetryPromises {
   }
 
   /**
-   * A request for `alias` arrived: the oldest promise that has come due is taken up by it, and the later
-   * holds of that budget are set aside until the returned function is called.
+   * A request for `alias` arrived: its own promise, once due, is taken up by it; failing that, the
+   * oldest promise whose caller is late. The later holds of that budget are set aside until the
+   * returned function is called.
    */
-  async redeem(alias: string): Promise<Redemption> {
+  async redeem(alias: string, claim: string): Promise<Redemption> {
     await this.lapse();
-    const oldest = this.byAlias.get(alias)?.[0];
-    if (oldest === undefined || oldest.dueAt > this.now() + EARLY_MS) return NOTHING;
-    await this.drop(alias, oldest);
-    const later = [...this.byAlias.values()].flat().filter((entry) => entry.budget.id === oldest.budget.id);
+    const promises = this.byAlias.get(alias);
+    if (promises === undefined) return NOTHING;
+    const now = this.now();
+    const own = promises.find((entry) => entry.claim === claim);
+    const taken = own ?? promises.find((entry) => entry.dueAt + UNCLAIMED_AFTER_MS <= now);
+    if (taken === undefined || taken.dueAt > now + EARLY_MS) return NOTHING;
+    await this.drop(alias, taken);
+    const later = [...this.byAlias.values()].flat().filter((entry) => entry.budget.id === taken.budget.id);
     await Promise.all(later.map((entry) => this.quota.release(entry.budget, entry.hold).catch(() => undefined)));
     return {
-      tokens: oldest.hold.demand.tokens,
+      tokens: taken.hold.demand.tokens,
       done: async () => {
         for (const entry of later) {
           const hold = await this.hold(entry.budget, entry.hold.demand);

@@ -1,7 +1,7 @@
 import type { Catalog, ModelMode } from '../catalog/types.js';
 import type { DeploymentConfig, GatewayConfig, RoutingStrategy } from '../config/types.js';
 import type { BreakerPolicy, DeploymentBreaker } from '../breaker/breaker.js';
-import { budgetSpecs } from './budget-specs.js';
+import { budgetSpecs } from '../quota/budget-specs.js';
 import { createUpstreamClient } from '../upstream/client.js';
 import { providers } from '../upstream/providers.js';
 import type { FetchLike } from '../upstream/transport.js';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import Groq from 'groq-sdk';
 import type { DeploymentConfig } from '../config/types.js';
-import { keyPreview } from '../routing/budget-specs.js';
+import { keyPreview } from '../config/secrets.js';
 import { upstreamBaseURL } from './client.js';
 import { IdOwners, IdTenants, type SharedIdStore } from './id-owners.js';
 import { providers } from './providers.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { IdOwners, IdTenants } from './id-owners.js';
-import { connectTestRedis, deleteKeysUnder, uniquePrefix } from '../quota/redis-testing.js';
+import { connectTestRedis, deleteKeysUnder, uniquePrefix } from '../../test/support/redis-testing.js';
 
 describe('IdOwners', () => {
   it('remembers owners and forgets the least recently used beyond its capacity', () => {

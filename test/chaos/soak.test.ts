@@ -8,7 +8,7 @@
  */
 import { Agent, fetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testRedisUrl } from '../../src/quota/redis-testing.js';
+import { testRedisUrl } from '../support/redis-testing.js';
 import { startFakeGroq, type FakeGroq } from '../fake-groq/server.js';
 import { claimRedisDb, getJson, sleep, spawnGateway, tempDir, type ClaimedDb, type GatewayProcess, type TempDir } from '../multi/support.js';
 

@@ -139,6 +139,25 @@ describe('reconciliation with Groq’s headers', () => {
     expect(upstream429s(s)).toBe(0);
   });
 
+  it('keeps room for another consumer once its spending slid out of the window, as it will likely spend again', async () => {
+    const clock = new ManualClock();
+    // Groq booking the caps it is sent, as the gateway first assumes: its count and ours agree but for the other consumer.
+    const s = await start(clock, { defaultAccounting: 'cap-booked' });
+    await ask(s, 500, 200);
+    // Someone else spends a third of the 8B model's minute directly at Groq; the next answer's headers show it.
+    s.fake.consume(UPSTREAM_KEY, EIGHT_B, { requests: 1, tokens: 2_000 });
+    const seen = await ask(s, 500, 200);
+    expect(seen.headers.get('x-litellm-model-group')).toBe(`groq/${EIGHT_B}`);
+    // A minute on, neither the gateway's window nor Groq's holds any of it any more.
+    clock.advance(MINUTE + 1_000);
+    expect(s.fake.usage(UPSTREAM_KEY, EIGHT_B).tokensLastMinute).toBe(0);
+    // A request that fits the 8B model's empty minute but not beside the other consumer's usual 2,000
+    // goes to the next model of the chain, leaving the 8B model's room to its other consumer.
+    const { headers } = await ask(s, 3_600, 200);
+    expect(headers.get('x-litellm-model-group')).toBe(`groq/${TWENTY_B}`);
+    expect(upstream429s(s)).toBe(0);
+  });
+
   it('learns whether Groq keeps an answer’s unused cap booked, from its headers', async () => {
     for (const [rule, keeps] of [['cap-booked', true], ['actual-booked', false]] as const) {
       const clock = new ManualClock();
@@ -184,29 +203,37 @@ describe('retry-after as a promise', () => {
   it('tells callers refused one after another when each fits, and each comes back to an answer', async () => {
     const clock = new ManualClock();
     const s = await start(clock, { defaultAccounting: 'actual-booked' });
-    const request = { ...kiloRequest(1_500, 200), model: `groq/${QWEN}`, max_tokens: 2_000 };
-    /** The retry-after the caller was given, or undefined when it was served. */
-    const retryAfter = async (): Promise<number | undefined> => {
+    // Five agents, each with its own prompt; each sends its request again after its retry-after.
+    const requests = Array.from({ length: 5 }, (_, i) => ({ ...kiloRequest(1_500 + 40 * i, 200), model: `groq/${QWEN}`, max_tokens: 2_000 }));
+    /** The wait the caller was given (ms, as the openai client reads it), or undefined when it was served. */
+    const retryAfter = async (request: (typeof requests)[number]): Promise<number | undefined> => {
       const refused = await s.openai().chat.completions.create(request).then(
         () => undefined,
         (err: unknown) => err as { status: number; headers: Headers },
       );
       if (refused === undefined) return undefined;
       expect(refused.status).toBe(429);
-      return Number(refused.headers.get('retry-after'));
+      // Exact in `retry-after-ms`, which the openai client prefers; `retry-after` is it in whole seconds.
+      const ms = Number(refused.headers.get('retry-after-ms'));
+      expect(Number(refused.headers.get('retry-after'))).toBe(Math.max(1, Math.ceil(ms / 1_000)));
+      return ms;
     };
     // Qwen's 6,000 TPM takes two of these a minute; the callers after them are refused, a few seconds apart.
-    const dues: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      const wait = await retryAfter();
-      if (wait !== undefined) dues.push(clock.t + wait * 1_000);
+    const dues: { at: number; request: (typeof requests)[number] }[] = [];
+    for (const request of requests) {
+      const wait = await retryAfter(request);
+      if (wait !== undefined) dues.push({ at: clock.t + wait, request });
       clock.advance(5_000);
     }
     expect(dues.length).toBeGreaterThanOrEqual(2);
-    // Each caller, coming back at its own retry-after, is served.
-    for (const due of [...dues].sort((a, b) => a - b)) {
-      clock.t = Math.max(clock.t, due);
-      expect(await retryAfter()).toBeUndefined();
+    // Each caller, coming back at its own retry-after, is served, even when another agent's new request
+    // arrives at that moment just before it: what was promised to it is not the newcomer's.
+    let newcomers = 0;
+    for (const due of [...dues].sort((a, b) => a.at - b.at)) {
+      clock.t = Math.max(clock.t, due.at);
+      const newcomer = { ...kiloRequest(1_700 + 40 * newcomers++, 200), model: `groq/${QWEN}`, max_tokens: 2_000 };
+      expect(await retryAfter(newcomer)).toBeGreaterThan(0);
+      expect(await retryAfter(due.request)).toBeUndefined();
     }
     expect(upstream429s(s)).toBe(0);
   });

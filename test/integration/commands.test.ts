@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDoctor } from '../../src/commands/doctor.js';
 import { runStatus } from '../../src/commands/status.js';
-import { captureIo } from '../../src/commands/testing.js';
-import { testRedisUrl } from '../../src/quota/redis-testing.js';
+import { captureIo } from '../support/capture-io.js';
+import { testRedisUrl } from '../support/redis-testing.js';
 import { startFakeGroq, type FakeGroq } from '../fake-groq/server.js';
 import { deploymentYaml, startStack, UPSTREAM_KEY, type Stack } from './harness.js';
 

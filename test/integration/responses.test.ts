@@ -105,6 +105,21 @@ describe('the Responses API through the gateway (drop_params: true)', () => {
     expect(stack.fake.callCount('llama-3.1-8b-instant')).toBe(2);
   });
 
+  it('ends a stream cut mid-way with one `event: error` frame, the error the Responses API streams', async () => {
+    stack.fake.fail('llama-3.3-70b-versatile', { kind: 'midstream-reset', afterChunks: 2 }, 1);
+    const response = await fetch(`${stack.url}/v1/responses`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer sk-anything' },
+      body: JSON.stringify({ model: PRIMARY, input: 'hi', stream: true }),
+    });
+    const frames = (await response.text()).split('\n\n').filter(Boolean);
+    const last = frames.at(-1) ?? '';
+    expect(last).toMatch(/^event: error\ndata: /);
+    expect(JSON.parse(last.split('\ndata: ')[1] ?? '')).toMatchObject({ type: 'error', code: 'upstream_stream_error' });
+    expect(frames.filter((frame) => frame.startsWith('event: error') || frame.startsWith('data: {"error"'))).toHaveLength(1);
+    expect(frames.some((frame) => frame.includes('[DONE]'))).toBe(false);
+  });
+
   it('refuses bad input with a clear 400 and no upstream call', async () => {
     const openai = stack.openai();
     await expect(openai.responses.create({ model: PRIMARY, input: '' })).rejects.toMatchObject({ status: 400, param: 'input' });

@@ -6,7 +6,7 @@
  */
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testRedisUrl } from '../../src/quota/redis-testing.js';
+import { testRedisUrl } from '../support/redis-testing.js';
 import { claimRedisDb, getJson, spawnGateway, tempDir, type ClaimedDb, type GatewayProcess, type TempDir } from './support.js';
 
 const SLOW = 'llama-3.3-70b-versatile';

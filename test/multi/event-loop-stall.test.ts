@@ -9,7 +9,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DegradingQuotaStore } from '../../src/quota/degrading-store.js';
 import { RedisQuotaStore } from '../../src/quota/redis-store.js';
-import { connectTestRedis, deleteKeysUnder, testBudget, testDemand, uniquePrefix } from '../../src/quota/redis-testing.js';
+import { connectTestRedis, deleteKeysUnder, testBudget, testDemand, uniquePrefix } from '../support/redis-testing.js';
 import { StoreTimeoutError, withTimeout } from '../../src/quota/redis-timeout.js';
 
 let admin: Redis;

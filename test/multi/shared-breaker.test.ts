@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeGroq, type FakeGroq } from '../fake-groq/server.js';
-import { testRedisUrl } from '../../src/quota/redis-testing.js';
+import { testRedisUrl } from '../support/redis-testing.js';
 import { chat, claimRedisDb, getJson, sleep, spawnGateway, tempDir, type ClaimedDb, type GatewayProcess, type TempDir } from './support.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';

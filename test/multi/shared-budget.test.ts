@@ -6,7 +6,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeGroq, type FakeGroq } from '../fake-groq/server.js';
-import { testRedisUrl } from '../../src/quota/redis-testing.js';
+import { testRedisUrl } from '../support/redis-testing.js';
 import { claimRedisDb, drive, getJson, multiConfig, spawnGateway, tempDir, type Answer, type ClaimedDb, type GatewayProcess, type TempDir, warmUp } from './support.js';
 
 const MODEL = 'llama-3.1-8b-instant';

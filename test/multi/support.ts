@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
-import { connectTestRedis, testRedis } from '../../src/quota/redis-testing.js';
+import { connectTestRedis, testRedis } from '../support/redis-testing.js';
 
 const CLI = join(import.meta.dirname, '../../src/cli.ts');
 

@@ -1,8 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import { PassThrough } from 'node:stream';
 import { expect, vi } from 'vitest';
-import type { ChunkSource } from '../../src/routing/chunk-source.js';
-import type { RelayOptions, StreamEnd } from '../../src/routing/sse-relay.js';
+import type { ChunkSource } from '../../src/relay/chunk-source.js';
+import type { RelayOptions, StreamEnd } from '../../src/relay/sse-relay.js';
 
 /** An upstream body served chunk by chunk; an `Error` entry fails that read. Records whether it was cancelled. */
 export function upstreamChunks(chunks: Array<string | Uint8Array | Error>): ChunkSource & { cancelled: boolean } {

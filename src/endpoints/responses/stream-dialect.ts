@@ -1,0 +1,49 @@
+import { isRecord } from '../../is-record.js';
+import { splitEvents, type SseDialect, type StreamUsage } from '../../relay/sse-relay.js';
+
+const RESPONSE_COMPLETED = Buffer.from('"response.completed"');
+
+/**
+ * Responses API streams pass unchanged (every event names its type; there are no `choices` to fix);
+ * the usage arrives once, inside the `response.completed` event's response, in the Responses names. A
+ * failure is an `event: error` frame (clients read it only with that event name), and the stream ends
+ * at its terminal event, with no `[DONE]` after it.
+ */
+export const responsesStream: SseDialect = {
+  fix: responsesEvents,
+  errorFrame: (message, code) => Buffer.from(`event: error\ndata: ${JSON.stringify({ type: 'error', code, message, param: null })}\n\n`),
+  endMarker: undefined,
+  expectedEnd: 'its terminal event (response.completed)',
+};
+
+export function responsesEvents(events: Buffer, onUsage: ((usage: StreamUsage) => void) | undefined): Buffer {
+  if (onUsage === undefined || events.indexOf(RESPONSE_COMPLETED) === -1) return events;
+  for (const event of splitEvents(events)) {
+    if (event.indexOf(RESPONSE_COMPLETED) === -1) continue;
+    const data = event
+      .toString('utf8')
+      .split('\n')
+      .find((line) => line.startsWith('data:'));
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(data?.slice('data:'.length) ?? '');
+    } catch {
+      continue;
+    }
+    const usage = isRecord(parsed) && isRecord(parsed.response) ? responsesUsage(parsed.response.usage) : undefined;
+    if (usage !== undefined) onUsage(usage);
+  }
+  return events;
+}
+
+/** A Responses API `usage` object in chat's names, which the books and metrics read. */
+export function responsesUsage(usage: unknown): StreamUsage | undefined {
+  if (!isRecord(usage)) return undefined;
+  const details = isRecord(usage.input_tokens_details) ? usage.input_tokens_details : undefined;
+  return {
+    prompt_tokens: typeof usage.input_tokens === 'number' ? usage.input_tokens : undefined,
+    completion_tokens: typeof usage.output_tokens === 'number' ? usage.output_tokens : undefined,
+    total_tokens: typeof usage.total_tokens === 'number' ? usage.total_tokens : undefined,
+    prompt_tokens_details: typeof details?.cached_tokens === 'number' ? { cached_tokens: details.cached_tokens } : null,
+  };
+}

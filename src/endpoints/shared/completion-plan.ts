@@ -1,0 +1,118 @@
+import type { CompletionCapPolicy } from '../../config/types.js';
+import { DEFAULT_COMPLETION_CAP, MIN_COMPLETION_CAP } from '../../quota/completion-caps.js';
+import type { TokenPlanning } from '../../quota/token-planning.js';
+import type { Demand, UpstreamGap } from '../../quota/types.js';
+import type { Deployment } from '../../routing/deployment.js';
+import { spentTokens, type Spend, type TokenUsage } from '../../routing/operation.js';
+
+/**
+ * How one token-counted request (chat, Responses) is booked and capped on one deployment.
+ *
+ * The cap sent is the cap booked. It is never above what the client asked for, the model's documented
+ * maximum or what its context window leaves beside the prompt. Under the `adaptive` policy it is also
+ * no more than the alias's learned target (answers need a few hundred tokens where agents ask 8,192),
+ * and it may shrink to fit the window down to what recent answers needed; below that the request does
+ * not go (the budget refuses it with the wait until it fits). `requested` sends the client's own cap.
+ */
+export interface CompletionPlan {
+  readonly demand: Demand;
+  /** The cap to write into the body for `booked`, or `undefined` to leave the body's as it is. */
+  capFor(booked: Demand): number | undefined;
+  spend(usage: TokenUsage | undefined, booked: Demand): Spend;
+  observed(gap: UpstreamGap, usage: TokenUsage | undefined, booked: Demand): void;
+  refusedWithRoom(booked: Demand, requested: number | undefined): void;
+}
+
+export interface PlanInput {
+  readonly alias: string;
+  /** The characters/4 prompt estimate (`estimatePromptTokens`). */
+  readonly roughPrompt: number;
+  /** The client's own cap (`max_tokens`, `max_completion_tokens`, `max_output_tokens`), if any. */
+  readonly requested: number | undefined;
+  readonly policy: CompletionCapPolicy;
+}
+
+export function planCompletion(deployment: Deployment, planning: TokenPlanning, input: PlanInput): CompletionPlan {
+  const { alias, roughPrompt, requested } = input;
+  const policy = deployment.config.completionCap ?? input.policy;
+  const model = deployment.config.model;
+  const prompt = planning.calibration.estimate(model, roughPrompt);
+  const documented = deployment.maxCompletionTokens ?? Number.POSITIVE_INFINITY;
+  const contextRoom = deployment.contextWindow === null ? Number.POSITIVE_INFINITY : deployment.contextWindow - prompt;
+  const ceiling = Math.max(1, Math.min(requested ?? Number.POSITIVE_INFINITY, documented, contextRoom));
+  // Without a cap of its own under `requested`, the body goes as it is and the upstream's default applies.
+  const sendsCap = policy === 'adaptive' || requested !== undefined;
+
+  let most: number;
+  let least: number;
+  if (policy === 'adaptive') {
+    const learned = planning.caps.for(alias);
+    most = Math.min(ceiling, learned.target);
+    least = Math.min(most, learned.floor);
+  } else {
+    most = requested === undefined ? Math.min(ceiling, DEFAULT_COMPLETION_CAP) : ceiling;
+    // A cap that could never fit the TPM is a certain refusal: lower it so it can.
+    const tpm = deployment.budget?.limits.tpm.limit ?? null;
+    if (tpm !== null && tpm - prompt >= MIN_COMPLETION_CAP) most = Math.min(most, tpm - prompt);
+    least = most;
+  }
+  most = Math.floor(most);
+  least = Math.floor(least);
+  const capOf = (booked: Demand): number => booked.tokens - prompt;
+  const budgetId = deployment.budget?.id;
+
+  return {
+    demand: {
+      requests: 1,
+      tokens: prompt + most,
+      audioSeconds: 0,
+      minTokens: least < most ? prompt + least : undefined,
+      spare: budgetId === undefined ? undefined : planning.neighbours.spare(budgetId),
+    },
+    capFor: (booked) => (sendsCap ? capOf(booked) : undefined),
+    spend(usage, booked) {
+      if (usage === undefined) return { usage, actual: { tokens: booked.tokens } };
+      planning.calibration.observe(model, roughPrompt, usage.prompt_tokens);
+      const cap = capOf(booked);
+      const completion = usage.completion_tokens;
+      const clientCap = requested ?? documented;
+      if (sendsCap && completion !== undefined && completion >= cap && cap < clientCap) {
+        planning.caps.cut(alias, cap);
+        planning.onCut(alias, deployment.id);
+      } else {
+        planning.caps.observe(alias, completion);
+      }
+      const keepsCap = sendsCap && budgetId !== undefined && planning.retention.keepsCap(budgetId);
+      if (sendsCap && budgetId !== undefined && completion !== undefined) planning.retention.settled(budgetId, cap - completion, keepsCap);
+      // An upstream booking usage counts the completion from the end of the answer; so do we.
+      const tokensAtEnd = keepsCap ? 0 : completion;
+      return { usage, actual: { tokens: settledTokens(usage, cap, keepsCap) ?? booked.tokens, tokensAtEnd } };
+    },
+    observed(gap, usage, booked) {
+      if (budgetId === undefined) return;
+      planning.neighbours.observe(budgetId, gap.tpm);
+      if (!sendsCap) return;
+      // A whole answer was settled in our books before its headers are read here; what it gave back
+      // cannot show in the upstream's count, written while it was still booked.
+      const keepsCap = planning.retention.keepsCap(budgetId);
+      const pending = usage?.completion_tokens === undefined || keepsCap ? 0 : Math.max(0, capOf(booked) - usage.completion_tokens);
+      // The prompt estimate's own error is noise in the gap: a tenth of it, more than calibration leaves.
+      planning.retention.observe(budgetId, gap.tpm, pending, Math.ceil(prompt * 0.1));
+    },
+    refusedWithRoom(booked, upstreamCount) {
+      const shortBy = upstreamCount === undefined ? 0 : upstreamCount - booked.tokens;
+      planning.calibration.fellShort(model, roughPrompt, shortBy);
+    },
+  };
+}
+
+/**
+ * What a finished answer leaves booked: what it used, or, with an upstream that keeps the whole cap for
+ * its window, the prompt it counted plus the cap.
+ */
+function settledTokens(usage: TokenUsage, cap: number, keepsCap: boolean): number | undefined {
+  const used = spentTokens(usage);
+  if (!keepsCap || used === undefined) return used;
+  const prompt = Math.max(0, (usage.prompt_tokens ?? 0) - (usage.prompt_tokens_details?.cached_tokens ?? 0));
+  return Math.max(used, prompt + cap);
+}

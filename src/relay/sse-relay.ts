@@ -1,0 +1,384 @@
+import type { ServerResponse } from 'node:http';
+import { isRecord } from '../is-record.js';
+import type { ChunkSource } from './chunk-source.js';
+
+/**
+ * Relays an upstream SSE stream to the caller byte for byte, touching only what its endpoint's dialect
+ * fixes (chat's missing `choices`, say) and picking out the usage for accounting. A failure after the
+ * first byte becomes one error frame in the dialect and the end of the stream, never a silently cut
+ * socket; a half-received event is dropped rather than sent as malformed JSON.
+ */
+
+export interface StreamUsage {
+  readonly prompt_tokens?: number;
+  readonly completion_tokens?: number;
+  readonly total_tokens?: number;
+  readonly [key: string]: unknown;
+}
+
+export type StreamEnd =
+  | { readonly kind: 'complete' }
+  | { readonly kind: 'upstream_error'; readonly message: string }
+  | { readonly kind: 'client_cancelled' }
+  /** The gateway's drain ended it at the grace deadline: no fault of the upstream's. */
+  | { readonly kind: 'stopped' };
+
+/** What one endpoint's streams say and how they end; each endpoint brings its own (`endpoints/<name>/stream-dialect.ts`). */
+export interface SseDialect {
+  /** What the relay does to complete events before they go out: fix them where clients need it, report usage. Returns the events to send. */
+  readonly fix: (events: Buffer, onUsage: ((usage: StreamUsage) => void) | undefined) => Buffer;
+  /** The one error frame that ends a failed stream, in the form this endpoint's clients read. */
+  readonly errorFrame: (message: string, code: string) => Buffer;
+  /** What follows the error frame when the gateway's drain cuts a stream (chat's `[DONE]`), if anything. */
+  readonly endMarker: Buffer | undefined;
+  /** The proper end, as the error names it when a stream stops without one. */
+  readonly expectedEnd: string;
+}
+
+export interface RelayOptions {
+  readonly first: Uint8Array;
+  readonly source: ChunkSource;
+  /** Aborts the upstream call (the caller went away). */
+  readonly cancelUpstream: () => void;
+  /** Called exactly once, however the stream ends. */
+  readonly onEnd: (end: StreamEnd) => void;
+}
+
+export interface SseRelayOptions extends RelayOptions {
+  readonly dialect: SseDialect;
+  readonly onUsage?: (usage: StreamUsage) => void;
+  /** Fires when a draining gateway's grace period is over: the stream ends with an error frame (and the dialect's end marker). */
+  readonly stop?: AbortSignal;
+}
+
+const DATA_JSON = Buffer.from('data: {');
+/**
+ * No event legitimately grows this large (a Responses `response.completed` repeats the whole answer,
+ * which is still far smaller); past it the upstream is not speaking SSE.
+ */
+const MAX_EVENT_BYTES = 16 << 20;
+/** The events after which a Responses API stream is complete. */
+const RESPONSES_TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed']);
+
+/** The upstream broke the stream's framing: a frame no client could parse, or an event without end. */
+export class InvalidFrameError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidFrameError';
+  }
+}
+
+/**
+ * Cuts a byte stream into whole SSE events, checks and fixes them; holds back a trailing partial event.
+ * Every `data:` must be JSON (or chat's `[DONE]`); `push` throws `InvalidFrameError` at the first that
+ * is not, before it is relayed. It also notes how the stream ended: at its terminal event (`[DONE]`, a
+ * Responses `response.completed`/`incomplete`/`failed`), or at an error frame the upstream sent itself.
+ */
+export class SseRewriter {
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private terminal = false;
+  private upstreamError: string | undefined;
+
+  constructor(
+    private readonly onUsage: ((usage: StreamUsage) => void) | undefined,
+    private readonly dialect: SseDialect,
+  ) {}
+
+  /** The complete events in `chunk` (plus what was held back), fixed; `undefined` when none is complete. */
+  push(chunk: Uint8Array): Buffer | undefined {
+    const incoming = toBuffer(chunk);
+    if (this.pendingBytes > 0 && !this.mayCompleteEvent(incoming)) {
+      this.hold(incoming);
+      return undefined;
+    }
+    const bytes = this.pendingBytes === 0 ? incoming : Buffer.concat([...this.pending, incoming]);
+    this.pending = [];
+    this.pendingBytes = 0;
+    const cut = lastEventEnd(bytes);
+    if (cut === 0) {
+      this.hold(bytes);
+      return undefined;
+    }
+    if (cut < bytes.length) this.hold(bytes.subarray(cut));
+    const events = bytes.subarray(0, cut);
+    this.check(events);
+    return this.dialect.fix(events, this.onUsage);
+  }
+
+  /** At the upstream's end: what was held back (an upstream may omit the final blank line). */
+  flush(): Buffer | undefined {
+    const rest = Buffer.concat(this.pending);
+    this.pending = [];
+    this.pendingBytes = 0;
+    if (rest.length === 0) return undefined;
+    this.check(rest);
+    return this.dialect.fix(rest, this.onUsage);
+  }
+
+  /** At a failure: a half-received event would be malformed JSON to the client. */
+  discard(): void {
+    this.pending = [];
+    this.pendingBytes = 0;
+  }
+
+  /**
+   * After `flush`: whether the stream ended as it should. `undefined` for a proper end; otherwise why
+   * not, and whether the upstream already said so in an error frame of its own (then the caller has its
+   * one error frame and gets no second).
+   */
+  improperEnd(): { readonly message: string; readonly framed: boolean } | undefined {
+    if (this.upstreamError !== undefined) return { message: `upstream sent an error: ${this.upstreamError}`, framed: true };
+    if (this.terminal) return undefined;
+    return { message: `upstream stream ended without ${this.dialect.expectedEnd}`, framed: false };
+  }
+
+  private hold(bytes: Buffer): void {
+    this.pending.push(bytes);
+    this.pendingBytes += bytes.length;
+    if (this.pendingBytes > MAX_EVENT_BYTES) throw new InvalidFrameError(`upstream sent an event over ${MAX_EVENT_BYTES >> 20} MB without an end`);
+  }
+
+  /** Whether a blank line may end in `incoming`, also across the join with what is held: every one ends in LF. */
+  private mayCompleteEvent(incoming: Buffer): boolean {
+    return incoming.indexOf(0x0a) !== -1;
+  }
+
+  private check(events: Buffer): void {
+    for (const event of splitEvents(events)) {
+      const frame = readFrame(event);
+      if (frame === undefined) continue;
+      if (frame.data === '[DONE]') {
+        this.terminal = true;
+        continue;
+      }
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(frame.data);
+      } catch {
+        throw new InvalidFrameError(`upstream sent a frame that is not JSON: ${JSON.stringify(frame.data.slice(0, 80))}`);
+      }
+      const type = frame.event ?? (isRecord(parsed) && typeof parsed.type === 'string' ? parsed.type : undefined);
+      if (type !== undefined && RESPONSES_TERMINAL.has(type)) this.terminal = true;
+      else if (type === 'error' || (frame.event === undefined && isRecord(parsed) && 'error' in parsed)) this.upstreamError = errorMessageOf(parsed);
+    }
+  }
+}
+
+/** An event's name and its data lines joined, or `undefined` when it carries no data (a comment). */
+function readFrame(event: Buffer): { readonly event: string | undefined; readonly data: string } | undefined {
+  // The common case, one `data: {...}` line, without splitting lines.
+  if (event.subarray(0, DATA_JSON.length).equals(DATA_JSON)) {
+    const text = event.toString('utf8', 6).trimEnd();
+    if (!text.includes('\n')) return { event: undefined, data: text };
+  }
+  let name: string | undefined;
+  const data: string[] = [];
+  for (const line of event.toString('utf8').split(/\r?\n/)) {
+    if (line.startsWith('data:')) data.push(line.slice(line.startsWith('data: ') ? 6 : 5));
+    else if (line.startsWith('event:')) name = line.slice(6).trim();
+  }
+  return data.length === 0 ? undefined : { event: name, data: data.join('\n') };
+}
+
+function errorMessageOf(parsed: unknown): string {
+  const inner = isRecord(parsed) && isRecord(parsed.error) ? parsed.error : parsed;
+  return isRecord(inner) && typeof inner.message === 'string' ? inner.message : 'unknown error';
+}
+
+/**
+ * Writes the relayed stream straight to the caller's socket, honouring its back-pressure: the upstream
+ * is read only as fast as the caller takes bytes. `head` is written first (status and headers).
+ */
+export async function pipeSse(out: ServerResponse, head: Record<string, string>, options: SseRelayOptions): Promise<void> {
+  const rewriter = new SseRewriter(options.onUsage, options.dialect);
+  const finish = new RelayEnd(options.onEnd);
+  const end = (how: StreamEnd): void => finish.end(how);
+  const onClose = (): void => {
+    if (out.writableFinished) return;
+    end({ kind: 'client_cancelled' });
+    options.cancelUpstream();
+    options.source.cancel();
+  };
+  out.once('close', onClose);
+  const onStop = (): void => {
+    if (finish.ended) return;
+    rewriter.discard();
+    end({ kind: 'stopped' });
+    stopUpstream(options);
+    out.end(stoppedFrames(options.dialect));
+  };
+  if (options.stop?.aborted) queueMicrotask(onStop);
+  else options.stop?.addEventListener('abort', onStop, { once: true });
+  out.once('close', () => options.stop?.removeEventListener('abort', onStop));
+  out.writeHead(200, head);
+  try {
+    await write(out, rewriter.push(options.first));
+    for (;;) {
+      const chunk = await options.source.read();
+      if (finish.ended) return;
+      if (chunk === undefined) break;
+      await write(out, rewriter.push(chunk));
+    }
+    const rest = rewriter.flush();
+    if (rest !== undefined) out.write(rest);
+    const improper = rewriter.improperEnd();
+    if (improper === undefined) {
+      out.end();
+      end({ kind: 'complete' });
+      return;
+    }
+    out.end(improper.framed ? undefined : errorFrameFor(options.dialect, improper.message));
+    end({ kind: 'upstream_error', message: improper.message });
+  } catch (err) {
+    if (finish.ended) return;
+    rewriter.discard();
+    const message = failureMessage(err);
+    if (err instanceof InvalidFrameError) stopUpstream(options);
+    out.end(errorFrameFor(options.dialect, message));
+    end({ kind: 'upstream_error', message });
+  }
+}
+
+/** The same relay as a web stream, for runtimes without a Node response to write to. */
+export function relaySse(options: SseRelayOptions): ReadableStream<Uint8Array> {
+  const rewriter = new SseRewriter(options.onUsage, options.dialect);
+  const finish = new RelayEnd(options.onEnd);
+  const end = (how: StreamEnd): void => finish.end(how);
+  const fail = (controller: ReadableStreamDefaultController<Uint8Array>, err: unknown): void => {
+    rewriter.discard();
+    const message = failureMessage(err);
+    if (err instanceof InvalidFrameError) stopUpstream(options);
+    controller.enqueue(errorFrameFor(options.dialect, message));
+    controller.close();
+    end({ kind: 'upstream_error', message });
+  };
+  return new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        try {
+          const out = rewriter.push(options.first);
+          if (out !== undefined) controller.enqueue(out);
+        } catch (err) {
+          fail(controller, err);
+        }
+      },
+      async pull(controller) {
+        try {
+          for (;;) {
+            const chunk = await options.source.read();
+            if (chunk === undefined) {
+              const rest = rewriter.flush();
+              if (rest !== undefined) controller.enqueue(rest);
+              const improper = rewriter.improperEnd();
+              if (improper !== undefined && !improper.framed) controller.enqueue(errorFrameFor(options.dialect, improper.message));
+              controller.close();
+              end(improper === undefined ? { kind: 'complete' } : { kind: 'upstream_error', message: improper.message });
+              return;
+            }
+            const out = rewriter.push(chunk);
+            if (out !== undefined && out.length > 0) {
+              controller.enqueue(out);
+              return;
+            }
+          }
+        } catch (err) {
+          if (finish.ended) return;
+          fail(controller, err);
+        }
+      },
+      cancel() {
+        end({ kind: 'client_cancelled' });
+        options.cancelUpstream();
+        options.source.cancel();
+      },
+    },
+    // No read-ahead: a byte is pulled from upstream only when the caller's socket wants one.
+    { highWaterMark: 0 },
+  );
+}
+
+/** An upstream whose stream is no longer believed is not read any further. */
+function stopUpstream(options: RelayOptions): void {
+  options.cancelUpstream();
+  options.source.cancel();
+}
+
+/** Reports a relay's end once, however many ways it ends at the same time. */
+export class RelayEnd {
+  private done = false;
+
+  constructor(private readonly onEnd: (end: StreamEnd) => void) {}
+
+  get ended(): boolean {
+    return this.done;
+  }
+
+  end(how: StreamEnd): void {
+    if (this.done) return;
+    this.done = true;
+    this.onEnd(how);
+  }
+}
+
+function write(out: ServerResponse, bytes: Buffer | undefined): Promise<void> | undefined {
+  if (bytes === undefined || bytes.length === 0 || out.write(bytes)) return undefined;
+  return drained(out);
+}
+
+/** Resolves when the caller's socket takes more bytes, or is gone. */
+export function drained(out: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      out.off('drain', done);
+      out.off('close', done);
+      resolve();
+    };
+    out.once('drain', done);
+    out.once('close', done);
+  });
+}
+
+function failureMessage(err: unknown): string {
+  return `upstream stream failed: ${err instanceof Error ? err.message : String(err)}`;
+}
+
+/** How a stream cut by the gateway's drain ends: the error, then the end marker clients wait for. */
+function stoppedFrames(dialect: SseDialect): Buffer {
+  const error = dialect.errorFrame('the gateway is shutting down; the answer was cut at the end of its grace period', 'gateway_shutting_down');
+  return dialect.endMarker === undefined ? error : Buffer.concat([error, dialect.endMarker]);
+}
+
+function errorFrameFor(dialect: SseDialect, message: string): Buffer {
+  return dialect.errorFrame(message, 'upstream_stream_error');
+}
+
+/** Index just past the last complete event (`\n\n` or `\r\n\r\n`), or 0 when there is none. */
+export function lastEventEnd(bytes: Buffer): number {
+  for (let i = bytes.length - 1; i > 0; i--) {
+    if (bytes[i] !== 0x0a) continue;
+    if (bytes[i - 1] === 0x0a) return i + 1;
+    if (bytes[i - 1] === 0x0d && bytes[i - 2] === 0x0a && bytes[i - 3] === 0x0d) return i + 1;
+  }
+  return 0;
+}
+
+/** The events in `events`, each with its blank line. */
+export function splitEvents(events: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  let start = 0;
+  for (let i = 0; i < events.length; i++) {
+    if (events[i] !== 0x0a) continue;
+    const lf = events[i + 1] === 0x0a ? i + 2 : events[i + 1] === 0x0d && events[i + 2] === 0x0a ? i + 3 : -1;
+    if (lf === -1) continue;
+    out.push(events.subarray(start, lf));
+    start = lf;
+    i = lf - 1;
+  }
+  if (start < events.length) out.push(events.subarray(start));
+  return out;
+}
+
+function toBuffer(chunk: Uint8Array): Buffer {
+  return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+}

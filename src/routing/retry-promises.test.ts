@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryQuotaStore } from '../quota/memory-store.js';
+import { WINDOW_NAMES, type BudgetSpec, type Demand, type PromisedRefusal, type WindowLimit, type WindowName } from '../quota/types.js';
+import { RetryPromises } from './retry-promises.js';
+
+const TPM = 6_000;
+
+function budget(): BudgetSpec {
+  const limits = Object.fromEntries(
+    WINDOW_NAMES.map((name): [WindowName, WindowLimit] => (name === 'tpm' ? [name, { limit: TPM, source: 'config' }] : [name, { limit: null, source: 'none' }])),
+  ) as Record<WindowName, WindowLimit>;
+  return { id: 'm#key', model: 'm', keyPreview: 'gsk_...abcd', limits };
+}
+
+const demand = (tokens: number): Demand => ({ requests: 1, tokens, audioSeconds: 0 });
+
+function refused(spec: BudgetSpec, tokens: number, retryAfterMs: number): PromisedRefusal {
+  return { budget: spec, refusal: { budgetId: spec.id, demand: demand(tokens), retryAfterMs, exhausted: [] } };
+}
+
+function setup() {
+  let now = 1_000_000;
+  const store = new MemoryQuotaStore({ now: () => now });
+  const promises = new RetryPromises(store, () => now);
+  return { store, promises, spec: budget(), advance: (ms: number) => (now += ms) };
+}
+
+describe('RetryPromises', () => {
+  it('holds the promised capacity against everyone else until its caller comes back', async () => {
+    const { store, promises, spec, advance } = setup();
+    await promises.promise('a', 'agent-1', refused(spec, 4_000, 5_000));
+    // Another agent's new request finds the promised 4,000 booked.
+    expect((await store.reserve(spec, demand(3_000))).ok).toBe(false);
+    advance(5_000);
+    // It comes back at the promised time, but it is not the caller the capacity was promised to.
+    const stranger = await promises.redeem('a', 'agent-2');
+    expect(stranger.tokens).toBeUndefined();
+    expect((await store.reserve(spec, demand(3_000))).ok).toBe(false);
+    // The refused caller's retry takes it up: the hold is given back for it to book, up to what was promised.
+    const own = await promises.redeem('a', 'agent-1');
+    expect(own.tokens).toBe(4_000);
+    expect((await store.reserve(spec, demand(4_000))).ok).toBe(true);
+    await own.done();
+  });
+
+  it('gives a promise whose caller is late to the next request, and lapses one nobody comes for', async () => {
+    const { store, promises, spec, advance } = setup();
+    await promises.promise('a', 'agent-1', refused(spec, 4_000, 5_000));
+    advance(5_000 + 2_000);
+    const stranger = await promises.redeem('a', 'agent-2');
+    expect(stranger.tokens).toBe(4_000);
+    await stranger.done();
+
+    await promises.promise('a', 'agent-3', refused(spec, 4_000, 5_000));
+    advance(5_000 + 10_001);
+    await promises.redeem('a', 'nobody-with-a-promise');
+    // Lapsed: the capacity is everyone's again.
+    expect((await store.reserve(spec, demand(5_000))).ok).toBe(true);
+  });
+
+  it('keeps one promise per caller: refused again, it holds only the latest', async () => {
+    const { store, promises, spec } = setup();
+    await promises.promise('a', 'agent-1', refused(spec, 2_000, 5_000));
+    await promises.promise('a', 'agent-1', refused(spec, 2_000, 8_000));
+    expect((await store.reserve(spec, demand(4_000))).ok).toBe(true);
+  });
+});
