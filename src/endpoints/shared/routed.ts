@@ -63,9 +63,11 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
   return async function routed(c: Context<NodeBindings>) {
     const { incoming, outgoing } = c.env ?? {};
     const { config, table } = gateway.current;
-    const receivedAt = c.var.receivedAt;
-    const requestId = c.var.requestId;
-    const requestLog = c.var.log ?? log;
+    // `c.get`, not `c.var`: Hono builds a new object of every variable for each `c.var` read.
+    const receivedAt = c.get('receivedAt');
+    const requestId = c.get('requestId');
+    const requestLog = c.get('log') ?? log;
+    const principal = c.get('principal');
     let alias = '';
     let stream = false;
     let queueSeconds = 0;
@@ -88,7 +90,7 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
         upstreamSeconds: undefined,
         queueSeconds,
         requestId,
-        client: clientOf(c.var.principal),
+        client: clientOf(principal),
         errorCode: undefined,
         ...fields,
         trail: withEarlierPasses(fields.trail, queuedPasses),
@@ -96,7 +98,7 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
       gateway.metrics.recordChat(outcome);
       gateway.activity.recordRequest(outcome, reason);
       const record = requestRecord(outcome);
-      for (const attempt of record.attempts) requestLog.debug('upstream attempt', { alias, ...attempt });
+      if (requestLog.enabled?.('debug') ?? true) for (const attempt of record.attempts) requestLog.debug('upstream attempt', { alias, ...attempt });
       requestLog.info(requestLine(record), record);
     };
 
@@ -114,7 +116,7 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
         source: incoming ?? c.req.raw,
         config,
         table,
-        principal: c.var.principal,
+        principal,
         planning: gateway.planning,
         noteAlias: (seen) => (alias = seen),
       });
@@ -142,7 +144,7 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
         deadline: receivedAt + timeoutMs,
         extraFallbacks: options.fallbacks,
         mockPrimaryFailure: options.mockPrimaryFailure,
-        mayUseAlias: aliasFilterOf(c.var.principal, table),
+        mayUseAlias: aliasFilterOf(principal, table),
       };
       const ctx = {
         quota: gateway.quota,
@@ -186,19 +188,27 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
       throw err;
     }
 
-    const headers = responseHeaders(c, served);
+    const headers = responseHeaders(receivedAt, requestId, served);
     const overheadSeconds = (performance.now() - receivedAt - served.trail.upstreamMs) / 1000;
     const firstByteSeconds = served.upstreamMs / 1000;
     const servedAs = { deployment: served.deployment, group: served.group.name };
     if (served.stream === undefined) {
       deadline.dispose();
       taken.dispose?.();
-      report({ status: 200, served: servedAs, trail: served.trail, usage: served.usage, overheadSeconds, firstByteSeconds, upstreamSeconds: firstByteSeconds });
+      const reportServed = () => report({ status: 200, served: servedAs, trail: served.trail, usage: served.usage, overheadSeconds, firstByteSeconds, upstreamSeconds: firstByteSeconds });
       headers['content-type'] = served.upstream.headers.get('content-type') ?? 'application/json';
-      if (outgoing === undefined) return new Response(served.body, { status: 200, headers });
-      // Straight to the socket: a Response object would be built only to be taken apart again.
-      outgoing.writeHead(200, headers);
-      outgoing.end(Buffer.from(served.body as ArrayBuffer));
+      if (outgoing === undefined) {
+        reportServed();
+        return new Response(served.body, { status: 200, headers });
+      }
+      // Straight to the socket: a Response object would be built only to be taken apart again. The
+      // answer goes out first; counting and logging it (in the same turn, before any other request) after.
+      try {
+        outgoing.writeHead(200, headers);
+        outgoing.end(Buffer.from(served.body as ArrayBuffer));
+      } finally {
+        reportServed();
+      }
       return RESPONSE_ALREADY_SENT;
     }
 
@@ -290,10 +300,10 @@ function aliasFilterOf(principal: Principal | undefined, table: RoutingTable): (
   return principal?.kind === 'client' && principal.models !== undefined ? (alias) => mayUseName(principal, table, alias) : undefined;
 }
 
-function responseHeaders(c: Context, served: ServedResponse): Record<string, string> {
-  const totalMs = performance.now() - c.var.receivedAt;
+function responseHeaders(receivedAt: number, requestId: string, served: ServedResponse): Record<string, string> {
+  const totalMs = performance.now() - receivedAt;
   const headers: Record<string, string> = {
-    ...requestIdHeaders(c.var.requestId),
+    ...requestIdHeaders(requestId),
     'x-litellm-model-id': served.deployment.id,
     'x-litellm-model-group': served.group.name,
     'x-litellm-attempted-fallbacks': String(served.trail.fallbacks),
