@@ -28,8 +28,8 @@ const QUIET_PATHS: ReadonlySet<string> = new Set(['/metrics', '/health/livelines
 /**
  * Gives every request an id (the caller's `x-request-id` if it is a sane token, else a UUID), a logger
  * that writes it on each line, and answers it as `x-request-id` and `x-litellm-call-id` on every
- * response, errors included. Handlers that write to the socket themselves add the headers from
- * `requestIdHeaders`. Requests no routed handler logged (refused before routing, listings, files) get
+ * response, errors included. Handlers that write to the socket themselves write both headers
+ * (`REQUEST_ID_HEADERS`). Requests no routed handler logged (refused before routing, listings, files) get
  * their one request line here.
  */
 export const requestId = (log: Logger): MiddlewareHandler<{ Bindings: { incoming?: IncomingMessage } }> =>
@@ -42,7 +42,7 @@ export const requestId = (log: Logger): MiddlewareHandler<{ Bindings: { incoming
     c.set('requestId', id);
     c.set('log', requestLog);
     await next();
-    // An answer written straight to the socket carried the ids already (`requestIdHeaders`).
+    // An answer written straight to the socket carried the ids already (the routed handler writes them).
     if (c.res !== RESPONSE_ALREADY_SENT) for (const name of REQUEST_ID_HEADERS) c.res.headers.set(name, id);
     // `c.get`, not `c.var`: Hono builds a new object of every variable for each `c.var` read.
     if (c.get('requestLogged') === true || QUIET_PATHS.has(c.req.path)) return;
@@ -72,8 +72,4 @@ export function clientOf(principal: Principal | undefined): string {
   if (principal === undefined || principal.kind === 'open') return 'anonymous';
   if (principal.kind === 'master') return 'master';
   return principal.alias || principal.preview;
-}
-
-export function requestIdHeaders(id: string): Record<(typeof REQUEST_ID_HEADERS)[number], string> {
-  return { 'x-request-id': id, 'x-litellm-call-id': id };
 }
