@@ -28,7 +28,7 @@ interface CounterEntry {
 /** prom-client's internal series entry for a histogram (15.x: bucket counts keyed by upper bound). */
 interface HistogramEntry {
   readonly labels: LabelValues<string>;
-  readonly bucketValues: Record<number, number>;
+  readonly bucketValues: Record<string, number>;
   sum: number;
   count: number;
 }
@@ -51,6 +51,8 @@ export function boundCounter(counter: Counter<string>, labels: LabelValues<strin
 
 export function boundHistogram(histogram: Histogram<string>, labels: LabelValues<string>): BoundHistogram {
   const upperBounds = (histogram as unknown as { readonly upperBounds: readonly number[] }).upperBounds;
+  // The entry's bucket keys as strings once: a fractional number used as a key is converted every time.
+  const keys = upperBounds.map(String);
   let entry: HistogramEntry | undefined;
   return {
     observe(value) {
@@ -63,9 +65,9 @@ export function boundHistogram(histogram: Histogram<string>, labels: LabelValues
       entry.count += 1;
       // As prom-client counts: the first bucket whose upper bound holds the value; above all, only the count.
       for (let i = 0; i < upperBounds.length; i++) {
-        const bound = upperBounds[i] as number;
-        if (value <= bound) {
-          entry.bucketValues[bound] = (entry.bucketValues[bound] ?? 0) + 1;
+        if (value <= (upperBounds[i] as number)) {
+          const key = keys[i] as string;
+          entry.bucketValues[key] = (entry.bucketValues[key] ?? 0) + 1;
           return;
         }
       }
