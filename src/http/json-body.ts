@@ -56,6 +56,14 @@ function headerOf(source: IncomingMessage | Request, name: string): string | und
 }
 
 async function readText(source: IncomingMessage | Request, maxBytes: number): Promise<string> {
+  // Usually the whole body came with the headers: Node has parsed all of it (`complete`) into the
+  // stream's buffer, and one read takes it without an async iterator and its listeners.
+  if (!(source instanceof Request) && source.complete && !source.readableEnded && source.readableFlowing !== true) {
+    const whole = source.read() as Buffer | null;
+    if (whole === null) return '';
+    if (whole.byteLength > maxBytes) throw tooLarge(maxBytes);
+    return whole.toString('utf8');
+  }
   const chunks: Uint8Array[] = [];
   let total = 0;
   const body = (source instanceof Request ? source.body : source) as AsyncIterable<Uint8Array> | null;
