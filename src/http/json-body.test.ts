@@ -42,7 +42,7 @@ function send(body: string): Promise<{ ok: boolean; status?: number; keys?: stri
   });
 }
 
-describe.each([true, false])('readJsonObject (body complete before reading: %s)', (complete) => {
+describe.each([true, false])('readJsonObject (whole body received before the read starts: %s)', (complete) => {
   it('reads an object, refuses one over the limit with 413 and an empty or malformed one with 400', async () => {
     whenComplete = complete;
     expect(await send('{"model":"a","messages":[]}')).toEqual({ ok: true, keys: ['model', 'messages'] });

@@ -56,28 +56,59 @@ function headerOf(source: IncomingMessage | Request, name: string): string | und
 }
 
 async function readText(source: IncomingMessage | Request, maxBytes: number): Promise<string> {
-  // Usually the whole body came with the headers: Node has parsed all of it (`complete`) into the
-  // stream's buffer, and one read takes it without an async iterator and its listeners.
-  if (!(source instanceof Request) && source.complete && !source.readableEnded && source.readableFlowing !== true) {
-    const whole = source.read() as Buffer | null;
-    if (whole === null) return '';
-    if (whole.byteLength > maxBytes) throw tooLarge(maxBytes);
-    return whole.toString('utf8');
-  }
+  if (!(source instanceof Request)) return readNodeText(source, maxBytes);
   const chunks: Uint8Array[] = [];
   let total = 0;
-  const body = (source instanceof Request ? source.body : source) as AsyncIterable<Uint8Array> | null;
+  const body = source.body as AsyncIterable<Uint8Array> | null;
   if (body === null) return '';
   for await (const chunk of body) {
     total += chunk.byteLength;
-    if (total > maxBytes) {
-      // Stop reading; the connection is closed with the answer rather than drained.
-      if (!(source instanceof Request)) source.pause();
-      throw tooLarge(maxBytes);
-    }
+    if (total > maxBytes) throw tooLarge(maxBytes);
     chunks.push(chunk);
   }
   return chunks.length === 1 ? Buffer.from(chunks[0] as Uint8Array).toString('utf8') : Buffer.concat(chunks, total).toString('utf8');
+}
+
+/**
+ * The Node request's body through its events: the handler runs while Node is still parsing the packet
+ * that brought the headers, so the body is not there yet, and an async iterator over the request (an
+ * async generator and end-of-stream listeners per request) costs more than the few events it waits for.
+ */
+function readNodeText(source: IncomingMessage, maxBytes: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const settle = (err: unknown, text: string): void => {
+      source.off('data', onData);
+      source.off('end', onEnd);
+      source.off('error', onError);
+      source.off('close', onClose);
+      if (err === undefined) resolve(text);
+      else reject(err);
+    };
+    const onData = (chunk: Buffer): void => {
+      total += chunk.byteLength;
+      if (total > maxBytes) {
+        // Stop reading; the connection is closed with the answer rather than drained.
+        source.pause();
+        settle(tooLarge(maxBytes), '');
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => settle(undefined, chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks, total).toString('utf8'));
+    const onError = (err: Error): void => settle(err, '');
+    // Gone before its end (the caller left): as an async iterator over it would have said.
+    const onClose = (): void => settle(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }), '');
+    if (source.readableEnded) {
+      resolve('');
+      return;
+    }
+    source.on('data', onData);
+    source.on('end', onEnd);
+    source.on('error', onError);
+    source.on('close', onClose);
+  });
 }
 
 function tooLarge(maxBytes: number): GatewayError {
