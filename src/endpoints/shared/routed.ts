@@ -132,7 +132,7 @@ export function routedHandler(gateway: Gateway, log: Logger, route: string, inta
       // A request's own `timeout` can only shorten the router's deadline.
       const timeoutMs = Math.min(config.router.timeoutMs, options.timeoutMs ?? Infinity);
       // A caller back at its retry-after takes up the capacity promised to it, and no more.
-      const claim = claimOf(c.var.principal, alias, taken.promptTokens);
+      const claim = claimOf(principal, alias, taken.promptTokens);
       const redeemed = await gateway.promises.redeem(alias, claim);
       const request = {
         alias,
