@@ -9,7 +9,7 @@ import { PortInUseError, startGateway } from '../src/server.js';
 import { startFakeGroq } from '../test/fake-groq/server.js';
 
 const PRIMARY = 'groq/llama-3.3-70b-versatile';
-/** Step 3's own primary: step 2 leaves PRIMARY's breaker resting, and step 3 must meet a fresh one. */
+/** Step 3's own primary: step 2 leaves PRIMARY ejected by its breaker, and step 3 must meet a fresh one. */
 const STREAM_PRIMARY = 'groq/llama-3.1-8b-instant';
 const FALLBACK = 'groq/openai/gpt-oss-120b';
 
@@ -75,7 +75,7 @@ await chat(`3. A stream whose primary (${STREAM_PRIMARY}) answers 503 before the
 
 console.log(`
 Try it yourself (Ctrl-C to stop):
-  open ${gateway.url}/ui for the status page (aliases, budgets, resting deployments, last requests)
+  open ${gateway.url}/ui for the status page (aliases, budgets, ejected deployments, last requests)
   curl -s ${gateway.url}/v1/models
   curl -s ${gateway.url}/v1/chat/completions -H 'content-type: application/json' \\
     -d '{"model":"${PRIMARY}","messages":[{"role":"user","content":"hi"}]}'

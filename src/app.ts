@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { PatternRouter } from 'hono/router/pattern-router';
@@ -62,10 +62,11 @@ export function createApp(gateway: Gateway, log: Logger, reloader?: ConfigReload
   app.use(requestId(log));
   app.use(inFlight(gateway.metrics));
   // CORS stays off unless origins are configured; browsers then get exactly those.
+  const corsFor = corsOfConfig();
   app.use(async function configuredCors(c, next) {
     const origins = general().corsAllowOrigins;
     if (origins.length === 0) return next();
-    return cors({ origin: origins.includes('*') ? '*' : [...origins] })(c, next);
+    return corsFor(origins)(c, next);
   });
   // LiteLLM serves /metrics without a key unless require_auth_for_metrics_endpoint says otherwise.
   // The status page's files hold no data; it asks for /status with the key the user gives it.
@@ -129,6 +130,15 @@ export function createApp(gateway: Gateway, log: Logger, reloader?: ConfigReload
     return jsonResponse(500, { error: { message: 'Internal gateway error', type: 'api_error', code: 'internal_error' } });
   });
   return app;
+}
+
+/** Hono's CORS middleware for the configured origins, built once per loaded config rather than per request. */
+function corsOfConfig(): (origins: readonly string[]) => MiddlewareHandler {
+  let built: { readonly origins: readonly string[]; readonly handler: MiddlewareHandler } | undefined;
+  return (origins) => {
+    if (built?.origins !== origins) built = { origins, handler: cors({ origin: origins.includes('*') ? '*' : [...origins] }) };
+    return built.handler;
+  };
 }
 
 function redacted(err: GatewayError, redactor: Redactor): GatewayError {

@@ -1,6 +1,6 @@
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import type { PromisedRefusal } from './quota/types.js';
+import type { UpstreamFailure } from './upstream/failure.js';
 
 /** The `type` field of an OpenAI-shaped error body. */
 export type ErrorType =
@@ -17,6 +17,16 @@ export interface OpenAIErrorBody {
   error: { message: string; type: string; code: string | null; param?: string | null };
 }
 
+/** What the gateway answers with: HTTP's statuses with a body, and 499 (nginx's "client closed request") for a caller that left. */
+export type GatewayStatus = ContentfulStatusCode | 499;
+
+export interface GatewayErrorOptions {
+  readonly type?: ErrorType;
+  readonly code?: string | null;
+  readonly param?: string | null;
+  readonly headers?: Record<string, string>;
+}
+
 /**
  * An error we answer the caller with: status, OpenAI-shaped body and extra headers (e.g. `retry-after`).
  * Extends Hono's HTTPException so any handler can throw it and the app's error handler renders it.
@@ -27,12 +37,9 @@ export class GatewayError extends HTTPException {
   readonly param: string | null;
   readonly headers: Readonly<Record<string, string>>;
 
-  constructor(
-    status: ContentfulStatusCode,
-    message: string,
-    options: { type?: ErrorType; code?: string | null; param?: string | null; headers?: Record<string, string> } = {},
-  ) {
-    super(status, { message });
+  constructor(status: GatewayStatus, message: string, options: GatewayErrorOptions = {}) {
+    // Hono's status type has no 499; it passes it through as it is.
+    super(status as ContentfulStatusCode, { message });
     this.name = 'GatewayError';
     this.type = options.type ?? typeForStatus(status);
     this.code = options.code ?? null;
@@ -48,23 +55,6 @@ export class GatewayError extends HTTPException {
 
   override getResponse(): Response {
     return jsonResponse(this.status, this.toBody(), this.headers);
-  }
-}
-
-/**
- * A 429 the gateway makes itself: no deployment of the chain has room now. Carries the wait until this
- * request first fits, so a queue can hold it without reading its own headers back.
- */
-export class RateLimitRefusal extends GatewayError {
-  constructor(
-    message: string,
-    readonly retryAfterMs: number,
-    headers: Record<string, string>,
-    /** The budget whose capacity the retry-after is for, when it is a budget's (not a resting breaker's). */
-    readonly promise?: PromisedRefusal,
-  ) {
-    super(429, message, { code: 'rate_limit_exceeded', headers: { ...headers, ...retryAfterHeaders(retryAfterMs) } });
-    this.name = 'RateLimitRefusal';
   }
 }
 
@@ -97,3 +87,50 @@ export function jsonResponse(status: number, body: unknown, headers: Readonly<Re
 
 export const badRequest = (message: string, code: string | null = null, param: string | null = null): GatewayError =>
   new GatewayError(400, message, { code, param });
+
+/**
+ * How an upstream failure reaches the caller, the one place an `UpstreamFailure` becomes an answer:
+ * - `caller_mistake`: the request's own fault, as the upstream put it: its status (400 without one),
+ *   message and code, with its `x-ratelimit-*` headers;
+ * - `pass_through`: a call made for the caller as it is (files, batches): the upstream's status, message,
+ *   code and `retry-after`; else a timeout (504), the caller leaving (499) or no connection (502);
+ * - `chain_failed`: the last failure of a chain that ran out, under `message`: a server error keeps its
+ *   status, a timeout is 504, anything else 502.
+ */
+export function failureError(failed: UpstreamFailure, as: 'caller_mistake' | 'pass_through'): GatewayError;
+export function failureError(failed: UpstreamFailure, as: 'chain_failed', message: string, headers: Record<string, string>): GatewayError;
+export function failureError(failed: UpstreamFailure, as: 'caller_mistake' | 'pass_through' | 'chain_failed', message = failed.message, headers: Record<string, string> = {}): GatewayError {
+  switch (as) {
+    case 'caller_mistake': {
+      const limits: Record<string, string> = {};
+      failed.headers?.forEach((value, name) => {
+        if (name.startsWith('x-ratelimit-')) limits[name] = value;
+      });
+      return new GatewayError(upstreamStatus(failed.status ?? 400), failed.message, { code: failed.code ?? null, headers: limits });
+    }
+    case 'pass_through': {
+      if (failed.status !== undefined) {
+        const retry: Record<string, string> = failed.retryAfterSec === undefined ? {} : { 'retry-after': String(Math.ceil(failed.retryAfterSec)) };
+        return new GatewayError(upstreamStatus(failed.status), failed.message, { code: failed.code ?? null, headers: retry });
+      }
+      if (failed.kind === 'timeout') return new GatewayError(504, `Groq did not answer in time: ${failed.message}`, { code: 'upstream_timeout' });
+      if (failed.kind === 'aborted') return new GatewayError(499, 'Request cancelled', { code: 'client_closed_request' });
+      return new GatewayError(502, `Groq could not be reached: ${failed.message}`, { code: 'upstream_unreachable' });
+    }
+    case 'chain_failed': {
+      if (failed.kind === 'timeout') return new GatewayError(504, message, { type: 'timeout_error', code: 'timeout', headers });
+      const status = failed.kind === 'server_error' && failed.status !== undefined ? upstreamStatus(failed.status) : 502;
+      return new GatewayError(status, message, { code: failed.code ?? 'upstream_error', headers });
+    }
+  }
+}
+
+/** An upstream's HTTP status, answered as it was. */
+function upstreamStatus(status: number): GatewayStatus {
+  return status as GatewayStatus;
+}
+
+/** A failed system call (the disk, a socket: `ENOSPC`, `EACCES`): the machine's fault, not the request's. */
+export function isSystemError(err: unknown): err is NodeJS.ErrnoException & { code: string } {
+  return err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string' && 'syscall' in err;
+}

@@ -16,6 +16,7 @@ import { RetryPromises } from './routing/retry-promises.js';
 import { RoutingTable } from './routing/table.js';
 import { createTransport, type Transport } from './upstream/transport.js';
 import type { SharedIdStore } from './upstream/id-owners.js';
+import { AccountRegistry } from './upstream/accounts.js';
 
 /** One loaded config and the routing table built from it; replaced whole, never edited. */
 export interface GatewayState {
@@ -56,6 +57,8 @@ export class Gateway {
   readonly promises: RetryPromises;
   /** The last requests and reloads, for the status page and `groq-router status`. */
   readonly activity = new RecentActivity();
+  /** The accounts (keys) behind batches, files and upstream model lists, over reloads. */
+  readonly accounts: AccountRegistry;
   private readonly stats = new Map<string, DeploymentStats>();
   private readonly breakers = new Map<string, DeploymentBreaker>();
   private readonly onConfigFault: (message: string) => void;
@@ -77,6 +80,7 @@ export class Gateway {
     this.onConfigFault = options.onConfigFault ?? ((message) => process.stderr.write(`${message}\n`));
     this.sharedBreakers = options.sharedBreakers;
     this.sharedIds = options.sharedIds;
+    this.accounts = new AccountRegistry(() => this.state.config.deployments, this.transport.fetch, options.sharedIds);
     this.metrics = new GatewayMetrics(() => this.state.table.deployments, this.quota);
     this.promises = new RetryPromises(this.quota, options.clock);
     this.planning = new TokenPlanning((alias, deploymentId) => this.metrics.completionCut(alias, deploymentId), options.clock);
@@ -95,10 +99,10 @@ export class Gateway {
   replace(config: GatewayConfig): GatewayState {
     const before = new Map(this.state.table.deployments.map((d) => [d.id, d.config]));
     this.state = this.build(config);
-    // A deployment that stays but changed (a fixed key, another base) is not held to its old rests.
+    // A deployment that stays but changed (a fixed key, another base) is not held to its old ejections.
     for (const deployment of this.state.table.deployments) {
       const was = before.get(deployment.id);
-      if (was !== undefined && !sameUpstream(was, deployment.config)) deployment.breaker.endRest();
+      if (was !== undefined && !sameUpstream(was, deployment.config)) deployment.breaker.endEjection();
     }
     const live = new Set(this.state.table.deployments.map((d) => d.id));
     // Dropped, not shut down: requests in flight on the old table may still use them.
@@ -147,7 +151,7 @@ export class Gateway {
     return breaker;
   }
 
-  /** Another instance opened a deployment's breaker: open ours for the same rest. */
+  /** Another instance opened a deployment's breaker: open ours for the same ejection. */
   adoptOpening(opening: SharedOpening): void {
     this.breakers.get(opening.deploymentId)?.adopt(opening.ms, opening.reason, failure(opening.kind, opening.reason, { status: opening.status }));
   }

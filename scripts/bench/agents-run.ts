@@ -70,7 +70,15 @@ export interface RunResult {
   readonly cutByGateway: number;
   /** Mean over client-visible refusals of the chain's TPM left unused upstream, 0..1; null without refusals. */
   readonly unusedTpmWhileRefused: number | null;
-  readonly otherConsumer: { requests: number; refused: number; errors: number } | null;
+  readonly otherConsumer: OtherConsumerResult | null;
+}
+
+export interface OtherConsumerResult {
+  requests: number;
+  refused: number;
+  errors: number;
+  /** Refusals per minute of the run (the first minute is when the gateway has not yet seen its spending). */
+  refusedByMinute: number[];
 }
 
 interface Tally {
@@ -318,9 +326,9 @@ async function runOtherConsumer(
   schedule: ReturnType<typeof otherConsumerSchedule>,
   startedAt: number,
   signal: AbortSignal,
-): Promise<{ requests: number; refused: number; errors: number }> {
+): Promise<OtherConsumerResult> {
   const client = new Groq({ apiKey: key, baseURL: fake.url, maxRetries: 0, defaultHeaders: { [CONSUMER_HEADER]: '1' } });
-  const counts = { requests: 0, refused: 0, errors: 0 };
+  const counts: OtherConsumerResult = { requests: 0, refused: 0, errors: 0, refusedByMinute: [] };
   const sent: Promise<void>[] = [];
   for (const spend of schedule) {
     await sleep(startedAt + spend.at - performance.now(), signal);
@@ -333,7 +341,12 @@ async function runOtherConsumer(
           () => undefined,
           (error: unknown) => {
             if (signal.aborted) return;
-            if (error instanceof Groq.APIError && error.status === 429) counts.refused++;
+            if (error instanceof Groq.APIError && error.status === 429) {
+              counts.refused++;
+              const minute = Math.floor(spend.at / 60_000);
+              while (counts.refusedByMinute.length <= minute) counts.refusedByMinute.push(0);
+              counts.refusedByMinute[minute] = (counts.refusedByMinute[minute] ?? 0) + 1;
+            }
             else counts.errors++;
           },
         ),

@@ -122,7 +122,8 @@ async function main(): Promise<void> {
   console.log('\nDone-when per run:');
   for (const r of results) {
     const v = verdict(r);
-    console.log(`- ${r.workload} ${r.name}, ${r.accounting}: ${v.pass ? 'pass' : `FAIL: ${v.failures.join('; ')}`}`);
+    const byMinute = r.otherConsumer === null ? '' : ` (other consumer refused per minute: ${r.otherConsumer.refusedByMinute.join(', ') || 0})`;
+    console.log(`- ${r.workload} ${r.name}, ${r.accounting}: ${v.pass ? 'pass' : `FAIL: ${v.failures.join('; ')}`}${byMinute}`);
   }
   const errors = results.filter((r) => r.otherErrorSamples.length > 0);
   for (const r of errors) console.log(`  errors in ${r.workload} ${r.accounting}: ${r.otherErrorSamples.join(' | ')}`);

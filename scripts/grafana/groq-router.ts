@@ -21,7 +21,7 @@ const quota: RowSpec = {
     {
       title: 'Quota headroom now',
       description:
-        'Fraction of each budget window still free, per deployment and window (rpm, rpd, tpm, tpd, ash, asd): the tighter of the gateway\'s own count and Groq\'s last x-ratelimit-* headers. Red under 10 % (the deployment will soon be passed over, and once the whole chain is out the gateway answers 429), yellow under 25 %. Windows without a limit have no bar.',
+        'Fraction of each budget window still free, per deployment and window (rpm, rpd, tpm, tpd, ash, asd): the tighter of the gateway\'s own count and Groq\'s last x-ratelimit-* headers. Red under 10 % (the deployment will soon be skipped, and once the whole chain is out the gateway answers 429), yellow under 25 %. Windows without a limit have no bar.',
       unit: 'percentunit',
       type: 'bargauge',
       width: 8,
@@ -119,7 +119,7 @@ const breakers: RowSpec = {
     {
       title: 'Breaker state',
       description:
-        'Circuit breaker of each deployment over time: closed (serving), half-open (one trial request allowed after the cooldown), open (passed over without a call: after a 429 for its retry-after, after more than allowed_fails 5xx/timeouts in a minute, or 15 minutes after a 401/403/404).',
+        'Circuit breaker of each deployment over time: closed (serving), half-open (one trial request allowed after the ejection time), open (the deployment is ejected, skipped without a call: after a 429 for its retry-after, after more than allowed_fails 5xx/timeouts in a minute, or 15 minutes after a 401/403/404).',
       unit: 'none',
       type: 'state-timeline',
       width: 24,
@@ -160,7 +160,7 @@ const breakers: RowSpec = {
     {
       title: 'Deployments skipped',
       description:
-        'Deployments passed over before any network call, per second: reason=quota (its budget could not take the request) or breaker_open (resting). Skips are cheap; a steady rate means the chain leans on its fallbacks.',
+        'Deployments skipped before any network call, per second: reason=quota (its budget could not take the request) or breaker_open (ejected). Skips are cheap; a steady rate means the chain leans on its fallbacks.',
       unit: 'reqps',
       targets: [
         {
@@ -178,7 +178,7 @@ const traffic: RowSpec = {
     {
       title: 'Failures by cause',
       description:
-        'Why requests failed in the interval, per second: gateway_refused (budgets or resting chains; no call to Groq on the last pass), upstream_rate_limited (Groq\'s 429 relayed), upstream_error (5xx, timeout, connection after every deployment was tried), stream_error (cut or error frame after the first byte), client_error (4xx), timeout, gateway_error. Upstream lines break upstream failures down by error class (every failed call, including those a fallback then covered). Request log counterpart: the `outcome` field of each request line (and `rate_limit_source` on refusals), with `attempts[].outcome` for each deployment tried; grep the log for outcome=<cause> to see the requests behind a spike.',
+        'Why requests failed in the interval, per second: gateway_refused (budgets or ejected chains; no call to Groq on the last pass), upstream_rate_limited (Groq\'s 429 relayed), upstream_error (5xx, timeout, connection after every deployment was tried), stream_error (cut or error frame after the first byte), client_error (4xx), timeout, gateway_error. Upstream lines break upstream failures down by error class (every failed call, including those a fallback then covered). Request log counterpart: the `outcome` field of each request line (and `rate_limit_source` on refusals), with `attempts[].outcome` for each deployment tried; grep the log for outcome=<cause> to see the requests behind a spike.',
       unit: 'reqps',
       targets: [
         { expr: `sum by (outcome) (rate(groq_router_requests_total{${ALIAS}, outcome!~"success|cancelled"}[${RI}]))`, legend: '{{outcome}}' },
@@ -188,7 +188,7 @@ const traffic: RowSpec = {
     {
       title: 'Requests by alias and outcome',
       description:
-        'Requests answered per second, by the alias the client asked for and outcome: success, gateway_refused (the gateway said no: budgets used up or every deployment resting), upstream_rate_limited (Groq\'s own 429 relayed), upstream_error (5xx, timeout, connection), stream_error (a stream cut or ended by an upstream error frame after its first byte), client_error (4xx), timeout (the request\'s deadline), cancelled (the client went away), gateway_error (a fault in the gateway). The request log\'s `outcome` field has the same values.',
+        'Requests answered per second, by the alias the client asked for and outcome: success, gateway_refused (the gateway said no: budgets used up or every deployment ejected), upstream_rate_limited (Groq\'s own 429 relayed), upstream_error (5xx, timeout, connection), stream_error (a stream cut or ended by an upstream error frame after its first byte), client_error (4xx), timeout (the request\'s deadline), cancelled (the client went away), gateway_error (a fault in the gateway). The request log\'s `outcome` field has the same values.',
       unit: 'reqps',
       targets: [{ expr: `sum by (requested_model, outcome) (rate(groq_router_requests_total{${ALIAS}}[${RI}]))`, legend: '{{requested_model}} {{outcome}}' }],
     },

@@ -97,7 +97,7 @@ const deployments: RowSpec = {
   panels: [
     {
       title: 'Deployment State',
-      description: 'State of each deployment (litellm_deployment_state), as LiteLLM means it: Healthy (last call succeeded), Partial Outage (last call failed, or a trial is pending after a cooldown), Complete Outage (cooled down, passed over).',
+      description: 'State of each deployment (litellm_deployment_state), as LiteLLM means it: Healthy (last call succeeded), Partial Outage (last call failed, or a trial is pending after a cooldown), Complete Outage (cooled down, skipped).',
       unit: 'none',
       type: 'state-timeline',
       width: 24,

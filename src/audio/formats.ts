@@ -1,5 +1,5 @@
 /**
- * The audio file types Groq's speech-to-text endpoints accept (seeds §9: "Supported types: flac, mp3, mp4,
+ * The audio file types Groq's speech-to-text endpoints accept (Groq's speech-to-text documentation: "Supported types: flac, mp3, mp4,
  * mpeg, mpga, m4a, ogg, wav, webm") and the MIME types clients send for them.
  */
 export const AUDIO_FORMATS = ['flac', 'mp3', 'mp4', 'mpeg', 'mpga', 'm4a', 'ogg', 'wav', 'webm'] as const;
@@ -31,11 +31,6 @@ const FORMAT_BY_MIME_TYPE: ReadonlyMap<string, AudioFormat> = (() => {
 
 export function isAudioFormat(value: string): value is AudioFormat {
   return (AUDIO_FORMATS as readonly string[]).includes(value);
-}
-
-/** The canonical MIME type of a format, e.g. `audio/mpeg` for mp3. */
-export function mimeTypeOf(format: AudioFormat): string {
-  return AUDIO_MIME_TYPES[format][0] as string;
 }
 
 /**

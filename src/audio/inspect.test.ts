@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nodeRequest } from '../../test/support/node-request.js';
 import { GatewayError } from '../errors.js';
 import { FALLBACK_BITRATE_BPS, MIN_BILLED_AUDIO_SECONDS, billedAudioSeconds, inspectAudio, type AudioFileRef } from './inspect.js';
 import { receiveUpload } from '../http/multipart-upload.js';
@@ -101,7 +102,7 @@ describe('inspectAudio on the fixtures', () => {
     const bytes = await readFile(path.join(FIXTURES, 'tone-15s.m4a'));
     const form = new FormData();
     form.append('file', new File([new Uint8Array(bytes)], 'voice memo.m4a', { type: 'audio/x-m4a' }));
-    const upload = await receiveUpload(new Request('http://gateway.test/', { method: 'POST', body: form }), { maxFileBytes: 1 << 20 }, scratch);
+    const upload = await receiveUpload(nodeRequest(new Request('http://gateway.test/', { method: 'POST', body: form })), { maxFileBytes: 1 << 20 }, scratch);
     try {
       expect(path.extname(upload.file.path)).toBe('');
       const facts = await inspectAudio(upload.file);

@@ -1,13 +1,13 @@
 import { open } from 'node:fs/promises';
 import type { IAudioMetadata } from 'music-metadata';
-import { GatewayError, badRequest } from '../errors.js';
+import { GatewayError, badRequest, isSystemError } from '../errors.js';
 import { AUDIO_FORMATS, audioFormatOf, type AudioFormat } from './formats.js';
 
 /** Loaded with the first audio request: a gateway that never transcribes does not carry its ~15 MB of parsers. */
 let parsers: Promise<typeof import('music-metadata')> | undefined;
 const musicMetadata = () => (parsers ??= import('music-metadata'));
 
-/** Groq bills every transcription or translation as at least this long (seed 000 §9). */
+/** Groq bills every transcription or translation as at least this long (Groq's speech-to-text documentation). */
 export const MIN_BILLED_AUDIO_SECONDS = 10;
 
 /**
@@ -100,8 +100,4 @@ export function billedAudioSeconds(durationSeconds: number): number {
 function invalidAudio(filename: string, reason: string): GatewayError {
   const name = filename === '' ? 'The uploaded file' : `'${filename}'`;
   return badRequest(`${name} is not a readable audio file (${reason})`, 'invalid_audio_file', 'file');
-}
-
-function isSystemError(err: unknown): boolean {
-  return err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string' && 'syscall' in err;
 }

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { failure, type FailureKind, type UpstreamFailure } from '../upstream/failure.js';
-import { AUTH_PROBE_INTERVAL_MS, BreakerOpenError, CONFIG_FAULT_COOLDOWN_MS, DeploymentBreaker, MAX_REST_MS, type BreakerPolicy } from './breaker.js';
+import { AUTH_PROBE_INTERVAL_MS, BreakerOpenError, CONFIG_FAULT_EJECTION_MS, DeploymentBreaker, MAX_EJECTION_MS, type BreakerPolicy } from './breaker.js';
 
-const policy: BreakerPolicy = { allowedFails: 3, allowedFailsPolicy: {}, cooldownMs: 5_000, disabled: false };
+const policy: BreakerPolicy = { allowedFails: 3, allowedFailsPolicy: {}, ejectionMs: 5_000, disabled: false };
 
 type Outcome = { failure?: UpstreamFailure };
 const ok: Outcome = {};
@@ -44,7 +44,7 @@ describe('DeploymentBreaker', () => {
     expect(breaker.state).toBe('closed');
   });
 
-  it('uses the cooldown for a 429 without retry-after', async () => {
+  it('uses the ejection time for a 429 without retry-after', async () => {
     const { breaker, call } = setup();
     await call(failed('rate_limit', { status: 429 }));
     expect(breaker.retryAfterMs).toBe(5_000);
@@ -129,14 +129,14 @@ describe('DeploymentBreaker', () => {
   it('rests a deployment with an unknown model for long', async () => {
     const { breaker, call } = setup();
     await call(failed('not_found', { status: 404 }));
-    expect(breaker.retryAfterMs).toBe(CONFIG_FAULT_COOLDOWN_MS);
+    expect(breaker.retryAfterMs).toBe(CONFIG_FAULT_EJECTION_MS);
   });
 
-  it('does not let a short cooldown cut a long one short', async () => {
+  it('does not let a short ejection cut a long one short', async () => {
     const { breaker } = setup();
     breaker.recordFailure(failure('not_found', 'no such model', { status: 404 }));
     breaker.recordFailure(failure('rate_limit', 'slow', { status: 429, retryAfterSec: 1 }));
-    expect(breaker.retryAfterMs).toBe(CONFIG_FAULT_COOLDOWN_MS);
+    expect(breaker.retryAfterMs).toBe(CONFIG_FAULT_EJECTION_MS);
   });
 
   it('never opens with disable_cooldowns', async () => {
@@ -172,16 +172,16 @@ describe('bounded rests (issue 15)', () => {
   it('never rests longer than a day, whatever the upstream or another instance says', async () => {
     const { breaker, call } = setup();
     await call(failed('rate_limit', { status: 429, retryAfterSec: 999_999_999 }));
-    expect(breaker.retryAfterMs).toBe(MAX_REST_MS);
-    breaker.adopt(10 * MAX_REST_MS, 'elsewhere', failure('rate_limit', 'x'));
-    expect(breaker.retryAfterMs).toBe(MAX_REST_MS);
+    expect(breaker.retryAfterMs).toBe(MAX_EJECTION_MS);
+    breaker.adopt(10 * MAX_EJECTION_MS, 'elsewhere', failure('rate_limit', 'x'));
+    expect(breaker.retryAfterMs).toBe(MAX_EJECTION_MS);
   });
 
   it('ends an upstream rest when told (a reload changed the deployment)', async () => {
     const { breaker, call } = setup();
     await call(failed('auth', { status: 401 }));
     expect(breaker.state).toBe('open');
-    breaker.endRest();
+    breaker.endEjection();
     expect(breaker.state).toBe('closed');
     expect(breaker.status().reason).toBeUndefined();
     expect((await call(ok)).failure).toBeUndefined();

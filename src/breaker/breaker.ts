@@ -9,8 +9,8 @@ export interface BreakerPolicy {
   /** `allowed_fails`: failures of one class within a minute that the deployment is forgiven. */
   readonly allowedFails: number;
   readonly allowedFailsPolicy: AllowedFailsPolicy;
-  /** `cooldown_time` of the deployment, else of the router, ms. */
-  readonly cooldownMs: number;
+  /** The ejection time: `cooldown_time` of the deployment, else of the router, ms. */
+  readonly ejectionMs: number;
   /** `disable_cooldowns`: count, but never open. */
   readonly disabled: boolean;
 }
@@ -33,16 +33,16 @@ export class BreakerOpenError extends Error {
   }
 }
 
-/** An unknown model will not mend itself in seconds: rest long, and say so once. */
-export const CONFIG_FAULT_COOLDOWN_MS = 15 * 60_000;
+/** An unknown model will not mend itself in seconds: eject it long, and say so once. */
+export const CONFIG_FAULT_EJECTION_MS = 15 * 60_000;
 /**
- * A rejected key (401/403) rests a minute at a time, each rest ending in one trial request: a fixed key
+ * A rejected key (401/403) is ejected a minute at a time, each ejection ending in one trial request: a fixed key
  * or a restored account is picked up within a minute, without a restart, at one probe a minute.
  */
 export const AUTH_PROBE_INTERVAL_MS = 60_000;
 const FAILURE_WINDOW_MS = 60_000;
-/** No rest outlasts Groq's longest limit window, whatever an upstream or another instance says. */
-export const MAX_REST_MS = 24 * 3_600_000;
+/** No ejection outlasts Groq's longest limit window, whatever an upstream or another instance says. */
+export const MAX_EJECTION_MS = 24 * 3_600_000;
 
 /** Carries a failed outcome through opossum so it counts, then hands it back unchanged. */
 class CountedFailure<T> extends Error {
@@ -54,7 +54,7 @@ class CountedFailure<T> extends Error {
 /**
  * One deployment's circuit breaker: opossum's state machine (closed → open → half-open with exactly one
  * trial → closed or open again) with LiteLLM's trip rules. A 429 opens it for the upstream's
- * `retry-after` (else the cooldown); 5xx, timeouts and connection errors open it once more than
+ * `retry-after` (else the ejection time); 5xx, timeouts and connection errors open it once more than
  * `allowed_fails` of one class fall within a minute; a bad key or unknown model opens it for long.
  * The caller's own errors never count. Works for single-deployment groups too: there is nothing else
  * to fall back to, but the caller still gets an honest `retry-after` instead of a stampede upstream.
@@ -85,7 +85,7 @@ export class DeploymentBreaker {
       // the calls *started* in the window, so one call that outlives the window is 1 / 0 = Infinity %
       // and opens the breaker on a single failure, with no reason and no count. Every opening is `open`.
       volumeThreshold: Number.MAX_SAFE_INTEGER,
-      resetTimeout: policy.cooldownMs,
+      resetTimeout: policy.ejectionMs,
       errorFilter: (err: unknown) => !(err instanceof CountedFailure),
     });
     this.circuit.on('close', () => {
@@ -170,25 +170,25 @@ export class DeploymentBreaker {
     if (!countsAgainstDeployment(failed.kind)) return;
     const reason = `${failed.status !== undefined ? `${failed.status} ` : ''}${failed.kind.replace('_', ' ')}: ${failed.message}`;
     if (failed.kind === 'auth' || failed.kind === 'not_found') {
-      const rest = failed.kind === 'auth' ? AUTH_PROBE_INTERVAL_MS : CONFIG_FAULT_COOLDOWN_MS;
+      const ejectionMs = failed.kind === 'auth' ? AUTH_PROBE_INTERVAL_MS : CONFIG_FAULT_EJECTION_MS;
       if (!this.configFaultLogged) {
         this.configFaultLogged = true;
         this.onConfigFault(
           failed.kind === 'auth'
-            ? `deployment ${this.label} is misconfigured (${reason}); resting it, with one trial request a minute until the key is accepted. Check its api_key.`
-            : `deployment ${this.label} is misconfigured (${reason}); resting it ${CONFIG_FAULT_COOLDOWN_MS / 60_000} min. Check its api_key and model.`,
+            ? `deployment ${this.label} is misconfigured (${reason}); ejecting it, with one trial request a minute until the key is accepted. Check its api_key.`
+            : `deployment ${this.label} is misconfigured (${reason}); ejecting it for ${CONFIG_FAULT_EJECTION_MS / 60_000} min. Check its api_key and model.`,
         );
       }
-      this.open(rest, reason, failed);
+      this.open(ejectionMs, reason, failed);
       return;
     }
     if (failed.kind === 'rate_limit' && this.policy.allowedFailsPolicy.RateLimitErrorAllowedFails === undefined) {
       // Groq said when to come back; there is nothing to forgive.
-      this.open(failed.retryAfterSec !== undefined ? failed.retryAfterSec * 1000 : this.policy.cooldownMs, reason, failed);
+      this.open(failed.retryAfterSec !== undefined ? failed.retryAfterSec * 1000 : this.policy.ejectionMs, reason, failed);
       return;
     }
     if (this.circuit.halfOpen) {
-      this.open(this.policy.cooldownMs, reason, failed);
+      this.open(this.policy.ejectionMs, reason, failed);
       return;
     }
     const now = this.now();
@@ -197,16 +197,16 @@ export class DeploymentBreaker {
     recent.push(now);
     this.failures.set(key, recent);
     if (recent.length > allowedFailsFor(failed.kind, this.policy.allowedFails, this.policy.allowedFailsPolicy)) {
-      const wait = failed.kind === 'rate_limit' && failed.retryAfterSec !== undefined ? failed.retryAfterSec * 1000 : this.policy.cooldownMs;
+      const wait = failed.kind === 'rate_limit' && failed.retryAfterSec !== undefined ? failed.retryAfterSec * 1000 : this.policy.ejectionMs;
       this.open(wait, reason, failed);
     }
   }
 
   /**
-   * Ends a rest the upstream caused: a reload changed the deployment (its key, base or model), so what
+   * Ends an ejection the upstream caused: a reload changed the deployment (its key, base or model), so what
    * the old one was told says nothing about the new one. It starts closed, with no failures counted.
    */
-  endRest(): void {
+  endEjection(): void {
     if (this.circuit.closed) return;
     this.circuit.close();
     this.openedUntil = 0;
@@ -229,7 +229,7 @@ export class DeploymentBreaker {
 
   /**
    * Opens the breaker because another gateway instance opened its own for this deployment: the same
-   * rest, without telling anyone again.
+   * ejection, without telling anyone again.
    */
   adopt(ms: number, reason: string, cause: UpstreamFailure): void {
     if (this.policy.disabled || ms <= 0) return;
@@ -239,9 +239,9 @@ export class DeploymentBreaker {
   private reopen(ms: number, reason: string | undefined, cause: UpstreamFailure | undefined): void {
     this.lastReason = reason;
     this.lastCause = cause;
-    ms = Math.min(ms, MAX_REST_MS);
+    ms = Math.min(ms, MAX_EJECTION_MS);
     const until = this.now() + ms;
-    // Already open for longer (e.g. a bad key): a shorter cooldown must not cut it short.
+    // Already open for longer (e.g. a bad key): a shorter ejection must not cut it short.
     if (this.circuit.opened && until <= this.openedUntil) return;
     // Re-opening restarts opossum's reset timer with the new length.
     if (this.circuit.opened) this.circuit.close();

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { FailureKind } from '../upstream/failure.js';
 
-/** A breaker opening as other instances hear of it: how long to rest and why. */
+/** A breaker opening as other instances hear of it: how long the deployment is ejected and why. */
 export interface SharedOpening {
   readonly deploymentId: string;
   /** Milliseconds from now: instance clocks may disagree, a duration does not. */
@@ -20,9 +20,9 @@ const CLAIM_TIMEOUT_MS = 200;
 /**
  * Breaker openings shared by gateway instances through Redis. An instance that opens a deployment's
  * breaker publishes it and every other instance opens its own at once: no polling, no read on the
- * request path. When the cooldown ends, the instances race for one Redis claim so the deployment gets a
+ * request path. When the ejection ends, the instances race for one Redis claim so the deployment gets a
  * single half-open trial across all of them. With Redis away, each instance decides alone; openings it
- * made meanwhile are published again, with the rest that remains, as soon as it reconnects.
+ * made meanwhile are published again, with the ejection time that remains, as soon as it reconnects.
  */
 export class SharedBreakers {
   private readonly instance = randomUUID();
@@ -83,7 +83,7 @@ export class SharedBreakers {
     return Promise.race([claim.catch(() => true), timeout]);
   }
 
-  /** The trial is over (its outcome reopened or closed the breaker): the next cooldown gets a new one. */
+  /** The trial is over (its outcome reopened or closed the breaker): the next ejection gets a new one. */
   releaseTrial(deploymentId: string): void {
     void this.client.del(`${this.prefix}breakers:v1:{${deploymentId}}:trial`).catch(() => undefined);
   }

@@ -1,6 +1,11 @@
+import { boolean, describe, INVALID, nonNegativeNumber, nullable, oneOf, positiveInt, type SimpleKind } from '../config/kinds.js';
+import { isRecord } from '../is-record.js';
+
 /**
- * Typed readers for untrusted catalogue data. Each failure names the file, the model and the field path,
- * because the person fixing it is editing YAML by hand and needs to find the line.
+ * Typed readers for untrusted catalogue data, on the config's value kinds (config/kinds.ts), so both
+ * YAML files are checked by one kit. The catalogue is stricter in what it does with a failure: the first
+ * one stops the load, naming the file, the model and the field path, because the person fixing it is
+ * editing YAML by hand and needs to find the line; and every field is required.
  */
 
 export class CatalogError extends Error {
@@ -24,21 +29,12 @@ export class CatalogError extends Error {
 
 export type RawRecord = Readonly<Record<string, unknown>>;
 
-export function isRecord(value: unknown): value is RawRecord {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /**
  * Prices above this are almost certainly a per-million (or per-hour) figure pasted without conversion:
  * $0.001 per token is $1000 per 1M tokens, and $0.001 per second is $3.60 per hour of audio.
  */
 const MAX_PLAUSIBLE_UNIT_PRICE = 0.001;
-
-function describe(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  const text = JSON.stringify(value);
-  return text === undefined ? String(value) : text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
 
 /** Reads fields of one mapping, remembering where it sits so errors can say so. */
 export class FieldReader {
@@ -81,36 +77,29 @@ export class FieldReader {
     return Object.keys(this.raw);
   }
 
-  oneOf<T extends string>(key: string, allowed: readonly T[]): T {
+  /** The field read as `kind`; its first failure stops the load. */
+  read<T>(key: string, kind: SimpleKind<T>): T {
     const value = this.raw[key];
-    if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
-      this.fail(key, `must be one of ${allowed.join(' | ')} (got ${describe(value)})`);
-    }
-    return value as T;
+    const result = kind.accept(value);
+    if (result === INVALID) this.fail(key, `must be ${kind.expected} (got ${describe(value)})`);
+    return result;
+  }
+
+  oneOf<const T extends string>(key: string, allowed: readonly T[]): T {
+    return this.read(key, oneOf(allowed));
   }
 
   boolean(key: string): boolean {
-    const value = this.raw[key];
-    if (typeof value !== 'boolean') this.fail(key, `must be true or false (got ${describe(value)})`);
-    return value;
+    return this.read(key, boolean);
   }
 
   /** Token counts, byte sizes and rate limits: Groq never documents a zero or fractional one. */
   positiveIntegerOrNull(key: string): number | null {
-    const value = this.raw[key];
-    if (value === null) return null;
-    return this.checkPositiveInteger(key, value, 'a positive integer or null');
+    return this.read(key, nullable(positiveInt));
   }
 
   positiveInteger(key: string): number {
-    return this.checkPositiveInteger(key, this.raw[key], 'a positive integer');
-  }
-
-  private checkPositiveInteger(key: string, value: unknown, expected: string): number {
-    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
-      this.fail(key, `must be ${expected} (got ${describe(value)})`);
-    }
-    return value;
+    return this.read(key, positiveInt);
   }
 
   /** A non-empty list of distinct non-empty strings, or null. */
@@ -126,11 +115,8 @@ export class FieldReader {
 
   /** USD per unit (token, character or second); zero is allowed for free models. */
   unitPriceOrNull(key: string): number | null {
-    const value = this.raw[key];
+    const value = this.read(key, nullable(nonNegativeNumber));
     if (value === null) return null;
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-      this.fail(key, `must be a non-negative number of USD per unit, or null (got ${describe(value)})`);
-    }
     if (value > MAX_PLAUSIBLE_UNIT_PRICE) {
       this.fail(key, `${value} USD per unit is implausibly high; convert per-1M / per-hour prices (e.g. $0.59/1M = 5.9e-7)`);
     }

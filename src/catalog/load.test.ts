@@ -26,8 +26,8 @@ describe('shipped catalogue', () => {
     expect(catalog.models.size).toBeGreaterThan(0);
   });
 
-  // Every model id named in seed 000 (§3, §4, §9, §10) and seed 004 (model and rate-limit tables).
-  const seedModelIds = [
+  // Every model id Groq's API documentation names (supported models, rate limits, speech to text, text to speech).
+  const documentedModelIds = [
     'llama-3.1-8b-instant',
     'llama-3.3-70b-versatile',
     'openai/gpt-oss-120b',
@@ -50,11 +50,11 @@ describe('shipped catalogue', () => {
     'meta-llama/llama-prompt-guard-2-86m',
   ];
 
-  it('contains every model the seeds name, and nothing else', () => {
-    expect([...catalog.models.keys()].sort()).toEqual([...seedModelIds].sort());
+  it('contains every model the documentation names, and nothing else', () => {
+    expect([...catalog.models.keys()].sort()).toEqual([...documentedModelIds].sort());
   });
 
-  it('records llama-3.3-70b-versatile as seed 004 documents it', () => {
+  it('records llama-3.3-70b-versatile as Groq\'s model and rate-limit tables document it', () => {
     const m = model('llama-3.3-70b-versatile');
     expect(m).toMatchObject({
       status: 'production',
@@ -79,7 +79,7 @@ describe('shipped catalogue', () => {
     expect(model('whisper-large-v3-turbo').inputCostPerSecond).toBeCloseTo(0.04 / 3600, 15);
   });
 
-  it('spot-checks other seed figures', () => {
+  it('spot-checks other documented figures', () => {
     const kimi = model('moonshotai/kimi-k2-instruct-0905');
     expect(kimi.contextWindow).toBe(262144);
     expect(kimi.maxCompletionTokens).toBe(16384);
@@ -94,7 +94,7 @@ describe('shipped catalogue', () => {
     expect(model('meta-llama/llama-prompt-guard-2-22m').mode).toBe('moderation');
   });
 
-  it('records the text-to-speech input limit and the 19 English and 4 Arabic PlayAI voices of seed 000 §10', () => {
+  it('records the text-to-speech input limit and the 19 English and 4 Arabic PlayAI voices of Groq\'s text-to-speech documentation', () => {
     expect(model('playai-tts').maxInputChars).toBe(10_000);
     expect(model('playai-tts').voices).toHaveLength(19);
     expect(model('playai-tts').voices).toEqual(expect.arrayContaining(['Fritz-PlayAI', 'Calum-PlayAI']));
@@ -103,7 +103,7 @@ describe('shipped catalogue', () => {
     expect(model('llama-3.3-70b-versatile').maxInputChars).toBeNull();
   });
 
-  it('marks exactly the seed 000 §8 models as reasoning models', () => {
+  it('marks exactly the models of Groq\'s reasoning documentation as reasoning models', () => {
     const reasoning = [...catalog.models.values()].filter((m) => m.supportsReasoning).map((m) => m.id);
     expect(reasoning.sort()).toEqual(['openai/gpt-oss-120b', 'openai/gpt-oss-20b', 'qwen/qwen3-32b']);
   });
@@ -197,8 +197,8 @@ describe('malformed catalogue data', () => {
     ['a fractional token count', (e) => (e['max_completion_tokens'] = 10.5), 'max_completion_tokens', /positive integer/],
     ['a missing field', (e) => delete e['supports_vision'], 'supports_vision', /missing/],
     ['a misspelt field', (e) => (e['suports_vision'] = true), 'suports_vision', /not a known field/],
-    ['an unknown mode', (e) => (e['mode'] = 'embedding'), 'mode', /chat \| audio_transcription/],
-    ['an unknown status', (e) => (e['status'] = 'deprecated'), 'status', /production \| preview/],
+    ['an unknown mode', (e) => (e['mode'] = 'embedding'), 'mode', /one of "chat", "audio_transcription"/],
+    ['an unknown status', (e) => (e['status'] = 'deprecated'), 'status', /one of "production", "preview"/],
     ['a YAML 1.1 style boolean', (e) => (e['supports_reasoning'] = 'yes'), 'supports_reasoning', /true or false/],
     ['an unconverted per-1M price', (e) => (e['input_cost_per_token'] = 0.59), 'input_cost_per_token', /implausibly high/],
     ['a negative price', (e) => (e['output_cost_per_token'] = -1e-7), 'output_cost_per_token', /non-negative/],

@@ -2,7 +2,8 @@
 
 import { parseDocument } from 'yaml';
 import type { GroqPlan } from '../config/types.js';
-import { CatalogError, FieldReader, isRecord } from './fields.js';
+import { isRecord } from '../is-record.js';
+import { CatalogError, FieldReader } from './fields.js';
 import { FrozenMap } from './frozen-map.js';
 import type { Catalog, CatalogModel, DocumentedLimits, ModelMode, ModelStatus } from './types.js';
 

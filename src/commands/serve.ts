@@ -21,7 +21,7 @@ Commands:
   serve     start the gateway (the default when no command is given)
   check     validate the config and print the resolved routing table
   keys new  make a client key and the config lines that admit it
-  status    what a running gateway is doing: aliases, chains, budgets, resting deployments
+  status    what a running gateway is doing: aliases, chains, budgets, ejected deployments
   doctor    check config, keys, base URLs, Redis, port and Node without spending tokens
 
 Run \`groq-router <command> --help\` for a command's options.

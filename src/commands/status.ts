@@ -3,7 +3,7 @@ import { parseCommandLine, STAY_RUNNING, type CommandIo, type CommandResult } fr
 export const STATUS_USAGE = `Usage: groq-router status [--url URL] [--key KEY] [--watch] [--json]
 
 Prints what a running gateway is doing (the picture of its status page at /ui): readiness, each alias
-with its fallback chain, deployments resting and why, budgets per window as bars, the last refusals.
+with its fallback chain, deployments ejected and why, budgets per window as bars, the last refusals.
 
   --url    the gateway (default: http://127.0.0.1:$PORT, else :4000)
   --key    master or client key when the gateway has keys (default: $GROQ_ROUTER_KEY)

@@ -4,9 +4,9 @@ import { GatewayError, badRequest } from '../errors.js';
 /**
  * Reads a request body as a JSON object, refusing it with 413 as soon as it passes `maxBytes` (by its
  * declared length when there is one, else while reading) and with 400 when it is not a JSON object.
- * Reads the Node request directly when there is one: a WHATWG Request around it costs a web stream.
+ * Reads the Node request directly: a WHATWG Request around it would cost a web stream.
  */
-export async function readJsonObject(source: IncomingMessage | Request, maxBytes: number): Promise<Record<string, unknown>> {
+export async function readJsonObject(source: IncomingMessage, maxBytes: number): Promise<Record<string, unknown>> {
   const declared = Number(headerOf(source, 'content-length') ?? Number.NaN);
   if (declared > maxBytes) throw tooLarge(maxBytes);
   const text = await readText(source, maxBytes);
@@ -49,24 +49,9 @@ export function checkJsonDepth(value: unknown, maxDepth: number = MAX_JSON_DEPTH
   }
 }
 
-function headerOf(source: IncomingMessage | Request, name: string): string | undefined {
-  if (source instanceof Request) return source.headers.get(name) ?? undefined;
+function headerOf(source: IncomingMessage, name: string): string | undefined {
   const value = source.headers[name];
   return Array.isArray(value) ? value[0] : value;
-}
-
-async function readText(source: IncomingMessage | Request, maxBytes: number): Promise<string> {
-  if (!(source instanceof Request)) return readNodeText(source, maxBytes);
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const body = source.body as AsyncIterable<Uint8Array> | null;
-  if (body === null) return '';
-  for await (const chunk of body) {
-    total += chunk.byteLength;
-    if (total > maxBytes) throw tooLarge(maxBytes);
-    chunks.push(chunk);
-  }
-  return chunks.length === 1 ? Buffer.from(chunks[0] as Uint8Array).toString('utf8') : Buffer.concat(chunks, total).toString('utf8');
 }
 
 /**
@@ -74,7 +59,7 @@ async function readText(source: IncomingMessage | Request, maxBytes: number): Pr
  * that brought the headers, so the body is not there yet, and an async iterator over the request (an
  * async generator and end-of-stream listeners per request) costs more than the few events it waits for.
  */
-function readNodeText(source: IncomingMessage, maxBytes: number): Promise<string> {
+function readText(source: IncomingMessage, maxBytes: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let total = 0;

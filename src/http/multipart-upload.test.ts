@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { nodeRequest } from '../../test/support/node-request.js';
 import { GatewayError } from '../errors.js';
 import {
   DEFAULT_MAX_FIELD_BYTES,
@@ -19,6 +20,9 @@ import {
 
 const FIXTURES = fileURLToPath(new URL('../../test/fixtures/audio/', import.meta.url));
 const URL_ = 'http://gateway.test/audio/transcriptions';
+
+/** Receives the body of `request` as the gateway gets it: a Node request. */
+const receiveFrom = (request: Request, limits: UploadLimits, tmpDir?: string) => receiveUpload(nodeRequest(request), limits, tmpDir);
 
 let tmpRoot: string;
 beforeEach(async () => {
@@ -66,7 +70,7 @@ function fileHead(boundary: string, filename = 'big.wav'): string {
   );
 }
 
-describe('receiveUpload from a WHATWG Request', () => {
+describe('receiveUpload of multipart bodies', () => {
   const limits: UploadLimits = { maxFileBytes: 1024 * 1024 };
 
   it('collects the fields and streams the file to a private temp file', async () => {
@@ -79,7 +83,7 @@ describe('receiveUpload from a WHATWG Request', () => {
     form.append('only[]', 'one');
     form.append('tag', 'a');
     form.append('tag', 'b');
-    const upload = await receiveUpload(webRequest(form), limits, tmpRoot);
+    const upload = await receiveFrom(webRequest(form), limits, tmpRoot);
     try {
       expect(upload.fields).toEqual({
         model: 'whisper-large-v3',
@@ -104,7 +108,7 @@ describe('receiveUpload from a WHATWG Request', () => {
   });
 
   it('dispose() removes the file and its directory and can be called again', async () => {
-    const upload = await receiveUpload(webRequest(audioForm(new Uint8Array([1, 2, 3]))), limits, tmpRoot);
+    const upload = await receiveFrom(webRequest(audioForm(new Uint8Array([1, 2, 3]))), limits, tmpRoot);
     await Promise.all([upload.dispose(), upload.dispose()]);
     await upload.dispose();
     await expect(stat(upload.file.path)).rejects.toMatchObject({ code: 'ENOENT' });
@@ -114,25 +118,25 @@ describe('receiveUpload from a WHATWG Request', () => {
   it('keeps a UTF-8 file name and drops any directory part', async () => {
     const form = new FormData();
     form.append('file', new File([new Uint8Array([1])], 'ça va – 日本.mp3', { type: 'audio/mpeg' }));
-    const upload = await receiveUpload(webRequest(form), limits, tmpRoot);
+    const upload = await receiveFrom(webRequest(form), limits, tmpRoot);
     expect(upload.file.filename).toBe('ça va – 日本.mp3');
     await upload.dispose();
 
     const boundary = 'xyz';
     const body = `${fileHead(boundary, '../../etc/evil.mp3')}abc\r\n--${boundary}--\r\n`;
     const request = new Request(URL_, { method: 'POST', body, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } });
-    const upload2 = await receiveUpload(request, limits, tmpRoot);
+    const upload2 = await receiveFrom(request, limits, tmpRoot);
     expect(upload2.file.filename).toBe('evil.mp3');
     expect(path.basename(upload2.file.path)).toBe('upload');
     await upload2.dispose();
   });
 
   it('accepts a file of exactly maxFileBytes and refuses one byte more with 413, leaving nothing on disk', async () => {
-    const ok = await receiveUpload(webRequest(audioForm(new Uint8Array(1000))), { maxFileBytes: 1000 }, tmpRoot);
+    const ok = await receiveFrom(webRequest(audioForm(new Uint8Array(1000))), { maxFileBytes: 1000 }, tmpRoot);
     expect(ok.file.bytes).toBe(1000);
     await ok.dispose();
 
-    const err = await expectGatewayError(receiveUpload(webRequest(audioForm(new Uint8Array(1001))), { maxFileBytes: 1000 }, tmpRoot), 413, 'file_too_large', 'file');
+    const err = await expectGatewayError(receiveFrom(webRequest(audioForm(new Uint8Array(1001))), { maxFileBytes: 1000 }, tmpRoot), 413, 'file_too_large', 'file');
     expect(err.message).toMatch(/limit of [\d.]+ MB \(1000 bytes\)/);
     expect(err.toBody().error.type).toBe('invalid_request_error');
     expect(await leftovers()).toEqual([]);
@@ -140,7 +144,7 @@ describe('receiveUpload from a WHATWG Request', () => {
 
   it('states the limit in MB', async () => {
     const err = await expectGatewayError(
-      receiveUpload(webRequest(audioForm(new Uint8Array(3 * 1024 * 1024))), { maxFileBytes: 2 * 1024 * 1024 }, tmpRoot),
+      receiveFrom(webRequest(audioForm(new Uint8Array(3 * 1024 * 1024))), { maxFileBytes: 2 * 1024 * 1024 }, tmpRoot),
       413,
       'file_too_large',
     );
@@ -172,7 +176,7 @@ describe('receiveUpload from a WHATWG Request', () => {
       headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
       duplex: 'half',
     } as RequestInit);
-    const err = await expectGatewayError(receiveUpload(request, { maxFileBytes: 4096 }, tmpRoot), 413, 'file_too_large', 'file');
+    const err = await expectGatewayError(receiveFrom(request, { maxFileBytes: 4096 }, tmpRoot), 413, 'file_too_large', 'file');
     expect(err.headers).toEqual({ connection: 'close' });
     expect(pulled).toBeLessThan(1024 * 1024);
     expect(await leftovers()).toEqual([]);
@@ -187,7 +191,7 @@ describe('receiveUpload from a WHATWG Request', () => {
       headers: { 'content-type': 'multipart/form-data; boundary=b', 'content-length': String(declared) },
       duplex: 'half',
     } as RequestInit);
-    await expectGatewayError(receiveUpload(request, { maxFileBytes }, tmpRoot), 413, 'file_too_large', 'file');
+    await expectGatewayError(receiveFrom(request, { maxFileBytes }, tmpRoot), 413, 'file_too_large', 'file');
     // No reader was ever taken on the body.
     expect(request.body?.locked).toBe(false);
     expect(request.bodyUsed).toBe(false);
@@ -206,23 +210,23 @@ describe('receiveUpload from a WHATWG Request', () => {
       body: serialized,
       headers: { 'content-type': response.headers.get('content-type') ?? '', 'content-length': String(serialized.byteLength) },
     });
-    const upload = await receiveUpload(matching, { maxFileBytes: 1000 }, tmpRoot);
+    const upload = await receiveFrom(matching, { maxFileBytes: 1000 }, tmpRoot);
     expect(upload.file.bytes).toBe(1000);
     await upload.dispose();
   });
 
   it('refuses a request that is not multipart/form-data', async () => {
     const json = new Request(URL_, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
-    await expectGatewayError(receiveUpload(json, limits, tmpRoot), 400, 'invalid_multipart');
+    await expectGatewayError(receiveFrom(json, limits, tmpRoot), 400, 'invalid_multipart');
     const none = new Request(URL_, { method: 'POST', body: new Uint8Array([1]) });
-    await expectGatewayError(receiveUpload(none, limits, tmpRoot), 400, 'invalid_multipart');
+    await expectGatewayError(receiveFrom(none, limits, tmpRoot), 400, 'invalid_multipart');
     const urlencoded = new Request(URL_, { method: 'POST', body: new URLSearchParams({ model: 'x' }) });
-    await expectGatewayError(receiveUpload(urlencoded, limits, tmpRoot), 400, 'invalid_multipart');
+    await expectGatewayError(receiveFrom(urlencoded, limits, tmpRoot), 400, 'invalid_multipart');
   });
 
   it('refuses multipart/form-data without a boundary', async () => {
     const request = new Request(URL_, { method: 'POST', body: 'x', headers: { 'content-type': 'multipart/form-data' } });
-    const err = await expectGatewayError(receiveUpload(request, limits, tmpRoot), 400, 'invalid_multipart');
+    const err = await expectGatewayError(receiveFrom(request, limits, tmpRoot), 400, 'invalid_multipart');
     expect(err.message).toMatch(/boundary/);
   });
 
@@ -231,81 +235,81 @@ describe('receiveUpload from a WHATWG Request', () => {
     const contentType = response.headers.get('content-type') ?? '';
     const whole = new Uint8Array(await response.arrayBuffer());
     const cut = new Request(URL_, { method: 'POST', body: whole.slice(0, whole.byteLength - 2000), headers: { 'content-type': contentType } });
-    const err = await expectGatewayError(receiveUpload(cut, limits, tmpRoot), 400, 'invalid_multipart');
+    const err = await expectGatewayError(receiveFrom(cut, limits, tmpRoot), 400, 'invalid_multipart');
     expect(err.message).toMatch(/^Malformed multipart\/form-data body/);
     expect(await leftovers()).toEqual([]);
   });
 
   it('refuses a body that is not multipart at all', async () => {
     const request = new Request(URL_, { method: 'POST', body: 'hello, no parts here', headers: { 'content-type': 'multipart/form-data; boundary=zzz' } });
-    await expectGatewayError(receiveUpload(request, limits, tmpRoot), 400, 'invalid_multipart');
+    await expectGatewayError(receiveFrom(request, limits, tmpRoot), 400, 'invalid_multipart');
     expect(await leftovers()).toEqual([]);
   });
 
   it('refuses a malformed part header', async () => {
     const body = `--b\r\nContent-Disposition: form-data; name="file"; filename="a.wav"\r\n${'x'.repeat(20000)}`;
     const request = new Request(URL_, { method: 'POST', body, headers: { 'content-type': 'multipart/form-data; boundary=b' } });
-    await expectGatewayError(receiveUpload(request, limits, tmpRoot), 400, 'invalid_multipart');
+    await expectGatewayError(receiveFrom(request, limits, tmpRoot), 400, 'invalid_multipart');
     expect(await leftovers()).toEqual([]);
   });
 
   it('needs a file part named file', async () => {
     const form = new FormData();
     form.append('model', 'whisper-large-v3');
-    const err = await expectGatewayError(receiveUpload(webRequest(form), limits, tmpRoot), 400, 'missing_file', 'file');
+    const err = await expectGatewayError(receiveFrom(webRequest(form), limits, tmpRoot), 400, 'missing_file', 'file');
     // The whole body was read: the connection can carry on.
     expect(err.headers).toEqual({});
     expect(await leftovers()).toEqual([]);
 
     const asText = new FormData();
     asText.append('file', 'not a file');
-    await expectGatewayError(receiveUpload(webRequest(asText), limits, tmpRoot), 400, 'missing_file', 'file');
+    await expectGatewayError(receiveFrom(webRequest(asText), limits, tmpRoot), 400, 'missing_file', 'file');
   });
 
   it('refuses a second file', async () => {
     const form = audioForm(new Uint8Array(100));
     form.append('file', new File([new Uint8Array(100)], 'other.wav', { type: 'audio/wav' }));
-    await expectGatewayError(receiveUpload(webRequest(form), limits, tmpRoot), 400, 'multiple_files', 'file');
+    await expectGatewayError(receiveFrom(webRequest(form), limits, tmpRoot), 400, 'multiple_files', 'file');
     expect(await leftovers()).toEqual([]);
   });
 
   it('refuses a file part under another name', async () => {
     const form = audioForm(new Uint8Array(100));
     form.append('attachment', new File([new Uint8Array(100)], 'extra.wav'));
-    await expectGatewayError(receiveUpload(webRequest(form), limits, tmpRoot), 400, 'unexpected_file', 'attachment');
+    await expectGatewayError(receiveFrom(webRequest(form), limits, tmpRoot), 400, 'unexpected_file', 'attachment');
     expect(await leftovers()).toEqual([]);
   });
 
   it('refuses an empty file', async () => {
-    await expectGatewayError(receiveUpload(webRequest(audioForm(new Uint8Array(0))), limits, tmpRoot), 400, 'empty_file', 'file');
+    await expectGatewayError(receiveFrom(webRequest(audioForm(new Uint8Array(0))), limits, tmpRoot), 400, 'empty_file', 'file');
     expect(await leftovers()).toEqual([]);
   });
 
   it('caps text fields by size and number', async () => {
     const long = audioForm(new Uint8Array(10));
     long.append('prompt', 'x'.repeat(101));
-    await expectGatewayError(receiveUpload(webRequest(long), { maxFileBytes: 100, maxFieldBytes: 100 }, tmpRoot), 400, 'field_too_large', 'prompt');
+    await expectGatewayError(receiveFrom(webRequest(long), { maxFileBytes: 100, maxFieldBytes: 100 }, tmpRoot), 400, 'field_too_large', 'prompt');
 
     const many = audioForm(new Uint8Array(10));
     for (let i = 0; i < 5; i++) many.append(`f${i}`, 'v');
-    await expectGatewayError(receiveUpload(webRequest(many), { maxFileBytes: 100, maxFields: 3 }, tmpRoot), 400, 'too_many_fields');
+    await expectGatewayError(receiveFrom(webRequest(many), { maxFileBytes: 100, maxFields: 3 }, tmpRoot), 400, 'too_many_fields');
     expect(await leftovers()).toEqual([]);
   });
 
   it('refuses parts without a name', async () => {
     const field = `--b\r\nContent-Disposition: form-data\r\n\r\nvalue\r\n--b--\r\n`;
     const request = new Request(URL_, { method: 'POST', body: field, headers: { 'content-type': 'multipart/form-data; boundary=b' } });
-    await expectGatewayError(receiveUpload(request, limits, tmpRoot), 400, 'invalid_multipart');
+    await expectGatewayError(receiveFrom(request, limits, tmpRoot), 400, 'invalid_multipart');
     const file = `--b\r\nContent-Disposition: form-data; filename="a.wav"\r\n\r\nabc\r\n--b--\r\n`;
     const request2 = new Request(URL_, { method: 'POST', body: file, headers: { 'content-type': 'multipart/form-data; boundary=b' } });
-    await expectGatewayError(receiveUpload(request2, limits, tmpRoot), 400, 'unexpected_file', null);
+    await expectGatewayError(receiveFrom(request2, limits, tmpRoot), 400, 'unexpected_file', null);
     expect(await leftovers()).toEqual([]);
   });
 
   it('keeps a field named __proto__ as a plain field', async () => {
     const form = audioForm(new Uint8Array(10));
     form.append('__proto__', 'polluted');
-    const upload = await receiveUpload(webRequest(form), limits, tmpRoot);
+    const upload = await receiveFrom(webRequest(form), limits, tmpRoot);
     expect(Object.getOwnPropertyDescriptor(upload.fields, '__proto__')?.value).toBe('polluted');
     expect(Object.getPrototypeOf(upload.fields)).toBe(Object.prototype);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
@@ -330,13 +334,13 @@ describe('receiveUpload from a WHATWG Request', () => {
       headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
       duplex: 'half',
     } as RequestInit);
-    await expectGatewayError(receiveUpload(request, limits, tmpRoot), 400, 'upload_aborted');
+    await expectGatewayError(receiveFrom(request, limits, tmpRoot), 400, 'upload_aborted');
     expect(await leftovers()).toEqual([]);
   });
 
   it('streams a larger file without changing a byte', async () => {
     const bytes = randomBytes(5 * 1024 * 1024 + 7);
-    const upload = await receiveUpload(webRequest(audioForm(bytes, 'big.flac', 'audio/flac')), { maxFileBytes: 6 * 1024 * 1024 }, tmpRoot);
+    const upload = await receiveFrom(webRequest(audioForm(bytes, 'big.flac', 'audio/flac')), { maxFileBytes: 6 * 1024 * 1024 }, tmpRoot);
     expect(upload.file.bytes).toBe(bytes.byteLength);
     expect(sha256(await readFile(upload.file.path))).toBe(sha256(bytes));
     await upload.dispose();
@@ -346,7 +350,7 @@ describe('receiveUpload from a WHATWG Request', () => {
 describe('openUploadAsFile', () => {
   it('gives a File with the bytes on disk, its name and type, readable more than once', async () => {
     const bytes = await readFile(path.join(FIXTURES, 'tone-3s.mp3'));
-    const upload = await receiveUpload(webRequest(audioForm(bytes, 'tone-3s.mp3', 'audio/mpeg')), { maxFileBytes: 1024 * 1024 }, tmpRoot);
+    const upload = await receiveFrom(webRequest(audioForm(bytes, 'tone-3s.mp3', 'audio/mpeg')), { maxFileBytes: 1024 * 1024 }, tmpRoot);
     try {
       const file = await openUploadAsFile(upload.file);
       expect(file).toBeInstanceOf(File);

@@ -5,9 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import busboy from 'busboy';
-import { GatewayError, badRequest } from '../errors.js';
+import { GatewayError, badRequest, isSystemError } from '../errors.js';
 
 /** Largest text field value accepted unless the caller says otherwise (a Whisper `prompt` is far smaller). */
 export const DEFAULT_MAX_FIELD_BYTES = 16 * 1024;
@@ -68,12 +67,12 @@ export function maxUploadRequestBytes(limits: UploadLimits): number {
  * promise rejects. Any failure (bad framing, no file, an extra file, an empty file, the client going away)
  * rejects with a {@link GatewayError} and leaves nothing on disk.
  *
- * Reads the Node request directly when there is one. When refusing it, the request is unpiped and paused
+ * Reads the Node request directly. When refusing it, the request is unpiped and paused
  * rather than destroyed, so the caller can still answer on the socket; an error raised before the whole body
  * was read carries a `connection: close` header (rendered by `GatewayError.getResponse()`), as the rest of
  * the body is never read and the connection cannot serve another request.
  */
-export async function receiveUpload(source: IncomingMessage | Request, limits: UploadLimits, tmpDir = os.tmpdir()): Promise<Upload> {
+export async function receiveUpload(source: IncomingMessage, limits: UploadLimits, tmpDir = os.tmpdir()): Promise<Upload> {
   const maxFileBytes = limits.maxFileBytes;
   const maxFieldBytes = limits.maxFieldBytes ?? DEFAULT_MAX_FIELD_BYTES;
   const maxFields = limits.maxFields ?? DEFAULT_MAX_FIELDS;
@@ -107,18 +106,7 @@ export async function receiveUpload(source: IncomingMessage | Request, limits: U
     throw closingConnection(badRequest(`Malformed multipart/form-data content-type: ${(err as Error).message}`, 'invalid_multipart'));
   }
 
-  let input: Readable;
-  if (source instanceof Request) {
-    if (source.body === null) throw badRequest('Request body is empty; expected multipart/form-data with a file part', 'invalid_multipart');
-    if (source.bodyUsed) throw new TypeError('receiveUpload: the request body has already been read');
-    input = Readable.fromWeb(source.body as unknown as NodeReadableStream<Uint8Array>);
-    // Errors are handled through the listeners below; this keeps a late one from being unhandled.
-    input.on('error', () => {});
-  } else {
-    input = source;
-  }
-
-  return new UploadReceiver(input, parser, maxFileBytes, maxFieldBytes).receive(tmpDir);
+  return new UploadReceiver(source, parser, maxFileBytes, maxFieldBytes).receive(tmpDir);
 }
 
 /**
@@ -313,8 +301,7 @@ function discard(stream: Readable): void {
   stream.resume();
 }
 
-function headerOf(source: IncomingMessage | Request, name: string): string | undefined {
-  if (source instanceof Request) return source.headers.get(name) ?? undefined;
+function headerOf(source: IncomingMessage, name: string): string | undefined {
   const value = source.headers[name];
   return Array.isArray(value) ? value[0] : value;
 }
@@ -350,8 +337,4 @@ function clientGone(): GatewayError {
 function storageError(err: unknown): GatewayError {
   const code = isSystemError(err) ? err.code : 'unknown';
   return new GatewayError(500, `Could not store the uploaded file (${code})`, { code: 'upload_storage_failed' });
-}
-
-function isSystemError(err: unknown): err is NodeJS.ErrnoException & { code: string } {
-  return err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string' && 'syscall' in err;
 }

@@ -92,10 +92,10 @@ export const OURS = {
     help: 'Calls to upstream deployments, by result (success or the failure kind).',
     labels: [...DEPLOYMENT, 'result'],
   },
-  passedOver: {
+  skipped: {
     name: 'groq_router_deployments_skipped_total',
     type: 'counter',
-    help: 'Deployments passed over before any network call, by reason (quota, breaker_open, max_parallel_requests).',
+    help: 'Deployments skipped before any network call, by reason (quota, breaker_open, max_parallel_requests).',
     labels: [...DEPLOYMENT, 'reason'],
   },
   fallbacks: {
@@ -113,7 +113,7 @@ export const OURS = {
   rateLimited: {
     name: 'groq_router_rate_limited_total',
     type: 'counter',
-    help: 'HTTP 429s: source=upstream counts each 429 Groq sent the gateway (relayed or not); source=gateway counts 429s the gateway answered on its own (budgets used up, chain resting) with no upstream 429 behind them.',
+    help: 'HTTP 429s: source=upstream counts each 429 Groq sent the gateway (relayed or not); source=gateway counts 429s the gateway answered on its own (budgets used up, chain ejected) with no upstream 429 behind them.',
     labels: ['requested_model', 'model_id', 'source'],
   },
   tokens: {

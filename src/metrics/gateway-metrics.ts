@@ -1,18 +1,18 @@
 import type { Registry } from 'prom-client';
 import type { QuotaStore } from '../quota/types.js';
 import type { TokenUsage } from '../routing/attempt-deployment.js';
-import type { AttemptRecord, AttemptTrail } from '../routing/route-request.js';
+import type { AttemptRecord, AttemptTrail } from '../routing/attempt-trail.js';
 import type { Deployment } from '../routing/deployment.js';
 import type { FailureKind, UpstreamFailure } from '../upstream/failure.js';
 import { countsAgainstDeployment, errorClassOf } from '../breaker/error-class.js';
 import type { LITELLM, OURS } from './families.js';
 import { ANONYMOUS, labelsOf } from './labels.js';
 import { createRegistry, type Metrics } from './registry.js';
-import { REQUEST_CAUSES, causeOf, costOf, type ChatOutcome } from './request-record.js';
+import { REQUEST_CAUSES, causeOf, costOf, type RequestOutcome } from './request-record.js';
 import { installStateCollectors } from './state-collector.js';
 import { boundCounter, boundHistogram, type BoundCounter, type BoundHistogram } from './bound-series.js';
 
-export type { ChatOutcome } from './request-record.js';
+export type { RequestOutcome } from './request-record.js';
 
 /**
  * The gateway's Prometheus registry and the one place requests are counted: the chat route reports
@@ -102,7 +102,7 @@ export class GatewayMetrics {
     this.ours.completionsCut.inc({ requested_model: alias, model_id: deploymentId });
   }
 
-  recordChat(outcome: ChatOutcome): void {
+  recordRequest(outcome: RequestOutcome): void {
     const { ours, litellm } = this;
     const served = outcome.served?.deployment;
     const records = outcome.trail?.all ?? [];
@@ -202,9 +202,9 @@ export class GatewayMetrics {
 
   private recordAttempt(alias: string, record: AttemptRecord): void {
     const ids = labelsOf(record.deployment);
-    if (record.kind === 'refused') this.ours.passedOver.inc({ ...ids.ours, reason: 'quota' });
-    if (record.kind === 'cooling') this.ours.passedOver.inc({ ...ids.ours, reason: 'breaker_open' });
-    if (record.kind === 'busy') this.ours.passedOver.inc({ ...ids.ours, reason: 'max_parallel_requests' });
+    if (record.kind === 'refused') this.ours.skipped.inc({ ...ids.ours, reason: 'quota' });
+    if (record.kind === 'ejected') this.ours.skipped.inc({ ...ids.ours, reason: 'breaker_open' });
+    if (record.kind === 'busy') this.ours.skipped.inc({ ...ids.ours, reason: 'max_parallel_requests' });
     if (record.kind !== 'failed') return;
     const failed = record.failure;
     if (countsAgainstDeployment(failed.kind)) this.failing.add(record.deployment);
@@ -217,7 +217,7 @@ export class GatewayMetrics {
   }
 
   /** A request that left its alias's group: which group it went to and why the earlier ones could not serve. */
-  private recordFallback(outcome: ChatOutcome, records: readonly AttemptRecord[]): void {
+  private recordFallback(outcome: RequestOutcome, records: readonly AttemptRecord[]): void {
     if (outcome.trail === undefined || outcome.trail.fallbacks === 0) return;
     const first = records.find((r) => r.kind !== 'skipped');
     const reason = first === undefined ? 'unknown' : first.kind === 'failed' ? first.failure.kind : first.kind === 'refused' ? 'quota' : 'breaker_open';
@@ -227,7 +227,7 @@ export class GatewayMetrics {
     const status =
       first?.kind === 'failed'
         ? String(first.failure.status ?? '')
-        : first?.kind === 'refused' || (first?.kind === 'cooling' && first.cooling.rateLimited)
+        : first?.kind === 'refused' || (first?.kind === 'ejected' && first.ejection.rateLimited)
           ? '429'
           : '503';
     const { hashed_api_key, api_key_alias, team, team_alias } = ANONYMOUS;
@@ -243,7 +243,7 @@ export class GatewayMetrics {
     else this.litellm.failedFallbacks.inc(labels);
   }
 
-  private recordUsageAndTimes(outcome: ChatOutcome, bound: BoundSeries): void {
+  private recordUsageAndTimes(outcome: RequestOutcome, bound: BoundSeries): void {
     const input = outcome.usage?.prompt_tokens ?? 0;
     const output = outcome.usage?.completion_tokens ?? 0;
     if (input > 0) {

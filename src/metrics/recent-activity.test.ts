@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { ChatOutcome } from './request-record.js';
+import type { RequestOutcome } from './request-record.js';
 import { RecentActivity } from './recent-activity.js';
 
-const outcome = (alias: string, status: number): ChatOutcome => ({
+const outcome = (alias: string, status: number): RequestOutcome => ({
   alias,
   route: '/chat/completions',
   stream: false,

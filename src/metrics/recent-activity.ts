@@ -1,4 +1,4 @@
-import type { ChatOutcome } from './request-record.js';
+import type { RequestOutcome } from './request-record.js';
 
 /** One answered request as the status page lists it; no prompt, key or answer text. */
 export interface RequestRecord {
@@ -61,7 +61,7 @@ export class RecentActivity {
     this.reloadRing = new Ring(reloadCapacity);
   }
 
-  recordRequest(outcome: ChatOutcome, reason: string | undefined): void {
+  recordRequest(outcome: RequestOutcome, reason: string | undefined): void {
     this.requestRing.add({
       atMs: Date.now(),
       alias: outcome.alias,

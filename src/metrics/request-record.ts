@@ -1,5 +1,5 @@
 import type { TokenUsage } from '../routing/attempt-deployment.js';
-import type { AttemptRecord, AttemptTrail } from '../routing/route-request.js';
+import type { AttemptRecord, AttemptTrail } from '../routing/attempt-trail.js';
 import type { Deployment } from '../routing/deployment.js';
 
 /**
@@ -7,7 +7,7 @@ import type { Deployment } from '../routing/deployment.js';
  * metrics count it, the request log writes it, and anything else that reports requests (a status page)
  * reads the same object through `requestRecord`.
  */
-export interface ChatOutcome {
+export interface RequestOutcome {
   readonly alias: string;
   readonly route: string;
   readonly stream: boolean;
@@ -38,7 +38,7 @@ export interface ChatOutcome {
 /**
  * Why a request ended as it did, from the caller's side:
  * - `gateway_refused`: the gateway said no without an upstream failure on the last pass (budgets used
- *   up, every deployment resting);
+ *   up, every deployment ejected);
  * - `upstream_rate_limited`: Groq's own 429 on the last pass, relayed;
  * - `upstream_error`: the upstream failed (5xx, timeout, connection) and nothing else could serve;
  * - `stream_error`: a stream cut, or ended by an upstream error frame, after its first byte;
@@ -69,7 +69,7 @@ export const REQUEST_CAUSES: readonly RequestCause[] = [
   'gateway_error',
 ];
 
-export function causeOf(outcome: Pick<ChatOutcome, 'status' | 'brokenStream' | 'trail'>): RequestCause {
+export function causeOf(outcome: Pick<RequestOutcome, 'status' | 'brokenStream' | 'trail'>): RequestCause {
   const { status } = outcome;
   if (status === 499) return 'cancelled';
   if (outcome.brokenStream) return 'stream_error';
@@ -81,7 +81,7 @@ export function causeOf(outcome: Pick<ChatOutcome, 'status' | 'brokenStream' | '
   if (failures.length === 0) return status === 429 || status === 503 ? 'gateway_refused' : status >= 500 ? 'gateway_error' : 'client_error';
   const allRateLimited = failures.every((f) => f.kind === 'rate_limit');
   if (status === 429) return allRateLimited ? 'upstream_rate_limited' : 'gateway_refused';
-  // A 503 after nothing but upstream 429s: the chain rests (its breakers opened on those 429s).
+  // A 503 after nothing but upstream 429s: the chain is ejected (its breakers opened on those 429s).
   if (status === 503 && allRateLimited) return 'gateway_refused';
   return status >= 500 ? 'upstream_error' : 'client_error';
 }
@@ -98,7 +98,7 @@ export function rateLimitSourceOf(cause: RequestCause): RateLimitSource | undefi
 /** What happened at one deployment, in a log line. */
 export interface AttemptSummary {
   readonly deployment: string;
-  /** `served`, `refused` (budget), `resting` (breaker), `skipped`, or the upstream failure kind. */
+  /** `served`, `refused` (budget), `ejected` (breaker open), `skipped`, or the upstream failure kind. */
   readonly outcome: string;
   readonly status?: number;
 }
@@ -131,7 +131,7 @@ export interface RequestRecord {
   readonly queue_ms: number;
 }
 
-export function requestRecord(outcome: ChatOutcome): RequestRecord {
+export function requestRecord(outcome: RequestOutcome): RequestRecord {
   const cause = causeOf(outcome);
   const served = outcome.served?.deployment;
   const trail = outcome.trail;
@@ -177,8 +177,8 @@ function summarise(record: AttemptRecord): AttemptSummary {
       return { deployment, outcome: 'skipped' };
     case 'refused':
       return { deployment, outcome: 'refused' };
-    case 'cooling':
-      return { deployment, outcome: 'resting' };
+    case 'ejected':
+      return { deployment, outcome: 'ejected' };
     case 'busy':
       return { deployment, outcome: 'busy' };
     case 'failed':
@@ -196,29 +196,7 @@ function round(ms: number): number {
   return Math.round(ms * 10) / 10;
 }
 
-interface Prices {
-  readonly input: number;
-  readonly output: number;
-}
-
-const prices = new WeakMap<Deployment, Prices>();
-
-/** USD per token, from `model_info` when the config prices the deployment, else the catalogue; once per deployment. */
-export function pricesOf(deployment: Deployment): Prices {
-  let found = prices.get(deployment);
-  if (found === undefined) {
-    const info = deployment.config.modelInfo;
-    const price = (key: 'input_cost_per_token' | 'output_cost_per_token', fallback: number | null | undefined): number => {
-      const configured = info[key];
-      return typeof configured === 'number' && Number.isFinite(configured) && configured >= 0 ? configured : (fallback ?? 0);
-    };
-    found = { input: price('input_cost_per_token', deployment.catalog?.inputCostPerToken), output: price('output_cost_per_token', deployment.catalog?.outputCostPerToken) };
-    prices.set(deployment, found);
-  }
-  return found;
-}
-
 export function costOf(deployment: Deployment, tokensIn: number, tokensOut: number): number {
-  const { input, output } = pricesOf(deployment);
+  const { input, output } = deployment.prices;
   return tokensIn * input + tokensOut * output;
 }

@@ -1,12 +1,10 @@
-import type { QuotaStore, BudgetSnapshot, WindowName } from '../quota/types.js';
+import { REPORTED_WINDOWS, type BudgetSnapshot, type QuotaStore, type WindowName } from '../quota/types.js';
 import type { Deployment } from '../routing/deployment.js';
 import type { LITELLM, OURS } from './families.js';
 import { ANONYMOUS, labelsOf } from './labels.js';
 import type { Metrics } from './registry.js';
 
 const BREAKER_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const;
-/** Groq's headers report these two windows. */
-const UPSTREAM_VIEW: Partial<Record<WindowName, 'requests' | 'tokens'>> = { rpd: 'requests', tpm: 'tokens' };
 
 interface StateSnapshot {
   readonly deployments: ReadonlyArray<{ readonly deployment: Deployment; readonly budget: BudgetSnapshot | undefined }>;
@@ -38,7 +36,7 @@ export function installStateCollectors(
   gaugeSet([ours.quotaLimit, ours.quotaRemaining, ours.quotaHeadroom, ours.quotaReset], (state) => fillQuota(ours, state));
   gaugeSet([ours.breakerState, ours.breakerTrial], (state) => fillBreakers(ours, state));
   setCollect(ours.quotaStoreDegraded, async () => {
-    ours.quotaStoreDegraded.set(isDegraded(quota) ? 1 : 0);
+    ours.quotaStoreDegraded.set(quota.degraded ? 1 : 0);
   });
   gaugeSet(
     [
@@ -107,11 +105,11 @@ function fillQuota(ours: Metrics<typeof OURS>, state: StateSnapshot): void {
 
 /** What Groq's last headers said for a window, aged by the time since they were seen. */
 function upstreamRemaining(budget: BudgetSnapshot, window: WindowName): { remaining: number; resetMs: number | undefined } | undefined {
-  const unit = UPSTREAM_VIEW[window];
+  const reported = REPORTED_WINDOWS.find((r) => r.window === window);
   const view = budget.upstream;
-  if (unit === undefined || view === undefined) return undefined;
-  const remaining = unit === 'requests' ? view.remainingRequests : view.remainingTokens;
-  const reset = unit === 'requests' ? view.resetRequestsMs : view.resetTokensMs;
+  if (reported === undefined || view === undefined) return undefined;
+  const remaining = view[reported.remaining];
+  const reset = view[reported.reset];
   if (remaining === undefined) return undefined;
   return { remaining, resetMs: reset === undefined ? undefined : Math.max(0, reset - (budget.at - view.observedAt)) };
 }
@@ -174,11 +172,6 @@ function fillLiteLLM(litellm: Metrics<typeof LITELLM>, state: StateSnapshot, las
 function remainingOf(budget: BudgetSnapshot, window: WindowName, upstream: number | undefined): number | undefined {
   const remaining = budget.windows[window]?.remaining;
   return remaining !== null && remaining !== undefined ? Math.max(0, remaining) : upstream;
-}
-
-/** A shared store says whether it is running on its local share; the in-memory store never is. */
-export function isDegraded(quota: QuotaStore): boolean {
-  return 'degraded' in quota && (quota as { degraded: unknown }).degraded === true;
 }
 
 function setCollect(gauge: object, collect: () => Promise<void>): void {

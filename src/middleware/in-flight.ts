@@ -8,20 +8,11 @@ export interface InFlightCounter {
 
 /**
  * Counts HTTP requests under way, from arrival until the last byte of the answer left (or the caller
- * went): on Node that is the socket response's `close`, since streams outlive the handler.
+ * went): the socket response's `close`, since streams outlive the handler.
  */
-export const inFlight = (counter: InFlightCounter): MiddlewareHandler<{ Bindings: { outgoing?: ServerResponse } }> =>
+export const inFlight = (counter: InFlightCounter): MiddlewareHandler<{ Bindings: { outgoing: ServerResponse } }> =>
   async function inFlight(c, next) {
     counter.requestStarted();
-    const outgoing = c.env?.outgoing;
-    if (outgoing === undefined) {
-      try {
-        await next();
-      } finally {
-        counter.requestEnded();
-      }
-      return;
-    }
-    outgoing.once('close', () => counter.requestEnded());
+    c.env.outgoing.once('close', () => counter.requestEnded());
     await next();
   };

@@ -1,5 +1,5 @@
 import { UNITS, WINDOWS_BY_UNIT, amountIn, reportedIn } from './demand.js';
-import { REPORTED_WINDOWS, WINDOW_NAMES, WINDOW_SPECS } from './types.js';
+import { REPORTED_WINDOWS, SPARE_RECHECK_MS, WINDOW_NAMES, WINDOW_SPECS } from './types.js';
 import type {
   BudgetSnapshot,
   BudgetSpec,
@@ -44,7 +44,12 @@ export class BudgetLedger {
       const { unit } = WINDOW_SPECS[name];
       const requested = amountIn(demand, unit);
       if (limit === null || requested === 0) continue;
-      const wait = this.windows[name].msUntilFits(now, requested + (unit === 'tokens' ? spare : 0), limit);
+      // Room kept for other consumers never makes a request that fits the limit alone one that never
+      // fits: it waits for the window to empty, and at least until the kept room is looked at again.
+      const keptOut = unit === 'tokens' && requested <= limit && requested + spare > limit;
+      const kept = unit === 'tokens' ? Math.min(spare, Math.max(0, limit - requested)) : 0;
+      const fits = this.windows[name].msUntilFits(now, requested + kept, limit);
+      const wait = keptOut ? Math.max(fits, SPARE_RECHECK_MS) : fits;
       if (wait === 0) continue;
       exhausted.push({ window: name, limit, used: this.windows[name].used(now), requested });
       // Every window must fit at once, and each only gets roomier with time: the longest wait is the answer.

@@ -23,7 +23,10 @@ export const MIN_COMPLETION_CAP = 256;
 export interface LearnedCap {
   /** The cap to send when the client's is larger. */
   readonly target: number;
-  /** The least cap worth sending: what recent answers needed, plus 10 %. Below it the request waits or moves on. */
+  /**
+   * The least cap worth sending: what recent answers needed, plus 10 % (more while few are seen; the
+   * default before any). Below it the request waits or moves on.
+   */
   readonly floor: number;
 }
 
@@ -54,10 +57,13 @@ export class CompletionCaps {
 
   for(alias: string): LearnedCap {
     const samples = this.aliases.get(alias);
-    if (samples === undefined || samples.size === 0) return { target: DEFAULT_COMPLETION_CAP, floor: MIN_COMPLETION_CAP };
+    if (samples === undefined || samples.size === 0) return { target: DEFAULT_COMPLETION_CAP, floor: DEFAULT_COMPLETION_CAP };
     const needed = Math.max(MIN_COMPLETION_CAP, samples.largest());
     const target = Math.ceil(needed * MARGIN) + MARGIN_TOKENS;
-    return { target: samples.size < MIN_SAMPLES ? Math.max(target, DEFAULT_COMPLETION_CAP) : target, floor: Math.ceil(needed * FLOOR_MARGIN) };
+    // The largest of n answers falls short of the longest to come by about 1/n of their spread: the floor
+    // keeps twice that over it while few are seen (a half over four, a quarter over eight), the tenth after.
+    const floor = Math.min(Math.ceil(needed * Math.max(FLOOR_MARGIN, 1 + 2 / samples.size)), Math.max(target, DEFAULT_COMPLETION_CAP));
+    return { target: samples.size < MIN_SAMPLES ? Math.max(target, DEFAULT_COMPLETION_CAP) : target, floor };
   }
 
   /** One answer's completion tokens. */

@@ -86,6 +86,8 @@ export class DegradingQuotaStore implements QuotaStore {
     this.explain = options.explain ?? ((error) => (error instanceof Error ? error.message : String(error)));
   }
 
+  readonly kind = 'redis';
+
   /** Whether calls are being served from the local store. */
   get degraded(): boolean {
     return this.isDegraded;

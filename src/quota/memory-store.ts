@@ -13,6 +13,8 @@ export interface MemoryQuotaStoreOptions {
  * settles, so concurrent requests cannot interleave between a check and its booking.
  */
 export class MemoryQuotaStore implements QuotaStore {
+  readonly kind = 'memory';
+  readonly degraded = false;
   private readonly clock: () => number;
   private latest = Number.NEGATIVE_INFINITY;
   private readonly ledgers = new Map<string, BudgetLedger>();

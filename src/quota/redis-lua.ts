@@ -14,7 +14,7 @@
  * Windows are numbered 1..6 in WINDOW_NAMES order. Every reply is strings (floats survive the trip:
  * Redis truncates Lua numbers to integers) formatted with %.17g, which round-trips a double exactly.
  */
-import { REPORTED_WINDOWS, WINDOW_NAMES, WINDOW_SPECS } from './types.js';
+import { REPORTED_WINDOWS, SPARE_RECHECK_MS, WINDOW_NAMES, WINDOW_SPECS } from './types.js';
 
 /** Demand units in the order the scripts take them (Lua index 1..3). */
 export const SCRIPT_UNITS = ['requests', 'tokens', 'audio_seconds'] as const;
@@ -52,6 +52,7 @@ local INF = math.huge
 -- Sums of fractional amounts (audio seconds) leave rounding dust; an empty window must read as empty.
 local DUST = 1e-9
 local MARGIN_MS = ${MARGIN_MS}
+local SPARE_RECHECK_MS = ${SPARE_RECHECK_MS}
 local LONGEST_MS = ${LONGEST_MS}
 local META = KEYS[1]
 
@@ -218,9 +219,12 @@ if hold then retry = 0 end
 for i, w in ipairs(WINDOWS) do
   local limit, requested = tonumber(ARGV[i]), demand[w.unit]
   if limit and requested ~= 0 and not hold then
+    -- Room kept for other consumers never makes a request that fits the limit alone one that never
+    -- fits: it waits for the window to empty, and at least until the kept room is looked at again.
     local extra = 0
-    if w.unit == 2 then extra = spare end
+    if w.unit == 2 then extra = math.min(spare, math.max(0, limit - requested)) end
     local wait = msUntilFits(i, now, requested + extra, limit, totals[i])
+    if w.unit == 2 and requested <= limit and requested + spare > limit then wait = math.max(wait, SPARE_RECHECK_MS) end
     if wait ~= 0 then
       exhausted[#exhausted + 1] = { i, limit, totals[i], requested }
       -- Every window must fit at once and each only gets roomier with time: the longest wait wins.

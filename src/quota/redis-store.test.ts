@@ -2,6 +2,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { quotaStoreContract } from '../../test/support/quota-store-contract.js';
 import { RedisQuotaStore } from './redis-store.js';
 import { StoreTimeoutError } from './redis-timeout.js';
 import {
@@ -54,12 +55,18 @@ async function gateway(options: { commandTimeoutMs?: number } = {}): Promise<Red
   return store;
 }
 
+quotaStoreContract('RedisQuotaStore', async (now) => {
+  const store = new RedisQuotaStore({ client: await connectTestRedis(), keyPrefix: prefix, testClock: now });
+  opened.push(store);
+  return store;
+});
+
 async function used(store: RedisQuotaStore, spec: BudgetSpec): Promise<Record<WindowName, number>> {
   const { windows } = await store.snapshot(spec);
   return Object.fromEntries(WINDOW_NAMES.map((name) => [name, windows[name].used])) as Record<WindowName, number>;
 }
 
-describe('RedisQuotaStore.reserve', () => {
+describe('RedisQuotaStore on the Redis clock', () => {
   it('books requests, tokens and audio in all six windows at the Redis time', async () => {
     const store = await gateway();
     const spec = budget({ tpm: 1_000 });
@@ -70,31 +77,6 @@ describe('RedisQuotaStore.reserve', () => {
     expect(reservation.at).toBeGreaterThanOrEqual(before);
     expect(reservation.at).toBeLessThanOrEqual(after);
     expect(await used(store, spec)).toEqual({ rpm: 1, rpd: 1, tpm: 100, tpd: 100, ash: 12.5, asd: 12.5 });
-  });
-
-  it('books nothing anywhere when one window refuses', async () => {
-    const store = await gateway();
-    const spec = budget({ rpm: 10, tpm: 1_000, tpd: 100 });
-    reservationOf(await store.reserve(spec, demand(80)));
-    expect(await store.reserve(spec, demand(30))).toEqual({
-      ok: false,
-      refusal: { budgetId: spec.id, demand: demand(30), retryAfterMs: expect.any(Number), exhausted: [{ window: 'tpd', limit: 100, used: 80, requested: 30 }] },
-    });
-    expect(await used(store, spec)).toEqual({ rpm: 1, rpd: 1, tpm: 80, tpd: 80, ash: 0, asd: 0 });
-  });
-
-  it('refuses for good a demand larger than the limit, and anything under a limit of 0', async () => {
-    const store = await gateway();
-    const spec = budget({ tpm: 100 });
-    expect(retryAfterOf(await store.reserve(spec, demand(101)))).toBe(Number.POSITIVE_INFINITY);
-    expect((await used(store, spec)).rpm).toBe(0);
-    expect(await store.reserve(budget({ rpd: 0 }, 'zero#000000000000'), demand(1))).toEqual({
-      ok: false,
-      refusal: { budgetId: 'zero#000000000000', demand: demand(1), retryAfterMs: Number.POSITIVE_INFINITY, exhausted: [{ window: 'rpd', limit: 0, used: 0, requested: 1 }] },
-    });
-    const audioOff = budget({ ash: 0, asd: 0 }, 'audio#000000000000');
-    expect((await store.reserve(audioOff, demand(500))).ok).toBe(true);
-    expect(retryAfterOf(await store.reserve(audioOff, demand(0, { audioSeconds: 1 })))).toBe(Number.POSITIVE_INFINITY);
   });
 
   it('gives the retry-after at which the oldest booking expires, measured on the Redis clock', async () => {
@@ -109,83 +91,9 @@ describe('RedisQuotaStore.reserve', () => {
     expect(retryAfterMs).toBeGreaterThanOrEqual(minuteExpiry(first.at) - after);
     expect(retryAfterMs).toBeLessThanOrEqual(minuteExpiry(first.at) - before);
   });
-
-  it('books a shrinkable demand with as many tokens as fit, on the server', async () => {
-    const store = await gateway();
-    const spec = budget({ tpm: 1_000 });
-    reservationOf(await store.reserve(spec, demand(700)));
-    const fitted = reservationOf(await store.reserve(spec, { ...demand(800), minTokens: 200 }));
-    expect(fitted.demand).toEqual({ requests: 1, tokens: 300, audioSeconds: 0 });
-    const result = await store.reserve(spec, { ...demand(800), minTokens: 200 });
-    if (result.ok) throw new Error('expected a refusal');
-    expect(result.refusal.exhausted).toEqual([{ window: 'tpm', limit: 1_000, used: 1_000, requested: 200 }]);
-  });
-
-  it('counts every call as at least one request and junk amounts as nothing', async () => {
-    const store = await gateway();
-    const spec = budget({});
-    const reservation = reservationOf(await store.reserve(spec, { requests: 0, tokens: Number.NaN, audioSeconds: -3 }));
-    expect(reservation.demand).toEqual({ requests: 1, tokens: 0, audioSeconds: 0 });
-    expect(await used(store, spec)).toEqual({ rpm: 1, rpd: 1, tpm: 0, tpd: 0, ash: 0, asd: 0 });
-  });
 });
 
-describe('settle and release', () => {
-  it('settling below the estimate frees the headroom at once', async () => {
-    const store = await gateway();
-    const spec = budget({ tpm: 100 });
-    const reservation = reservationOf(await store.reserve(spec, demand(100)));
-    expect((await store.reserve(spec, demand(50))).ok).toBe(false);
-    await store.settle(spec, reservation, { tokens: 40 });
-    expect((await store.reserve(spec, demand(50))).ok).toBe(true);
-    expect(await used(store, spec)).toEqual({ rpm: 2, rpd: 2, tpm: 90, tpd: 90, ash: 0, asd: 0 });
-  });
-
-  it('books an overrun now and settles only the units reported', async () => {
-    const store = await gateway();
-    const spec = budget({});
-    const reservation = reservationOf(await store.reserve(spec, demand(100, { audioSeconds: 30 })));
-    await store.settle(spec, reservation, { tokens: 250, audioSeconds: Number.NaN });
-    expect(await used(store, spec)).toEqual({ rpm: 1, rpd: 1, tpm: 250, tpd: 250, ash: 30, asd: 30 });
-  });
-
-  it('release returns the whole reservation in every window', async () => {
-    const store = await gateway();
-    const spec = budget({ rpm: 1, tpm: 100 });
-    const reservation = reservationOf(await store.reserve(spec, demand(100, { audioSeconds: 3 })));
-    await store.release(spec, reservation);
-    expect(await used(store, spec)).toEqual({ rpm: 0, rpd: 0, tpm: 0, tpd: 0, ash: 0, asd: 0 });
-    expect((await store.snapshot(spec)).windows.tpm.resetMs).toBe(0);
-    expect((await store.reserve(spec, demand(100))).ok).toBe(true);
-  });
-
-  it('finishes a reservation once, and never into another budget', async () => {
-    const store = await gateway();
-    const spec = budget({});
-    const first = reservationOf(await store.reserve(spec, demand(30)));
-    reservationOf(await store.reserve(spec, demand(40)));
-    await store.settle(spec, first, { tokens: 10 });
-    await store.release(spec, first);
-    await store.settle(spec, first, { tokens: 0 });
-    expect((await used(store, spec)).tpm).toBe(50);
-    const other = reservationOf(await store.reserve(spec, demand(5)));
-    await expect(store.release(budget({}, 'other#000000000000'), other)).rejects.toThrow(/cannot be returned/);
-  });
-});
-
-describe('RedisQuotaStore.observe', () => {
-  it('books what the upstream counts beyond ours as outside spending, and returns the gap', async () => {
-    const store = await gateway();
-    const spec = budget({ tpm: 1_000, rpd: 14_400 });
-    reservationOf(await store.reserve(spec, demand(300)));
-    expect(await store.observe(spec, { remainingTokens: 600, remainingRequests: 14_390 })).toEqual({ tpm: 100, rpd: 9 });
-    expect(await used(store, spec)).toMatchObject({ tpm: 400, rpd: 10 });
-    // Seen again, the same count books nothing more; a smaller one is our own in flight and books nothing.
-    expect(await store.observe(spec, { remainingTokens: 600 })).toEqual({ tpm: 0 });
-    expect(await store.observe(spec, { limitTokens: 6_000, remainingTokens: 5_900 })).toEqual({ tpm: -300 });
-    expect((await store.snapshot(spec)).windows.tpm).toMatchObject({ limit: 1_000, used: 400, remaining: 600 });
-  });
-
+describe('RedisQuotaStore.observe on the Redis clock', () => {
   it('closes the budget for a 429 retry-after, keeping the latest end, and shows it in snapshots', async () => {
     const store = await gateway();
     const spec = budget({});
@@ -210,36 +118,6 @@ describe('RedisQuotaStore.observe', () => {
     await sleep(retryAfterMs);
     expect((await store.reserve(spec, demand(1))).ok).toBe(true);
     expect((await store.snapshot(spec)).blockedUntil).toBe(0);
-  });
-
-  it('keeps the view as given, unusable numbers included, and ignores those numbers', async () => {
-    const store = await gateway();
-    const spec = budget({ rpd: 100 });
-    await store.observe(spec, { remainingTokens: 0, resetTokensMs: 5_000, remainingRequests: Number.NaN, retryAfterMs: -5 });
-    const snapshot = await store.snapshot(spec);
-    expect(snapshot.blockedUntil).toBe(0);
-    expect(snapshot.upstream).toEqual({ remainingTokens: 0, resetTokensMs: 5_000, remainingRequests: Number.NaN, retryAfterMs: -5, observedAt: expect.any(Number) });
-    expect(snapshot.windows.rpd).toMatchObject({ used: 0, remaining: 100 });
-    // tpm has no limit, of ours or in the view: nothing to count against.
-    expect(snapshot.windows.tpm).toMatchObject({ limit: null, used: 0, remaining: null });
-  });
-});
-
-describe('RedisQuotaStore.snapshot', () => {
-  it('reports limits, usage, remaining headroom, resets and the last upstream view', async () => {
-    const store = await gateway();
-    const spec = budget({ rpm: 30, tpm: 1_000, rpd: 14_400 });
-    const reservation = reservationOf(await store.reserve(spec, demand(400)));
-    await store.settle(spec, reservation, { tokens: 1_200 });
-    await store.observe(spec, { remainingRequests: 14_390, resetRequestsMs: 60_000 });
-    const snapshot = await store.snapshot(spec);
-    expect(snapshot).toMatchObject({ id: spec.id, model: spec.model, keyPreview: 'gsk_...9f3a', blockedUntil: 0 });
-    expect(snapshot.upstream).toEqual({ remainingRequests: 14_390, resetRequestsMs: 60_000, observedAt: expect.any(Number) });
-    expect(snapshot.at).toBeGreaterThanOrEqual(reservation.at);
-    expect(snapshot.windows.rpm).toEqual({ limit: 30, source: 'config', used: 1, remaining: 29, resetMs: minuteExpiry(reservation.at) - snapshot.at });
-    expect(snapshot.windows.tpm).toMatchObject({ limit: 1_000, used: 1_200, remaining: 0 });
-    expect(snapshot.windows.rpd).toMatchObject({ limit: 14_400, used: 10, remaining: 14_390 });
-    expect(snapshot.windows.ash).toEqual({ limit: null, source: 'none', used: 0, remaining: null, resetMs: 0 });
   });
 });
 

@@ -63,6 +63,9 @@ type ScriptCall = (...args: string[]) => Promise<unknown>;
  * (sorted set). Each expires on its own once idle for its window plus a minute.
  */
 export class RedisQuotaStore implements QuotaStore {
+  readonly kind = 'redis';
+  /** Without a local fallback (`DegradingQuotaStore`), it is never running on a local share. */
+  readonly degraded = false;
   private readonly client: Redis;
   private readonly prefix: string;
   private readonly commandTimeoutMs: number | undefined;

@@ -12,12 +12,18 @@ export const WINDOW_NAMES: readonly WindowName[] = ['rpm', 'rpd', 'tpm', 'tpd', 
  * What each window counts and over how long. Minute buckets are fine-grained because a refused caller's
  * `retry-after` must land within a second of the real reset; day buckets only need minute precision.
  */
+/** How soon a request kept out only by the room left for other consumers is told to look again. */
+export const SPARE_RECHECK_MS = 10_000;
+
 export const WINDOW_SPECS: Readonly<
   Record<WindowName, { readonly unit: 'requests' | 'tokens' | 'audio_seconds'; readonly windowMs: number; readonly bucketMs: number; readonly graceMs?: number }>
 > = {
-  // The grace outlasts the trip to the upstream, which starts its own count on arrival.
-  rpm: { unit: 'requests', windowMs: 60_000, bucketMs: 50, graceMs: 100 },
-  tpm: { unit: 'tokens', windowMs: 60_000, bucketMs: 50, graceMs: 100 },
+  // The grace outlasts the trip to the upstream, which starts its own count on arrival: a caller told
+  // to come back when our booking expires must not arrive while Groq still counts it. 100 ms was too
+  // little: in bench:agents the first requests of a run reached the upstream 150-250 ms after booking,
+  // and callers sent back at their retry-after met a 429 there. A second costs at most 1/60 of a window.
+  rpm: { unit: 'requests', windowMs: 60_000, bucketMs: 50, graceMs: 1_000 },
+  tpm: { unit: 'tokens', windowMs: 60_000, bucketMs: 50, graceMs: 1_000 },
   rpd: { unit: 'requests', windowMs: 86_400_000, bucketMs: 60_000 },
   tpd: { unit: 'tokens', windowMs: 86_400_000, bucketMs: 60_000 },
   ash: { unit: 'audio_seconds', windowMs: 3_600_000, bucketMs: 10_000 },
@@ -62,7 +68,10 @@ export interface Demand {
   readonly hold?: boolean;
   /**
    * Tokens to leave free in each token window beyond this booking: room for another consumer of the same
-   * key that Groq's headers have shown, so the gateway does not fill the window under its feet.
+   * key that Groq's headers have shown, so the gateway does not fill the window under its feet. A
+   * request that fits the limit alone but not beside the spare is refused for at least
+   * `SPARE_RECHECK_MS` (the room kept shrinks as that consumer's spending fades), never as one that
+   * can never fit.
    */
   readonly spare?: number;
 }
@@ -126,9 +135,10 @@ export const REPORTED_WINDOWS: readonly {
   readonly window: WindowName;
   readonly limit: 'limitRequests' | 'limitTokens';
   readonly remaining: 'remainingRequests' | 'remainingTokens';
+  readonly reset: 'resetRequestsMs' | 'resetTokensMs';
 }[] = [
-  { window: 'tpm', limit: 'limitTokens', remaining: 'remainingTokens' },
-  { window: 'rpd', limit: 'limitRequests', remaining: 'remainingRequests' },
+  { window: 'tpm', limit: 'limitTokens', remaining: 'remainingTokens', reset: 'resetTokensMs' },
+  { window: 'rpd', limit: 'limitRequests', remaining: 'remainingRequests', reset: 'resetRequestsMs' },
 ];
 
 /**
@@ -160,6 +170,10 @@ export interface BudgetSnapshot {
 }
 
 export interface QuotaStore {
+  /** Where the budgets are kept: this process's memory, or Redis shared with other instances. */
+  readonly kind: 'memory' | 'redis';
+  /** Whether a shared store is running on this instance's local share (Redis unreachable); the in-memory store never is. */
+  readonly degraded: boolean;
   /** Atomically checks every window and books the demand in all of them, or books nothing. */
   reserve(budget: BudgetSpec, demand: Demand): Promise<ReserveResult>;
   /**

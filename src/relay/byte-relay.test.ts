@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pipeBytes, relayBytes } from './byte-relay.js';
+import { pipeBytes } from './byte-relay.js';
 import type { StreamEnd } from './sse-relay.js';
 import { expectCancelWhenCallerLeaves, recordingResponse as fakeResponse, upstreamChunks as upstream } from '../../test/support/relay-fakes.js';
 
@@ -26,15 +26,5 @@ describe('pipeBytes', () => {
 
   it('cancels the upstream when the caller leaves first', async () => {
     await expectCancelWhenCallerLeaves(pipeBytes, audio[0]!);
-  });
-});
-
-describe('relayBytes', () => {
-  it('streams the bytes and reports completion once', async () => {
-    const ends: StreamEnd[] = [];
-    const body = relayBytes({ first: audio[0]!, source: upstream(audio.slice(1)), cancelUpstream: () => {}, onEnd: (e) => ends.push(e) });
-    const received = Buffer.from(await new Response(body).arrayBuffer());
-    expect(received.equals(Buffer.concat(audio))).toBe(true);
-    expect(ends).toEqual([{ kind: 'complete' }]);
   });
 });

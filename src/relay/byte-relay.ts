@@ -31,35 +31,3 @@ export async function pipeBytes(out: ServerResponse, head: Record<string, string
     out.destroy();
   }
 }
-
-/** The same relay as a web stream, for runtimes without a Node response to write to. */
-export function relayBytes(options: RelayOptions): ReadableStream<Uint8Array> {
-  const finish = new RelayEnd(options.onEnd);
-  const end = (how: StreamEnd): void => finish.end(how);
-  return new ReadableStream<Uint8Array>(
-    {
-      start(controller) {
-        controller.enqueue(options.first);
-      },
-      async pull(controller) {
-        try {
-          const chunk = await options.source.read();
-          if (chunk !== undefined) return controller.enqueue(chunk);
-          controller.close();
-          end({ kind: 'complete' });
-        } catch (err) {
-          if (finish.ended) return;
-          const message = `upstream stream failed: ${err instanceof Error ? err.message : String(err)}`;
-          end({ kind: 'upstream_error', message });
-          controller.error(new Error(message));
-        }
-      },
-      cancel() {
-        end({ kind: 'client_cancelled' });
-        options.cancelUpstream();
-        options.source.cancel();
-      },
-    },
-    { highWaterMark: 0 },
-  );
-}

@@ -240,64 +240,6 @@ export async function pipeSse(out: ServerResponse, head: Record<string, string>,
   }
 }
 
-/** The same relay as a web stream, for runtimes without a Node response to write to. */
-export function relaySse(options: SseRelayOptions): ReadableStream<Uint8Array> {
-  const rewriter = new SseRewriter(options.onUsage, options.dialect);
-  const finish = new RelayEnd(options.onEnd);
-  const end = (how: StreamEnd): void => finish.end(how);
-  const fail = (controller: ReadableStreamDefaultController<Uint8Array>, err: unknown): void => {
-    rewriter.discard();
-    const message = failureMessage(err);
-    if (err instanceof InvalidFrameError) stopUpstream(options);
-    controller.enqueue(errorFrameFor(options.dialect, message));
-    controller.close();
-    end({ kind: 'upstream_error', message });
-  };
-  return new ReadableStream<Uint8Array>(
-    {
-      start(controller) {
-        try {
-          const out = rewriter.push(options.first);
-          if (out !== undefined) controller.enqueue(out);
-        } catch (err) {
-          fail(controller, err);
-        }
-      },
-      async pull(controller) {
-        try {
-          for (;;) {
-            const chunk = await options.source.read();
-            if (chunk === undefined) {
-              const rest = rewriter.flush();
-              if (rest !== undefined) controller.enqueue(rest);
-              const improper = rewriter.improperEnd();
-              if (improper !== undefined && !improper.framed) controller.enqueue(errorFrameFor(options.dialect, improper.message));
-              controller.close();
-              end(improper === undefined ? { kind: 'complete' } : { kind: 'upstream_error', message: improper.message });
-              return;
-            }
-            const out = rewriter.push(chunk);
-            if (out !== undefined && out.length > 0) {
-              controller.enqueue(out);
-              return;
-            }
-          }
-        } catch (err) {
-          if (finish.ended) return;
-          fail(controller, err);
-        }
-      },
-      cancel() {
-        end({ kind: 'client_cancelled' });
-        options.cancelUpstream();
-        options.source.cancel();
-      },
-    },
-    // No read-ahead: a byte is pulled from upstream only when the caller's socket wants one.
-    { highWaterMark: 0 },
-  );
-}
-
 /** An upstream whose stream is no longer believed is not read any further. */
 function stopUpstream(options: RelayOptions): void {
   options.cancelUpstream();

@@ -1,4 +1,4 @@
-import type { CompletionCapPolicy, RetryPolicy } from '../config/types.js';
+import type { RouterSettings } from '../config/types.js';
 import type { Logger } from '../log.js';
 import type { Demand, QuotaStore, Refusal, Reservation, UpstreamGap, UpstreamView } from '../quota/types.js';
 import { classifyUpstreamError, failure, NotSentError, thrownBeforeSending, type UpstreamFailure } from '../upstream/failure.js';
@@ -35,19 +35,15 @@ export interface RoutedRequest {
   readonly mockPrimaryFailure?: boolean;
   /** Whether the caller's key may use an alias; absent for every alias. Chains are filtered by it. */
   readonly mayUseAlias?: (alias: string) => boolean;
+  /** The request's own `num_retries`, instead of the router's. */
+  readonly numRetries?: number;
 }
 
 export interface RouteContext {
   readonly quota: QuotaStore;
   readonly log: Logger;
-  readonly numRetries: number;
-  readonly retryPolicy: RetryPolicy;
-  readonly dropParams: boolean;
-  readonly completionCap: CompletionCapPolicy;
-  readonly attemptTimeoutMs: number;
-  readonly streamTimeoutMs: number | undefined;
-  /** `router_settings.max_response_size_mb` in bytes: the most of a non-streamed answer read (default 32 MB). */
-  readonly maxResponseBytes?: number;
+  /** `router_settings`: retries, `drop_params`, the completion cap policy, timeouts, the largest answer read. */
+  readonly router: RouterSettings;
   /** With several instances: one half-open trial per deployment across all of them. */
   readonly trials?: { claimTrial(deploymentId: string): Promise<boolean>; releaseTrial(deploymentId: string): void };
   /** Told whenever booked capacity comes back (a settle or release), so waiting requests can re-plan. */
@@ -81,15 +77,15 @@ export interface Served {
 }
 
 /** A deployment whose breaker is open (or whose half-open trial is taken) and why. */
-export interface Cooling {
+export interface Ejection {
   readonly retryAfterMs: number;
   /** The upstream failure that opened the breaker, as said to the caller. */
   readonly reason: string | undefined;
-  /** Whether it rests because of a rate limit (the caller then gets 429, else 503). */
+  /** Whether it is ejected because of a rate limit (the caller then gets 429, else 503). */
   readonly rateLimited: boolean;
 }
 
-/** A deployment already carrying `max_parallel_requests` upstream requests: passed over like a full budget. */
+/** A deployment already carrying `max_parallel_requests` upstream requests: skipped like a full budget. */
 export interface Busy {
   readonly limit: number;
 }
@@ -99,7 +95,7 @@ export type AttemptOutcome =
   | { readonly served: Served }
   | { readonly failure: UpstreamFailure; readonly upstreamMs: number }
   | { readonly refusal: Refusal }
-  | { readonly cooling: Cooling };
+  | { readonly ejection: Ejection };
 
 type CallOutcome = Extract<AttemptOutcome, { served: Served } | { failure: UpstreamFailure }>;
 
@@ -112,11 +108,11 @@ export async function attemptDeployment(deployment: Deployment, request: RoutedR
   const { breaker } = deployment;
   let prepared: PreparedCall;
   try {
-    prepared = request.operation.prepare(deployment, { dropParams: ctx.dropParams, completionCap: ctx.completionCap });
+    prepared = request.operation.prepare(deployment, { dropParams: ctx.router.dropParams, completionCap: ctx.router.completionCap });
   } catch (err) {
     throw notSent(err instanceof GatewayError ? err : new NotSentError(err), ctx);
   }
-  if (!breaker.admits) return restingOutcome(deployment, prepared, ctx);
+  if (!breaker.admits) return ejectedOutcome(deployment, prepared, ctx);
   if (atParallelLimit(deployment)) return { busy: { limit: deployment.maxParallelRequests } };
 
   const budget = deployment.budget;
@@ -130,10 +126,10 @@ export async function attemptDeployment(deployment: Deployment, request: RoutedR
   const booked: Demand = reservation?.demand ?? prepared.demand;
   const release = (): AttemptOutcome => {
     if (budget !== undefined && reservation !== undefined) void ctx.quota.release(budget, reservation).catch(() => undefined);
-    return { cooling: coolingOf(deployment) };
+    return { ejection: ejectionOf(deployment) };
   };
   const trial = breaker.state === 'half-open' && ctx.trials !== undefined;
-  // Another instance holds this deployment's trial: rest as if open until it reports.
+  // Another instance holds this deployment's trial: ejected as if open until it reports.
   if (trial && !(await ctx.trials?.claimTrial(deployment.id))) return release();
   try {
     return await breaker.run(
@@ -159,21 +155,21 @@ function withinCeiling(demand: Demand, ceiling: number | undefined): Demand {
 }
 
 /**
- * A deployment resting after a 429 is also held to its budget: when the budget needs longer than the
- * rest (the usual case once Groq's headers are reconciled), that wait is the one the caller must hear,
- * or it would come back at the end of the rest only to be refused again.
+ * A deployment ejected after a 429 is also held to its budget: when the budget needs longer than the
+ * ejection (the usual case once Groq's headers are reconciled), that wait is the one the caller must hear,
+ * or it would come back at the end of the ejection only to be refused again.
  */
-async function restingOutcome(deployment: Deployment, prepared: PreparedCall, ctx: RouteContext): Promise<AttemptOutcome> {
-  const cooling = coolingOf(deployment);
+async function ejectedOutcome(deployment: Deployment, prepared: PreparedCall, ctx: RouteContext): Promise<AttemptOutcome> {
+  const ejection = ejectionOf(deployment);
   const budget = deployment.budget;
-  if (!cooling.rateLimited || budget === undefined) return { cooling };
+  if (!ejection.rateLimited || budget === undefined) return { ejection };
   const reserved = await ctx.quota.reserve(budget, prepared.demand);
   if (reserved.ok) {
     void ctx.quota.release(budget, reserved.reservation).catch(() => undefined);
-    return { cooling };
+    return { ejection };
   }
   const { refusal } = reserved;
-  return refusal.retryAfterMs > cooling.retryAfterMs ? { refusal } : { cooling };
+  return refusal.retryAfterMs > ejection.retryAfterMs ? { refusal } : { ejection };
 }
 
 /**
@@ -188,7 +184,7 @@ function notSent(err: GatewayError | NotSentError, ctx: RouteContext): GatewayEr
   return new GatewayError(500, 'Internal gateway error while preparing the request', { code: 'internal_error' });
 }
 
-function coolingOf(deployment: Deployment): Cooling {
+function ejectionOf(deployment: Deployment): Ejection {
   const status = deployment.breaker.status();
   return { retryAfterMs: deployment.breaker.retryAfterMs, reason: status.reason, rateLimited: status.cause?.kind === 'rate_limit' };
 }
@@ -207,9 +203,9 @@ async function callUpstream(
 
   const remaining = Math.max(1, Math.floor(request.deadline - performance.now()));
   // Whole milliseconds: the SDKs refuse fractional timeouts.
-  const attemptMs = Math.min(Math.ceil(deployment.config.timeoutMs ?? ctx.attemptTimeoutMs), remaining);
+  const attemptMs = Math.min(Math.ceil(deployment.config.timeoutMs ?? ctx.router.timeoutMs), remaining);
   const firstByteMs = request.stream
-    ? Math.min(Math.ceil(deployment.config.streamTimeoutMs ?? ctx.streamTimeoutMs ?? attemptMs), attemptMs)
+    ? Math.min(Math.ceil(deployment.config.streamTimeoutMs ?? ctx.router.streamTimeoutMs ?? attemptMs), attemptMs)
     : attemptMs;
   const signal = new TimedSignal(request.signal, firstByteMs);
   const { stats } = deployment;
@@ -266,7 +262,7 @@ async function callUpstream(
       const stream = { first, source };
       return { served: { deployment, upstream, body: undefined, usage: undefined, stream, attempt: signal, finish, upstreamMs, completionCap } };
     }
-    const whole = await readWholeAnswer(upstream, ctx.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
+    const whole = await readWholeAnswer(upstream, ctx.router.maxResponseBytes);
     const malformed = typeof whole === 'string' ? whole : request.operation.malformedAnswer?.(whole, upstream.headers.get('content-type'));
     if (malformed !== undefined || typeof whole === 'string') {
       close({ released: true });
@@ -292,10 +288,13 @@ async function callUpstream(
     const view = classified.status === undefined ? undefined : upstreamView(classified.headers, classified.status, limitWindowMs(classified.message));
     // Re-planned once by the attempt loop (moving on after that), never relayed as the caller's mistake.
     const failed = refusedWithRoom(classified, view, booked) ? { ...classified, refusedWithRoom: true, moveOn: true } : classified;
-    // No wait makes a request that was undersized fit as sent: its retry-after must not close the budget.
-    await observe(failed.refusedWithRoom === true && view !== undefined ? { ...view, retryAfterMs: undefined } : view);
-    if (failed.refusedWithRoom) prepared.refusedWithRoom?.(booked, requestedInRateLimitMessage(failed.message));
+    // The upstream did not count what it refused: given back first, our count compares with its own.
     close({ released: true });
+    // No wait makes a request that was undersized fit as sent: its retry-after must not close the budget.
+    const seen = await observe(failed.refusedWithRoom === true && view !== undefined ? { ...view, retryAfterMs: undefined } : view);
+    // A refusal's headers show other consumers' spending as well as an answer's do.
+    if (seen !== undefined) prepared.observed?.(seen, undefined, undefined);
+    if (failed.refusedWithRoom) prepared.refusedWithRoom?.(booked, requestedInRateLimitMessage(failed.message));
     return { failure: failed, upstreamMs: performance.now() - started };
   }
 }
@@ -320,12 +319,10 @@ async function readFirstChunk(source: ChunkSource): Promise<Uint8Array> {
   }
 }
 
-const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
-
 /**
  * Whether the deployment already has `max_parallel_requests` upstream requests (streams until they end):
  * then a request is not queued behind them in its pool, where the wait would count as the upstream's
- * time, but passed over.
+ * time, but skipped.
  */
 function atParallelLimit(deployment: Deployment): boolean {
   return deployment.stats.inFlight >= deployment.maxParallelRequests;

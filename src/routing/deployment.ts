@@ -1,5 +1,6 @@
 import type { DeploymentBreaker } from '../breaker/breaker.js';
 import type { CatalogModel } from '../catalog/types.js';
+import { publicApiBase } from '../config/secrets.js';
 import type { DeploymentConfig } from '../config/types.js';
 import type { BudgetSpec } from '../quota/types.js';
 import type { UpstreamClient } from '../upstream/client.js';
@@ -28,6 +29,40 @@ export interface Deployment {
   readonly stats: DeploymentStats;
   /** Its circuit breaker, likewise kept across reloads. */
   readonly breaker: DeploymentBreaker;
+  /** How metrics name it, ours and LiteLLM's; worked out when the table is built. Never a secret. */
+  readonly labels: DeploymentLabels;
+  /** USD per token, from `model_info` when the config prices the deployment, else the catalogue. */
+  readonly prices: { readonly input: number; readonly output: number };
+}
+
+export interface DeploymentLabels {
+  readonly ours: { readonly model_group: string; readonly model_id: string; readonly model: string };
+  readonly litellm: { readonly litellm_model_name: string; readonly model_id: string; readonly api_base: string; readonly api_provider: string };
+}
+
+/** Where groq-sdk sends when a deployment names no api_base. */
+const GROQ_DEFAULT_BASE = 'https://api.groq.com/openai/v1';
+
+export function labelsFor(id: string, config: DeploymentConfig, provider: ProviderSpec): DeploymentLabels {
+  const publicBase = config.publicParams.api_base;
+  return {
+    ours: { model_group: config.modelName, model_id: id, model: config.model },
+    litellm: {
+      litellm_model_name: config.litellmModel,
+      model_id: id,
+      // The public form: credentials in an api_base URL are masked there.
+      api_base: typeof publicBase === 'string' ? publicBase : provider.name === 'groq' ? publicApiBase(process.env.GROQ_BASE_URL ?? GROQ_DEFAULT_BASE) : '',
+      api_provider: provider.name,
+    },
+  };
+}
+
+export function pricesFor(config: DeploymentConfig, catalog: CatalogModel | undefined): Deployment['prices'] {
+  const price = (key: 'input_cost_per_token' | 'output_cost_per_token', fallback: number | null | undefined): number => {
+    const configured = config.modelInfo[key];
+    return typeof configured === 'number' && Number.isFinite(configured) && configured >= 0 ? configured : (fallback ?? 0);
+  };
+  return { input: price('input_cost_per_token', catalog?.inputCostPerToken), output: price('output_cost_per_token', catalog?.outputCostPerToken) };
 }
 
 /** Per-deployment traffic figures that routing strategies read; updated in O(1) per request. */

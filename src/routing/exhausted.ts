@@ -1,18 +1,19 @@
-import { GatewayError, RateLimitRefusal, retryAfterHeaders } from '../errors.js';
+import { failureError, retryAfterHeaders } from '../errors.js';
 import type { PromisedRefusal, Refusal } from '../quota/types.js';
 import type { UpstreamFailure } from '../upstream/failure.js';
-import type { AttemptRecord, AttemptTrail } from './route-request.js';
+import type { AttemptRecord, AttemptTrail } from './attempt-trail.js';
+import { RateLimitRefusal, RoutingError } from './routing-error.js';
 
 /**
  * The answer when no deployment of the chain could serve: what was tried and why, with the status that
  * tells the caller what to do.
- * - Every deployment is out of budget, rate-limited or resting: 429 (all for rate limits) or 503 (some
- *   rest after failures), with `retry-after` = the earliest moment any of them can take this request,
- *   and the upstream errors that made them rest.
+ * - Every deployment is out of budget, rate-limited or ejected: 429 (all for rate limits) or 503 (some
+ *   ejected after failures), with `retry-after` = the earliest moment any of them can take this request,
+ *   and the upstream errors that ejected them.
  * - The request can never fit any deployment's limits: 413.
  * - Otherwise the last upstream failure decides.
  */
-export function exhaustedError(alias: string, trail: AttemptTrail): GatewayError {
+export function exhaustedError(alias: string, trail: AttemptTrail): RoutingError {
   const headers = {
     'x-litellm-attempted-fallbacks': String(trail.fallbacks),
     'x-litellm-attempted-retries': String(trail.retries),
@@ -24,7 +25,7 @@ export function exhaustedError(alias: string, trail: AttemptTrail): GatewayError
   const rateLimited = failures.filter((f) => f.kind === 'rate_limit');
   const waits = trail.records.flatMap((r) => {
     if (r.kind === 'refused') return [r.refusal.retryAfterMs];
-    if (r.kind === 'cooling') return [r.cooling.retryAfterMs];
+    if (r.kind === 'ejected') return [r.ejection.retryAfterMs];
     // A request in flight there ends within a request's time; check back soon.
     if (r.kind === 'busy') return [BUSY_RETRY_MS];
     if (r.kind === 'failed' && r.failure.kind === 'rate_limit' && r.failure.refusedWithRoom !== true) return [(r.failure.retryAfterSec ?? 1) * 1000];
@@ -34,33 +35,31 @@ export function exhaustedError(alias: string, trail: AttemptTrail): GatewayError
   if (waits.length > 0 && rateLimited.length === failures.length) {
     const finite = waits.filter(Number.isFinite);
     if (finite.length === 0) {
-      return new GatewayError(413, `This request is larger than the rate limits of every deployment of ${alias} allow. ${tried}`, {
+      return new RoutingError(413, `This request is larger than the rate limits of every deployment of ${alias} allow. ${tried}`, trail, {
         code: 'request_too_large',
         headers,
       });
     }
     const retryAfterMs = Math.min(...finite);
     const retryAfter = Math.max(1, Math.ceil(retryAfterMs / 1000));
-    const quotaOnly = trail.records.every((r) => r.kind !== 'cooling' || r.cooling.rateLimited);
+    const quotaOnly = trail.records.every((r) => r.kind !== 'ejected' || r.ejection.rateLimited);
     const retryHeaders = { ...headers, ...retryAfterHeaders(retryAfterMs) };
     if (quotaOnly) {
-      return new RateLimitRefusal(`Rate limit: no deployment of ${alias} can take this request now; retry in ${retryAfter} s. ${tried}`, retryAfterMs, headers, promisable(trail, retryAfterMs));
+      return new RateLimitRefusal(`Rate limit: no deployment of ${alias} can take this request now; retry in ${retryAfter} s. ${tried}`, retryAfterMs, headers, trail, promisable(trail, retryAfterMs));
     }
-    return new GatewayError(503, `Every deployment of ${alias} is resting after upstream failures or out of quota; retry in ${retryAfter} s. ${tried}`, {
+    return new RoutingError(503, `Every deployment of ${alias} is ejected after upstream failures or out of quota; retry in ${retryAfter} s. ${tried}`, trail, {
       code: 'deployments_cooling_down',
       headers: retryHeaders,
     });
   }
 
-  const overflow = contextOverflow(alias, trail.records, headers);
+  const overflow = contextOverflow(alias, trail, headers);
   if (overflow !== undefined) return overflow;
 
   const message = `No deployment of ${alias} could answer. Tried: ${tried}`;
   const last = failures.at(-1);
-  if (last === undefined) return new GatewayError(503, message, { code: 'no_deployment_available', headers });
-  if (last.kind === 'timeout') return new GatewayError(504, message, { type: 'timeout_error', code: 'timeout', headers });
-  const status = last.kind === 'server_error' && last.status !== undefined ? (last.status as 500) : 502;
-  return new GatewayError(status, message, { code: last.code ?? 'upstream_error', headers });
+  if (last === undefined) return new RoutingError(503, message, trail, { code: 'no_deployment_available', headers });
+  return RoutingError.from(failureError(last, 'chain_failed', message, headers), trail);
 }
 
 /** The budget refusal that sets the retry-after, when one does: its capacity can be promised to the caller. */
@@ -74,22 +73,24 @@ function promisable(trail: AttemptTrail, retryAfterMs: number): PromisedRefusal 
 
 /**
  * The prompt is too long for the chain: the caller's error (400 `context_length_exceeded`, as OpenAI and
- * LiteLLM answer, which SDKs do not retry), not an outage. Either every deployment was passed over and
+ * LiteLLM answer, which SDKs do not retry), not an outage. Either every deployment was skipped and
  * at least one because its window is too small (the message names the largest window of those), or the
  * last upstream said so itself and nothing larger was left to try.
  */
-function contextOverflow(alias: string, records: readonly AttemptRecord[], headers: Record<string, string>): GatewayError | undefined {
+function contextOverflow(alias: string, trail: AttemptTrail, headers: Record<string, string>): RoutingError | undefined {
+  const records: readonly AttemptRecord[] = trail.records;
   const last = records.filter((r) => r.kind !== 'skipped').at(-1);
   if (last?.kind === 'failed' && last.failure.kind === 'context_window') {
-    return new GatewayError(400, last.failure.message, { type: 'invalid_request_error', code: 'context_length_exceeded', headers });
+    return new RoutingError(400, last.failure.message, trail, { type: 'invalid_request_error', code: 'context_length_exceeded', headers });
   }
   if (last !== undefined) return undefined;
   const windows = records.flatMap((r) => (r.kind === 'skipped' && r.contextWindow !== undefined ? [r.contextWindow] : []));
   if (windows.length === 0) return undefined;
   const largest = Math.max(...windows);
-  return new GatewayError(
+  return new RoutingError(
     400,
     `This prompt does not fit any deployment of ${alias} or its fallbacks: the largest context window is ${largest} tokens. Shorten the messages.`,
+    trail,
     { type: 'invalid_request_error', code: 'context_length_exceeded', headers },
   );
 }
@@ -105,8 +106,8 @@ function describe(record: AttemptRecord): string {
       return `${name}: ${describeRefusal(record.deployment.config.model, record.refusal)}`;
     case 'busy':
       return `${name}: busy, ${record.limit} requests in flight (max_parallel_requests)`;
-    case 'cooling':
-      return `${name}: resting for ${Math.ceil(record.cooling.retryAfterMs / 1000)} s after ${record.cooling.reason ?? 'failures'}`;
+    case 'ejected':
+      return `${name}: ejected for ${Math.ceil(record.ejection.retryAfterMs / 1000)} s after ${record.ejection.reason ?? 'failures'}`;
     case 'failed':
       return `${name}: ${describeFailure(record.failure)}`;
   }

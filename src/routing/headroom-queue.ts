@@ -1,4 +1,14 @@
-import { GatewayError, RateLimitRefusal } from '../errors.js';
+import { GatewayError } from '../errors.js';
+import { RateLimitRefusal } from './routing-error.js';
+
+/** The queue's sense of time: a monotonic `now` in ms, and a wait on it. Tests move it by hand. */
+export interface WaitClock {
+  now(): number;
+  /** Resolves once `ms` have passed. */
+  after(ms: number): Promise<void>;
+}
+
+const REAL_TIME: WaitClock = { now: () => performance.now(), after: delay };
 
 export interface QueueOptions {
   /** How long a request may wait for headroom, ms; 0 turns waiting off. */
@@ -13,7 +23,7 @@ export interface QueueOptions {
  * `router_settings.max_queue_wait_seconds`: a request that every budget of its chain refuses may wait for
  * headroom instead of failing. While it waits it re-plans whenever capacity may have appeared: when a
  * booking is settled or released (`capacityFreed`), and when its last refusal said it would fit (a window
- * bucket expiring, a resting deployment's trial). Each attempt plans afresh: a smaller completion cap
+ * bucket expiring, an ejected deployment's trial). Each attempt plans afresh: a smaller completion cap
  * that fits now, or the first deployment of the chain with room. Waiters of one alias take turns in
  * arrival order: only the first re-plans, the rest wait behind it. At most `capacity` requests wait at
  * once; beyond that, and once the wait is over, the 429 goes out with the wait as it then stands.
@@ -23,7 +33,10 @@ export class HeadroomQueue {
   private waiting = 0;
   private freed = signal();
 
-  constructor(private readonly capacity = 1_000) {}
+  constructor(
+    private readonly capacity = 1_000,
+    private readonly clock: WaitClock = REAL_TIME,
+  ) {}
 
   /** Booked capacity came back somewhere: the first waiter of every alias re-plans. */
   readonly capacityFreed = (): void => {
@@ -33,7 +46,7 @@ export class HeadroomQueue {
   };
 
   async run<T>(alias: string, options: QueueOptions, attempt: () => Promise<T>): Promise<T> {
-    const giveUpAt = performance.now() + options.maxWaitMs;
+    const giveUpAt = this.clock.now() + options.maxWaitMs;
     let wakeAt: number;
     // Taken before each attempt: capacity freed while it runs, or while earlier waiters had their turn,
     // wakes this waiter at once.
@@ -42,10 +55,10 @@ export class HeadroomQueue {
       return await attempt();
     } catch (err) {
       if (!(err instanceof RateLimitRefusal) || options.maxWaitMs <= 0 || this.waiting >= this.capacity) throw err;
-      wakeAt = performance.now() + err.retryAfterMs;
+      wakeAt = this.clock.now() + err.retryAfterMs;
     }
     this.waiting++;
-    const queuedAt = performance.now();
+    const queuedAt = this.clock.now();
     const earlier = this.tails.get(alias) ?? Promise.resolve();
     let leave!: () => void;
     const mine = new Promise<void>((resolve) => (leave = resolve));
@@ -54,16 +67,16 @@ export class HeadroomQueue {
     try {
       await untilAborted(earlier, options.signal);
       for (;;) {
-        const left = giveUpAt - performance.now();
+        const left = giveUpAt - this.clock.now();
         // The last try is at the end of the wait, so the 429 that goes out carries the wait as it stands then.
-        if (left > 0) await untilAborted(Promise.race([freed, delay(Math.min(wakeAt, giveUpAt) - performance.now())]), options.signal);
+        if (left > 0) await untilAborted(Promise.race([freed, this.clock.after(Math.min(wakeAt, giveUpAt) - this.clock.now())]), options.signal);
         freed = this.freed.promise;
-        options.onWaited?.(performance.now() - queuedAt);
+        options.onWaited?.(this.clock.now() - queuedAt);
         try {
           return await attempt();
         } catch (err) {
-          if (!(err instanceof RateLimitRefusal) || performance.now() >= giveUpAt) throw err;
-          wakeAt = performance.now() + err.retryAfterMs;
+          if (!(err instanceof RateLimitRefusal) || this.clock.now() >= giveUpAt) throw err;
+          wakeAt = this.clock.now() + err.retryAfterMs;
         }
       }
     } finally {

@@ -39,8 +39,10 @@ export interface PreparedCall {
   /**
    * The answer's rate-limit headers against our count (`gap`), so the endpoint can learn how the
    * upstream books; `usage` when the whole answer was read (and spent) first, else `undefined`.
+   * `booked` is what our count still held of this request then; `undefined` after a refusal, whose
+   * booking was given back before the headers were compared.
    */
-  observed?(gap: UpstreamGap, usage: TokenUsage | undefined, booked: Demand): void;
+  observed?(gap: UpstreamGap, usage: TokenUsage | undefined, booked: Demand | undefined): void;
   /**
    * The upstream refused it as too large for a window its own headers said had room for what we
    * booked: our estimate fell short (`requested`: the upstream's own count, when its message gives it).

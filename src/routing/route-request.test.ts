@@ -8,7 +8,8 @@ import { chatOperation } from '../endpoints/chat/operation.js';
 import { MemoryQuotaStore } from '../quota/memory-store.js';
 import { TokenPlanning } from '../quota/token-planning.js';
 import type { FetchLike } from '../upstream/transport.js';
-import { routeRequest, trailOf, type RouteContext } from './route-request.js';
+import { routeRequest, type RouteContext } from './route-request.js';
+import { RoutingError } from './routing-error.js';
 import { RoutingTable } from './table.js';
 
 const catalog = loadCatalog();
@@ -30,7 +31,8 @@ litellm_settings:
   fallbacks:
     - a: [b]
 ${extraYaml}`;
-  const table = new RoutingTable(parseConfig(yaml, 'test.yaml', { GROQ_API_KEY: 'gsk_unit' }), catalog, {
+  const config = parseConfig(yaml, 'test.yaml', { GROQ_API_KEY: 'gsk_unit' });
+  const table = new RoutingTable(config, catalog, {
     fetch,
     statsFor: () => ({ inFlight: 0, latencyEwmaMs: undefined }),
     breakerFor: (_id: string, label: string, policy: BreakerPolicy) => new DeploymentBreaker(label, policy, () => {}),
@@ -38,12 +40,7 @@ ${extraYaml}`;
   const ctx: RouteContext = {
     quota: new MemoryQuotaStore(),
     log: createLogger('error', () => {}),
-    numRetries: 0,
-    retryPolicy: {},
-    dropParams: true,
-    attemptTimeoutMs: 5_000,
-    streamTimeoutMs: undefined,
-    completionCap: 'requested',
+    router: { ...config.router, numRetries: 0, retryPolicy: {}, dropParams: true, timeoutMs: 5_000, streamTimeoutMs: undefined, completionCap: 'requested' },
   };
   return { fetched, table, ctx };
 }
@@ -72,10 +69,10 @@ describe('an exception before any byte goes upstream', () => {
         () => undefined,
         (e: unknown) => e,
       );
-      expect(err).toBeInstanceOf(GatewayError);
+      expect(err).toBeInstanceOf(RoutingError);
       expect((err as GatewayError).status).toBe(400);
-      expect(trailOf(err)?.calls).toBe(0);
-      expect(trailOf(err)?.all.filter((r) => r.kind === 'failed')).toEqual([]);
+      expect((err as RoutingError).trail.calls).toBe(0);
+      expect((err as RoutingError).trail.all.filter((r) => r.kind === 'failed')).toEqual([]);
     }
     expect(fetched).toEqual([]);
     expect(table.deployments.map((d) => d.breaker.state)).toEqual(['closed', 'closed']);
@@ -101,9 +98,9 @@ describe('a client key limited to some aliases', () => {
       () => undefined,
       (e: unknown) => e,
     );
-    expect(err).toBeInstanceOf(GatewayError);
+    expect(err).toBeInstanceOf(RoutingError);
     expect((err as GatewayError).message).toContain("outside this key's aliases were not tried: b");
-    expect(trailOf(err)?.all.map((r) => r.deployment.alias)).toEqual(['a']);
+    expect((err as RoutingError).trail.all.map((r) => r.deployment.alias)).toEqual(['a']);
     expect(fetched).toEqual([]);
   });
 });

@@ -1,47 +1,17 @@
 import { retriesFor } from '../breaker/error-class.js';
-import { GatewayError } from '../errors.js';
-import type { Refusal } from '../quota/types.js';
+import { failureError, GatewayError } from '../errors.js';
 import { failure, type UpstreamFailure } from '../upstream/failure.js';
-import { attemptDeployment, type RoutedRequest, type Cooling, type RouteContext, type Served } from './attempt-deployment.js';
+import { attemptDeployment, type RoutedRequest, type RouteContext, type Served } from './attempt-deployment.js';
+import { newTrail, type AttemptRecord, type AttemptTrail } from './attempt-trail.js';
 import type { Deployment } from './deployment.js';
 import { exhaustedError } from './exhausted.js';
+import { RoutingError } from './routing-error.js';
 import { backoffMs } from './backoff.js';
-import { SHUTTING_DOWN } from './timed-signal.js';
+import { SHUTTING_DOWN, sleep } from './timed-signal.js';
 import { attemptOrder } from './strategy.js';
 import type { ModelGroup, RoutingTable } from './table.js';
 
 export type { RoutedRequest, RouteContext } from './attempt-deployment.js';
-
-/** What happened to one deployment on the way to an answer. */
-export type AttemptRecord =
-  | {
-      readonly deployment: Deployment;
-      readonly kind: 'skipped';
-      readonly reason: string;
-      /** Set when it was passed over because the prompt does not fit: its context window, tokens. */
-      readonly contextWindow?: number;
-    }
-  | { readonly deployment: Deployment; readonly kind: 'refused'; readonly refusal: Refusal }
-  | { readonly deployment: Deployment; readonly kind: 'busy'; readonly limit: number }
-  | { readonly deployment: Deployment; readonly kind: 'cooling'; readonly cooling: Cooling }
-  | { readonly deployment: Deployment; readonly kind: 'failed'; readonly failure: UpstreamFailure };
-
-export interface AttemptTrail {
-  /** What happened on the last pass along the chain. */
-  records: AttemptRecord[];
-  /** What happened on every pass, for metrics. */
-  readonly all: AttemptRecord[];
-  /** Fallback groups entered after the alias's own group. */
-  fallbacks: number;
-  /** Further attempts after the first: another deployment of the same group, or a whole pass again. */
-  retries: number;
-  /** Upstream calls made, over all passes. */
-  calls: number;
-  /** Time spent waiting on upstreams, ms. */
-  upstreamMs: number;
-  /** Groups of the chain left out because the caller's key may not use them. */
-  readonly outsideKey: Set<string>;
-}
 
 export interface ServedResponse extends Served {
   readonly group: ModelGroup;
@@ -50,14 +20,14 @@ export interface ServedResponse extends Served {
 
 /**
  * Walks the alias's chain: each group's deployments in attempt order, then the fallback groups, until one
- * deployment answers. Deployments whose breaker is open or whose budget has no room are passed over
+ * deployment answers. Deployments whose breaker has ejected them or whose budget has no room are skipped
  * before any network call. When a whole pass fails, it is retried only if `num_retries` (or the
  * `retry_policy` for the last failure's class) allows, after a backoff or the upstream's `retry-after`,
  * and only within the request's deadline. Retries are counted for the whole request: moving on to a
  * fallback never restarts them. At most (deployments in the chain) x (1 + retries) upstream calls.
  */
 export async function routeRequest(request: RoutedRequest, table: RoutingTable, ctx: RouteContext): Promise<ServedResponse> {
-  const trail: AttemptTrail = { records: [], all: [], fallbacks: 0, retries: 0, calls: 0, upstreamMs: 0, outsideKey: new Set() };
+  const trail = newTrail();
   try {
     for (let pass = 0; ; pass++) {
       trail.records = [];
@@ -71,16 +41,10 @@ export async function routeRequest(request: RoutedRequest, table: RoutingTable, 
     }
     throw withOutsideKey(exhaustedError(request.alias, trail), trail);
   } catch (err) {
-    if (err instanceof GatewayError) trails.set(err, trail);
+    // Whatever stopped the walk (the caller's own 400 from an endpoint's hygiene, a deadline) carries the attempts made.
+    if (err instanceof GatewayError && !(err instanceof RoutingError)) throw RoutingError.from(err, trail);
     throw err;
   }
-}
-
-const trails = new WeakMap<GatewayError, AttemptTrail>();
-
-/** The attempts behind a routing error, for metrics. */
-export function trailOf(err: unknown): AttemptTrail | undefined {
-  return err instanceof GatewayError ? trails.get(err) : undefined;
 }
 
 function note(trail: AttemptTrail, record: AttemptRecord): void {
@@ -103,10 +67,10 @@ function withinKey(chain: readonly ModelGroup[], request: RoutedRequest, trail: 
 }
 
 /** Says, when the chain ran out, which fallbacks were left untried because the key may not use them. */
-function withOutsideKey(err: GatewayError, trail: AttemptTrail): GatewayError {
+function withOutsideKey(err: RoutingError, trail: AttemptTrail): RoutingError {
   if (trail.outsideKey.size === 0) return err;
   const note = ` Fallbacks outside this key's aliases were not tried: ${[...trail.outsideKey].join(', ')}.`;
-  return new GatewayError(err.status, `${err.message}${note}`, { type: err.type, code: err.code, param: err.param, headers: { ...err.headers } });
+  return RoutingError.from(err, trail, `${err.message}${note}`);
 }
 
 async function walkChain(request: RoutedRequest, table: RoutingTable, ctx: RouteContext, trail: AttemptTrail): Promise<ServedResponse | undefined> {
@@ -141,8 +105,8 @@ async function walkChain(request: RoutedRequest, table: RoutingTable, ctx: Route
         note(trail, { deployment, kind: 'refused', refusal: outcome.refusal });
         continue;
       }
-      if ('cooling' in outcome) {
-        note(trail, { deployment, kind: 'cooling', cooling: outcome.cooling });
+      if ('ejection' in outcome) {
+        note(trail, { deployment, kind: 'ejected', ejection: outcome.ejection });
         continue;
       }
       if ('busy' in outcome) {
@@ -159,7 +123,7 @@ async function walkChain(request: RoutedRequest, table: RoutingTable, ctx: Route
       const failed = outcome.failure;
       note(trail, { deployment, kind: 'failed', failure: failed });
       if (failed.kind === 'aborted') throw abortedError(request);
-      if (!failed.moveOn) throw upstreamClientError(failed);
+      if (!failed.moveOn) throw failureError(failed, 'caller_mistake');
       if (failed.kind === 'context_window') {
         needsContextAbove = Math.max(needsContextAbove, deployment.contextWindow ?? 0);
         const visited = chain.slice(0, index + 1);
@@ -194,14 +158,14 @@ function servedBy(served: Served, group: ModelGroup, trail: AttemptTrail): Serve
 /**
  * Whether, and after how long, to walk the chain again: only when this pass reached an upstream and
  * failed, the last failure's class still has retries left, and the wait ends before the deadline.
- * Deployments merely out of budget or cooling down are not waited for here; the caller hears when
+ * Deployments merely out of budget or ejected are not waited for here; the caller hears when
  * they free up (`retry-after`), or `max_queue_wait_seconds` holds the request.
  */
 function retryWaitMs(records: readonly AttemptRecord[], pass: number, request: RoutedRequest, ctx: RouteContext): number | undefined {
   const failures = records.flatMap((r) => (r.kind === 'failed' ? [r.failure] : []));
   const last = failures.at(-1);
   if (last === undefined) return undefined;
-  if (pass >= retriesFor(last.kind, ctx.numRetries, ctx.retryPolicy)) return undefined;
+  if (pass >= retriesFor(last.kind, request.numRetries ?? ctx.router.numRetries, ctx.router.retryPolicy)) return undefined;
   const upstreamWaits = failures.flatMap((f) => (f.kind === 'rate_limit' && f.retryAfterSec !== undefined ? [f.retryAfterSec * 1000] : []));
   const wait = upstreamWaits.length > 0 ? Math.min(...upstreamWaits) : backoffMs(pass);
   return performance.now() + wait < request.deadline ? wait : undefined;
@@ -217,18 +181,6 @@ function withRequestFallbacks(chain: readonly ModelGroup[], request: RoutedReque
 
 /** What `mock_testing_fallbacks` makes of the alias's own deployments: failed, as a 500 would leave them. */
 const MOCK_FAILURE: UpstreamFailure = failure('server_error', 'mock_testing_fallbacks: the primary was treated as failed, without an upstream call');
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
 
 function skipReason(deployment: Deployment, request: RoutedRequest, needsContextAbove: number): { reason: string; contextWindow?: number } | undefined {
   if (deployment.client === undefined) return { reason: `not configured: ${deployment.config.unconfiguredReason ?? 'no API key'}` };
@@ -250,14 +202,5 @@ function abortedError(request: RoutedRequest): GatewayError {
     return new GatewayError(408, `request timed out for ${request.alias}`, { type: 'timeout_error', code: 'timeout' });
   }
   // The caller is gone; this answer is never read, but keeps the handler's contract.
-  return new GatewayError(499 as 400, 'client closed the request', { code: 'client_closed_request' });
-}
-
-/** The caller's own mistake, as the upstream described it, with the upstream's status. */
-function upstreamClientError(failed: UpstreamFailure): GatewayError {
-  const headers: Record<string, string> = {};
-  failed.headers?.forEach((value, name) => {
-    if (name.startsWith('x-ratelimit-')) headers[name] = value;
-  });
-  return new GatewayError((failed.status ?? 400) as 400, failed.message, { code: failed.code ?? null, headers });
+  return new GatewayError(499, 'client closed the request', { code: 'client_closed_request' });
 }

@@ -1,11 +1,11 @@
 import type { Catalog, ModelMode } from '../catalog/types.js';
-import type { DeploymentConfig, GatewayConfig, RoutingStrategy } from '../config/types.js';
+import type { DeploymentConfig, GatewayConfig, GroqPlan, RoutingStrategy } from '../config/types.js';
 import type { BreakerPolicy, DeploymentBreaker } from '../breaker/breaker.js';
 import { budgetSpecs } from '../quota/budget-specs.js';
 import { createUpstreamClient } from '../upstream/client.js';
 import { providers } from '../upstream/providers.js';
 import type { FetchLike } from '../upstream/transport.js';
-import { DEFAULT_MAX_PARALLEL_REQUESTS, numberFromModelInfo, type Deployment, type DeploymentStats } from './deployment.js';
+import { DEFAULT_MAX_PARALLEL_REQUESTS, labelsFor, numberFromModelInfo, pricesFor, type Deployment, type DeploymentStats } from './deployment.js';
 import { concreteDeployment, expandFromCatalog, fixedPatterns, isWildcard, wildcardRoutes, type WildcardRoute } from './wildcards.js';
 
 export interface TableOptions {
@@ -36,6 +36,8 @@ export class RoutingTable {
   readonly groups: ReadonlyMap<string, ModelGroup>;
   /** Fallback entries dropped because their models serve another endpoint; said once per load. */
   readonly chainWarnings: readonly string[];
+  /** The largest upload any audio deployment takes on the configured plan: the cap on a form read before its alias is known. */
+  readonly largestUpload: number;
   private readonly chains: ReadonlyMap<string, readonly ModelGroup[]>;
   private readonly contextChains: ReadonlyMap<string, readonly ModelGroup[]>;
 
@@ -79,7 +81,7 @@ export class RoutingTable {
       const breakerPolicy: BreakerPolicy = {
         allowedFails,
         allowedFailsPolicy,
-        cooldownMs: (deployment.cooldownTimeSec ?? cooldownTimeSec) * 1000,
+        ejectionMs: (deployment.cooldownTimeSec ?? cooldownTimeSec) * 1000,
         disabled: disableCooldowns,
       };
       return Object.freeze({
@@ -97,9 +99,12 @@ export class RoutingTable {
         budget: budgets.get(deployment.id) ?? budgetSpecs([deployment], catalog, plan).get(deployment.id),
         stats: statsFor(deployment.id),
         breaker: breakerFor(deployment.id, label, breakerPolicy),
+        labels: labelsFor(deployment.id, deployment, provider),
+        prices: pricesFor(deployment, model),
       });
     };
     this.deployments = expanded.map(this.makeDeployment);
+    this.largestUpload = largestUpload(this.deployments, plan);
 
     const groups = new Map<string, ModelGroup>();
     for (const name of new Set(this.deployments.map((d) => d.alias))) {
@@ -252,4 +257,12 @@ class ModelKindFilter {
     }
     return kept;
   }
+}
+
+/** When no deployment documents an upload limit: Groq's largest (Groq's API reference (speech to text), developer plan). */
+const LARGEST_DOCUMENTED_UPLOAD = 100 * 1024 * 1024;
+
+function largestUpload(deployments: readonly Deployment[], plan: GroqPlan): number {
+  const limits = deployments.flatMap((d) => (d.catalog?.mode === 'audio_transcription' ? [d.catalog.maxFileBytes[plan] ?? LARGEST_DOCUMENTED_UPLOAD] : []));
+  return limits.length === 0 ? LARGEST_DOCUMENTED_UPLOAD : Math.max(...limits);
 }

@@ -79,3 +79,18 @@ export class TimedSignal {
     if (this.children !== undefined) for (const child of [...this.children]) child.fire(reason);
   }
 }
+
+/** Resolves after `ms`, or early (without error) once `signal` aborts, so callers just re-check it. */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms <= 0 || signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    // setTimeout fires at once above 2^31-1 ms; clamp so a huge delay means "very long", not "none".
+    const timer = setTimeout(done, Math.min(ms, 2 ** 31 - 1));
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

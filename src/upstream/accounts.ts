@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import Groq from 'groq-sdk';
+import type { Account } from './account.js';
 import type { DeploymentConfig } from '../config/types.js';
 import { keyPreview } from '../config/secrets.js';
 import { upstreamBaseURL } from './client.js';
@@ -8,21 +9,7 @@ import { providers } from './providers.js';
 import type { FetchLike } from './transport.js';
 import { UpstreamModelCache } from './upstream-models.js';
 
-/**
- * One upstream organisation as the gateway reaches it: a Groq API key at an API base. Batches, files
- * and model lists belong to an organisation, so these calls go to an account, not through a chain.
- */
-export interface Account {
-  /** `acct_<12 hex>`, a hash of the key and base URL: stable across reloads and instances, never the key. */
-  readonly id: string;
-  /** `gsk_...9f3a`: how listings and messages show the key. */
-  readonly keyPreview: string;
-  /** What the SDK is given; `undefined` means the SDK's default (Groq's). */
-  readonly baseURL: string | undefined;
-  /** Aliases with a deployment on this account, in config order. */
-  readonly aliases: readonly string[];
-  readonly client: Groq;
-}
+export type { Account } from './account.js';
 
 /** What an alias names for organisation-level calls: its first configured Groq deployment's account. */
 export type AliasAccount =

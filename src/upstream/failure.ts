@@ -1,5 +1,6 @@
 import { APIConnectionError as GroqConnectionError, APIConnectionTimeoutError as GroqTimeoutError, APIError as GroqAPIError, APIUserAbortError as GroqAbortError } from 'groq-sdk';
 import { APIConnectionError as OpenAIConnectionError, APIConnectionTimeoutError as OpenAITimeoutError, APIError as OpenAIAPIError, APIUserAbortError as OpenAIAbortError } from 'openai';
+import { isRecord } from '../is-record.js';
 import { boundedRetryAfterSec } from './rate-limit-headers.js';
 
 /**
@@ -118,7 +119,7 @@ export function classifyStatus(status: number, body: unknown, headers: Headers |
     code: detail.code,
     type: detail.type,
     headers,
-    // Trusted only as far as the window the limit concerns: a minute's limit never rests us for a day.
+    // Trusted only as far as the window the limit concerns: a minute's limit never ejects a deployment for a day.
     retryAfterSec: headers ? boundedRetryAfterSec(headers.get('retry-after'), detail.message) : undefined,
   };
   const message = detail.message ?? `HTTP ${status}`;
@@ -153,8 +154,4 @@ function causeMessage(err: Error): string {
     return typeof code === 'string' ? `${code} ${cause.message}` : cause.message;
   }
   return err.message;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null;
 }

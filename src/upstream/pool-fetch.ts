@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import type { Agent, Dispatcher } from 'undici';
-import type { FetchLike } from './transport.js';
+import type { FetchLike } from './fetch-like.js';
 
 type NodeBody = Dispatcher.ResponseData['body'];
 

@@ -35,7 +35,7 @@ const groq: ProviderSpec = {
   sdkPathPrefix: '/openai/v1',
   baseUrlVariable: 'GROQ_BASE_URL',
   unsupportedParams: ['logprobs', 'logit_bias', 'top_logprobs'],
-  // Seed 000 §2: "Additional unsupported Responses API parameters".
+  // Groq's Responses API documentation: "Additional unsupported Responses API parameters".
   unsupportedResponsesParams: ['previous_response_id', 'store', 'truncation', 'include', 'safety_identifier', 'prompt_cache_key'],
   strippedTopLevelFields: ['provider_specific_fields', 'reasoning_details'],
   strippedMessageFields: ['name', 'provider_specific_fields', 'reasoning_details'],

@@ -1,7 +1,7 @@
 import type { UpstreamView } from '../quota/types.js';
 
 /**
- * Groq's rate-limit headers. Note the asymmetry (seeds): `*-requests` count requests per DAY, `*-tokens`
+ * Groq's rate-limit headers. Note the asymmetry (Groq's API reference, rate limits): `*-requests` count requests per DAY, `*-tokens`
  * count tokens per MINUTE.
  */
 export const RATE_LIMIT_HEADERS = [

@@ -1,8 +1,8 @@
 import { Agent } from 'undici';
+import type { FetchLike } from './fetch-like.js';
 import { poolFetch } from './pool-fetch.js';
 
-/** The `fetch` signature both SDKs accept through their `fetch` option. */
-export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+export type { FetchLike } from './fetch-like.js';
 
 export interface Transport {
   /** The shared pool, for calls that belong to no deployment (model listings). */

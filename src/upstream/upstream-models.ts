@@ -1,4 +1,4 @@
-import type { Account } from './accounts.js';
+import type { Account } from './account.js';
 import { classifyUpstreamError } from './failure.js';
 
 /** One entry of an upstream `GET /models` answer, as far as the gateway's listing uses it. */
@@ -65,8 +65,8 @@ export class UpstreamModelCache {
     }
     const now = this.now();
     const fresh = entry.good !== undefined && now - entry.good.at < options.ttlMs;
-    const resting = entry.failure !== undefined && now - entry.failure.at < Math.min(options.ttlMs, FAILURE_BACKOFF_MS);
-    if (!fresh && !resting) {
+    const recentlyFailed = entry.failure !== undefined && now - entry.failure.at < Math.min(options.ttlMs, FAILURE_BACKOFF_MS);
+    if (!fresh && !recentlyFailed) {
       entry.inflight ??= this.refresh(account, entry, options.timeoutMs);
       await withDeadline(entry.inflight, options.timeoutMs);
     }

@@ -1,7 +1,7 @@
 /** How long an uploaded audio file is, read with music-metadata the way Groq's decoder would refuse junk. */
 import { parseBuffer } from 'music-metadata';
 
-/** Groq's accepted upload types (seeds §9), by file extension, with the MIME type that helps the parser. */
+/** Groq's accepted upload types (Groq's speech-to-text documentation), by file extension, with the MIME type that helps the parser. */
 export const AUDIO_TYPES: Readonly<Record<string, string>> = {
   flac: 'audio/flac',
   mp3: 'audio/mpeg',

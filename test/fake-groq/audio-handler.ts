@@ -15,7 +15,7 @@ import { defaultReply } from './plan.js';
 
 export type AudioTask = 'transcribe' | 'translate';
 
-/** Groq bills every request as at least this many seconds of audio (seeds §9). */
+/** Groq bills every request as at least this many seconds of audio (Groq's speech-to-text documentation). */
 export const MIN_BILLED_AUDIO_SECONDS = 10;
 export const TRANSCRIPTION_FORMATS = ['json', 'verbose_json', 'text'] as const;
 export const TIMESTAMP_GRANULARITIES = ['segment', 'word'] as const;

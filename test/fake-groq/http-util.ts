@@ -38,20 +38,8 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer
   });
 }
 
-/** Resolves after `ms`, or early (without error) once `signal` aborts, so callers just re-check it. */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (ms <= 0 || signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    // setTimeout fires at once above 2^31-1 ms; clamp so a huge delay means "very long", not "none".
-    const timer = setTimeout(done, Math.min(ms, 2 ** 31 - 1));
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
+/** The gateway's own wait, so the fake and the bench pause the same way. */
+export { sleep } from '../../src/routing/timed-signal.js';
 
 /** Resolves only when `signal` aborts: the "hang" fault. */
 export function untilAborted(signal: AbortSignal): Promise<void> {

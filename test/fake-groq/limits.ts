@@ -32,7 +32,7 @@ export const GENEROUS_LIMITS: ResolvedLimits = {
 };
 
 /**
- * Groq's Developer-plan limits from the seeds, for tests that want realistic quotas:
+ * Groq's Developer-plan limits from its API documentation (rate limits), for tests that want realistic quotas:
  * `startFakeGroq({ limits: GROQ_DEV_LIMITS })`. Windows the docs leave blank fall back to the defaults (unlimited TPD).
  */
 export const GROQ_DEV_LIMITS: Readonly<Record<string, RateLimits>> = {

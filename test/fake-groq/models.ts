@@ -1,5 +1,5 @@
 /**
- * The models the fake serves, copied from the Groq docs in /work/shared/seeds (2026-02 snapshot).
+ * The models the fake serves, copied from Groq's API documentation (models; 2026-02 snapshot).
  * `kind` decides the endpoints: chat models serve /chat/completions and /responses, transcription
  * models /audio/transcriptions and /audio/translations, speech models /audio/speech. Sending a model
  * to the wrong endpoint fails the way it does on Groq.
@@ -66,10 +66,10 @@ export const BUILTIN_MODELS: readonly FakeModel[] = [
   // Guard models are served through /chat/completions on Groq, with a tiny window.
   chat('meta-llama/llama-prompt-guard-2-22m', 'Meta', 512, 512, 1000),
   chat('meta-llama/llama-prompt-guard-2-86m', 'Meta', 512, 512, 1000),
-  // Speech-to-text: the seeds give no token figures; 448 is what Groq's live /models reports.
+  // Speech-to-text: Groq's documentation gives no token figures; 448 is what Groq's live /models reports.
   { id: 'whisper-large-v3', kind: 'transcription', ownedBy: 'OpenAI', created: 1_693_000_000, contextWindow: 448, maxCompletionTokens: 448, tokensPerSecond: 0 },
   { id: 'whisper-large-v3-turbo', kind: 'transcription', ownedBy: 'OpenAI', created: 1_728_000_000, contextWindow: 448, maxCompletionTokens: 448, tokensPerSecond: 0 },
-  // Text-to-speech. PlayAI has no figures in the seeds; 8,192 is what Groq's live /models reports.
+  // Text-to-speech. PlayAI has no figures in Groq's documentation; 8,192 is what Groq's live /models reports.
   speech('playai-tts', 'PlayAI', 1_740_000_000, 8_192, 8_192, PLAYAI_ENGLISH_VOICES),
   speech('playai-tts-arabic', 'PlayAI', 1_740_000_000, 8_192, 8_192, PLAYAI_ARABIC_VOICES),
   speech('canopylabs/orpheus-arabic-saudi', 'Canopy Labs', 1_760_000_000, 4_000, 50_000, ['fahad', 'sultan', 'lulwa', 'noura']),

@@ -27,10 +27,10 @@ export interface ResponsesRequest {
   [field: string]: unknown;
 }
 
-/** OpenAI Responses parameters Groq answers with a 400 (seeds §2). Any value counts, `null` and `false` included. */
+/** OpenAI Responses parameters Groq answers with a 400 (Groq's Responses API documentation). Any value counts, `null` and `false` included. */
 export const UNSUPPORTED_RESPONSES_PARAMS = ['previous_response_id', 'store', 'truncation', 'include', 'safety_identifier', 'prompt_cache_key'] as const;
 
-/** Groq's built-in tools (seeds §6) plus ordinary function tools. */
+/** Groq's built-in tools (Groq's built-in tools documentation) plus ordinary function tools. */
 export const RESPONSES_TOOL_TYPES = ['function', 'code_interpreter', 'browser_search', 'mcp'] as const;
 
 type Failure = { ok: false; error: GroqErrorBody };

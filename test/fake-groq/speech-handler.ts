@@ -21,7 +21,7 @@ import {
 import { writePieces } from './stream-writer.js';
 import type { Validation } from './validate.js';
 
-/** Longest `input` Groq accepts (seeds §10). */
+/** Longest `input` Groq accepts (Groq's text-to-speech documentation). */
 export const MAX_SPEECH_INPUT_CHARS = 10_000;
 export const SPEECH_SAMPLE_RATES = [8_000, 16_000, 22_050, 24_000, 32_000, 44_100, 48_000] as const;
 

@@ -11,6 +11,8 @@ import type { FakeGroqOptions } from '../fake-groq/types.js';
 import { ManualClock, startStack, UPSTREAM_KEY, type Stack } from './harness.js';
 
 const MINUTE = 60_000;
+/** Long enough for every booking to leave both Groq's minute window and the gateway's (its grace included). */
+const PAST_WINDOW = MINUTE + 2_000;
 const EIGHT_B = 'llama-3.1-8b-instant';
 const TWENTY_B = 'openai/gpt-oss-20b';
 const QWEN = 'qwen/qwen3-32b';
@@ -80,7 +82,11 @@ const upstream429s = (s: Stack) => s.fake.calls.filter((call) => call.status ===
 async function quota(s: Stack) {
   return (await (await fetch(`${s.url}/quota`)).json()) as {
     completion_caps: Record<string, { target: number; floor: number }>;
-    budgets: Array<{ model: string; windows: { tpm: { used: number } }; learned: { prompt_ratio: number; upstream_keeps_unused_cap: boolean } }>;
+    budgets: Array<{
+      model: string;
+      windows: { tpm: { used: number } };
+      learned: { prompt_ratio: number; upstream_keeps_unused_cap: boolean; kept_for_other_consumers: number };
+    }>;
   };
 }
 
@@ -98,8 +104,9 @@ describe.each<Accounting>(['cap-booked', 'actual-booked'])('an agent on the free
       clock.advance(2_000);
     }
     expect(upstream429s(s)).toBe(0);
-    // The learned cap follows what the answers needed (and a little over), not the 8,192 asked for.
-    expect((await quota(s)).completion_caps[`groq/${EIGHT_B}`]?.floor).toBe(330);
+    // The learned cap follows what the answers needed (and a little over: a third after six), not the
+    // 8,192 asked for.
+    expect((await quota(s)).completion_caps[`groq/${EIGHT_B}`]?.floor).toBe(400);
   });
 });
 
@@ -109,7 +116,7 @@ describe('calibration', () => {
     const s = await start(clock, { promptCount: 'messages-json', promptScale: scale });
     for (let i = 0; i < 8; i++) {
       await ask(s, 2_000, 200);
-      clock.advance(MINUTE + 1_000);
+      clock.advance(PAST_WINDOW);
     }
     const budget = (await quota(s)).budgets.find((b) => b.model === EIGHT_B);
     expect(budget?.learned.prompt_ratio).toBeGreaterThan(scale * 0.95);
@@ -149,13 +156,30 @@ describe('reconciliation with Groq’s headers', () => {
     const seen = await ask(s, 500, 200);
     expect(seen.headers.get('x-litellm-model-group')).toBe(`groq/${EIGHT_B}`);
     // A minute on, neither the gateway's window nor Groq's holds any of it any more.
-    clock.advance(MINUTE + 1_000);
+    clock.advance(PAST_WINDOW);
     expect(s.fake.usage(UPSTREAM_KEY, EIGHT_B).tokensLastMinute).toBe(0);
     // A request that fits the 8B model's empty minute but not beside the other consumer's usual 2,000
-    // goes to the next model of the chain, leaving the 8B model's room to its other consumer.
+    // (and a fifth) goes to the next model of the chain, leaving the 8B model's room to its other consumer.
     const { headers } = await ask(s, 3_600, 200);
     expect(headers.get('x-litellm-model-group')).toBe(`groq/${TWENTY_B}`);
     expect(upstream429s(s)).toBe(0);
+  });
+
+  it('learns of another consumer from the headers of a 429 too, and keeps its room once its spending slid out', async () => {
+    const clock = new ManualClock();
+    const s = await start(clock, { defaultAccounting: 'cap-booked' });
+    // Someone else has spent two thirds of the 8B model's minute before the gateway's first call.
+    s.fake.consume(UPSTREAM_KEY, EIGHT_B, { requests: 1, tokens: 4_000 });
+    const first = await ask(s, 3_000, 200);
+    // Refused there (the gateway could not know), served by the next model of the chain.
+    expect(upstream429s(s)).toBe(1);
+    expect(first.headers.get('x-litellm-model-group')).toBe(`groq/${TWENTY_B}`);
+    clock.advance(PAST_WINDOW);
+    // The refusal's headers showed the other consumer's 4,000: that much and a fifth (just beginning to
+    // fade a minute on) is kept free for it.
+    const kept = (await quota(s)).budgets.find((b) => b.model === EIGHT_B)?.learned.kept_for_other_consumers ?? 0;
+    expect(kept).toBeGreaterThan(4_000);
+    expect(kept).toBeLessThanOrEqual(4_800);
   });
 
   it('learns whether Groq keeps an answer’s unused cap booked, from its headers', async () => {
@@ -185,7 +209,7 @@ describe('a 429 on an empty window', () => {
     expect(calls).toBeLessThanOrEqual(2);
     // The estimate learned from the refusal: the next request is sized right at once.
     const before = upstream429s(s);
-    clock.advance(MINUTE + 1_000);
+    clock.advance(PAST_WINDOW);
     await ask(s, 2_500, 200);
     expect(upstream429s(s)).toBe(before);
   });
@@ -203,6 +227,12 @@ describe('retry-after as a promise', () => {
   it('tells callers refused one after another when each fits, and each comes back to an answer', async () => {
     const clock = new ManualClock();
     const s = await start(clock, { defaultAccounting: 'actual-booked' });
+    // Answers first, so that the learned cap can shrink to fit (the default does not).
+    for (let i = 0; i < 8; i++) {
+      await s.openai().chat.completions.create({ ...kiloRequest(500, 200), model: `groq/${QWEN}`, max_tokens: 2_000 });
+      clock.advance(20_000);
+    }
+    clock.advance(PAST_WINDOW);
     // Five agents, each with its own prompt; each sends its request again after its retry-after.
     const requests = Array.from({ length: 5 }, (_, i) => ({ ...kiloRequest(1_500 + 40 * i, 200), model: `groq/${QWEN}`, max_tokens: 2_000 }));
     /** The wait the caller was given (ms, as the openai client reads it), or undefined when it was served. */
@@ -248,7 +278,7 @@ describe('waiting for headroom', () => {
     // A few answers teach the gateway that this Groq gives unused caps back.
     for (let i = 0; i < 5; i++) {
       await s.openai().chat.completions.create(request);
-      clock.advance(MINUTE + 1_000);
+      clock.advance(PAST_WINDOW);
     }
     clock.advance(2 * MINUTE);
     const first = s.openai().chat.completions.create(request);

@@ -6,7 +6,7 @@ import { startStack, type Stack } from './harness.js';
 /**
  * Two deployments on one upstream host (as every Groq deployment shares api.groq.com). Streams held on
  * the first, up to its max_parallel_requests, must not hold back the second; past its limit the first is
- * passed over like a full budget instead of queueing behind its own streams.
+ * skipped like a full budget instead of queueing behind its own streams.
  */
 const HELD = 'llama-3.3-70b-versatile';
 const FREE = 'llama-3.1-8b-instant';
@@ -53,7 +53,7 @@ async function firstChunk(model: string) {
 }
 
 describe('connection limits per deployment', () => {
-  it('a deployment at max_parallel_requests is passed over; another deployment on the same host is served meanwhile', async () => {
+  it('a deployment at max_parallel_requests is skipped; another deployment on the same host is served meanwhile', async () => {
     const open = [await firstChunk('held'), await firstChunk('held')];
     expect(open.every((s) => s.first.done === false)).toBe(true);
 

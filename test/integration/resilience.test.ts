@@ -91,7 +91,7 @@ describe('breakers', () => {
     expect(res.status).toBe(503);
     expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(15);
     const body = (await res.json()) as { error: { message: string } };
-    expect(body.error.message).toMatch(/resting for \d+ s after connection/);
+    expect(body.error.message).toMatch(/ejected for \d+ s after connection/);
     expect(dropping.connections()).toBe(2);
   });
 

@@ -14,7 +14,7 @@ const FALLBACK = 'groq/fallback';
 const STEADY = 'groq/steady';
 const PRIMARY_MODEL = 'llama-3.3-70b-versatile';
 const STEADY_FIRST_MODEL = 'llama-3.1-8b-instant';
-/** A deployment whose key Groq rejects: its breaker rests 15 minutes, so the resting panels have a row. */
+/** A deployment whose key Groq rejects: its breaker ejects it for 15 minutes, so the ejected panels have a row. */
 const BROKEN = 'groq/broken';
 const BROKEN_MODEL = 'qwen/qwen3-32b';
 

@@ -1,6 +1,6 @@
 /**
  * The status page in a real browser: Debian's chromium, headless, driven by puppeteer-core. It logs in
- * through the URL fragment, shows every alias with its chain, a budget figure, a deployment resting
+ * through the URL fragment, shows every alias with its chain, a budget figure, a deployment ejected
  * for its refused key (with the reason) and a refused request (with its reason), and a client key sees
  * its own aliases only. The screenshot is kept under test-results/ (a CI artifact).
  */
@@ -69,7 +69,7 @@ async function open(path: string): Promise<Page> {
 }
 
 describe('the status page at /ui', () => {
-  it('shows every alias, a budget figure, a resting deployment and a refused request, each with its reason', async () => {
+  it('shows every alias, a budget figure, an ejected deployment and a refused request, each with its reason', async () => {
     // `/` redirects to /ui; the key in the fragment logs in without reaching the server.
     const page = await open(`/#key=${MASTER}`);
     expect(new URL(page.url()).pathname).toBe('/ui');
@@ -83,10 +83,10 @@ describe('the status page at /ui', () => {
     const budgetText = await page.$eval('body', (b) => b.innerText);
     expect(budgetText).toMatch(/RPM\s+1 \/ 1 used · 0 left/);
 
-    const resting = await page.$eval('[data-alias="bad-key"] .deployment', (e) => (e as HTMLElement).innerText);
-    expect(resting).toContain('resting');
-    expect(resting).toContain('401');
-    expect(resting).toMatch(/trial in \d+/);
+    const ejected = await page.$eval('[data-alias="bad-key"] .deployment', (e) => (e as HTMLElement).innerText);
+    expect(ejected).toContain('ejected');
+    expect(ejected).toContain('401');
+    expect(ejected).toMatch(/trial in \d+/);
 
     const refused = await page.$$eval('tr.request.refused', (rows) => rows.map((r) => (r as HTMLElement).innerText));
     expect(refused.some((row) => row.includes('tight') && row.includes('429'))).toBe(true);

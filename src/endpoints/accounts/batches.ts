@@ -6,7 +6,6 @@ import type { Account } from '../../upstream/accounts.js';
 import type { IdOwners, IdTenants } from '../../upstream/id-owners.js';
 import {
   accountForId,
-  accountRegistry,
   callerSignal,
   chooseAccount,
   itemsOf,
@@ -23,9 +22,9 @@ import {
  * `GET /batches`, `GET /batches/:id`, `POST /batches/:id/cancel`. No fallback, no retries, no budget
  * (batch work does not count against a model's rate limits); the upstream's errors come back as they were.
  */
-export function batchRoutes(gateway: Gateway): Hono<NodeBindings> {
+export function batchRoutes(gateway: Pick<Gateway, 'current' | 'accounts'>): Hono<NodeBindings> {
   const routes = new Hono<NodeBindings>();
-  const registry = accountRegistry(gateway);
+  const registry = gateway.accounts;
 
   const timeoutMs = () => gateway.current.config.router.timeoutMs;
   const remember = (account: Account) => (result: object) => {
@@ -34,7 +33,7 @@ export function batchRoutes(gateway: Gateway): Hono<NodeBindings> {
 
   routes.post('/batches', async function createBatch(c) {
     const { config } = gateway.current;
-    const body = await readJsonObject(c.env?.incoming ?? c.req.raw, config.general.maxRequestBodyBytes);
+    const body = await readJsonObject(c.env.incoming, config.general.maxRequestBodyBytes);
     // `model` only picks the account; Groq's batch object has no such field.
     const { model, ...params } = body;
     const inputFileId = typeof params.input_file_id === 'string' ? params.input_file_id : undefined;

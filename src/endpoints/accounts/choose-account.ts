@@ -1,9 +1,7 @@
 import type { Context } from 'hono';
-import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { GatewayError, badRequest } from '../../errors.js';
-import type { Gateway } from '../../gateway.js';
+import { GatewayError, badRequest, failureError } from '../../errors.js';
 import { mayUse, type Principal } from '../../middleware/api-key.js';
-import { AccountRegistry, type Account, type AccountSet } from '../../upstream/accounts.js';
+import type { Account, AccountSet } from '../../upstream/accounts.js';
 import { classifyUpstreamError } from '../../upstream/failure.js';
 import type { IdOwners, IdTenants } from '../../upstream/id-owners.js';
 
@@ -14,18 +12,6 @@ export type { NodeBindings } from '../shared/routed.js';
 
 /** Says which account answered; a hash, never the key. */
 export const ACCOUNT_HEADER = 'x-groq-router-account';
-
-const registries = new WeakMap<Gateway, AccountRegistry>();
-
-/** The gateway's accounts, one registry per gateway, shared by the batch, file and model routes. */
-export function accountRegistry(gateway: Gateway): AccountRegistry {
-  let registry = registries.get(gateway);
-  if (registry === undefined) {
-    registry = new AccountRegistry(() => gateway.current.config.deployments, gateway.transport.fetch, gateway.sharedIds);
-    registries.set(gateway, registry);
-  }
-  return registry;
-}
 
 /**
  * The alias a caller names to pick an account, first found of: `?model=`, the body's (or multipart
@@ -55,6 +41,11 @@ export interface AccountChoice {
  * created or listed one of the ids; the only account when there is one; else a 400 saying how to choose.
  */
 export function chooseAccount(set: AccountSet, owners: IdOwners, principal: Principal | undefined, choice: AccountChoice): Account {
+  return knownAccount(set, owners, principal, choice) ?? accountRequired(set, principal);
+}
+
+/** As `chooseAccount`, but `undefined` where the caller would have to say which of several accounts it means. */
+function knownAccount(set: AccountSet, owners: IdOwners, principal: Principal | undefined, choice: AccountChoice): Account | undefined {
   if (choice.alias !== undefined) return accountOfAlias(set, principal, choice.alias);
   for (const id of choice.ids ?? []) {
     const owner = id === undefined ? undefined : owners.ownerOf(id);
@@ -65,7 +56,11 @@ export function chooseAccount(set: AccountSet, owners: IdOwners, principal: Prin
   if (only === undefined) {
     throw new GatewayError(503, 'No Groq deployment with an API key is configured; batches and files need one', { code: 'no_groq_account' });
   }
-  if (others.length === 0) return permitted(only, principal);
+  return others.length === 0 ? permitted(only, principal) : undefined;
+}
+
+/** The 400 that says how to name an account, with aliases of this key's as examples. */
+function accountRequired(set: AccountSet, principal: Principal | undefined): never {
   const examples = set.list
     .map((account) => account.aliases.find((alias) => mayUse(principal, alias)))
     .filter((alias): alias is string => alias !== undefined)
@@ -95,23 +90,20 @@ export async function accountForId(
   id: string,
   lookUp: (account: Account) => Promise<unknown>,
 ): Promise<Account> {
-  try {
-    return chooseAccount(set, owners, principal, { alias, ids: [id] });
-  } catch (err) {
-    if (!(err instanceof GatewayError) || err.code !== 'account_required') throw err;
-    const candidates = set.list.filter((account) => account.aliases.some((a) => mayUse(principal, a)));
-    const answers = await Promise.allSettled(candidates.map((account) => lookUp(account).then(() => account)));
-    const found = answers.find((answer): answer is PromiseFulfilledResult<Account> => answer.status === 'fulfilled');
-    if (found !== undefined) {
-      owners.remember(id, found.value.id);
-      return found.value;
-    }
-    const notFound = answers.every((answer) => answer.status === 'rejected' && upstreamError(answer.reason).status === 404);
-    if (notFound && candidates.length > 0) {
-      throw new GatewayError(404, `No organisation this gateway reaches knows ${JSON.stringify(id)} (asked ${candidates.length})`, { code: 'not_found' });
-    }
-    throw err;
+  const known = knownAccount(set, owners, principal, { alias, ids: [id] });
+  if (known !== undefined) return known;
+  const candidates = set.list.filter((account) => account.aliases.some((a) => mayUse(principal, a)));
+  const answers = await Promise.allSettled(candidates.map((account) => lookUp(account).then(() => account)));
+  const found = answers.find((answer): answer is PromiseFulfilledResult<Account> => answer.status === 'fulfilled');
+  if (found !== undefined) {
+    owners.remember(id, found.value.id);
+    return found.value;
   }
+  const notFound = answers.every((answer) => answer.status === 'rejected' && upstreamError(answer.reason).status === 404);
+  if (notFound && candidates.length > 0) {
+    throw new GatewayError(404, `No organisation this gateway reaches knows ${JSON.stringify(id)} (asked ${candidates.length})`, { code: 'not_found' });
+  }
+  return accountRequired(set, principal);
 }
 
 function accountOfAlias(set: AccountSet, principal: Principal | undefined, alias: string): Account {
@@ -139,21 +131,12 @@ function permitted(account: Account, principal: Principal | undefined): Account 
  */
 export function upstreamError(err: unknown): GatewayError {
   if (err instanceof GatewayError) return err;
-  const failure = classifyUpstreamError(err);
-  if (failure.status !== undefined) {
-    const headers: Record<string, string> = {};
-    if (failure.retryAfterSec !== undefined) headers['retry-after'] = String(Math.ceil(failure.retryAfterSec));
-    return new GatewayError(failure.status as ContentfulStatusCode, failure.message, { code: failure.code ?? null, headers });
-  }
-  if (failure.kind === 'timeout') return new GatewayError(504, `Groq did not answer in time: ${failure.message}`, { code: 'upstream_timeout' });
-  if (failure.kind === 'aborted') return new GatewayError(499 as ContentfulStatusCode, 'Request cancelled', { code: 'client_closed_request' });
-  return new GatewayError(502, `Groq could not be reached: ${failure.message}`, { code: 'upstream_unreachable' });
+  return failureError(classifyUpstreamError(err), 'pass_through');
 }
 
 /** Aborts when the caller goes away before the answer is complete, so the upstream call stops too. */
 export function callerSignal(c: Context<NodeBindings>): AbortSignal {
-  const outgoing = c.env?.outgoing;
-  if (outgoing === undefined) return c.req.raw.signal;
+  const outgoing = c.env.outgoing;
   const controller = new AbortController();
   outgoing.once('close', () => {
     if (!outgoing.writableFinished) controller.abort();

@@ -6,7 +6,6 @@ import type { Account } from '../../upstream/accounts.js';
 import {
   ACCOUNT_HEADER,
   accountForId,
-  accountRegistry,
   callerSignal,
   chooseAccount,
   itemsOf,
@@ -37,9 +36,9 @@ const CONTENT_HEADERS = ['content-type', 'content-length', 'content-disposition'
  * streams. A true pass-through of the caller's bytes is not possible through groq-sdk: `files.create`
  * builds its own form from a File, and the account may only be known from the form's `model` field.
  */
-export function fileRoutes(gateway: Gateway): Hono<NodeBindings> {
+export function fileRoutes(gateway: Pick<Gateway, 'current' | 'accounts'>): Hono<NodeBindings> {
   const routes = new Hono<NodeBindings>();
-  const registry = accountRegistry(gateway);
+  const registry = gateway.accounts;
   const timeoutMs = () => gateway.current.config.router.timeoutMs;
   const remember = (account: Account) => (result: object) => {
     for (const file of itemsOf(result)) if (typeof file.id === 'string') registry.owners.remember(file.id, account.id);
@@ -62,7 +61,7 @@ export function fileRoutes(gateway: Gateway): Hono<NodeBindings> {
     // An alias in the query is checked before the upload is read, so a refusal costs no upload.
     const query = c.req.query('model');
     let account = query === undefined || query === '' ? undefined : chooseAccount(set, registry.owners, c.var.principal, { alias: query });
-    const upload = await receiveUpload(c.env?.incoming ?? c.req.raw, { maxFileBytes: MAX_UPLOAD_BYTES });
+    const upload = await receiveUpload(c.env.incoming, { maxFileBytes: MAX_UPLOAD_BYTES });
     try {
       account ??= chooseAccount(set, registry.owners, c.var.principal, { alias: namedAlias(c, firstOf(upload.fields.model)) });
       let source = upload.file;

@@ -2,13 +2,12 @@ import { Hono } from 'hono';
 import { GatewayError } from '../../errors.js';
 import type { Gateway } from '../../gateway.js';
 import type { ModelGroup } from '../../routing/table.js';
-import { accountRegistry } from '../accounts/choose-account.js';
 import { modelInfo } from './model-info.js';
 import { mayUseName } from '../shared/name-access.js';
 import { aggregateListing, wantsUpstream } from './upstream-listing.js';
 
 /** Model discovery: OpenAI's `/models`, LiteLLM's `/model/info` and `/model_group/info`. */
-export function modelRoutes(gateway: Gateway): Hono {
+export function modelRoutes(gateway: Pick<Gateway, 'current' | 'accounts'>): Hono {
   const routes = new Hono();
   // One timestamp per process: OpenAI's list carries `created`, and aliases have no real creation date.
   const created = Math.floor(Date.now() / 1000);
@@ -16,7 +15,7 @@ export function modelRoutes(gateway: Gateway): Hono {
   routes.get('/models', async function listModels(c) {
     const state = gateway.current;
     // With upstream models (`?include_upstream=true` or `check_provider_endpoint`), each account's own list too.
-    if (wantsUpstream(c, state, c.var.principal)) return c.json(await aggregateListing(state, accountRegistry(gateway), c.var.principal, created));
+    if (wantsUpstream(c, state, c.var.principal)) return c.json(await aggregateListing(state, gateway.accounts, c.var.principal, created));
     const data = [...state.table.groups.keys()]
       .filter((id) => mayUseName(c.var.principal, state.table, id))
       .map((id) => ({ id, object: 'model', created, owned_by: 'groq-router' }));

@@ -4,13 +4,13 @@ import type { Deployment } from '../../routing/deployment.js';
 import { planCompletion } from './completion-plan.js';
 
 /** Only what the plan reads of a deployment. */
-function deployment(contextWindow: number | null, maxCompletionTokens: number | null): Deployment {
+function deployment(contextWindow: number | null, maxCompletionTokens: number | null, budgetId?: string): Deployment {
   return {
     id: 'd1',
     config: { model: 'some-model', completionCap: undefined },
     contextWindow,
     maxCompletionTokens,
-    budget: undefined,
+    budget: budgetId === undefined ? undefined : { id: budgetId, limits: { tpm: { limit: 6_000 } } },
   } as unknown as Deployment;
 }
 
@@ -30,7 +30,8 @@ describe('planCompletion', () => {
     for (let i = 0; i < 8; i++) planning.caps.observe('a', 400);
     const plan = planCompletion(deployment(131_072, 131_072), planning, { alias: 'a', roughPrompt: 1_000, requested: 8_192, policy: 'adaptive' });
     expect(plan.capFor(plan.demand)).toBe(Math.ceil(400 * 1.25) + 32);
-    expect(plan.demand.minTokens).toBe(planning.calibration.estimate('some-model', 1_000) + Math.ceil(400 * 1.1));
+    // Eight answers seen: the floor is a quarter over the largest.
+    expect(plan.demand.minTokens).toBe(planning.calibration.estimate('some-model', 1_000) + Math.ceil(400 * 1.25));
     const small = planCompletion(deployment(131_072, 131_072), planning, { alias: 'a', roughPrompt: 1_000, requested: 100, policy: 'adaptive' });
     expect(small.capFor(small.demand)).toBe(100);
   });
@@ -40,5 +41,26 @@ describe('planCompletion', () => {
     const plan = planCompletion(deployment(131_072, 131_072), planning, { alias: 'a', roughPrompt: 1_000, requested: undefined, policy: 'requested' });
     expect(plan.capFor(plan.demand)).toBeUndefined();
     expect(plan.demand.tokens).toBe(planning.calibration.estimate('some-model', 1_000) + 1_024);
+  });
+
+  it('tells neighbours what Groq counted beyond us, our own request taken out', () => {
+    const planning = new TokenPlanning();
+    // An upstream booking usage, as learned: the cap we book while the answer streams is not in its count.
+    for (let i = 1; i <= 3; i++) {
+      planning.retention.settled('b', 800, true);
+      planning.retention.observe('b', -800 * i, 0, 0);
+    }
+    expect(planning.retention.keepsCap('b')).toBe(false);
+    const plan = planCompletion(deployment(131_072, 131_072, 'b'), planning, { alias: 'a', roughPrompt: 1_000, requested: 8_192, policy: 'adaptive' });
+    const booked = plan.demand;
+    const cap = plan.capFor(booked) ?? 0;
+    // Streaming: Groq counts 500 of someone else's beyond us, less the cap it has not counted yet.
+    plan.observed({ tpm: 500 - cap }, undefined, booked);
+    expect(planning.neighbours.spare('b')).toBe(100);
+    // A refusal's headers, our booking given back: the gap is all theirs.
+    const other = new TokenPlanning();
+    const refused = planCompletion(deployment(131_072, 131_072, 'b'), other, { alias: 'a', roughPrompt: 1_000, requested: 8_192, policy: 'adaptive' });
+    refused.observed({ tpm: 2_000 }, undefined, undefined);
+    expect(other.neighbours.spare('b')).toBe(400);
   });
 });

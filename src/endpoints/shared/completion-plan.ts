@@ -19,7 +19,7 @@ export interface CompletionPlan {
   /** The cap to write into the body for `booked`, or `undefined` to leave the body's as it is. */
   capFor(booked: Demand): number | undefined;
   spend(usage: TokenUsage | undefined, booked: Demand): Spend;
-  observed(gap: UpstreamGap, usage: TokenUsage | undefined, booked: Demand): void;
+  observed(gap: UpstreamGap, usage: TokenUsage | undefined, booked: Demand | undefined): void;
   refusedWithRoom(booked: Demand, requested: number | undefined): void;
 }
 
@@ -90,12 +90,16 @@ export function planCompletion(deployment: Deployment, planning: TokenPlanning, 
     },
     observed(gap, usage, booked) {
       if (budgetId === undefined) return;
-      planning.neighbours.observe(budgetId, gap.tpm);
+      const keepsCap = planning.retention.keepsCap(budgetId);
+      // Other consumers' spending is what the upstream counted beyond us once our own request is taken
+      // out: an upstream booking usage has not counted the cap we still book beyond what the answer
+      // used (all of it while the answer streams), and a gap that small would hide a neighbour's requests.
+      const surplus = booked === undefined || !sendsCap || keepsCap ? 0 : Math.max(0, capOf(booked) - (usage?.completion_tokens ?? 0));
+      planning.neighbours.observe(budgetId, gap.tpm === undefined ? undefined : gap.tpm + surplus);
       if (!sendsCap) return;
       // A whole answer was settled in our books before its headers are read here; what it gave back
       // cannot show in the upstream's count, written while it was still booked.
-      const keepsCap = planning.retention.keepsCap(budgetId);
-      const pending = usage?.completion_tokens === undefined || keepsCap ? 0 : Math.max(0, capOf(booked) - usage.completion_tokens);
+      const pending = booked === undefined || usage?.completion_tokens === undefined || keepsCap ? 0 : Math.max(0, capOf(booked) - usage.completion_tokens);
       // The prompt estimate's own error is noise in the gap: a tenth of it, more than calibration leaves.
       planning.retention.observe(budgetId, gap.tpm, pending, Math.ceil(prompt * 0.1));
     },

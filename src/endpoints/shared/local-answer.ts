@@ -16,7 +16,7 @@ export interface LocalAnswer {
  * carries, so a client reading them sees the same shape; no upstream was called, hence no rate-limit
  * headers and zero upstream calls.
  */
-export function answerLocally(c: Context, outgoing: ServerResponse | undefined, group: ModelGroup | undefined, answer: LocalAnswer, stream: boolean) {
+export function answerLocally(c: Context, outgoing: ServerResponse, group: ModelGroup | undefined, answer: LocalAnswer, stream: boolean) {
   const totalMs = (performance.now() - c.get('receivedAt')).toFixed(3);
   const headers: Record<string, string> = {
     'x-litellm-model-id': group?.deployments[0]?.id ?? '',
@@ -30,7 +30,6 @@ export function answerLocally(c: Context, outgoing: ServerResponse | undefined, 
   };
   if (stream) headers['cache-control'] = 'no-cache';
   const body = stream ? answer.frames.join('') : answer.json;
-  if (outgoing === undefined) return new Response(body, { status: 200, headers });
   outgoing.writeHead(200, headers);
   outgoing.end(body);
   return RESPONSE_ALREADY_SENT;

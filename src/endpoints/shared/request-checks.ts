@@ -19,6 +19,13 @@ export function requireAlias(model: unknown, { table, principal, noteAlias }: In
   return model;
 }
 
+/** `requireAlias`, then `requireMode`: the alias named in `model`, of a kind `route` serves. */
+export function requireRoutableAlias(model: unknown, intake: IntakeContext, modes: readonly ModelMode[], route: string): string {
+  const alias = requireAlias(model, intake);
+  requireMode(intake.table, alias, modes, route);
+  return alias;
+}
+
 /**
  * Refuses, before any upstream call, a request that no deployment of the alias's own group could take
  * (an unknown voice, a file over every plan limit): the caller's mistake, said as such, not a 503.

@@ -1,20 +1,23 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
-import type { Context } from 'hono';
+import { Hono, type Context } from 'hono';
 import type { Redactor } from '../../config/secrets.js';
 import type { GatewayConfig } from '../../config/types.js';
-import { GatewayError, RateLimitRefusal } from '../../errors.js';
-import type { Gateway } from '../../gateway.js';
+import { GatewayError } from '../../errors.js';
+import { readJsonObject } from '../../http/json-body.js';
+import type { Gateway, GatewayState } from '../../gateway.js';
 import type { Logger } from '../../log.js';
-import { requestLine, requestRecord, type ChatOutcome } from '../../metrics/request-record.js';
+import { requestLine, requestRecord, type RequestOutcome } from '../../metrics/request-record.js';
 import type { Principal } from '../../middleware/api-key.js';
 import { clientOf } from '../../middleware/request-id.js';
 import { mayUseName } from './name-access.js';
 import type { TokenPlanning } from '../../quota/token-planning.js';
-import { routeRequest, trailOf, type AttemptTrail, type ServedResponse } from '../../routing/route-request.js';
+import type { AttemptTrail } from '../../routing/attempt-trail.js';
+import { routeRequest, type RoutedRequest, type RouteContext, type ServedResponse } from '../../routing/route-request.js';
+import { RateLimitRefusal, RoutingError } from '../../routing/routing-error.js';
 import type { Operation } from '../../routing/operation.js';
-import { pipeSse, relaySse, type RelayOptions, type SseDialect, type SseRelayOptions, type StreamUsage } from '../../relay/sse-relay.js';
-import { pipeBytes, relayBytes } from '../../relay/byte-relay.js';
+import { pipeSse, type RelayOptions, type SseDialect, type SseRelayOptions, type StreamUsage } from '../../relay/sse-relay.js';
+import { pipeBytes } from '../../relay/byte-relay.js';
 import type { RoutingTable } from '../../routing/table.js';
 import { TimedSignal } from '../../routing/timed-signal.js';
 import { failure } from '../../upstream/failure.js';
@@ -22,8 +25,8 @@ import { RATE_LIMIT_HEADERS } from '../../upstream/rate-limit-headers.js';
 import type { RequestOptions } from './litellm-options.js';
 import { answerLocally, type LocalAnswer } from './local-answer.js';
 
-/** What @hono/node-server hands a handler; absent when the app runs elsewhere (e.g. `app.request`). */
-export type NodeBindings = { Bindings: { incoming?: IncomingMessage; outgoing?: ServerResponse } };
+/** What @hono/node-server, which the gateway always runs on, hands a handler: the Node request and response. */
+export type NodeBindings = { Bindings: { incoming: IncomingMessage; outgoing: ServerResponse } };
 
 /** How a served stream reaches the caller: SSE fixed for its dialect, or bytes as they come (audio). */
 export type StreamRelay = { readonly kind: 'sse'; readonly dialect: SseDialect } | { readonly kind: 'bytes' };
@@ -44,7 +47,7 @@ export interface Intake {
 }
 
 export interface IntakeContext {
-  readonly source: IncomingMessage | Request;
+  readonly source: IncomingMessage;
   readonly config: GatewayConfig;
   readonly table: RoutingTable;
   readonly principal: Principal | undefined;
@@ -54,219 +57,258 @@ export interface IntakeContext {
   noteAlias(alias: string): void;
 }
 
+/** A Hono app with one routed endpoint: `POST route`, its request read by `intake`. */
+export function routedPost(services: RoutedServices, log: Logger, route: string, intake: (ctx: IntakeContext) => Promise<Intake>): Hono<NodeBindings> {
+  const routes = new Hono<NodeBindings>();
+  routes.post(route, routedHandler(services, log, route, intake));
+  return routes;
+}
+
+/** The request's JSON body, within the configured size limit. */
+export function readJsonBody(intake: IntakeContext): Promise<Record<string, unknown>> {
+  return readJsonObject(intake.source, intake.config.general.maxRequestBodyBytes);
+}
+
+/** What the routed handler uses of the gateway: the current state, the books and queues, the reporting sinks. */
+export type RoutedServices = Pick<Gateway, 'current' | 'quota' | 'planning' | 'headroom' | 'promises' | 'sharedBreakers' | 'stopping' | 'metrics' | 'activity'>;
+
 /**
  * The handler every routed endpoint shares: read the request (the endpoint's `intake`), walk the alias's
  * chain, then answer on the caller's socket: a whole body with the upstream's content type, or a stream
  * relayed as it arrives. Metrics, deadlines and budget settling are the same for every endpoint.
  */
-export function routedHandler(gateway: Gateway, log: Logger, route: string, intake: (ctx: IntakeContext) => Promise<Intake>) {
+export function routedHandler(services: RoutedServices, log: Logger, route: string, intake: (ctx: IntakeContext) => Promise<Intake>) {
   return async function routed(c: Context<NodeBindings>) {
-    const { incoming, outgoing } = c.env ?? {};
-    const { config, table } = gateway.current;
-    // `c.get`, not `c.var`: Hono builds a new object of every variable for each `c.var` read.
-    const receivedAt = c.get('receivedAt');
-    const requestId = c.get('requestId');
-    const requestLog = c.get('log') ?? log;
-    const principal = c.get('principal');
-    let alias = '';
-    let stream = false;
-    let queueSeconds = 0;
-    // Passes refused before a wait in the headroom queue: their attempts count too (Groq's 429s among them).
-    const queuedPasses: AttemptTrail[] = [];
+    const { incoming, outgoing } = c.env;
+    const state = services.current;
+    const { config, table } = state;
     // This handler writes the request's line (with its attempts) when the answer is over.
     c.set('requestLogged', true);
-    // The one exit of every request: counted, shown on the status page, then written as the request's log line.
-    const report = (fields: Partial<ChatOutcome> & Pick<ChatOutcome, 'status'>, reason?: string) => {
-      const outcome: ChatOutcome = {
-        alias,
-        route,
-        stream,
-        brokenStream: false,
-        served: undefined,
-        usage: undefined,
-        totalSeconds: (performance.now() - receivedAt) / 1000,
-        overheadSeconds: undefined,
-        firstByteSeconds: undefined,
-        upstreamSeconds: undefined,
-        queueSeconds,
-        requestId,
-        client: clientOf(principal),
-        errorCode: undefined,
-        ...fields,
-        trail: withEarlierPasses(fields.trail, queuedPasses),
-      };
-      gateway.metrics.recordChat(outcome);
-      gateway.activity.recordRequest(outcome, reason);
-      const record = requestRecord(outcome);
-      if (requestLog.enabled?.('debug') ?? true) for (const attempt of record.attempts) requestLog.debug('upstream attempt', { alias, ...attempt });
-      requestLog.info(requestLine(record), record);
-    };
-
-    let served: ServedResponse;
-    let taken: Intake | undefined;
+    // Variables through `c.get`: each `c.var` read makes Hono copy every variable into a new object.
+    const report = new RequestReport(services, c, route, c.get('log') ?? log);
     // The drain's deadline ends requests still running, as the caller leaving would.
-    const stopping = gateway.stopping.signal;
-    const deadline = new TimedSignal(outgoing === undefined ? AbortSignal.any([c.req.raw.signal, stopping]) : stopping, config.router.timeoutMs);
+    const stopping = services.stopping.signal;
+    const deadline = new TimedSignal(stopping, config.router.timeoutMs);
     // The caller's socket closing early ends the request; one listener, no extra AbortController.
-    outgoing?.once('close', () => {
+    outgoing.once('close', () => {
       if (!outgoing.writableFinished) deadline.abort('client disconnected');
     });
+    let served: ServedResponse;
+    let taken: Intake | undefined;
     try {
       taken = await intake({
-        source: incoming ?? c.req.raw,
+        source: incoming,
         config,
         table,
-        principal,
-        planning: gateway.planning,
-        noteAlias: (seen) => (alias = seen),
+        principal: c.get('principal'),
+        planning: services.planning,
+        noteAlias: (seen) => (report.alias = seen),
       });
-      alias = taken.alias;
-      stream = taken.stream;
+      report.alias = taken.alias;
+      report.stream = taken.stream;
       if (taken.local !== undefined) {
         deadline.dispose();
         taken.dispose?.();
-        report({ status: 200 });
-        return answerLocally(c, outgoing, table.group(alias), taken.local, stream);
+        report.write({ status: 200 });
+        return answerLocally(c, outgoing, table.group(taken.alias), taken.local, taken.stream);
       }
-      const options = taken.options ?? {};
-      // A request's own `timeout` can only shorten the router's deadline.
-      const timeoutMs = Math.min(config.router.timeoutMs, options.timeoutMs ?? Infinity);
-      // A caller back at its retry-after takes up the capacity promised to it, and no more.
-      const claim = claimOf(principal, alias, taken.promptTokens);
-      const redeemed = await gateway.promises.redeem(alias, claim);
-      const request = {
-        alias,
-        operation: taken.operation,
-        tokenCeiling: redeemed.tokens,
-        stream,
-        promptTokens: taken.promptTokens,
-        signal: timeoutMs < config.router.timeoutMs ? AbortSignal.any([deadline.signal, AbortSignal.timeout(timeoutMs)]) : deadline.signal,
-        deadline: receivedAt + timeoutMs,
-        extraFallbacks: options.fallbacks,
-        mockPrimaryFailure: options.mockPrimaryFailure,
-        mayUseAlias: aliasFilterOf(principal, table),
-      };
-      const ctx = {
-        quota: gateway.quota,
-        log: requestLog,
-        numRetries: options.numRetries ?? config.router.numRetries,
-        retryPolicy: config.router.retryPolicy,
-        dropParams: config.router.dropParams,
-        completionCap: config.router.completionCap,
-        attemptTimeoutMs: config.router.timeoutMs,
-        streamTimeoutMs: config.router.streamTimeoutMs,
-        maxResponseBytes: config.router.maxResponseBytes,
-        trials: gateway.sharedBreakers,
-        onCapacity: gateway.headroom.capacityFreed,
-      };
-      const waitFor = {
-        maxWaitMs: config.router.maxQueueWaitSec * 1000,
-        signal: deadline.signal,
-        onWaited: (ms: number) => (queueSeconds = ms / 1000),
-      };
-      try {
-        served = await gateway.headroom.run(alias, waitFor, () =>
-          routeRequest(request, table, ctx).catch((err: unknown) => {
-            const trail = trailOf(err);
-            if (trail !== undefined) queuedPasses.push(trail);
-            throw err;
-          }),
-        );
-      } catch (err) {
-        // The caller is told when its request fits: hold that capacity for it until then.
-        if (err instanceof RateLimitRefusal && err.promise !== undefined) await gateway.promises.promise(alias, claim, err.promise);
-        throw err;
-      } finally {
-        await redeemed.done();
-      }
+      served = await walkAlias(services, state, c, taken, deadline, report);
     } catch (err) {
       deadline.dispose();
       taken?.dispose?.();
       const status = err instanceof GatewayError ? err.status : 500;
       const reason = err instanceof GatewayError ? err.message : 'Internal gateway error';
-      report({ status, trail: trailOf(err), errorCode: err instanceof GatewayError ? (err.code ?? undefined) : 'internal_error' }, reason);
+      report.write({ status, trail: err instanceof RoutingError ? err.trail : undefined, errorCode: err instanceof GatewayError ? (err.code ?? undefined) : 'internal_error' }, reason);
       throw err;
     }
-
-    const headers = responseHeaders(receivedAt, requestId, served);
-    const overheadSeconds = (performance.now() - receivedAt - served.trail.upstreamMs) / 1000;
-    const firstByteSeconds = served.upstreamMs / 1000;
-    const servedAs = { deployment: served.deployment, group: served.group.name };
-    if (served.stream === undefined) {
-      deadline.dispose();
-      taken.dispose?.();
-      const reportServed = () => report({ status: 200, served: servedAs, trail: served.trail, usage: served.usage, overheadSeconds, firstByteSeconds, upstreamSeconds: firstByteSeconds });
-      headers['content-type'] = served.upstream.headers.get('content-type') ?? 'application/json';
-      if (outgoing === undefined) {
-        reportServed();
-        return new Response(served.body, { status: 200, headers });
-      }
-      // Straight to the socket: a Response object would be built only to be taken apart again. The
-      // answer goes out first; counting and logging it (in the same turn, before any other request) after.
-      try {
-        outgoing.writeHead(200, headers);
-        outgoing.end(Buffer.from(served.body as ArrayBuffer));
-      } finally {
-        reportServed();
-      }
-      return RESPONSE_ALREADY_SENT;
-    }
-
-    const relayKind = taken.relay;
-    if (relayKind.kind === 'sse') {
-      headers['content-type'] = 'text/event-stream; charset=utf-8';
-      headers['cache-control'] = 'no-cache';
-    } else {
-      headers['content-type'] = served.upstream.headers.get('content-type') ?? 'application/octet-stream';
-    }
-    const streamStartedAt = performance.now();
-    const dispose = taken.dispose;
-    let usage: StreamUsage | undefined;
-    const relay: RelayOptions = {
-      first: served.stream.first,
-      source: served.stream.source,
-      cancelUpstream: () => served.attempt.abort('client disconnected'),
-      onEnd: (end) => {
-        deadline.dispose();
-        dispose?.();
-        // A caller that left mid-stream gets its reservation back; the upstream headers correct the rest.
-        // A stream the drain cut (or that broke because of it) is the gateway's doing, not the deployment's.
-        if (end.kind === 'client_cancelled' || end.kind === 'stopped' || stopping.aborted) served.finish({ released: true });
-        else if (end.kind === 'upstream_error') served.finish({ released: true, failure: failure('stream_error', end.message) });
-        else served.finish({ usage });
-        report({
-          errorCode: end.kind === 'upstream_error' ? 'upstream_stream_error' : undefined,
-          status: end.kind === 'client_cancelled' ? 499 : 200,
-          brokenStream: end.kind === 'upstream_error' || end.kind === 'stopped',
-          served: servedAs,
-          trail: served.trail,
-          usage,
-          overheadSeconds,
-          firstByteSeconds,
-          upstreamSeconds: firstByteSeconds + (performance.now() - streamStartedAt) / 1000,
-        }, end.kind === 'upstream_error' ? `stream broke after its first byte: ${end.message}` : undefined);
-      },
-    };
-    if (relayKind.kind === 'bytes') {
-      if (outgoing === undefined) return new Response(relayBytes(relay), { status: 200, headers });
-      void pipeBytes(outgoing, headers, relay);
-      return RESPONSE_ALREADY_SENT;
-    }
-    // Field by field: a spread and more keys would cost V8 a shape lookup per stream.
-    const sse: SseRelayOptions = {
-      first: relay.first,
-      source: relay.source,
-      cancelUpstream: relay.cancelUpstream,
-      onEnd: relay.onEnd,
-      dialect: redactingErrors(relayKind.dialect, gateway.current.redactor),
-      stop: stopping,
-      onUsage: (seen: StreamUsage) => (usage = seen),
-    };
-    if (outgoing === undefined) return new Response(relaySse(sse), { status: 200, headers });
-    // Straight to the socket: no web stream between the upstream's bytes and the caller's.
-    void pipeSse(outgoing, headers, sse);
+    writeAnswer(c, served, taken, { deadline, stopping, report, redactor: state.redactor });
     return RESPONSE_ALREADY_SENT;
   };
+}
+
+/**
+ * Building the request for the attempt loop, and walking it: the endpoint's intake with LiteLLM's
+ * request options, the request's deadline, a promised retry taken up, and the headroom queue's waits.
+ */
+async function walkAlias(services: RoutedServices, state: GatewayState, c: Context<NodeBindings>, taken: Intake, deadline: TimedSignal, report: RequestReport): Promise<ServedResponse> {
+  const { config, table } = state;
+  const { alias } = taken;
+  const options = taken.options ?? {};
+  // A request's own `timeout` can only shorten the router's deadline.
+  const timeoutMs = Math.min(config.router.timeoutMs, options.timeoutMs ?? Infinity);
+  // A caller back at its retry-after takes up the capacity promised to it, and no more.
+  const claim = claimOf(c.get('principal'), alias, taken.promptTokens);
+  const redeemed = await services.promises.redeem(alias, claim);
+  const request: RoutedRequest = {
+    alias,
+    operation: taken.operation,
+    tokenCeiling: redeemed.tokens,
+    stream: taken.stream,
+    promptTokens: taken.promptTokens,
+    signal: timeoutMs < config.router.timeoutMs ? AbortSignal.any([deadline.signal, AbortSignal.timeout(timeoutMs)]) : deadline.signal,
+    deadline: c.get('receivedAt') + timeoutMs,
+    extraFallbacks: options.fallbacks,
+    mockPrimaryFailure: options.mockPrimaryFailure,
+    mayUseAlias: aliasFilterOf(c.get('principal'), table),
+    numRetries: options.numRetries,
+  };
+  const ctx: RouteContext = {
+    quota: services.quota,
+    log: report.log,
+    router: config.router,
+    trials: services.sharedBreakers,
+    onCapacity: services.headroom.capacityFreed,
+  };
+  const waitFor = {
+    maxWaitMs: config.router.maxQueueWaitSec * 1000,
+    signal: deadline.signal,
+    onWaited: (ms: number) => (report.queueSeconds = ms / 1000),
+  };
+  try {
+    return await services.headroom.run(alias, waitFor, () =>
+      routeRequest(request, table, ctx).catch((err: unknown) => {
+        if (err instanceof RoutingError) report.queuedPasses.push(err.trail);
+        throw err;
+      }),
+    );
+  } catch (err) {
+    // The caller is told when its request fits: hold that capacity for it until then.
+    if (err instanceof RateLimitRefusal && err.promise !== undefined) await services.promises.promise(alias, claim, err.promise);
+    throw err;
+  } finally {
+    await redeemed.done();
+  }
+}
+
+interface AnswerContext {
+  readonly deadline: TimedSignal;
+  readonly stopping: AbortSignal;
+  readonly report: RequestReport;
+  readonly redactor: Redactor;
+}
+
+/**
+ * Writing the answer straight to the caller's socket: a whole body, or a stream relayed as it arrives
+ * (no Response object or web stream between the upstream's bytes and the caller's). The books settle
+ * and the request is reported when the answer is over.
+ */
+function writeAnswer(c: Context<NodeBindings>, served: ServedResponse, taken: Intake, how: AnswerContext): void {
+  const { outgoing } = c.env;
+  const { deadline, stopping, report } = how;
+  const headers = responseHeaders(c, served);
+  const overheadSeconds = (performance.now() - c.get('receivedAt') - served.trail.upstreamMs) / 1000;
+  const firstByteSeconds = served.upstreamMs / 1000;
+  const servedAs = { deployment: served.deployment, group: served.group.name };
+  if (served.stream === undefined) {
+    deadline.dispose();
+    taken.dispose?.();
+    headers['content-type'] = served.upstream.headers.get('content-type') ?? 'application/json';
+    // The answer goes out first; counting and logging it (in the same turn, before any other request) after.
+    try {
+      outgoing.writeHead(200, headers);
+      outgoing.end(Buffer.from(served.body as ArrayBuffer));
+    } finally {
+      report.write({ status: 200, served: servedAs, trail: served.trail, usage: served.usage, overheadSeconds, firstByteSeconds, upstreamSeconds: firstByteSeconds });
+    }
+    return;
+  }
+
+  const relayKind = taken.relay;
+  if (relayKind.kind === 'sse') {
+    headers['content-type'] = 'text/event-stream; charset=utf-8';
+    headers['cache-control'] = 'no-cache';
+  } else {
+    headers['content-type'] = served.upstream.headers.get('content-type') ?? 'application/octet-stream';
+  }
+  const streamStartedAt = performance.now();
+  const dispose = taken.dispose;
+  let usage: StreamUsage | undefined;
+  const relay: RelayOptions = {
+    first: served.stream.first,
+    source: served.stream.source,
+    cancelUpstream: () => served.attempt.abort('client disconnected'),
+    onEnd: (end) => {
+      deadline.dispose();
+      dispose?.();
+      // A caller that left mid-stream gets its reservation back; the upstream headers correct the rest.
+      // A stream the drain cut (or that broke because of it) is the gateway's doing, not the deployment's.
+      if (end.kind === 'client_cancelled' || end.kind === 'stopped' || stopping.aborted) served.finish({ released: true });
+      else if (end.kind === 'upstream_error') served.finish({ released: true, failure: failure('stream_error', end.message) });
+      else served.finish({ usage });
+      report.write({
+        errorCode: end.kind === 'upstream_error' ? 'upstream_stream_error' : undefined,
+        status: end.kind === 'client_cancelled' ? 499 : 200,
+        brokenStream: end.kind === 'upstream_error' || end.kind === 'stopped',
+        served: servedAs,
+        trail: served.trail,
+        usage,
+        overheadSeconds,
+        firstByteSeconds,
+        upstreamSeconds: firstByteSeconds + (performance.now() - streamStartedAt) / 1000,
+      }, end.kind === 'upstream_error' ? `stream broke after its first byte: ${end.message}` : undefined);
+    },
+  };
+  if (relayKind.kind === 'bytes') {
+    void pipeBytes(outgoing, headers, relay);
+    return;
+  }
+  // Field by field: a spread and more keys would cost V8 a shape lookup per stream.
+  const sse: SseRelayOptions = {
+    first: relay.first,
+    source: relay.source,
+    cancelUpstream: relay.cancelUpstream,
+    onEnd: relay.onEnd,
+    dialect: redactingErrors(relayKind.dialect, how.redactor),
+    stop: stopping,
+    onUsage: (seen) => (usage = seen),
+  };
+  void pipeSse(outgoing, headers, sse);
+}
+
+/**
+ * Reporting: the one exit of every request, counted, shown on the status page, then written as the
+ * request's log line. Holds what is learned of the request on the way (its alias, queue waits).
+ */
+class RequestReport {
+  alias = '';
+  stream = false;
+  queueSeconds = 0;
+  /** Passes refused before a wait in the headroom queue: their attempts count too (Groq's 429s among them). */
+  readonly queuedPasses: AttemptTrail[] = [];
+
+  constructor(
+    private readonly sinks: Pick<RoutedServices, 'metrics' | 'activity'>,
+    private readonly c: Context<NodeBindings>,
+    private readonly route: string,
+    readonly log: Logger,
+  ) {}
+
+  write(fields: Partial<RequestOutcome> & Pick<RequestOutcome, 'status'>, reason?: string): void {
+    const { c } = this;
+    const outcome: RequestOutcome = {
+      alias: this.alias,
+      route: this.route,
+      stream: this.stream,
+      brokenStream: false,
+      served: undefined,
+      usage: undefined,
+      totalSeconds: (performance.now() - c.get('receivedAt')) / 1000,
+      overheadSeconds: undefined,
+      firstByteSeconds: undefined,
+      upstreamSeconds: undefined,
+      queueSeconds: this.queueSeconds,
+      requestId: c.get('requestId'),
+      client: clientOf(c.get('principal')),
+      errorCode: undefined,
+      ...fields,
+      trail: withEarlierPasses(fields.trail, this.queuedPasses),
+    };
+    this.sinks.metrics.recordRequest(outcome);
+    this.sinks.activity.recordRequest(outcome, reason);
+    const record = requestRecord(outcome);
+    if (this.log.enabled?.('debug') ?? true) for (const attempt of record.attempts) this.log.debug('upstream attempt', { alias: this.alias, ...attempt });
+    this.log.info(requestLine(record), record);
+  }
 }
 
 /** The last pass's trail, with the attempts of the passes the headroom queue made before it. */
@@ -309,8 +351,9 @@ function aliasFilterOf(principal: Principal | undefined, table: RoutingTable): (
   return principal?.kind === 'client' && principal.models !== undefined ? (alias) => mayUseName(principal, table, alias) : undefined;
 }
 
-function responseHeaders(receivedAt: number, requestId: string, served: ServedResponse): Record<string, string> {
-  const totalMs = performance.now() - receivedAt;
+function responseHeaders(c: Context, served: ServedResponse): Record<string, string> {
+  const totalMs = performance.now() - c.get('receivedAt');
+  const requestId = c.get('requestId');
   // One literal, no spread: an object begun by a spread and then grown key by key took V8's slow path
   // for every later key (about 12 µs per answer against 0.6 µs, measured).
   const headers: Record<string, string> = {

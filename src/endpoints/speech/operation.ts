@@ -5,7 +5,7 @@ import { CHARS_PER_TOKEN } from '../shared/token-estimate.js';
 
 /**
  * `POST /audio/speech`: text in, audio bytes out, streamed. A deployment whose model documents its
- * voices or input limit is passed over when the request cannot suit it, before any call.
+ * voices or input limit is skipped when the request cannot suit it, before any call.
  */
 export function speechOperation(body: Record<string, unknown> & { input: string; voice: string }): Operation {
   // Groq counts a speech request's input against TPM, at about the same characters a token as text.

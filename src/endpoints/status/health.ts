@@ -1,14 +1,13 @@
 import { Hono, type Context } from 'hono';
 import type { Gateway } from '../../gateway.js';
 import type { BudgetSnapshot, QuotaStore } from '../../quota/types.js';
-import { isDegraded } from '../../metrics/state-collector.js';
 import { mayUseName } from '../shared/name-access.js';
 import type { ReloadStatus } from '../../reload/config-reloader.js';
 import type { Deployment } from '../../routing/deployment.js';
 import type { ModelGroup } from '../../routing/table.js';
 
 /** Probes for orchestrators (`/health/liveliness`, `/health/readiness`) and per-deployment status. */
-export function healthRoutes(gateway: Gateway, version: string, reloadStatus: () => ReloadStatus | undefined = () => undefined): Hono {
+export function healthRoutes(gateway: Pick<Gateway, 'current' | 'draining' | 'quota'>, version: string, reloadStatus: () => ReloadStatus | undefined = () => undefined): Hono {
   const routes = new Hono();
 
   const alive = function liveliness(c: Context) {
@@ -43,7 +42,7 @@ export function healthRoutes(gateway: Gateway, version: string, reloadStatus: ()
             : { ok: false, at: failure.at.toISOString(), trigger: failure.trigger, error: failure.error, serving_config_loaded_at: loadedAt.toISOString() },
         deployments: { configured, unconfigured: table.deployments.length - configured },
         // Shared budgets: while Redis is unreachable this instance serves on its local share of each.
-        budgets: 'degraded' in gateway.quota ? { store: 'redis', degraded: isDegraded(gateway.quota) } : { store: 'memory' },
+        budgets: gateway.quota.kind === 'redis' ? { store: 'redis', degraded: gateway.quota.degraded } : { store: 'memory' },
       },
       ready ? 200 : 503,
     );
@@ -74,7 +73,7 @@ export function healthRoutes(gateway: Gateway, version: string, reloadStatus: ()
 
 /**
  * Why a deployment cannot serve until someone acts (its key variable is unset, its key or model is
- * refused upstream), or `undefined`. A rest for rate limits or upstream errors mends by itself.
+ * refused upstream), or `undefined`. An ejection for rate limits or upstream errors mends by itself.
  */
 export function configFaultOf(deployment: Deployment): string | undefined {
   if (deployment.client === undefined) return deployment.config.unconfiguredReason ?? 'not configured';
@@ -97,7 +96,7 @@ export function unusableAliases(groups: Iterable<ModelGroup>): Array<{ alias: st
 function problemOf(deployment: Deployment): string | undefined {
   if (deployment.client === undefined) return deployment.config.unconfiguredReason ?? 'not configured';
   if (deployment.breaker.state !== 'open') return undefined;
-  return `cooling down: ${deployment.breaker.status().reason ?? 'failures'}`;
+  return `ejected: ${deployment.breaker.status().reason ?? 'failures'}`;
 }
 
 async function endpoint(deployment: Deployment, quota: QuotaStore, redact: (text: string | null) => string | null): Promise<Record<string, unknown>> {

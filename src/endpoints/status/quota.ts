@@ -8,7 +8,7 @@ import type { Deployment } from '../../routing/deployment.js';
  * `GET /quota`: every budget (one per API key and model) with its limits, where each came from, what is
  * used and remains, and when each window frees up: the numbers to check against Groq's console.
  */
-export function quotaRoutes(gateway: Gateway): Hono {
+export function quotaRoutes(gateway: Pick<Gateway, 'current' | 'quota' | 'planning'>): Hono {
   const routes = new Hono();
   routes.get('/quota', async function quota(c) {
     const { table, config } = gateway.current;
@@ -19,7 +19,11 @@ export function quotaRoutes(gateway: Gateway): Hono {
       budgetsOf(visible).map(async ([spec, members]) => ({
         ...budgetView(await gateway.quota.snapshot(spec), members),
         // What the gateway has learned of how Groq counts this budget's requests.
-        learned: { prompt_ratio: round(planning.calibration.ratio(spec.model)), upstream_keeps_unused_cap: planning.retention.keepsCap(spec.id) },
+        learned: {
+          prompt_ratio: round(planning.calibration.ratio(spec.model)),
+          upstream_keeps_unused_cap: planning.retention.keepsCap(spec.id),
+          kept_for_other_consumers: planning.neighbours.spare(spec.id),
+        },
       })),
     );
     const aliases = [...table.groups.keys()].filter((alias) => mayUseName(c.var.principal, table, alias));

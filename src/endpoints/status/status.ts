@@ -12,7 +12,7 @@ import { budgetsOf, budgetView } from './quota.js';
  * seconds until the trial), each budget's windows (ours and Groq's header view), the last requests
  * and reloads. A client key sees its own aliases, their budgets and requests only.
  */
-export function statusRoutes(gateway: Gateway, version: string, reloadStatus: () => ReloadStatus | undefined = () => undefined): Hono {
+export function statusRoutes(gateway: Pick<Gateway, 'current' | 'quota' | 'activity'>, version: string, reloadStatus: () => ReloadStatus | undefined = () => undefined): Hono {
   const routes = new Hono();
   routes.get('/status', async function status(c) {
     const principal = c.var.principal;
@@ -35,7 +35,7 @@ export function statusRoutes(gateway: Gateway, version: string, reloadStatus: ()
         unusable_aliases: unusable,
         config_loaded_at: loadedAt.toISOString(),
         last_reload_failed: operator && failure !== undefined ? { at: failure.at.toISOString(), error: failure.error } : null,
-        budgets: 'degraded' in gateway.quota ? 'redis' : 'memory',
+        budgets: gateway.quota.kind,
       },
       aliases: groups.map((group) => ({
         alias: group.name,
@@ -58,7 +58,7 @@ function deploymentView(deployment: Deployment, now: number): Record<string, unk
     label: deployment.label,
     model: deployment.config.litellmModel,
     budget_id: deployment.budget?.id ?? null,
-    state: deployment.client === undefined ? 'unconfigured' : breaker.state === 'closed' ? 'serving' : breaker.state === 'open' ? 'resting' : 'trial',
+    state: deployment.client === undefined ? 'unconfigured' : breaker.state === 'closed' ? 'serving' : breaker.state === 'open' ? 'ejected' : 'trial',
     reason: deployment.client === undefined ? (fault ?? null) : breaker.state === 'closed' ? null : (breaker.reason ?? null),
     trial_in_s: breaker.halfOpensAt > 0 ? Math.max(0, Math.ceil((breaker.halfOpensAt - now) / 1000)) : null,
     unusable: fault !== undefined,

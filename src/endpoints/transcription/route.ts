@@ -1,31 +1,26 @@
 import { Hono } from 'hono';
 import { inspectAudio } from '../../audio/inspect.js';
 import { receiveUpload } from '../../http/multipart-upload.js';
-import type { GroqPlan } from '../../config/types.js';
 import { badRequest } from '../../errors.js';
-import type { Gateway } from '../../gateway.js';
 import type { Logger } from '../../log.js';
 import { transcriptionOperation, uploadUnfit, type AudioTask } from './operation.js';
-import type { RoutingTable } from '../../routing/table.js';
 import { requireAlias, requireFit, requireMode } from '../shared/request-checks.js';
-import { routedHandler, type NodeBindings } from '../shared/routed.js';
+import { routedHandler, type NodeBindings, type RoutedServices } from '../shared/routed.js';
 
 const RESPONSE_FORMATS = ['json', 'verbose_json', 'text'];
 const GRANULARITIES = ['segment', 'word'];
-/** When no deployment documents an upload limit: Groq's largest (seed 000 §9, developer plan). */
-const LARGEST_DOCUMENTED_UPLOAD = 100 * 1024 * 1024;
 
 /** `POST /audio/transcriptions` and `/audio/translations`: whisper aliases with fallback and audio budgets. */
-export function audioRoutes(gateway: Gateway, log: Logger): Hono<NodeBindings> {
+export function audioRoutes(services: RoutedServices, log: Logger): Hono<NodeBindings> {
   const routes = new Hono<NodeBindings>();
   for (const task of ['transcriptions', 'translations'] as const) {
     const route = `/audio/${task}`;
     routes.post(
       route,
-      routedHandler(gateway, log, route, async function audioIntake(intake) {
+      routedHandler(services, log, route, async function audioIntake(intake) {
         const { source, config, table } = intake;
         // The alias may come after the file in the form, so the stream is capped by the largest limit.
-        const upload = await receiveUpload(source, { maxFileBytes: largestUpload(table, config.router.groqPlan) });
+        const upload = await receiveUpload(source, { maxFileBytes: table.largestUpload });
         try {
           const alias = requireAlias(single(upload.fields.model, 'model'), intake);
           requireMode(table, alias, ['audio_transcription'], route);
@@ -47,25 +42,12 @@ export function audioRoutes(gateway: Gateway, log: Logger): Hono<NodeBindings> {
   return routes;
 }
 
-const largestByTable = new WeakMap<RoutingTable, number>();
-
-/** The largest upload any audio deployment of this table takes on the plan; worked out once per config. */
-function largestUpload(table: RoutingTable, plan: GroqPlan): number {
-  let largest = largestByTable.get(table);
-  if (largest === undefined) {
-    const limits = table.deployments.flatMap((d) => (d.catalog?.mode === 'audio_transcription' ? [d.catalog.maxFileBytes[plan] ?? LARGEST_DOCUMENTED_UPLOAD] : []));
-    largest = limits.length === 0 ? LARGEST_DOCUMENTED_UPLOAD : Math.max(...limits);
-    largestByTable.set(table, largest);
-  }
-  return largest;
-}
-
 function single(value: string | readonly string[] | undefined, name: string): string | undefined {
   if (value === undefined || typeof value === 'string') return value;
   throw badRequest(`${name} was given more than once`, 'invalid_field', name);
 }
 
-/** What Groq documents for these fields (seed 000 §9), checked before the upload leaves. */
+/** What Groq's API reference (speech to text) documents for these fields, checked before the upload leaves. */
 function checkFields(fields: Readonly<Record<string, string | readonly string[]>>, task: AudioTask): void {
   const format = single(fields.response_format, 'response_format');
   if (format !== undefined && !RESPONSE_FORMATS.includes(format)) {
