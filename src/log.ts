@@ -9,8 +9,9 @@ import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
  * - anything else: one readable line per record, `<time> <LEVEL> <message> key=value …`, written
  *   directly from the fields (no JSON written and parsed again per line: the request log writes a line
  *   for every request, so its cost is per request).
- * Lines go to stderr through one buffer, written once per turn of the event loop (and at exit), so a
- * busy gateway pays one write for many lines rather than one each, after the answers of that turn.
+ * Lines go to stderr through one buffer, written at most `FLUSH_MS` after the first of them (at once
+ * past 64 KB, and at exit), so the gateway pays one write for many lines rather than one each: a
+ * write to a pipe costs about as much as the rest of a request's logging.
  * Neither pino-pretty (a large dev tool) nor a transport (a worker thread that loses the last lines on
  * a crash) is used.
  */
@@ -58,15 +59,18 @@ const identity = (text: string): string => text;
 
 let pending = '';
 let flushScheduled = false;
+/** How long a line may wait in the buffer for others to share its write. */
+const FLUSH_MS = 20;
 
-/** Appends a line to stderr's buffer; written at the end of this turn of the event loop, or at exit. */
+/** Appends a line to stderr's buffer; written within `FLUSH_MS`, when the buffer is full, or at exit. */
 function stderrLine(line: string): void {
   pending += line + '\n';
   if (pending.length >= 1 << 16) flushStderr();
   else if (!flushScheduled) {
     flushScheduled = true;
     if (pending.length === line.length + 1) process.once('exit', flushStderr);
-    setImmediate(flushStderr);
+    // Unref'd: a gateway with nothing else to do exits, and writes what is left in its exit handler.
+    setTimeout(flushStderr, FLUSH_MS).unref();
   }
 }
 
