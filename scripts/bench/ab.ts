@@ -3,13 +3,14 @@
  * alternating, against an in-process fake Groq (fast mode), load from autocannon in this process.
  * Usage: tsx scripts/bench/ab.ts [--stream] [--conns 1] [--seconds 3] [--rounds 3] [--prof dir] distA distB ...
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { startFakeGroq } from '../../test/fake-groq/server.js';
+import { freePort, startProcess, stopAll } from './bench.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -21,26 +22,9 @@ const dir = mkdtempSync(join(tmpdir(), 'ab-'));
 const config = join(dir, 'litellm.config.yaml');
 writeFileSync(config, `model_list:\n  - model_name: bench\n    litellm_params:\n      model: groq/llama-3.3-70b-versatile\n      api_key: os.environ/GROQ_API_KEY\n      api_base: ${fake.url}\n      rpm: 1000000000\n      tpm: 1000000000000\n      rpd: null\n      tpd: null\n    model_info:\n      id: bench-0\n`);
 
-async function start(build: string, port: number): Promise<ChildProcess> {
+function start(build: string, port: number): Promise<ChildProcess> {
   const prof = values.prof === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', join(values.prof, build.replace(/\W/g, '_'))];
-  const child = spawn(process.execPath, [...prof, join(build, 'cli.js'), '--config', config, '--port', String(port)], { env: { ...process.env, GROQ_API_KEY: KEY }, stdio: ['ignore', 'pipe', 'pipe'] });
-  await new Promise<void>((resolve, reject) => {
-    let seen = '';
-    const onData = (d: Buffer) => {
-      seen += d.toString();
-      if (/listening on/.test(seen)) {
-        child.stdout?.off('data', onData);
-        child.stderr?.off('data', onData);
-        child.stdout?.resume();
-        child.stderr?.resume();
-        resolve();
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`exited ${code}: ${seen}`)));
-  });
-  return child;
+  return startProcess([...prof, join(build, 'cli.js'), '--config', config, '--port', String(port)], { GROQ_API_KEY: KEY }, /listening on/);
 }
 
 const body = JSON.stringify({ model: 'bench', stream: values.stream, messages: [{ role: 'user', content: 'Say hello' }] });
@@ -56,7 +40,7 @@ const run = async (port: number, seconds: number, pid?: number) => {
   return { rps: result.requests.average, cpuUs: (cpu * 1e6) / Math.max(1, result.requests.total) };
 };
 
-const gateways = await Promise.all(positionals.map(async (build, i) => ({ build, port: 40100 + i + Math.floor(Math.random() * 500) * 8 })));
+const gateways = await Promise.all(positionals.map(async (build) => ({ build, port: await freePort() })));
 const children = await Promise.all(gateways.map((g) => start(g.build, g.port)));
 const results = new Map<string, number[]>(positionals.map((b) => [b, []]));
 const cpu = new Map<string, number[]>(positionals.map((b) => [b, []]));
@@ -70,8 +54,10 @@ try {
     }
   }
 } finally {
+  // SIGINT: the gateway drains and exits, which writes its CPU profile.
   for (const c of children) c.kill('SIGINT');
   await Promise.all(children.map((c) => new Promise((res) => (c.exitCode !== null ? res(0) : c.once('exit', res)))));
+  stopAll();
   await fake.close();
 }
 const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;

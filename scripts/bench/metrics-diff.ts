@@ -3,11 +3,12 @@
  * every value that does not measure time (counters, histogram counts, gauges other than process ones).
  * Usage: tsx scripts/bench/metrics-diff.ts distA distB
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFakeGroq } from '../../test/fake-groq/server.js';
+import { startProcess, stopAll } from './bench.js';
 
 const [a, b] = process.argv.slice(2) as [string, string];
 // One fake per build: each sees only its own traffic, so the quota views compare too.
@@ -26,15 +27,8 @@ router_settings:
 `);
   return config;
 };
-async function start(build: string, port: number, config: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [join(build, 'cli.js'), '--config', config, '--port', String(port)], { env: { ...process.env, GROQ_API_KEY: 'gsk_bench_key_0000000000000000' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  await new Promise<void>((resolve) => {
-    let seen = '';
-    const on = (d: Buffer) => { seen += d.toString(); if (/listening on/.test(seen)) resolve(); };
-    child.stdout?.on('data', on);
-    child.stderr?.on('data', on);
-  });
-  return child;
+function start(build: string, port: number, config: string): Promise<ChildProcess> {
+  return startProcess([join(build, 'cli.js'), '--config', config, '--port', String(port)], { GROQ_API_KEY: 'gsk_bench_key_0000000000000000' }, /listening on/);
 }
 const post = (port: number, body: object) =>
   fetch(`http://127.0.0.1:${port}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.text());
@@ -57,7 +51,7 @@ function series(text: string): Map<string, string> {
   }
   return out;
 }
-const [ca, cb] = await Promise.all([start(a, 40900, configOf('http://127.0.0.1:40910')), start(b, 40901, configOf('http://127.0.0.1:40911'))]);
+await Promise.all([start(a, 40900, configOf('http://127.0.0.1:40910')), start(b, 40901, configOf('http://127.0.0.1:40911'))]);
 try {
   const [ma, mb] = [series(await traffic(40900)), series(await traffic(40901))];
   let differences = 0;
@@ -70,7 +64,6 @@ try {
   }
   console.log(`${ma.size} and ${mb.size} series, ${differences} differences`);
 } finally {
-  ca.kill('SIGKILL');
-  cb.kill('SIGKILL');
+  stopAll();
   await Promise.all(fakes.map((f) => f.close()));
 }
