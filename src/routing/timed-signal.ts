@@ -3,49 +3,23 @@ export const TIMED_OUT = 'timed-out';
 /** The abort reason when a draining gateway's grace period is over and requests still running are ended. */
 export const SHUTTING_DOWN = 'shutting-down';
 
-/** The TimedSignal behind each signal one made, so a child made from the bare signal can link to it. */
-const owners = new WeakMap<AbortSignal, TimedSignal>();
-
 /**
  * A signal that fires when its parent does (caller gone, request deadline) or when its own time runs out.
  * Used for the request deadline and for each upstream attempt. The timer can be stopped on its own (a
  * stream that started no longer has a time-to-first-byte limit) while the link to the parent stays.
- *
- * Every request makes one for its deadline and one per upstream attempt. An attempt's signal made from
- * the request's is linked to it directly rather than through an `abort` listener (an EventTarget
- * listener costs more than the rest of the link), and needs no timer of its own when the request's
- * deadline comes no later than its own would: the deadline's firing ends it with the same reason.
  */
 export class TimedSignal {
   private readonly controller = new AbortController();
   private timer: NodeJS.Timeout | undefined;
-  /** When this signal's own timer fires (`performance.now()` time); Infinity without one. */
-  private endsAt = Infinity;
-  private children: Set<TimedSignal> | undefined;
-  private readonly linkedTo: TimedSignal | undefined;
-  private readonly onParentAbort = (): void => this.fire(this.parent?.reason);
+  private readonly onParentAbort = (): void => this.controller.abort(this.parent?.reason);
 
   constructor(
     private readonly parent: AbortSignal | undefined,
     timeoutMs: number,
   ) {
-    owners.set(this.controller.signal, this);
-    const ms = Math.max(0, timeoutMs);
-    if (parent?.aborted) {
-      this.controller.abort(parent.reason);
-      return;
-    }
-    const owner = parent === undefined ? undefined : owners.get(parent);
-    if (owner !== undefined) {
-      this.linkedTo = owner;
-      (owner.children ??= new Set()).add(this);
-      // The parent's timer ends this one at or before its own would, with the same reason.
-      if (owner.endsAt <= performance.now() + ms) return;
-    } else {
-      parent?.addEventListener('abort', this.onParentAbort, { once: true });
-    }
-    this.endsAt = performance.now() + ms;
-    this.timer = setTimeout(() => this.fire(TIMED_OUT), ms);
+    if (parent?.aborted) this.controller.abort(parent.reason);
+    else parent?.addEventListener('abort', this.onParentAbort, { once: true });
+    this.timer = setTimeout(() => this.controller.abort(TIMED_OUT), Math.max(0, timeoutMs));
   }
 
   get signal(): AbortSignal {
@@ -59,24 +33,16 @@ export class TimedSignal {
   stopTimer(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    this.endsAt = Infinity;
   }
 
   abort(reason: unknown): void {
-    this.fire(reason);
+    this.controller.abort(reason);
   }
 
   /** Stops the timer and unlinks from the parent; call when the work is over. */
   dispose(): void {
     this.stopTimer();
-    if (this.linkedTo !== undefined) this.linkedTo.children?.delete(this);
-    else this.parent?.removeEventListener('abort', this.onParentAbort);
-  }
-
-  private fire(reason: unknown): void {
-    if (this.controller.signal.aborted) return;
-    this.controller.abort(reason);
-    if (this.children !== undefined) for (const child of [...this.children]) child.fire(reason);
+    this.parent?.removeEventListener('abort', this.onParentAbort);
   }
 }
 
