@@ -46,7 +46,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   const common = { apiKey: options.apiKey, maxRetries: 0, fetch: options.fetch };
   if (options.provider.sdk === 'groq-sdk') {
     // With neither api_base nor GROQ_BASE_URL, the SDK uses Groq's default.
-    const groq = new KeyedGroq(baseURL === undefined ? common : { ...common, baseURL });
+    const groq = new Groq(baseURL === undefined ? common : { ...common, baseURL });
     return {
       chatCompletions: (body, { signal, timeoutMs }) =>
         groq.chat.completions.create(body as unknown as GroqChatParams, { signal, timeout: timeoutMs }).asResponse(),
@@ -74,20 +74,6 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     speech: (body, { signal, timeoutMs }) =>
       openai.audio.speech.create(body as unknown as OpenAISpeechParams, { signal, timeout: timeoutMs }).asResponse(),
   };
-}
-
-/**
- * groq-sdk with its authorization header built once per client (a deployment's key never changes; a
- * reload builds new clients). The SDK otherwise builds a WHATWG `Headers` for it on every request, one
- * of the three it builds per call; it only reads this one.
- */
-class KeyedGroq extends Groq {
-  private auth: ReturnType<Groq['authHeaders']> | undefined;
-
-  protected override authHeaders(opts: Parameters<Groq['authHeaders']>[0]): ReturnType<Groq['authHeaders']> {
-    this.auth ??= super.authHeaders(opts);
-    return this.auth;
-  }
 }
 
 /**
