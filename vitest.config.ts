@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'scripts/**/*.test.ts'],
     // Starts the run's own redis-server on an ephemeral port and checks Prometheus and Chromium are installed.
     globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 20_000,

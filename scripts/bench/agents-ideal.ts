@@ -34,6 +34,21 @@ export interface IdealInput {
   /** Each agent's requests, in order (enough of them to outlast the duration). */
   readonly agents: readonly (readonly SimRequest[])[];
   readonly otherConsumer: readonly SimSpend[];
+  /**
+   * The cap each request is admitted (and, cap-booked, booked) with, from the answers seen before it:
+   * by default its own true length (clairvoyant). `learnedCap` gives what a gateway can know instead.
+   */
+  readonly capFor?: (request: SimRequest, earlierAnswers: readonly number[]) => number;
+}
+
+/**
+ * The cap a gateway that never cuts an answer it could have foreseen can send: the largest answer seen so
+ * far plus a margin (wider while few are seen), 1,024 before any, as the gateway's learned caps do.
+ */
+export function learnedCap(_request: SimRequest, earlier: readonly number[]): number {
+  if (earlier.length === 0) return 1_024;
+  const largest = Math.max(256, ...earlier.slice(-64));
+  return Math.min(Math.ceil(largest * Math.max(1.1, 1 + 2 / earlier.length)), 1_024);
 }
 
 /** A booking's part that sits in the windows from `start` until `end` (the admission + 60 s). */
@@ -59,13 +74,15 @@ export function idealAnswers(input: IdealInput): IdealResult {
   const parts = new Map<string, Part[]>(input.chain.map((m) => [m, []]));
   const serviceMs = (completion: number): number => input.ttftMs + (completion * 1000) / input.tokensPerSecond;
   /** Books a request as the fake would under the rule; `consumerCap` marks the second consumer's. */
+  const answered: number[] = [];
+  const capOf = (request: SimRequest): number => input.capFor?.(request, answered) ?? request.completionTokens;
   const book = (model: string, at: number, request: SimRequest, consumerCap?: number): void => {
     const list = parts.get(model) as Part[];
     const end = at + MINUTE_MS;
     const consumer = consumerCap !== undefined;
     if (input.accounting === 'cap-booked') {
-      // The ideal's own cap is the true length; the consumer's is what it sends.
-      list.push({ start: at, end, tokens: request.promptTokens + (consumerCap ?? request.completionTokens), requests: 1, consumer, checkExtra: 0 });
+      // The ideal's own cap is the true length (or the learned one); the consumer's is what it sends.
+      list.push({ start: at, end, tokens: request.promptTokens + (consumerCap ?? capOf(request)), requests: 1, consumer, checkExtra: 0 });
     } else {
       list.push({ start: at, end, tokens: request.promptTokens, requests: 1, consumer, checkExtra: consumerCap ?? 0 });
       list.push({ start: at + serviceMs(request.completionTokens), end, tokens: request.completionTokens, requests: 0, consumer, checkExtra: 0 });
@@ -100,7 +117,7 @@ export function idealAnswers(input: IdealInput): IdealResult {
   const fits = (model: string, at: number, request: SimRequest): boolean => {
     const limits = input.limits[model] as WindowLimits;
     const list = parts.get(model) as Part[];
-    const check = request.promptTokens + request.completionTokens;
+    const check = request.promptTokens + capOf(request);
     const now = minuteUse(list, at);
     if (now.requests + 1 > limits.rpm || now.tokens + check > limits.tpm) return false;
     const day = dayUse(list, at);
@@ -144,6 +161,7 @@ export function idealAnswers(input: IdealInput): IdealResult {
       continue;
     }
     book(model, at, request);
+    answered.push(request.completionTokens);
     const done = at + serviceMs(request.completionTokens);
     if (done <= input.durationMs) {
       answers++;

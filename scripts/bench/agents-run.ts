@@ -13,7 +13,7 @@ import Groq from 'groq-sdk';
 import OpenAI, { APIError } from 'openai';
 import { sleep } from '../../test/fake-groq/http-util.js';
 import { startFakeGroq, type FakeGroq } from '../../test/fake-groq/server.js';
-import { idealAnswers, type IdealResult } from './agents-ideal.js';
+import { idealAnswers, learnedCap, type IdealResult } from './agents-ideal.js';
 import {
   agentRequests,
   agentSeed,
@@ -55,6 +55,8 @@ export interface RunResult {
   readonly answersPerMin: number;
   readonly ideal: IdealResult;
   readonly percentOfIdeal: number;
+  /** The ideal's packing with caps learned from earlier answers instead of each answer's true length. */
+  readonly idealLearned: IdealResult;
   readonly answersByModel: Record<string, number>;
   readonly clientRequests: number;
   readonly client429s: number;
@@ -166,7 +168,7 @@ async function measure(spec: RunSpec, fake: FakeGroq, key: string, gatewayUrl: s
   const { workload, rule, limits, durationMs } = spec;
   const sequences = Array.from({ length: workload.agents }, (_, a) => agentRequests(agentSeed(spec.benchSeed, workload.id, a), REQUESTS_PER_AGENT));
   const schedule = otherConsumerSchedule(workload.otherConsumerShare, limits, rule, durationMs);
-  const ideal = idealAnswers({
+  const simulation = {
     chain: CHAIN,
     limits,
     accounting: rule.accounting,
@@ -181,7 +183,10 @@ async function measure(spec: RunSpec, fake: FakeGroq, key: string, gatewayUrl: s
       completionTokens: OTHER_CONSUMER_COMPLETION,
       cap: OTHER_CONSUMER_COMPLETION,
     })),
-  });
+  };
+  const ideal = idealAnswers(simulation);
+  // The same packing with the caps a gateway can know (learned from earlier answers, never cutting one).
+  const idealLearned = idealAnswers({ ...simulation, capFor: learnedCap });
 
   const tally: Tally = { answers: 0, byModel: {}, requests: 0, client429s: 0, retryAfterS: [], retries: 0, retriesSucceeded: 0, otherErrors: 0, otherErrorSamples: [], cut: 0, unusedSamples: [] };
   const stopAll = new AbortController();
@@ -223,6 +228,7 @@ async function measure(spec: RunSpec, fake: FakeGroq, key: string, gatewayUrl: s
     answersPerMin: tally.answers / minutes,
     ideal,
     percentOfIdeal: ideal.answers === 0 ? 100 : (100 * tally.answers) / ideal.answers,
+    idealLearned,
     answersByModel: tally.byModel,
     clientRequests: tally.requests,
     client429s: tally.client429s,

@@ -107,13 +107,13 @@ describe('DeploymentBreaker', () => {
     expect(breaker.admits).toBe(true);
   });
 
-  it('rests a deployment with a bad key for a minute at a time, probing once a minute, and says so once, naming it', async () => {
+  it('ejects a deployment with a bad key for a minute at a time, probing once a minute, and says so once, naming it', async () => {
     const { breaker, call, logged } = setup();
     await call(failed('auth', { status: 401 }));
     expect(breaker.retryAfterMs).toBe(AUTH_PROBE_INTERVAL_MS);
     vi.advanceTimersByTime(AUTH_PROBE_INTERVAL_MS);
     expect(breaker.state).toBe('half-open');
-    // The probe: still rejected, so another minute's rest, without another log line.
+    // The probe: still rejected, so another minute's ejection, without another log line.
     await call(failed('auth', { status: 401 }));
     expect(breaker.state).toBe('open');
     expect(breaker.retryAfterMs).toBe(AUTH_PROBE_INTERVAL_MS);
@@ -126,7 +126,7 @@ describe('DeploymentBreaker', () => {
     expect(breaker.state).toBe('closed');
   });
 
-  it('rests a deployment with an unknown model for long', async () => {
+  it('ejects a deployment with an unknown model for long', async () => {
     const { breaker, call } = setup();
     await call(failed('not_found', { status: 404 }));
     expect(breaker.retryAfterMs).toBe(CONFIG_FAULT_EJECTION_MS);
@@ -168,8 +168,8 @@ describe('DeploymentBreaker', () => {
   });
 });
 
-describe('bounded rests (issue 15)', () => {
-  it('never rests longer than a day, whatever the upstream or another instance says', async () => {
+describe('bounded ejections', () => {
+  it('never ejects for longer than a day, whatever the upstream or another instance says', async () => {
     const { breaker, call } = setup();
     await call(failed('rate_limit', { status: 429, retryAfterSec: 999_999_999 }));
     expect(breaker.retryAfterMs).toBe(MAX_EJECTION_MS);
@@ -177,7 +177,7 @@ describe('bounded rests (issue 15)', () => {
     expect(breaker.retryAfterMs).toBe(MAX_EJECTION_MS);
   });
 
-  it('ends an upstream rest when told (a reload changed the deployment)', async () => {
+  it('ends an upstream ejection when told (a reload changed the deployment)', async () => {
     const { breaker, call } = setup();
     await call(failed('auth', { status: 401 }));
     expect(breaker.state).toBe('open');

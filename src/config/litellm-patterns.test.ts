@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from './load.js';
 import type { GatewayConfig } from './types.js';
 
-/** Config keys LiteLLM users write that issue 19 made work (or refuse by name). */
+/** Config keys LiteLLM users write (LiteLLM's proxy config docs), each read or refused by name. */
 
 function parse(text: string, env: NodeJS.ProcessEnv = {}): GatewayConfig {
   return parseConfig(text, 'litellm.config.yaml', env);

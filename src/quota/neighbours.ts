@@ -10,6 +10,12 @@
  * a whole, with a fifth more for its requests' sizes varying, for a minute after it was seen; over the
  * next two minutes it fades, so a neighbour that stopped gives its room back even if we do not call that
  * model again. What of it our window still books (spending seen within the minute) is not kept twice.
+ *
+ * In the first minute the gateway watches a budget, what a neighbour spent so far is only part of its
+ * minute: the level is projected to a whole minute from the time watched (at least 20 s of it, at most
+ * three times what was seen, and never past half the limit by projection alone: a neighbour seen
+ * spending a lot at once is more likely steady than starting), or the gateway fills the window in its
+ * first seconds and refuses the neighbour for the rest of the minute.
  */
 const WINDOW_MS = 60_000;
 /** How long the level last seen is kept whole. */
@@ -18,12 +24,17 @@ const HOLD_MS = 60_000;
 const FADE_MS = 120_000;
 /** Kept free beyond the level seen, as a share of it: a neighbour's spending per minute varies. */
 const HEADROOM = 1.2;
+/** The least watching time a first minute's level is projected from. */
+const MIN_WATCH_MS = 20_000;
 
 class Neighbourhood {
   /** Outside spending booked into our window by reconciliations, within the last minute. */
   readonly seen: { at: number; tokens: number }[] = [];
   level = 0;
   levelAt = 0;
+
+  /** `firstLookAt`: when the gateway first saw this budget's count. */
+  constructor(readonly firstLookAt: number) {}
 
   inWindow(now: number): number {
     while (this.seen.length > 0 && (this.seen[0]?.at ?? now) <= now - WINDOW_MS) this.seen.shift();
@@ -45,20 +56,23 @@ export class Neighbours {
   constructor(private readonly now: () => number = Date.now) {}
 
   /**
-   * A reconciliation found Groq counting `gap` tokens beyond ours. A positive gap was booked as outside
-   * spending; either way, what outside spending our window now holds is the neighbours' level.
+   * A reconciliation found Groq counting `gap` tokens beyond ours (in a window of `limit` tokens). A
+   * positive gap was booked as outside spending; either way, what outside spending our window now holds
+   * is the neighbours' level.
    */
-  observe(budgetId: string, gap: number | undefined): void {
+  observe(budgetId: string, gap: number | undefined, limit: number | null = null): void {
     if (gap === undefined || !Number.isFinite(gap)) return;
+    const now = this.now();
     let hood = this.budgets.get(budgetId);
     if (hood === undefined) {
-      if (!(gap > 0)) return;
-      hood = new Neighbourhood();
+      hood = new Neighbourhood(now);
       this.budgets.set(budgetId, hood);
     }
-    const now = this.now();
     if (gap > 0) hood.seen.push({ at: now, tokens: gap });
-    hood.level = hood.inWindow(now);
+    const watched = now - hood.firstLookAt;
+    const seen = hood.inWindow(now);
+    const projected = seen * Math.min(3, WINDOW_MS / Math.max(MIN_WATCH_MS, watched));
+    hood.level = watched >= WINDOW_MS ? seen : Math.max(seen, Math.min(projected, limit === null ? Number.POSITIVE_INFINITY : limit / 2));
     hood.levelAt = now;
   }
 
@@ -69,10 +83,6 @@ export class Neighbours {
     const now = this.now();
     const level = hood.faded(now);
     const booked = hood.inWindow(now);
-    if (level === 0 && booked === 0) {
-      this.budgets.delete(budgetId);
-      return 0;
-    }
     return Math.max(0, Math.ceil(HEADROOM * level - booked));
   }
 }

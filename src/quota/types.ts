@@ -12,8 +12,12 @@ export const WINDOW_NAMES: readonly WindowName[] = ['rpm', 'rpd', 'tpm', 'tpd', 
  * What each window counts and over how long. Minute buckets are fine-grained because a refused caller's
  * `retry-after` must land within a second of the real reset; day buckets only need minute precision.
  */
-/** How soon a request kept out only by the room left for other consumers is told to look again. */
-export const SPARE_RECHECK_MS = 10_000;
+/**
+ * How soon a request kept out only by the room left for other consumers is told to look again: the
+ * minute that room is kept whole (see Neighbours), so a deployment of the chain that will have room
+ * sooner gives the retry-after.
+ */
+export const SPARE_RECHECK_MS = 60_000;
 
 export const WINDOW_SPECS: Readonly<
   Record<WindowName, { readonly unit: 'requests' | 'tokens' | 'audio_seconds'; readonly windowMs: number; readonly bucketMs: number; readonly graceMs?: number }>

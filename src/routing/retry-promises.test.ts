@@ -64,4 +64,34 @@ describe('RetryPromises', () => {
     await promises.promise('a', 'agent-1', refused(spec, 2_000, 8_000));
     expect((await store.reserve(spec, demand(4_000))).ok).toBe(true);
   });
+
+  it('never books a hold again for a promise taken up while an earlier redemption had set it aside', async () => {
+    const { store, promises, spec, advance } = setup();
+    await promises.promise('a', 'agent-1', refused(spec, 1_000, 5_000));
+    await promises.promise('a', 'agent-2', refused(spec, 1_000, 5_500));
+    advance(5_000);
+    const first = await promises.redeem('a', 'agent-1');
+    // agent-2 comes back (early by less than a second) while agent-1's request is still going.
+    const second = await promises.redeem('a', 'agent-2');
+    expect(second.tokens).toBe(1_000);
+    await second.done();
+    await first.done();
+    // Neither request booked anything here: no hold may be left behind.
+    expect((await store.snapshot(spec)).windows.tpm.used).toBe(0);
+  });
+
+  it('holds a later promise again only once when two redemptions overlap', async () => {
+    const { store, promises, spec, advance } = setup();
+    await promises.promise('a', 'agent-1', refused(spec, 1_000, 1_000));
+    await promises.promise('a', 'agent-2', refused(spec, 1_000, 1_000));
+    await promises.promise('a', 'agent-3', refused(spec, 1_000, 30_000));
+    advance(1_000);
+    const one = await promises.redeem('a', 'agent-1');
+    const two = await promises.redeem('a', 'agent-2');
+    await one.done();
+    await two.done();
+    await one.done();
+    // Only agent-3's hold stands.
+    expect((await store.snapshot(spec)).windows.tpm.used).toBe(1_000);
+  });
 });

@@ -20,9 +20,15 @@ interface Promise_ {
   /** Whose it is: the refused request's `claim`, which its retry carries again. */
   readonly claim: string;
   readonly budget: BudgetSpec;
-  hold: Reservation;
+  /** Booked while the promise stands; `undefined` while a redemption has set it aside. */
+  hold: Reservation | undefined;
+  readonly demand: Demand;
   readonly dueAt: number;
   readonly timer: NodeJS.Timeout;
+  /** Redemptions that have set its hold aside and not yet finished. */
+  setAside: number;
+  /** Taken up, lapsed or replaced: its hold is never booked again. */
+  dropped: boolean;
 }
 
 /** A promise taken up by a request. */
@@ -72,8 +78,11 @@ export class RetryPromises {
       claim,
       budget,
       hold,
+      demand: hold.demand,
       dueAt: this.now() + refusal.retryAfterMs,
       timer: setTimeout(() => void this.drop(alias, entry), refusal.retryAfterMs + GRACE_MS).unref(),
+      setAside: 0,
+      dropped: false,
     };
     const promises = this.byAlias.get(alias) ?? [];
     promises.push(entry);
@@ -95,14 +104,14 @@ export class RetryPromises {
     if (taken === undefined || taken.dueAt > now + EARLY_MS) return NOTHING;
     await this.drop(alias, taken);
     const later = [...this.byAlias.values()].flat().filter((entry) => entry.budget.id === taken.budget.id);
-    await Promise.all(later.map((entry) => this.quota.release(entry.budget, entry.hold).catch(() => undefined)));
+    await Promise.all(later.map((entry) => this.setAside(entry)));
+    let finished = false;
     return {
-      tokens: taken.hold.demand.tokens,
+      tokens: taken.demand.tokens,
       done: async () => {
-        for (const entry of later) {
-          const hold = await this.hold(entry.budget, entry.hold.demand);
-          if (hold !== undefined) entry.hold = hold;
-        }
+        if (finished) return;
+        finished = true;
+        for (const entry of later) await this.holdAgain(entry);
       },
     };
   }
@@ -121,6 +130,24 @@ export class RetryPromises {
     return held?.ok === true ? held.reservation : undefined;
   }
 
+  /** A redemption books its own request where this hold sits: the hold goes until `holdAgain`. */
+  private async setAside(entry: Promise_): Promise<void> {
+    entry.setAside++;
+    const { hold } = entry;
+    entry.hold = undefined;
+    if (hold !== undefined) await this.quota.release(entry.budget, hold).catch(() => undefined);
+  }
+
+  /** The last redemption that set the hold aside has booked: hold it again, unless the promise is gone. */
+  private async holdAgain(entry: Promise_): Promise<void> {
+    entry.setAside--;
+    if (entry.dropped || entry.setAside > 0 || entry.hold !== undefined) return;
+    const hold = await this.hold(entry.budget, entry.demand);
+    // Dropped while the hold was being booked: give it straight back.
+    if (hold !== undefined && entry.dropped) await this.quota.release(entry.budget, hold).catch(() => undefined);
+    else entry.hold = hold;
+  }
+
   private async drop(alias: string, entry: Promise_): Promise<void> {
     clearTimeout(entry.timer);
     const promises = this.byAlias.get(alias);
@@ -128,6 +155,9 @@ export class RetryPromises {
     if (promises === undefined || at === -1) return;
     promises.splice(at, 1);
     if (promises.length === 0) this.byAlias.delete(alias);
-    await this.quota.release(entry.budget, entry.hold).catch(() => undefined);
+    entry.dropped = true;
+    const { hold } = entry;
+    entry.hold = undefined;
+    if (hold !== undefined) await this.quota.release(entry.budget, hold).catch(() => undefined);
   }
 }

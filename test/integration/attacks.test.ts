@@ -197,7 +197,7 @@ describe('finding 4: an upstream retry-after of 31 years', () => {
   const hi = (model: string) => ({ model, messages: [{ role: 'user', content: 'hi' }] });
   const deploymentOf = (alias: string) => stack.gateway.gateway.current.table.deployments.find((d) => d.alias === alias);
 
-  it('rests a deployment no longer than the window the limit concerns, and tells clients no more', async () => {
+  it('ejects a deployment no longer than the window the limit concerns, and tells clients no more', async () => {
     // The fake's 429 names a per-minute limit (RPM).
     stack.fake.fail('llama-3.1-8b-instant', { status: 429, retryAfter: 999_999_999 }, 1);
     const res = await send('POST', '/v1/chat/completions', MASTER, hi(C));
@@ -223,12 +223,12 @@ describe('finding 4: an upstream retry-after of 31 years', () => {
     };
     stack.fake.fail('llama-3.1-8b-instant', { status: 429, retryAfter: 999_999_999, body: dayBody }, 1);
     await send('POST', '/v1/chat/completions', MASTER, hi(C));
-    const rest = deploymentOf(C)?.breaker.retryAfterMs ?? 0;
-    expect(rest).toBeGreaterThan(60_000);
-    expect(rest).toBeLessThanOrEqual(24 * 3_600_000);
+    const ejectionMs = deploymentOf(C)?.breaker.retryAfterMs ?? 0;
+    expect(ejectionMs).toBeGreaterThan(60_000);
+    expect(ejectionMs).toBeLessThanOrEqual(24 * 3_600_000);
   });
 
-  it('ends a rest taken from the upstream when a reload changes that deployment', async () => {
+  it('ends an ejection taken from the upstream when a reload changes that deployment', async () => {
     stack.fake.fail('llama-3.1-8b-instant', { status: 401 }, 1);
     await send('POST', '/v1/chat/completions', MASTER, hi(C));
     expect(deploymentOf(C)?.breaker.state).toBe('open');

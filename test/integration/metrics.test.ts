@@ -191,7 +191,7 @@ describe('/metrics tells the truth', () => {
     const text = await scrape(s);
     expect(sample(text, 'groq_router_breaker_opens_total', { model_group: 'solo', reason: 'auth' })).toBe(1);
     expect(sample(text, 'litellm_deployment_cooled_down_total', { exception_status: '401' })).toBe(1);
-    // A 401 rest is tried again by one probe a minute (a fixed key is picked up without a restart).
+    // A 401 ejection is tried again by one probe a minute (a fixed key is picked up without a restart).
     expect(sample(text, 'groq_router_breaker_trial_seconds', { model_group: 'solo', reason: 'auth' })).toBeGreaterThan(0);
     expect(sample(text, 'groq_router_breaker_trial_seconds', { model_group: 'solo', reason: 'auth' })).toBeLessThanOrEqual(60);
     expect(sample(text, 'litellm_deployment_state', { litellm_model_name: 'groq/llama-3.3-70b-versatile' })).toBe(2);

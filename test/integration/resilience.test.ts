@@ -106,7 +106,7 @@ describe('breakers', () => {
     expect(s.fake.callCount(FALLBACK_MODEL)).toBe(10);
   });
 
-  it('rests a deployment for a 429’s retry-after: 7 without calling it meanwhile', async () => {
+  it('ejects a deployment for a 429’s retry-after: 7 without calling it meanwhile', async () => {
     const s = await start(twoGroups());
     s.fake.fail(PRIMARY_MODEL, { status: 429, retryAfter: 7 }, 1);
     for (let i = 0; i < 3; i++) {

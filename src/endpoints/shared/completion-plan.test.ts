@@ -44,7 +44,14 @@ describe('planCompletion', () => {
   });
 
   it('tells neighbours what Groq counted beyond us, our own request taken out', () => {
-    const planning = new TokenPlanning();
+    // Budgets watched for a minute already, so what is seen is a whole minute's level.
+    const clock = { t: 0 };
+    const watchedPlanning = (): TokenPlanning => {
+      const planning = new TokenPlanning(undefined, () => clock.t);
+      planning.neighbours.observe('b', 0);
+      return planning;
+    };
+    const planning = watchedPlanning();
     // An upstream booking usage, as learned: the cap we book while the answer streams is not in its count.
     for (let i = 1; i <= 3; i++) {
       planning.retention.settled('b', 800, true);
@@ -55,10 +62,13 @@ describe('planCompletion', () => {
     const booked = plan.demand;
     const cap = plan.capFor(booked) ?? 0;
     // Streaming: Groq counts 500 of someone else's beyond us, less the cap it has not counted yet.
+    clock.t = 60_000;
     plan.observed({ tpm: 500 - cap }, undefined, booked);
     expect(planning.neighbours.spare('b')).toBe(100);
     // A refusal's headers, our booking given back: the gap is all theirs.
-    const other = new TokenPlanning();
+    clock.t = 0;
+    const other = watchedPlanning();
+    clock.t = 60_000;
     const refused = planCompletion(deployment(131_072, 131_072, 'b'), other, { alias: 'a', roughPrompt: 1_000, requested: 8_192, policy: 'adaptive' });
     refused.observed({ tpm: 2_000 }, undefined, undefined);
     expect(other.neighbours.spare('b')).toBe(400);

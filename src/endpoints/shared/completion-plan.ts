@@ -95,7 +95,7 @@ export function planCompletion(deployment: Deployment, planning: TokenPlanning, 
       // out: an upstream booking usage has not counted the cap we still book beyond what the answer
       // used (all of it while the answer streams), and a gap that small would hide a neighbour's requests.
       const surplus = booked === undefined || !sendsCap || keepsCap ? 0 : Math.max(0, capOf(booked) - (usage?.completion_tokens ?? 0));
-      planning.neighbours.observe(budgetId, gap.tpm === undefined ? undefined : gap.tpm + surplus);
+      planning.neighbours.observe(budgetId, gap.tpm === undefined ? undefined : gap.tpm + surplus, deployment.budget?.limits.tpm.limit ?? null);
       if (!sendsCap) return;
       // A whole answer was settled in our books before its headers are read here; what it gave back
       // cannot show in the upstream's count, written while it was still booked.

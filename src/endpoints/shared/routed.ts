@@ -172,6 +172,9 @@ async function walkAlias(services: RoutedServices, state: GatewayState, c: Conte
       }),
     );
   } catch (err) {
+    // What was set aside for this request's redemption is held again first, so a promise made now
+    // comes after the later ones it was told about.
+    await redeemed.done();
     // The caller is told when its request fits: hold that capacity for it until then.
     if (err instanceof RateLimitRefusal && err.promise !== undefined) await services.promises.promise(alias, claim, err.promise);
     throw err;
