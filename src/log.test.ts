@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger } from './log.js';
+import { createLogger, redactingLogger, type Logger } from './log.js';
 
 function capture(level: 'debug' | 'info' | 'warn' | 'error', format: 'json' | 'text') {
   const lines: string[] = [];
@@ -31,5 +31,40 @@ describe('createLogger', () => {
     const debug = capture('debug', 'json');
     debug.log.debug('shown too');
     expect(debug.lines).toHaveLength(1);
+  });
+});
+
+describe('text lines', () => {
+  it('writes a field that repeats a binding once, in the binding\'s place, and leaves out what JSON would', () => {
+    const { lines, log } = capture('info', 'text');
+    log.child({ request_id: 'r-3' }).info('served', { status: 200, request_id: 'r-3', gone: undefined, none: null, nan: Number.NaN, at: new Date(0), ok: true });
+    expect(lines[0]).toMatch(/ INFO  served request_id=r-3 status=200 at=1970-01-01T00:00:00\.000Z ok=true$/);
+  });
+});
+
+describe('redactingLogger', () => {
+  const SECRET = 'gsk_secret_value_123';
+  const redact = (text: string) => text.replaceAll(SECRET, '[redacted]');
+
+  it.each(['text', 'json'] as const)('removes a secret from the message, the fields and child bindings of a %s line', (format) => {
+    const { lines, log } = capture('info', format);
+    const redacting = redactingLogger(log, redact);
+    redacting.child({ note: `key ${SECRET}` }).warn(`upstream said ${SECRET}`, { message: `bad key ${SECRET}`, nested: [{ text: SECRET }] });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).not.toContain(SECRET);
+    expect(lines[0]?.split('[redacted]')).toHaveLength(5);
+  });
+
+  it('cleans the message and fields of a logger that cannot redact its own lines', () => {
+    const seen: unknown[] = [];
+    const plain: Logger = {
+      debug: () => undefined,
+      info: (message, fields) => seen.push(message, fields),
+      warn: () => undefined,
+      error: () => undefined,
+      child: () => plain,
+    };
+    redactingLogger(plain, redact).info(`a ${SECRET}`, { text: SECRET, count: 1 });
+    expect(seen).toEqual(['a [redacted]', { text: '[redacted]', count: 1 }]);
   });
 });

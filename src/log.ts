@@ -1,15 +1,19 @@
 import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
 
 /**
- * Logging through pino. Callers pass only non-secret values: deployment ids and labels, request ids,
- * key aliases and previews, never keys or request bodies.
+ * Logging. Callers pass only non-secret values: deployment ids and labels, request ids, key aliases
+ * and previews, never keys or request bodies.
  *
  * Two formats, chosen by `LOG_FORMAT`:
  * - `json`: pino's own records, one JSON object per line, for log shippers;
- * - anything else: one readable line per record, `<time> <LEVEL> <message> key=value …`.
- * The readable form is a synchronous pino destination that reformats each record as it is written,
- * rather than pino-pretty (a large dev tool) or a transport (a worker thread that loses the last lines
- * on a crash and reorders them against stderr). Both formats come out of the same pino record.
+ * - anything else: one readable line per record, `<time> <LEVEL> <message> key=value …`, written
+ *   directly from the fields (no JSON written and parsed again per line: the request log writes a line
+ *   for every request, so its cost is per request).
+ * Lines go to stderr through one buffer, written at most `FLUSH_MS` after the first of them (at once
+ * past 64 KB, and at exit), so the gateway pays one write for many lines rather than one each: a
+ * write to a pipe costs about as much as the rest of a request's logging.
+ * Neither pino-pretty (a large dev tool) nor a transport (a worker thread that loses the last lines on
+ * a crash) is used.
  */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFormat = 'json' | 'text';
@@ -24,28 +28,26 @@ export interface Logger {
   error(message: string, fields?: LogFields): void;
   /** A logger whose every line also carries `bindings` (e.g. the request id). */
   child(bindings: LogFields): Logger;
+  /** Whether lines at `level` are written at all, so callers can skip building them. */
+  enabled?(level: LogLevel): boolean;
+  /**
+   * The same logger with every finished line passed through `redact`: one scan of the line as written.
+   * Absent on loggers that cannot; `redactingLogger` then cleans each message and its fields.
+   */
+  redacting?(redact: (text: string) => string): Logger;
 }
 
-const LEVELS: ReadonlySet<string> = new Set(['debug', 'info', 'warn', 'error']);
+const RANKS: Readonly<Record<LogLevel, number>> = { debug: 20, info: 30, warn: 40, error: 50 };
+const LEVELS: ReadonlySet<string> = new Set(Object.keys(RANKS));
 
 export function createLogger(
   level: LogLevel = levelFrom(process.env.LOG_LEVEL),
-  write: (line: string) => void = (line) => process.stderr.write(line + '\n'),
+  write: (line: string) => void = stderrLine,
   format: LogFormat = process.env.LOG_FORMAT === 'json' ? 'json' : 'text',
 ): Logger {
-  const destination: DestinationStream = {
-    write: format === 'json' ? (record: string) => write(record.trimEnd()) : (record: string) => write(textLine(record)),
-  };
-  const root = pino(
-    {
-      level: LEVELS.has(level) ? level : 'info',
-      base: undefined,
-      timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
-    },
-    destination,
-  );
-  return wrap(root);
+  const min = RANKS[LEVELS.has(level) ? level : 'info'];
+  if (format === 'text') return new TextLogger(write, min, [], identity);
+  return jsonLogger(write, min, identity);
 }
 
 function levelFrom(value: string | undefined): LogLevel {
@@ -53,58 +55,158 @@ function levelFrom(value: string | undefined): LogLevel {
   return lower !== undefined && LEVELS.has(lower) ? (lower as LogLevel) : 'info';
 }
 
-function wrap(logger: PinoLogger): Logger {
+const identity = (text: string): string => text;
+
+let pending = '';
+let flushScheduled = false;
+/** How long a line may wait in the buffer for others to share its write. */
+const FLUSH_MS = 20;
+
+/** Appends a line to stderr's buffer; written within `FLUSH_MS`, when the buffer is full, or at exit. */
+function stderrLine(line: string): void {
+  pending += line + '\n';
+  if (pending.length >= 1 << 16) flushStderr();
+  else if (!flushScheduled) {
+    flushScheduled = true;
+    if (pending.length === line.length + 1) process.once('exit', flushStderr);
+    // Unref'd: a gateway with nothing else to do exits, and writes what is left in its exit handler.
+    setTimeout(flushStderr, FLUSH_MS).unref();
+  }
+}
+
+/** Stderr is synchronous for files, pipes and terminals on POSIX, so this also works in an `exit` handler. */
+function flushStderr(): void {
+  flushScheduled = false;
+  if (pending === '') return;
+  const out = pending;
+  pending = '';
+  process.removeListener('exit', flushStderr);
+  process.stderr.write(out);
+}
+
+/** pino's JSON records: pino serialises each record once; the finished line is redacted if asked. */
+function jsonLogger(write: (line: string) => void, min: number, redact: (text: string) => string): Logger {
+  const root = pino(
+    {
+      level: (Object.keys(RANKS) as LogLevel[]).find((name) => RANKS[name] === min) ?? 'info',
+      base: undefined,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    { write: (record: string) => write(redact(record.trimEnd())) } satisfies DestinationStream,
+  );
+  return { ...wrapPino(root, min, redact), redacting: (again) => jsonLogger(write, min, redact === identity ? again : (text) => again(redact(text))) };
+}
+
+function wrapPino(logger: PinoLogger, min: number, redact: (text: string) => string): Logger {
   const at =
     (level: LogLevel) =>
     (message: string, fields?: LogFields): void => {
-      if (fields === undefined) logger[level](message);
-      else logger[level](fields, message);
+      if (RANKS[level] < min) return;
+      // Also before pino escapes it: a secret JSON would escape (a quote, a backslash) is still found.
+      const clean = redact === identity ? message : redact(message);
+      if (fields === undefined) logger[level](clean);
+      else logger[level](fields, clean);
     };
   return {
     debug: at('debug'),
     info: at('info'),
     warn: at('warn'),
     error: at('error'),
-    child: (bindings) => wrap(logger.child(bindings)),
+    child: (bindings) => wrapPino(logger.child(bindings), min, redact),
+    enabled: (level) => RANKS[level] >= min,
   };
 }
 
-/** Keys every record has, shown in the line's head rather than as `key=value`. */
-const HEAD = new Set(['time', 'level', 'msg']);
+/** Keys every line has, shown in its head rather than as `key=value`. */
+const HEAD: ReadonlySet<string> = new Set(['time', 'level', 'msg']);
+const LABELS: Readonly<Record<LogLevel, string>> = { debug: 'DEBUG', info: 'INFO ', warn: 'WARN ', error: 'ERROR' };
 
-/** One pino JSON record as `<time> <LEVEL> <message> key=value …` on a single line. */
-export function textLine(record: string): string {
-  let parsed: Record<string, unknown>;
-  try {
-    parsed = JSON.parse(record) as Record<string, unknown>;
-  } catch {
-    return record.trimEnd();
+/** `<time> <LEVEL> <message> key=value …` on a single line, built straight from the fields. */
+class TextLogger implements Logger {
+  constructor(
+    private readonly write: (line: string) => void,
+    private readonly min: number,
+    /** Child bindings, outermost first; a field of the line with the same key takes the binding's place. */
+    private readonly bindings: ReadonlyArray<readonly [string, unknown]>,
+    private readonly redact: (text: string) => string,
+  ) {}
+
+  debug(message: string, fields?: LogFields): void {
+    if (this.min <= 20) this.line('debug', message, fields);
   }
-  const head = `${String(parsed.time)} ${String(parsed.level).toUpperCase().padEnd(5)} ${oneLine(String(parsed.msg ?? ''))}`;
-  const tail: string[] = [];
-  for (const [key, value] of Object.entries(parsed)) {
-    if (HEAD.has(key) || value === undefined || value === null) continue;
-    tail.push(`${key}=${textValue(value)}`);
+
+  info(message: string, fields?: LogFields): void {
+    if (this.min <= 30) this.line('info', message, fields);
   }
-  return tail.length === 0 ? head : `${head} ${tail.join(' ')}`;
+
+  warn(message: string, fields?: LogFields): void {
+    if (this.min <= 40) this.line('warn', message, fields);
+  }
+
+  error(message: string, fields?: LogFields): void {
+    this.line('error', message, fields);
+  }
+
+  enabled(level: LogLevel): boolean {
+    return RANKS[level] >= this.min;
+  }
+
+  child(bindings: LogFields): Logger {
+    // The request id's child, once per request: nothing to merge.
+    if (this.bindings.length === 0) return new TextLogger(this.write, this.min, Object.entries(bindings), this.redact);
+    const own = Object.entries(bindings).filter(([key]) => !this.bindings.some(([bound]) => bound === key));
+    const merged = this.bindings.map(([key, value]): readonly [string, unknown] => (Object.hasOwn(bindings, key) ? [key, (bindings as Record<string, unknown>)[key]] : [key, value]));
+    return new TextLogger(this.write, this.min, [...merged, ...own], this.redact);
+  }
+
+  redacting(redact: (text: string) => string): Logger {
+    const inner = this.redact;
+    return new TextLogger(this.write, this.min, this.bindings, inner === identity ? redact : (text) => redact(inner(text)));
+  }
+
+  private line(level: LogLevel, message: string, fields: LogFields | undefined): void {
+    let line = `${new Date().toISOString()} ${LABELS[level]} ${message.includes('\n') ? message.replace(/\r?\n/g, ' | ') : message}`;
+    const values = fields as Record<string, unknown> | undefined;
+    for (const [key, bound] of this.bindings) line += pair(key, values !== undefined && Object.hasOwn(values, key) ? values[key] : bound);
+    if (values !== undefined) {
+      for (const key of Object.keys(values)) {
+        if (HEAD.has(key) || (this.bindings.length > 0 && this.bindings.some(([bound]) => bound === key))) continue;
+        line += pair(key, values[key]);
+      }
+    }
+    this.write(this.redact(line));
+  }
 }
 
-function textValue(value: unknown): string {
-  if (typeof value === 'string') return /^[^\s"=]+$/.test(value) ? value : JSON.stringify(value);
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return JSON.stringify(value);
+/** ` key=value`, or nothing for a value JSON would leave out or write as null. */
+function pair(key: string, raw: unknown): string {
+  let value = raw;
+  if (value !== null && typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON === 'function') value = (value as { toJSON(): unknown }).toJSON();
+  switch (typeof value) {
+    case 'string':
+      return ` ${key}=${PLAIN.test(value) ? value : JSON.stringify(value)}`;
+    case 'number':
+      return Number.isFinite(value) ? ` ${key}=${value}` : '';
+    case 'boolean':
+      return ` ${key}=${value}`;
+    case 'object':
+      return value === null ? '' : ` ${key}=${JSON.stringify(value)}`;
+    default:
+      return '';
+  }
 }
 
-/** Stacks and multi-line messages stay on their record's line. */
-function oneLine(text: string): string {
-  return text.includes('\n') ? text.replace(/\r?\n/g, ' | ') : text;
-}
+/** A string shown without quotes: no whitespace, quote or `=` to confuse a reader or a parser. */
+const PLAIN = /^[^\s"=]+$/;
 
 /**
  * A logger whose every message and field passes `redact` first (secrets out of upstream text, which
- * request records carry in their attempts' failures). Its children redact too.
+ * reaches lines through failure messages). Its children redact too. Loggers made here redact each
+ * finished line once; any other logger has its message and fields cleaned before they are handed on.
  */
 export function redactingLogger(inner: Logger, redact: (message: string) => string): Logger {
+  if (inner.redacting !== undefined) return inner.redacting(redact);
   const clean = (fields: LogFields | undefined): LogFields | undefined => {
     if (fields === undefined) return undefined;
     // Fields rarely hold a secret: rebuild them only when redaction changed something.
@@ -118,5 +220,6 @@ export function redactingLogger(inner: Logger, redact: (message: string) => stri
     warn: (message, fields) => inner.warn(redact(message), clean(fields)),
     error: (message, fields) => inner.error(redact(message), clean(fields)),
     child: (bindings) => redactingLogger(inner.child(clean(bindings) ?? {}), redact),
+    enabled: inner.enabled === undefined ? undefined : (level) => inner.enabled?.(level) ?? true,
   };
 }

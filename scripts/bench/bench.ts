@@ -50,6 +50,13 @@ export async function startProcess(args: string[], env: Record<string, string>, 
       output += data.toString();
       if (ready.test(output)) {
         clearTimeout(timer);
+        // Keep draining the output (a full pipe would stall the process) without keeping it: a request log
+        // line per request held in one string and searched again on every chunk cost this process (which
+        // drives the load) time that grew with the square of the requests.
+        child.stdout?.off('data', onData);
+        child.stderr?.off('data', onData);
+        child.stdout?.resume();
+        child.stderr?.resume();
         resolve();
       }
     };

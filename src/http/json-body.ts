@@ -54,19 +54,46 @@ function headerOf(source: IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-async function readText(source: IncomingMessage, maxBytes: number): Promise<string> {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for await (const chunk of source as AsyncIterable<Uint8Array>) {
-    total += chunk.byteLength;
-    if (total > maxBytes) {
-      // Stop reading; the connection is closed with the answer rather than drained.
-      source.pause();
-      throw tooLarge(maxBytes);
+/**
+ * The Node request's body through its events: the handler runs while Node is still parsing the packet
+ * that brought the headers, so the body is not there yet, and an async iterator over the request (an
+ * async generator and end-of-stream listeners per request) costs more than the few events it waits for.
+ */
+function readText(source: IncomingMessage, maxBytes: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const settle = (err: unknown, text: string): void => {
+      source.off('data', onData);
+      source.off('end', onEnd);
+      source.off('error', onError);
+      source.off('close', onClose);
+      if (err === undefined) resolve(text);
+      else reject(err);
+    };
+    const onData = (chunk: Buffer): void => {
+      total += chunk.byteLength;
+      if (total > maxBytes) {
+        // Stop reading; the connection is closed with the answer rather than drained.
+        source.pause();
+        settle(tooLarge(maxBytes), '');
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => settle(undefined, chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks, total).toString('utf8'));
+    const onError = (err: Error): void => settle(err, '');
+    // Gone before its end (the caller left): as an async iterator over it would have said.
+    const onClose = (): void => settle(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }), '');
+    if (source.readableEnded) {
+      resolve('');
+      return;
     }
-    chunks.push(chunk);
-  }
-  return chunks.length === 1 ? Buffer.from(chunks[0] as Uint8Array).toString('utf8') : Buffer.concat(chunks, total).toString('utf8');
+    source.on('data', onData);
+    source.on('end', onEnd);
+    source.on('error', onError);
+    source.on('close', onClose);
+  });
 }
 
 function tooLarge(maxBytes: number): GatewayError {

@@ -10,6 +10,7 @@ import { ANONYMOUS, labelsOf } from './labels.js';
 import { createRegistry, type Metrics } from './registry.js';
 import { REQUEST_CAUSES, causeOf, costOf, type RequestOutcome } from './request-record.js';
 import { installStateCollectors } from './state-collector.js';
+import { boundCounter, boundHistogram, type BoundCounter, type BoundHistogram } from './bound-series.js';
 
 export type { RequestOutcome } from './request-record.js';
 
@@ -110,9 +111,9 @@ export class GatewayMetrics {
     const bound = served === undefined ? undefined : this.boundFor(outcome.alias, outcome.route, served);
     const { end_user, hashed_api_key, api_key_alias, team, team_alias, user, user_email, client_ip, user_agent } = ANONYMOUS;
     const model = served === undefined ? outcome.alias : labelsOf(served).litellm.litellm_model_name;
-    const client = { end_user, hashed_api_key, api_key_alias, model, team, team_alias, user, user_email, client_ip, user_agent, model_id: served?.id ?? '' };
 
-    litellm.requests.inc(client);
+    if (bound !== undefined) bound.litellmRequests.inc();
+    else litellm.requests.inc({ end_user, hashed_api_key, api_key_alias, model, team, team_alias, user, user_email, client_ip, user_agent, model_id: '' });
     if (succeeded && bound !== undefined) {
       bound.requestsSucceeded.inc();
       bound.proxyRequestsSucceeded.inc();
@@ -152,7 +153,12 @@ export class GatewayMetrics {
       const cost = costOf(served, outcome.usage?.prompt_tokens ?? 0, outcome.usage?.completion_tokens ?? 0);
       // The client key's alias is no secret, and spend per key is what the spend panels are for.
       const keyAlias = outcome.client === 'anonymous' ? '' : outcome.client;
-      litellm.spend.inc({ ...client, api_key_alias: keyAlias }, cost);
+      let spend = bound.spendByKeyAlias.get(keyAlias);
+      if (spend === undefined) {
+        spend = boundCounter(litellm.spend, { ...bound.client, api_key_alias: keyAlias });
+        bound.spendByKeyAlias.set(keyAlias, spend);
+      }
+      spend.inc(cost);
     }
 
     this.recordFallback(outcome, records);
@@ -185,9 +191,9 @@ export class GatewayMetrics {
     let series = this.byAlias.get(alias);
     if (series === undefined) {
       series = {
-        durationJson: this.ours.requestDuration.labels({ requested_model: alias, stream: 'false' }),
-        durationStream: this.ours.requestDuration.labels({ requested_model: alias, stream: 'true' }),
-        overhead: this.ours.overhead.labels({ requested_model: alias }),
+        durationJson: boundHistogram(this.ours.requestDuration, { requested_model: alias, stream: 'false' }),
+        durationStream: boundHistogram(this.ours.requestDuration, { requested_model: alias, stream: 'true' }),
+        overhead: boundHistogram(this.ours.overhead, { requested_model: alias }),
       };
       this.byAlias.set(alias, series);
     }
@@ -265,8 +271,8 @@ export class GatewayMetrics {
   }
 }
 
-type CounterChild = ReturnType<Metrics<typeof OURS>['requests']['labels']>;
-type HistogramChild = ReturnType<Metrics<typeof OURS>['requestDuration']['labels']>;
+type CounterChild = BoundCounter;
+type HistogramChild = BoundHistogram;
 
 interface AliasSeries {
   readonly durationJson: HistogramChild;
@@ -277,6 +283,11 @@ interface AliasSeries {
 /** The series one served request touches, for one requested alias and the deployment that served. */
 interface BoundSeries {
   readonly deploymentRequest: Record<string, string>;
+  /** LiteLLM's client labels of a request this deployment served (`litellm_requests_metric`, spend). */
+  readonly client: Record<string, string>;
+  readonly litellmRequests: CounterChild;
+  /** Spend, per client key alias ('' for none). */
+  readonly spendByKeyAlias: Map<string, CounterChild>;
   readonly requestsSucceeded: CounterChild;
   readonly proxyRequestsSucceeded: CounterChild;
   readonly upstreamTotal: CounterChild;
@@ -304,32 +315,36 @@ function bindSeries(ours: Metrics<typeof OURS>, litellm: Metrics<typeof LITELLM>
   const deploymentRequest = { requested_model: alias, ...ids.litellm, hashed_api_key, api_key_alias, team, team_alias, client_ip, user_agent };
   const usage = { end_user, hashed_api_key, api_key_alias, team, team_alias, user, user_email, model, requested_model: alias, model_id: served.id };
   const api = { model, hashed_api_key, api_key_alias, team, team_alias, requested_model: alias, end_user, user, model_id: served.id };
+  const client = { end_user, hashed_api_key, api_key_alias, model, team, team_alias, user, user_email, client_ip, user_agent, model_id: served.id };
   return {
     deploymentRequest,
-    requestsSucceeded: ours.requests.labels({ requested_model: alias, model_group: served.alias, model_id: served.id, outcome: 'success', status_code: '200' }),
-    proxyRequestsSucceeded: litellm.proxyTotalRequests.labels({
+    client,
+    litellmRequests: boundCounter(litellm.requests, client),
+    spendByKeyAlias: new Map(),
+    requestsSucceeded: boundCounter(ours.requests, { requested_model: alias, model_group: served.alias, model_id: served.id, outcome: 'success', status_code: '200' }),
+    proxyRequestsSucceeded: boundCounter(litellm.proxyTotalRequests, {
       end_user, hashed_api_key, api_key_alias, team, team_alias, user, user_email, client_ip, user_agent,
       requested_model: alias,
       route,
       model_id: served.id,
       status_code: '200',
     }),
-    upstreamTotal: litellm.totalRequests.labels(deploymentRequest),
-    upstreamSucceeded: ours.upstreamAttempts.labels({ ...ids.ours, result: 'success' }),
-    upstreamSucceededLiteLLM: litellm.successResponses.labels(deploymentRequest),
-    tokensIn: ours.tokens.labels({ ...ids.ours, direction: 'input' }),
-    tokensOut: ours.tokens.labels({ ...ids.ours, direction: 'output' }),
-    litellmTokensIn: litellm.inputTokens.labels(usage),
-    litellmTokensOut: litellm.outputTokens.labels(usage),
-    litellmTokens: litellm.totalTokens.labels(usage),
-    litellmRequestLatency: litellm.requestLatency.labels({ end_user, hashed_api_key, api_key_alias, requested_model: alias, team, team_alias, user, model, model_id: served.id }),
-    upstreamDuration: ours.upstreamDuration.labels(ids.ours),
-    litellmApiLatency: litellm.apiLatency.labels(api),
-    ttft: ours.timeToFirstToken.labels(ids.ours),
-    queueTime: litellm.queueTime.labels({ end_user, hashed_api_key, api_key_alias, requested_model: alias, team, team_alias, user, model, model_id: served.id }),
-    latencyPerOutputToken: litellm.latencyPerOutputToken.labels({ ...ids.litellm, hashed_api_key, api_key_alias, team, team_alias }),
-    litellmTtft: litellm.timeToFirstToken.labels(api),
-    litellmOverhead: litellm.overhead.labels({
+    upstreamTotal: boundCounter(litellm.totalRequests, deploymentRequest),
+    upstreamSucceeded: boundCounter(ours.upstreamAttempts, { ...ids.ours, result: 'success' }),
+    upstreamSucceededLiteLLM: boundCounter(litellm.successResponses, deploymentRequest),
+    tokensIn: boundCounter(ours.tokens, { ...ids.ours, direction: 'input' }),
+    tokensOut: boundCounter(ours.tokens, { ...ids.ours, direction: 'output' }),
+    litellmTokensIn: boundCounter(litellm.inputTokens, usage),
+    litellmTokensOut: boundCounter(litellm.outputTokens, usage),
+    litellmTokens: boundCounter(litellm.totalTokens, usage),
+    litellmRequestLatency: boundHistogram(litellm.requestLatency, { end_user, hashed_api_key, api_key_alias, requested_model: alias, team, team_alias, user, model, model_id: served.id }),
+    upstreamDuration: boundHistogram(ours.upstreamDuration, ids.ours),
+    litellmApiLatency: boundHistogram(litellm.apiLatency, api),
+    ttft: boundHistogram(ours.timeToFirstToken, ids.ours),
+    queueTime: boundHistogram(litellm.queueTime, { end_user, hashed_api_key, api_key_alias, requested_model: alias, team, team_alias, user, model, model_id: served.id }),
+    latencyPerOutputToken: boundHistogram(litellm.latencyPerOutputToken, { ...ids.litellm, hashed_api_key, api_key_alias, team, team_alias }),
+    litellmTtft: boundHistogram(litellm.timeToFirstToken, api),
+    litellmOverhead: boundHistogram(litellm.overhead, {
       model_group: served.alias,
       api_provider: ids.litellm.api_provider,
       api_base: ids.litellm.api_base,

@@ -49,8 +49,11 @@ class Ring<T> {
  * The last requests and config reloads of this instance, for the status page and `groq-router status`:
  * what a local user wants to see without Prometheus. Fed from the routed handler's per-request outcome.
  */
+/** A request as kept: its time as a number, turned into text only when someone reads the list. */
+type KeptRequest = Omit<RequestRecord, 'at'> & { readonly atMs: number };
+
 export class RecentActivity {
-  private readonly requestRing: Ring<RequestRecord>;
+  private readonly requestRing: Ring<KeptRequest>;
   private readonly reloadRing: Ring<ReloadRecord>;
 
   constructor(requestCapacity = 100, reloadCapacity = 20) {
@@ -60,7 +63,7 @@ export class RecentActivity {
 
   recordRequest(outcome: RequestOutcome, reason: string | undefined): void {
     this.requestRing.add({
-      at: new Date().toISOString(),
+      atMs: Date.now(),
       alias: outcome.alias,
       route: outcome.route,
       stream: outcome.stream,
@@ -80,7 +83,7 @@ export class RecentActivity {
   }
 
   requests(): RequestRecord[] {
-    return this.requestRing.newestFirst();
+    return this.requestRing.newestFirst().map(({ atMs, ...request }) => ({ at: new Date(atMs).toISOString(), ...request }));
   }
 
   reloads(): ReloadRecord[] {

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { MiddlewareHandler } from 'hono';
 import type { Logger } from '../log.js';
 import { requestLine, requestRecord } from '../metrics/request-record.js';
@@ -26,20 +28,24 @@ const QUIET_PATHS: ReadonlySet<string> = new Set(['/metrics', '/health/livelines
 /**
  * Gives every request an id (the caller's `x-request-id` if it is a sane token, else a UUID), a logger
  * that writes it on each line, and answers it as `x-request-id` and `x-litellm-call-id` on every
- * response, errors included. Handlers that write to the socket themselves add the headers from
- * `requestIdHeaders`. Requests no routed handler logged (refused before routing, listings, files) get
+ * response, errors included. Handlers that write to the socket themselves write both headers
+ * (`REQUEST_ID_HEADERS`). Requests no routed handler logged (refused before routing, listings, files) get
  * their one request line here.
  */
-export const requestId = (log: Logger): MiddlewareHandler =>
+export const requestId = (log: Logger): MiddlewareHandler<{ Bindings: { incoming?: IncomingMessage } }> =>
   async function requestId(c, next) {
-    const offered = c.req.header('x-request-id');
-    const id = offered !== undefined && USABLE_ID.test(offered) ? offered : randomUUID();
+    // Node's own parsed headers when served by Node: asking the Request for one builds its whole Headers.
+    const incoming = c.env?.incoming;
+    const offered = incoming === undefined ? c.req.header('x-request-id') : incoming.headers['x-request-id'];
+    const id = typeof offered === 'string' && USABLE_ID.test(offered) ? offered : randomUUID();
     const requestLog = log.child({ request_id: id });
     c.set('requestId', id);
     c.set('log', requestLog);
     await next();
-    for (const name of REQUEST_ID_HEADERS) c.res.headers.set(name, id);
-    if (c.var.requestLogged === true || QUIET_PATHS.has(c.req.path)) return;
+    // An answer written straight to the socket carried the ids already (the routed handler writes them).
+    if (c.res !== RESPONSE_ALREADY_SENT) for (const name of REQUEST_ID_HEADERS) c.res.headers.set(name, id);
+    // `c.get`, not `c.var`: Hono builds a new object of every variable for each `c.var` read.
+    if (c.get('requestLogged') === true || QUIET_PATHS.has(c.req.path)) return;
     const record = requestRecord({
       alias: '',
       route: `${c.req.method} ${c.req.path}`,
@@ -49,13 +55,13 @@ export const requestId = (log: Logger): MiddlewareHandler =>
       served: undefined,
       trail: undefined,
       usage: undefined,
-      totalSeconds: (performance.now() - c.var.receivedAt) / 1000,
+      totalSeconds: (performance.now() - c.get('receivedAt')) / 1000,
       overheadSeconds: undefined,
       firstByteSeconds: undefined,
       upstreamSeconds: undefined,
       queueSeconds: 0,
       requestId: id,
-      client: clientOf(c.var.principal),
+      client: clientOf(c.get('principal')),
       errorCode: undefined,
     });
     requestLog.info(requestLine(record), record);
@@ -66,8 +72,4 @@ export function clientOf(principal: Principal | undefined): string {
   if (principal === undefined || principal.kind === 'open') return 'anonymous';
   if (principal.kind === 'master') return 'master';
   return principal.alias || principal.preview;
-}
-
-export function requestIdHeaders(id: string): Record<(typeof REQUEST_ID_HEADERS)[number], string> {
-  return { 'x-request-id': id, 'x-litellm-call-id': id };
 }

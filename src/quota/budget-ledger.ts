@@ -131,7 +131,17 @@ export class BudgetLedger {
     if (retryAfterMs !== undefined && Number.isFinite(retryAfterMs) && retryAfterMs > 0) {
       this.blockedUntil = Math.max(this.blockedUntil, now + retryAfterMs);
     }
-    this.upstream = { ...view, observedAt: now };
+    // Field by field rather than a spread and one more key, which costs V8 a shape lookup per answer.
+    this.upstream = {
+      limitRequests: view.limitRequests,
+      remainingRequests: view.remainingRequests,
+      resetRequestsMs: view.resetRequestsMs,
+      limitTokens: view.limitTokens,
+      remainingTokens: view.remainingTokens,
+      resetTokensMs: view.resetTokensMs,
+      retryAfterMs: view.retryAfterMs,
+      observedAt: now,
+    };
     return gap;
   }
 

@@ -264,8 +264,21 @@ export class RelayEnd {
 }
 
 function write(out: ServerResponse, bytes: Buffer | undefined): Promise<void> | undefined {
-  if (bytes === undefined || bytes.length === 0 || out.write(bytes)) return undefined;
-  return drained(out);
+  if (bytes === undefined || bytes.length === 0) return undefined;
+  holdForTurn(out);
+  return out.write(bytes) ? undefined : drained(out);
+}
+
+/**
+ * Holds what is written to the caller in this turn of the event loop (the head, chunks the upstream
+ * delivered together, the stream's end) and sends it as one write when the turn's promise jobs are done:
+ * each write to a socket is a system call, and on loopback also the receiver's work. `end()` sends
+ * whatever is held at once.
+ */
+export function holdForTurn(out: ServerResponse): void {
+  if (out.writableCorked > 0) return;
+  out.cork();
+  process.nextTick(() => out.uncork());
 }
 
 /** Resolves when the caller's socket takes more bytes, or is gone. */

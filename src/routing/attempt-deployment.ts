@@ -377,7 +377,8 @@ async function readWholeAnswer(upstream: Response, maxBytes: number): Promise<Ui
     }
     chunks.push(chunk);
   }
-  const whole = new Uint8Array(total);
+  // Its own memory (not the shared pool small Buffers come from), not zero-filled: every byte is written below.
+  const whole = Buffer.allocUnsafeSlow(total);
   let at = 0;
   for (const chunk of chunks) {
     whole.set(chunk, at);

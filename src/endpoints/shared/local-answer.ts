@@ -17,7 +17,7 @@ export interface LocalAnswer {
  * headers and zero upstream calls.
  */
 export function answerLocally(c: Context, outgoing: ServerResponse, group: ModelGroup | undefined, answer: LocalAnswer, stream: boolean) {
-  const totalMs = (performance.now() - c.var.receivedAt).toFixed(3);
+  const totalMs = (performance.now() - c.get('receivedAt')).toFixed(3);
   const headers: Record<string, string> = {
     'x-litellm-model-id': group?.deployments[0]?.id ?? '',
     'x-litellm-model-group': group?.name ?? '',

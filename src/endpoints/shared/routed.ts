@@ -9,14 +9,14 @@ import type { Gateway, GatewayState } from '../../gateway.js';
 import type { Logger } from '../../log.js';
 import { requestLine, requestRecord, type RequestOutcome } from '../../metrics/request-record.js';
 import type { Principal } from '../../middleware/api-key.js';
-import { clientOf, requestIdHeaders } from '../../middleware/request-id.js';
+import { clientOf } from '../../middleware/request-id.js';
 import { mayUseName } from './name-access.js';
 import type { TokenPlanning } from '../../quota/token-planning.js';
 import type { AttemptTrail } from '../../routing/attempt-trail.js';
 import { routeRequest, type RoutedRequest, type RouteContext, type ServedResponse } from '../../routing/route-request.js';
 import { RateLimitRefusal, RoutingError } from '../../routing/routing-error.js';
 import type { Operation } from '../../routing/operation.js';
-import { pipeSse, type RelayOptions, type SseDialect, type StreamUsage } from '../../relay/sse-relay.js';
+import { pipeSse, type RelayOptions, type SseDialect, type SseRelayOptions, type StreamUsage } from '../../relay/sse-relay.js';
 import { pipeBytes } from '../../relay/byte-relay.js';
 import type { RoutingTable } from '../../routing/table.js';
 import { TimedSignal } from '../../routing/timed-signal.js';
@@ -84,7 +84,8 @@ export function routedHandler(services: RoutedServices, log: Logger, route: stri
     const { config, table } = state;
     // This handler writes the request's line (with its attempts) when the answer is over.
     c.set('requestLogged', true);
-    const report = new RequestReport(services, c, route, c.var.log ?? log);
+    // Variables through `c.get`: each `c.var` read makes Hono copy every variable into a new object.
+    const report = new RequestReport(services, c, route, c.get('log') ?? log);
     // The drain's deadline ends requests still running, as the caller leaving would.
     const stopping = services.stopping.signal;
     const deadline = new TimedSignal(stopping, config.router.timeoutMs);
@@ -99,7 +100,7 @@ export function routedHandler(services: RoutedServices, log: Logger, route: stri
         source: incoming,
         config,
         table,
-        principal: c.var.principal,
+        principal: c.get('principal'),
         planning: services.planning,
         noteAlias: (seen) => (report.alias = seen),
       });
@@ -136,7 +137,7 @@ async function walkAlias(services: RoutedServices, state: GatewayState, c: Conte
   // A request's own `timeout` can only shorten the router's deadline.
   const timeoutMs = Math.min(config.router.timeoutMs, options.timeoutMs ?? Infinity);
   // A caller back at its retry-after takes up the capacity promised to it, and no more.
-  const claim = claimOf(c.var.principal, alias, taken.promptTokens);
+  const claim = claimOf(c.get('principal'), alias, taken.promptTokens);
   const redeemed = await services.promises.redeem(alias, claim);
   const request: RoutedRequest = {
     alias,
@@ -145,10 +146,10 @@ async function walkAlias(services: RoutedServices, state: GatewayState, c: Conte
     stream: taken.stream,
     promptTokens: taken.promptTokens,
     signal: timeoutMs < config.router.timeoutMs ? AbortSignal.any([deadline.signal, AbortSignal.timeout(timeoutMs)]) : deadline.signal,
-    deadline: c.var.receivedAt + timeoutMs,
+    deadline: c.get('receivedAt') + timeoutMs,
     extraFallbacks: options.fallbacks,
     mockPrimaryFailure: options.mockPrimaryFailure,
-    mayUseAlias: aliasFilterOf(c.var.principal, table),
+    mayUseAlias: aliasFilterOf(c.get('principal'), table),
     numRetries: options.numRetries,
   };
   const ctx: RouteContext = {
@@ -198,16 +199,20 @@ function writeAnswer(c: Context<NodeBindings>, served: ServedResponse, taken: In
   const { outgoing } = c.env;
   const { deadline, stopping, report } = how;
   const headers = responseHeaders(c, served);
-  const overheadSeconds = (performance.now() - c.var.receivedAt - served.trail.upstreamMs) / 1000;
+  const overheadSeconds = (performance.now() - c.get('receivedAt') - served.trail.upstreamMs) / 1000;
   const firstByteSeconds = served.upstreamMs / 1000;
   const servedAs = { deployment: served.deployment, group: served.group.name };
   if (served.stream === undefined) {
     deadline.dispose();
     taken.dispose?.();
-    report.write({ status: 200, served: servedAs, trail: served.trail, usage: served.usage, overheadSeconds, firstByteSeconds, upstreamSeconds: firstByteSeconds });
     headers['content-type'] = served.upstream.headers.get('content-type') ?? 'application/json';
-    outgoing.writeHead(200, headers);
-    outgoing.end(Buffer.from(served.body as ArrayBuffer));
+    // The answer goes out first; counting and logging it (in the same turn, before any other request) after.
+    try {
+      outgoing.writeHead(200, headers);
+      outgoing.end(Buffer.from(served.body as ArrayBuffer));
+    } finally {
+      report.write({ status: 200, served: servedAs, trail: served.trail, usage: served.usage, overheadSeconds, firstByteSeconds, upstreamSeconds: firstByteSeconds });
+    }
     return;
   }
 
@@ -250,7 +255,17 @@ function writeAnswer(c: Context<NodeBindings>, served: ServedResponse, taken: In
     void pipeBytes(outgoing, headers, relay);
     return;
   }
-  void pipeSse(outgoing, headers, { ...relay, dialect: redactingErrors(relayKind.dialect, how.redactor), stop: stopping, onUsage: (seen) => (usage = seen) });
+  // Field by field: a spread and more keys would cost V8 a shape lookup per stream.
+  const sse: SseRelayOptions = {
+    first: relay.first,
+    source: relay.source,
+    cancelUpstream: relay.cancelUpstream,
+    onEnd: relay.onEnd,
+    dialect: redactingErrors(relayKind.dialect, how.redactor),
+    stop: stopping,
+    onUsage: (seen) => (usage = seen),
+  };
+  void pipeSse(outgoing, headers, sse);
 }
 
 /**
@@ -280,13 +295,13 @@ class RequestReport {
       brokenStream: false,
       served: undefined,
       usage: undefined,
-      totalSeconds: (performance.now() - c.var.receivedAt) / 1000,
+      totalSeconds: (performance.now() - c.get('receivedAt')) / 1000,
       overheadSeconds: undefined,
       firstByteSeconds: undefined,
       upstreamSeconds: undefined,
       queueSeconds: this.queueSeconds,
-      requestId: c.var.requestId,
-      client: clientOf(c.var.principal),
+      requestId: c.get('requestId'),
+      client: clientOf(c.get('principal')),
       errorCode: undefined,
       ...fields,
       trail: withEarlierPasses(fields.trail, this.queuedPasses),
@@ -294,7 +309,7 @@ class RequestReport {
     this.sinks.metrics.recordRequest(outcome);
     this.sinks.activity.recordRequest(outcome, reason);
     const record = requestRecord(outcome);
-    for (const attempt of record.attempts) this.log.debug('upstream attempt', { alias: this.alias, ...attempt });
+    if (this.log.enabled?.('debug') ?? true) for (const attempt of record.attempts) this.log.debug('upstream attempt', { alias: this.alias, ...attempt });
     this.log.info(requestLine(record), record);
   }
 }
@@ -340,9 +355,13 @@ function aliasFilterOf(principal: Principal | undefined, table: RoutingTable): (
 }
 
 function responseHeaders(c: Context, served: ServedResponse): Record<string, string> {
-  const totalMs = performance.now() - c.var.receivedAt;
+  const totalMs = performance.now() - c.get('receivedAt');
+  const requestId = c.get('requestId');
+  // One literal, no spread: an object begun by a spread and then grown key by key took V8's slow path
+  // for every later key (about 12 µs per answer against 0.6 µs, measured).
   const headers: Record<string, string> = {
-    ...requestIdHeaders(c.var.requestId),
+    'x-request-id': requestId,
+    'x-litellm-call-id': requestId,
     'x-litellm-model-id': served.deployment.id,
     'x-litellm-model-group': served.group.name,
     'x-litellm-attempted-fallbacks': String(served.trail.fallbacks),

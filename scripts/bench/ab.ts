@@ -1,0 +1,69 @@
+/**
+ * A/B of builds at one and fifty connections: req/s of `node <dir>/cli.js` for each build dir given,
+ * alternating, against an in-process fake Groq (fast mode), load from autocannon in this process.
+ * Usage: tsx scripts/bench/ab.ts [--stream] [--conns 1] [--seconds 3] [--rounds 3] [--prof dir] distA distB ...
+ */
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { startFakeGroq } from '../../test/fake-groq/server.js';
+import { freePort, startProcess, stopAll } from './bench.js';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { stream: { type: 'boolean', default: false }, conns: { type: 'string', default: '1' }, seconds: { type: 'string', default: '3' }, rounds: { type: 'string', default: '3' }, prof: { type: 'string' } },
+});
+const KEY = 'gsk_bench_key_0000000000000000';
+const fake = await startFakeGroq({ fast: true });
+const dir = mkdtempSync(join(tmpdir(), 'ab-'));
+const config = join(dir, 'litellm.config.yaml');
+writeFileSync(config, `model_list:\n  - model_name: bench\n    litellm_params:\n      model: groq/llama-3.3-70b-versatile\n      api_key: os.environ/GROQ_API_KEY\n      api_base: ${fake.url}\n      rpm: 1000000000\n      tpm: 1000000000000\n      rpd: null\n      tpd: null\n    model_info:\n      id: bench-0\n`);
+
+function start(build: string, port: number): Promise<ChildProcess> {
+  const prof = values.prof === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', join(values.prof, build.replace(/\W/g, '_'))];
+  return startProcess([...prof, join(build, 'cli.js'), '--config', config, '--port', String(port)], { GROQ_API_KEY: KEY }, /listening on/);
+}
+
+const body = JSON.stringify({ model: 'bench', stream: values.stream, messages: [{ role: 'user', content: 'Say hello' }] });
+/** CPU seconds (user + system) the process has used so far. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+const run = async (port: number, seconds: number, pid?: number) => {
+  const before = pid === undefined ? 0 : cpuSeconds(pid);
+  const result = await autocannon({ url: `http://127.0.0.1:${port}/v1/chat/completions`, method: 'POST', connections: Number(values.conns), duration: seconds, headers: { 'content-type': 'application/json' }, body });
+  const cpu = pid === undefined ? 0 : cpuSeconds(pid) - before;
+  return { rps: result.requests.average, cpuUs: (cpu * 1e6) / Math.max(1, result.requests.total) };
+};
+
+const gateways = await Promise.all(positionals.map(async (build) => ({ build, port: await freePort() })));
+const children = await Promise.all(gateways.map((g) => start(g.build, g.port)));
+const results = new Map<string, number[]>(positionals.map((b) => [b, []]));
+const cpu = new Map<string, number[]>(positionals.map((b) => [b, []]));
+try {
+  for (const g of gateways) await run(g.port, 2);
+  for (let r = 0; r < Number(values.rounds); r++) {
+    for (const [i, g] of gateways.entries()) {
+      const { rps, cpuUs } = await run(g.port, Number(values.seconds), children[i]?.pid);
+      results.get(g.build)?.push(rps);
+      cpu.get(g.build)?.push(cpuUs);
+    }
+  }
+} finally {
+  // SIGINT: the gateway drains and exits, which writes its CPU profile.
+  for (const c of children) c.kill('SIGINT');
+  await Promise.all(children.map((c) => new Promise((res) => (c.exitCode !== null ? res(0) : c.once('exit', res)))));
+  stopAll();
+  await fake.close();
+}
+const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+const base = med(results.get(positionals[0] as string) ?? []);
+const baseCpu = med(cpu.get(positionals[0] as string) ?? []);
+for (const [b, xs] of results) {
+  const us = cpu.get(b) ?? [];
+  console.log(`${b.padEnd(16)} ${Math.round(med(xs))} req/s (${xs.map(Math.round).join(', ')}) x${(med(xs) / base).toFixed(3)} | gateway CPU ${Math.round(med(us))} µs/req (${us.map(Math.round).join(', ')}) x${(med(us) / baseCpu).toFixed(3)}`);
+}
