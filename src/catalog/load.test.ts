@@ -242,7 +242,7 @@ describe('malformed catalogue data', () => {
 
   it('rejects a model entry that is not a mapping', () => {
     const file = writeCatalog('models:\n  broken-model: 42\n');
-    expect(() => loadCatalog(file)).toThrow(/model "broken-model": entry must be a mapping/);
+    expect(() => loadCatalog(file)).toThrow(/\.yaml:2:3: model "broken-model": entry must be a mapping/);
   });
 
   it('rejects invalid YAML, duplicate ids and unknown top-level keys', () => {
