@@ -2,6 +2,7 @@
 
 import { ConfigError, parseConfig } from '../../src/config/load.js';
 import type { GatewayConfig } from '../../src/config/types.js';
+import { thrown } from './thrown.js';
 
 export const CONFIG_FILE = 'litellm.config.yaml';
 
@@ -11,13 +12,7 @@ export function parse(text: string, env: NodeJS.ProcessEnv = {}): GatewayConfig 
 
 /** The `ConfigError` the text is refused with; anything else, or no error, fails the test. */
 export function parseError(text: string, env: NodeJS.ProcessEnv = {}): ConfigError {
-  try {
-    parse(text, env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
+  return thrown(() => parse(text, env), ConfigError);
 }
 
 export const warningPaths = (config: GatewayConfig): string[] => config.warnings.map((w) => w.path);
