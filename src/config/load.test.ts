@@ -89,6 +89,34 @@ const REALISTIC_ENV = {
   LOCAL_BASE: 'http://ignored.example',
 };
 
+/** `config.router` for a config that sets nothing in router_settings or litellm_settings. */
+const LITELLM_ROUTER_DEFAULTS = {
+  routingStrategy: 'simple-shuffle',
+  numRetries: 2,
+  retryPolicy: {},
+  allowedFails: 3,
+  allowedFailsPolicy: {},
+  cooldownTimeSec: 5,
+  disableCooldowns: false,
+  timeoutMs: 600_000,
+  streamTimeoutMs: undefined,
+  maxFallbacks: 5,
+  fallbacks: {},
+  contextWindowFallbacks: {},
+  contentPolicyFallbacks: {},
+  defaultFallbacks: [],
+  dropParams: false,
+  groqPlan: 'free',
+  maxQueueWaitSec: 0,
+  completionCap: 'adaptive',
+  redis: undefined,
+  gatewayInstances: 2,
+  checkProviderEndpoint: false,
+  upstreamModelsCacheTtlSec: 300,
+  upstreamModelsTimeoutSec: 5,
+  maxResponseBytes: 32 * 1024 * 1024,
+};
+
 describe('parseConfig: a realistic LiteLLM config for Groq', () => {
   const config = parse(REALISTIC, REALISTIC_ENV);
 
@@ -137,30 +165,22 @@ describe('parseConfig: a realistic LiteLLM config for Groq', () => {
 
   it('merges router_settings and litellm_settings', () => {
     expect(config.router).toEqual({
+      ...LITELLM_ROUTER_DEFAULTS,
       routingStrategy: 'usage-based-routing-v2',
       numRetries: 3,
       retryPolicy: { RateLimitErrorRetries: 1, TimeoutErrorRetries: 2 },
       allowedFails: 2,
-      allowedFailsPolicy: {},
       cooldownTimeSec: 10,
-      disableCooldowns: false,
       timeoutMs: 120_000,
       streamTimeoutMs: 20_000,
       maxFallbacks: 3,
       fallbacks: { 'llama-70b': ['gpt-oss', 'compound'], 'gpt-oss': ['llama-70b'] },
       contextWindowFallbacks: { compound: ['llama-70b'] },
-      contentPolicyFallbacks: {},
       defaultFallbacks: ['local'],
       dropParams: true,
       groqPlan: 'developer',
       maxQueueWaitSec: 2.5,
-      completionCap: 'adaptive',
       redis: { host: 'redis.internal', port: 6380 },
-      gatewayInstances: 2,
-      checkProviderEndpoint: false,
-      upstreamModelsCacheTtlSec: 300,
-      upstreamModelsTimeoutSec: 5,
-      maxResponseBytes: 32 * 1024 * 1024,
     });
   });
 
@@ -530,32 +550,7 @@ litellm_settings:
   });
 
   it('has LiteLLM defaults', () => {
-    expect(parse(minimal()).router).toEqual({
-      routingStrategy: 'simple-shuffle',
-      numRetries: 2,
-      retryPolicy: {},
-      allowedFails: 3,
-      allowedFailsPolicy: {},
-      cooldownTimeSec: 5,
-      disableCooldowns: false,
-      timeoutMs: 600_000,
-      streamTimeoutMs: undefined,
-      maxFallbacks: 5,
-      fallbacks: {},
-      contextWindowFallbacks: {},
-      contentPolicyFallbacks: {},
-      defaultFallbacks: [],
-      dropParams: false,
-      groqPlan: 'free',
-      maxQueueWaitSec: 0,
-      completionCap: 'adaptive',
-      redis: undefined,
-      gatewayInstances: 2,
-      checkProviderEndpoint: false,
-      upstreamModelsCacheTtlSec: 300,
-      upstreamModelsTimeoutSec: 5,
-      maxResponseBytes: 32 * 1024 * 1024,
-    });
+    expect(parse(minimal()).router).toEqual(LITELLM_ROUTER_DEFAULTS);
   });
 
   it('an unknown fallback alias is an error listing the known ones', () => {
