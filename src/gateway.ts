@@ -17,6 +17,7 @@ import { RoutingTable } from './routing/table.js';
 import { createTransport, type Transport } from './upstream/transport.js';
 import type { SharedIdStore } from './upstream/id-owners.js';
 import { AccountRegistry } from './upstream/accounts.js';
+import { entryOf } from './map-entry.js';
 
 /** One loaded config and the routing table built from it; replaced whole, never edited. */
 export interface GatewayState {
@@ -157,12 +158,7 @@ export class Gateway {
   }
 
   private statsFor(id: string): DeploymentStats {
-    let stats = this.stats.get(id);
-    if (stats === undefined) {
-      stats = { inFlight: 0, latencyEwmaMs: undefined };
-      this.stats.set(id, stats);
-    }
-    return stats;
+    return entryOf(this.stats, id, () => ({ inFlight: 0, latencyEwmaMs: undefined }));
   }
 }
 

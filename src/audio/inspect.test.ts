@@ -123,29 +123,17 @@ describe('inspectAudio on the fixtures', () => {
 });
 
 describe('billedAudioSeconds', () => {
-  it('bills at least the minimum', () => {
+  it('has a ten-second minimum', () => {
     expect(MIN_BILLED_AUDIO_SECONDS).toBe(10);
-    expect(billedAudioSeconds(0)).toBe(10);
-    expect(billedAudioSeconds(1e-9)).toBe(10);
-    expect(billedAudioSeconds(3)).toBe(10);
-    expect(billedAudioSeconds(9.999)).toBe(10);
-    expect(billedAudioSeconds(10)).toBe(10);
   });
 
-  it('rounds up to the hundredth of a second above the minimum', () => {
-    expect(billedAudioSeconds(10.001)).toBe(10.01);
-    expect(billedAudioSeconds(10.01)).toBe(10.01);
-    expect(billedAudioSeconds(10.011)).toBe(10.02);
-    expect(billedAudioSeconds(15.048)).toBe(15.05);
-    expect(billedAudioSeconds(3600)).toBe(3600);
-  });
-
-  it('is not pushed up a hundredth by binary noise', () => {
-    // 12.3 * 100 is 1230.0000000000002 and 10.1 * 100 is 1009.9999999999999 in floating point.
-    expect(billedAudioSeconds(12.3)).toBe(12.3);
-    expect(billedAudioSeconds(10.1)).toBe(10.1);
-    expect(billedAudioSeconds(15.29)).toBe(15.29);
-    expect(billedAudioSeconds(0.1 + 0.2 + 20)).toBe(20.3);
+  // 12.3 * 100 is 1230.0000000000002 and 10.1 * 100 is 1009.9999999999999 in floating point.
+  it.each([
+    ['bills at least the minimum', [0, 1e-9, 3, 9.999, 10], [10, 10, 10, 10, 10]],
+    ['rounds up to the hundredth of a second above the minimum', [10.001, 10.01, 10.011, 15.048, 3600], [10.01, 10.01, 10.02, 15.05, 3600]],
+    ['is not pushed up a hundredth by binary noise', [12.3, 10.1, 15.29, 0.1 + 0.2 + 20], [12.3, 10.1, 15.29, 20.3]],
+  ])('%s', (_label, seconds, billed) => {
+    expect(seconds.map((s) => billedAudioSeconds(s))).toEqual(billed);
   });
 
   it('refuses a duration that is not a finite non-negative number', () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { thrown } from '../../test/support/thrown.js';
 import { CatalogError, defaultCatalogFile, documentedLimits, loadCatalog } from './load.js';
 import type { CatalogModel } from './types.js';
 
@@ -224,14 +225,7 @@ describe('malformed catalogue data', () => {
 
   it.each(cases)('rejects %s, naming the model and field', (_label, edit, field, detail) => {
     const file = writeCatalog(catalogWith(edit));
-    let caught: unknown;
-    try {
-      loadCatalog(file);
-    } catch (error) {
-      caught = error;
-    }
-    expect(caught).toBeInstanceOf(CatalogError);
-    const error = caught as CatalogError;
+    const error = thrown(() => loadCatalog(file), CatalogError);
     expect(error.model).toBe('test/model');
     expect(error.field).toBe(field);
     expect(error.message).toContain('model "test/model"');
@@ -242,7 +236,7 @@ describe('malformed catalogue data', () => {
 
   it('rejects a model entry that is not a mapping', () => {
     const file = writeCatalog('models:\n  broken-model: 42\n');
-    expect(() => loadCatalog(file)).toThrow(/model "broken-model": entry must be a mapping/);
+    expect(() => loadCatalog(file)).toThrow(/\.yaml:2:3: model "broken-model": entry must be a mapping/);
   });
 
   it('rejects invalid YAML, duplicate ids and unknown top-level keys', () => {

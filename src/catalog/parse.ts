@@ -1,9 +1,13 @@
 /** Turns the text of `config/groq-models.yaml` into a validated, deeply frozen {@link Catalog}. */
 
-import { parseDocument } from 'yaml';
+import { readFields, type FieldValues, type KeyTable } from '../config/fields.js';
+import { Issues } from '../config/issues.js';
+import { boolean, nullable, oneOf, positiveInt } from '../config/kinds.js';
+import { positionOf } from '../config/positions.js';
 import type { GroqPlan } from '../config/types.js';
+import { readYaml } from '../config/yaml.js';
 import { isRecord } from '../is-record.js';
-import { CatalogError, FieldReader } from './fields.js';
+import { CatalogError, catalogError, mapping, MODELS_KEY, strictFields, stringListOrNull, unitPriceOrNull } from './fields.js';
 import { FrozenMap } from './frozen-map.js';
 import type { Catalog, CatalogModel, DocumentedLimits, ModelMode, ModelStatus } from './types.js';
 
@@ -31,96 +35,101 @@ const MODES = Object.keys(MODE_SET) as ModelMode[];
 const STATUSES = Object.keys(STATUS_SET) as ModelStatus[];
 const LIMIT_KEYS = Object.keys(LIMIT_SET) as (keyof DocumentedLimits)[];
 
-const MODEL_FIELDS = [
-  'status',
-  'mode',
-  'context_window',
-  'max_completion_tokens',
-  'input_cost_per_token',
-  'output_cost_per_token',
-  'input_cost_per_second',
-  'supports_vision',
-  'supports_function_calling',
-  'supports_reasoning',
-  'max_file_bytes',
-  'max_input_chars',
-  'voices',
-  'limits',
-] as const;
+/** Token counts, byte sizes and rate limits: Groq never documents a zero or fractional one. */
+const positiveIntOrNull = nullable(positiveInt);
+
+function tableOf<K extends string, V>(keys: readonly K[], kind: V): Record<K, V> {
+  return Object.fromEntries(keys.map((key) => [key, kind])) as Record<K, V>;
+}
+
+/** Windows for one plan: every one is required, `null` where the docs give no limit. */
+const LIMITS = mapping(tableOf(LIMIT_KEYS, positiveIntOrNull), (issues) => strictFields(LIMIT_KEYS, issues));
+
+const MODEL_TABLE = {
+  status: oneOf(STATUSES),
+  mode: oneOf(MODES),
+  context_window: positiveIntOrNull,
+  max_completion_tokens: positiveIntOrNull,
+  input_cost_per_token: unitPriceOrNull,
+  output_cost_per_token: unitPriceOrNull,
+  input_cost_per_second: unitPriceOrNull,
+  supports_vision: boolean,
+  supports_function_calling: boolean,
+  supports_reasoning: boolean,
+  // Only plans with a documented upload limit appear; `{}` for models that take no file.
+  max_file_bytes: mapping(tableOf(PLANS, positiveInt), (issues) => strictFields(PLANS, issues, false)),
+  max_input_chars: positiveIntOrNull,
+  voices: stringListOrNull,
+  limits: mapping(tableOf(PLANS, LIMITS), (issues) => strictFields(PLANS, issues)),
+} satisfies KeyTable;
+const MODEL_FIELDS = Object.keys(MODEL_TABLE);
+
+/** A model entry as read: complete when no issue was recorded, and the catalogue is not used otherwise. */
+type ModelFields = Required<FieldValues<typeof MODEL_TABLE>>;
 
 /** Top-level keys with this prefix only hold YAML anchors (as in docker-compose's `x-` extension fields). */
 const EXTENSION_PREFIX = 'x-';
 
 export function parseCatalog(text: string, source: string): Catalog {
-  const root = parseYaml(text, source);
-  if (!isRecord(root)) throw new CatalogError(source, undefined, undefined, 'the file must be a mapping with a `models` key');
-  for (const key of Object.keys(root)) {
-    if (key !== 'models' && !key.startsWith(EXTENSION_PREFIX)) {
-      throw new CatalogError(source, undefined, undefined, `unknown top-level key "${key}" (expected models, or x-* for anchors)`);
-    }
+  // The catalogue is hand-edited data, so YAML warnings (e.g. an unknown tag) are errors too.
+  const yaml = readYaml(text, { merge: false, labels: { error: 'invalid YAML', warning: 'invalid YAML' } });
+  const yamlProblem = yaml.ok ? yaml.warnings[0] : yaml.errors[0];
+  if (!yaml.ok || yamlProblem !== undefined) {
+    const cause = yaml.ok ? undefined : yaml.cause;
+    throw new CatalogError(source, undefined, undefined, yamlProblem?.message ?? 'invalid YAML', {
+      ...(yamlProblem === undefined ? {} : { at: yamlProblem }),
+      ...(cause === undefined ? {} : { cause }),
+    });
   }
-  const models = root['models'];
-  if (!isRecord(models)) throw new CatalogError(source, undefined, 'models', 'must be a mapping of model id to model entry');
 
-  const entries = Object.entries(models).map(([id, raw]) => [id, parseModel(id, raw, source)] as const);
+  const issues = new Issues();
+  const entries = readModels(yaml.value, issues);
+  const first = issues.errors[0];
+  if (first !== undefined) throw catalogError(source, first, positionOf(yaml.doc, yaml.lineCounter, first.path));
+
   const map = new FrozenMap(entries);
   return Object.freeze({ models: map, get: (id: string) => map.get(id) });
 }
 
-function parseYaml(text: string, source: string): unknown {
-  // parseDocument rather than parse: the catalogue is hand-edited data, so warnings (e.g. an unknown tag)
-  // are treated as errors instead of being printed and ignored.
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
-  const problem = doc.errors[0] ?? doc.warnings[0];
-  if (problem !== undefined) {
-    throw new CatalogError(source, undefined, undefined, `invalid YAML: ${problem.message}`, { cause: problem });
+function readModels(root: unknown, issues: Issues): [string, CatalogModel][] {
+  if (!isRecord(root)) {
+    issues.error([], 'the file must be a mapping with a `models` key');
+    return [];
   }
-  return doc.toJS();
+  for (const key of Object.keys(root)) {
+    if (key !== MODELS_KEY && !key.startsWith(EXTENSION_PREFIX)) {
+      issues.error([], `unknown top-level key "${key}" (expected models, or x-* for anchors)`);
+    }
+  }
+  const models = root[MODELS_KEY];
+  if (!isRecord(models)) {
+    issues.error([MODELS_KEY], 'must be a mapping of model id to model entry');
+    return [];
+  }
+  return Object.entries(models).map(([id, raw]) => [id, readModel(id, raw, issues)]);
 }
 
-function parseModel(id: string, raw: unknown, source: string): CatalogModel {
-  if (id.trim() === '' || id !== id.trim()) throw new CatalogError(source, id, undefined, 'model id must be non-empty with no surrounding spaces');
-  if (!isRecord(raw)) throw new CatalogError(source, id, undefined, 'entry must be a mapping of fields');
-  const entry = new FieldReader(raw, source, id);
-  entry.expectExactKeys(MODEL_FIELDS);
+function readModel(id: string, raw: unknown, issues: Issues): CatalogModel {
+  const path = [MODELS_KEY, id];
+  if (id.trim() === '' || id !== id.trim()) issues.error(path, 'model id must be non-empty with no surrounding spaces');
+  if (!isRecord(raw)) issues.error(path, 'entry must be a mapping of fields');
+  const entry = (isRecord(raw) ? readFields(raw, path, MODEL_TABLE, issues, strictFields(MODEL_FIELDS, issues)) : {}) as ModelFields;
 
   return Object.freeze({
     id,
-    status: entry.oneOf('status', STATUSES),
-    mode: entry.oneOf('mode', MODES),
-    contextWindow: entry.positiveIntegerOrNull('context_window'),
-    maxCompletionTokens: entry.positiveIntegerOrNull('max_completion_tokens'),
-    inputCostPerToken: entry.unitPriceOrNull('input_cost_per_token'),
-    outputCostPerToken: entry.unitPriceOrNull('output_cost_per_token'),
-    inputCostPerSecond: entry.unitPriceOrNull('input_cost_per_second'),
-    supportsVision: entry.boolean('supports_vision'),
-    supportsFunctionCalling: entry.boolean('supports_function_calling'),
-    supportsReasoning: entry.boolean('supports_reasoning'),
-    maxFileBytes: parseMaxFileBytes(entry.nested('max_file_bytes')),
-    maxInputChars: entry.positiveIntegerOrNull('max_input_chars'),
-    voices: entry.stringListOrNull('voices'),
-    limits: parseLimitsByPlan(entry.nested('limits')),
+    status: entry.status,
+    mode: entry.mode,
+    contextWindow: entry.context_window,
+    maxCompletionTokens: entry.max_completion_tokens,
+    inputCostPerToken: entry.input_cost_per_token,
+    outputCostPerToken: entry.output_cost_per_token,
+    inputCostPerSecond: entry.input_cost_per_second,
+    supportsVision: entry.supports_vision,
+    supportsFunctionCalling: entry.supports_function_calling,
+    supportsReasoning: entry.supports_reasoning,
+    maxFileBytes: entry.max_file_bytes,
+    maxInputChars: entry.max_input_chars,
+    voices: entry.voices,
+    limits: entry.limits as CatalogModel['limits'],
   });
-}
-
-/** Only plans with a documented upload limit appear; `{}` for models that take no file. */
-function parseMaxFileBytes(reader: FieldReader): CatalogModel['maxFileBytes'] {
-  reader.expectOnlyKeys(PLANS);
-  const result: Partial<Record<GroqPlan, number>> = {};
-  for (const plan of PLANS) {
-    if (reader.keys().includes(plan)) result[plan] = reader.positiveInteger(plan);
-  }
-  return Object.freeze(result);
-}
-
-function parseLimitsByPlan(reader: FieldReader): CatalogModel['limits'] {
-  reader.expectExactKeys(PLANS);
-  const byPlan = Object.fromEntries(PLANS.map((plan) => [plan, parseLimits(reader.nested(plan))]));
-  return Object.freeze(byPlan as Record<GroqPlan, DocumentedLimits>);
-}
-
-function parseLimits(reader: FieldReader): DocumentedLimits {
-  reader.expectExactKeys(LIMIT_KEYS);
-  const limits = Object.fromEntries(LIMIT_KEYS.map((key) => [key, reader.positiveIntegerOrNull(key)]));
-  return Object.freeze(limits as Record<keyof DocumentedLimits, number | null>);
 }

@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { parse, parseError } from '../../test/support/config-text.js';
 import { clientKeyHashProblem, clientKeyPreview, findClientKey, hashClientKey } from './client-key-hash.js';
-import { ConfigError, parseConfig } from './load.js';
-import type { GatewayConfig } from './types.js';
 
-const FILE = 'litellm.config.yaml';
 const KEY_A = 'sk-grk-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
 const KEY_B = 'sk-grk-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb';
 const HASH_A = hashClientKey(KEY_A);
@@ -20,20 +18,6 @@ const MODELS = `model_list:
 
 /** Lines 1-7 are MODELS, 8 is `general_settings:`, so the first line of `body` is line 9. */
 const withGeneral = (body: string) => `${MODELS}general_settings:\n${body}`;
-
-function parse(text: string, env: NodeJS.ProcessEnv = {}): GatewayConfig {
-  return parseConfig(text, FILE, env);
-}
-
-function parseError(text: string, env: NodeJS.ProcessEnv = {}): ConfigError {
-  try {
-    parseConfig(text, FILE, env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('hashClientKey', () => {
   it('is sha256:<64 lowercase hex> of the key, as the config expects', () => {

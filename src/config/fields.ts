@@ -13,6 +13,10 @@ export interface ReadFieldsOptions {
   readonly handled?: readonly string[];
   /** Overrides the default "not supported, ignored" warning for keys outside the table. */
   readonly onUnknown?: (key: string, path: Path) => void;
+  /** Keys that must be present, handled ones included; an absent one is an error at its own path. */
+  readonly required?: readonly string[];
+  /** The error for an absent required key, instead of "is required". */
+  readonly missing?: string;
 }
 
 /** Reads every key of `table` present in `section`; errors and unknown-key warnings go to `issues`. */
@@ -24,6 +28,9 @@ export function readFields<T extends KeyTable>(
   options: ReadFieldsOptions = {},
 ): FieldValues<T> {
   const out: Partial<Record<string, unknown>> = {};
+  for (const key of options.required ?? []) {
+    if (!Object.hasOwn(section, key)) issues.error([...base, key], options.missing ?? 'is required', table[key]?.expected);
+  }
   for (const [key, value] of Object.entries(section)) {
     const path = [...base, key];
     if (options.handled?.includes(key)) continue;

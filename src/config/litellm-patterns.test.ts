@@ -1,24 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from './load.js';
-import type { GatewayConfig } from './types.js';
+import { parse, parseError, TWO_ALIASES, warningPaths } from '../../test/support/config-text.js';
 
 /** Config keys LiteLLM users write (LiteLLM's proxy config docs), each read or refused by name. */
-
-function parse(text: string, env: NodeJS.ProcessEnv = {}): GatewayConfig {
-  return parseConfig(text, 'litellm.config.yaml', env);
-}
-
-function parseError(text: string, env: NodeJS.ProcessEnv = {}): ConfigError {
-  try {
-    parseConfig(text, 'litellm.config.yaml', env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
-
-const warningPaths = (config: GatewayConfig) => config.warnings.map((w) => w.path);
 
 const TWO_WITH_IDS = `model_list:
   - model_name: coder
@@ -135,21 +118,14 @@ router_settings:
 });
 
 describe('keys that would have no effect are warned about', () => {
-  const base = `model_list:
-  - model_name: big
-    litellm_params: {model: groq/llama-3.3-70b-versatile, api_key: k}
-  - model_name: small
-    litellm_params: {model: groq/llama-3.1-8b-instant, api_key: k}
-`;
-
   it('content_policy_fallbacks: Groq has no content-filter error', () => {
-    const config = parse(`${base}litellm_settings:\n  content_policy_fallbacks: [{big: [small]}]\n`);
+    const config = parse(`${TWO_ALIASES}litellm_settings:\n  content_policy_fallbacks: [{big: [small]}]\n`);
     expect(warningPaths(config)).toEqual(['litellm_settings.content_policy_fallbacks']);
     expect(config.warnings[0]?.message).toContain('no content-policy errors');
   });
 
   it('retry and allowed-fails classes this gateway never retries or counts', () => {
-    const config = parse(`${base}router_settings:
+    const config = parse(`${TWO_ALIASES}router_settings:
   retry_policy: {BadRequestErrorRetries: 2, ContentPolicyViolationErrorRetries: 1, TimeoutErrorRetries: 3}
   allowed_fails_policy: {BadRequestErrorAllowedFails: 5, RateLimitErrorAllowedFails: 9}
 `);

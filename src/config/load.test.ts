@@ -2,28 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { CONFIG_FILE, parse, parseError, TWO_ALIASES, warningPaths } from '../../test/support/config-text.js';
 import { ConfigError, loadConfig, parseConfig } from './load.js';
-import type { GatewayConfig } from './types.js';
-
-const FILE = 'litellm.config.yaml';
-
-function parse(text: string, env: NodeJS.ProcessEnv = {}): GatewayConfig {
-  return parseConfig(text, FILE, env);
-}
-
-function parseError(text: string, env: NodeJS.ProcessEnv = {}): ConfigError {
-  try {
-    parseConfig(text, FILE, env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
-
-function warningPaths(config: GatewayConfig): string[] {
-  return config.warnings.map((w) => w.path);
-}
 
 const minimal = (params = 'model: groq/llama-3.1-8b-instant\n      api_key: gsk_literal') => `model_list:
   - model_name: fast
@@ -109,11 +89,39 @@ const REALISTIC_ENV = {
   LOCAL_BASE: 'http://ignored.example',
 };
 
+/** `config.router` for a config that sets nothing in router_settings or litellm_settings. */
+const LITELLM_ROUTER_DEFAULTS = {
+  routingStrategy: 'simple-shuffle',
+  numRetries: 2,
+  retryPolicy: {},
+  allowedFails: 3,
+  allowedFailsPolicy: {},
+  cooldownTimeSec: 5,
+  disableCooldowns: false,
+  timeoutMs: 600_000,
+  streamTimeoutMs: undefined,
+  maxFallbacks: 5,
+  fallbacks: {},
+  contextWindowFallbacks: {},
+  contentPolicyFallbacks: {},
+  defaultFallbacks: [],
+  dropParams: false,
+  groqPlan: 'free',
+  maxQueueWaitSec: 0,
+  completionCap: 'adaptive',
+  redis: undefined,
+  gatewayInstances: 2,
+  checkProviderEndpoint: false,
+  upstreamModelsCacheTtlSec: 300,
+  upstreamModelsTimeoutSec: 5,
+  maxResponseBytes: 32 * 1024 * 1024,
+};
+
 describe('parseConfig: a realistic LiteLLM config for Groq', () => {
   const config = parse(REALISTIC, REALISTIC_ENV);
 
   it('loads every deployment with provider, model, key and limits', () => {
-    expect(config.file).toBe(resolve(FILE));
+    expect(config.file).toBe(resolve(CONFIG_FILE));
     expect(config.deployments).toHaveLength(5);
     const [a, b, oss, compound, local] = config.deployments;
     expect(a).toMatchObject({
@@ -157,30 +165,22 @@ describe('parseConfig: a realistic LiteLLM config for Groq', () => {
 
   it('merges router_settings and litellm_settings', () => {
     expect(config.router).toEqual({
+      ...LITELLM_ROUTER_DEFAULTS,
       routingStrategy: 'usage-based-routing-v2',
       numRetries: 3,
       retryPolicy: { RateLimitErrorRetries: 1, TimeoutErrorRetries: 2 },
       allowedFails: 2,
-      allowedFailsPolicy: {},
       cooldownTimeSec: 10,
-      disableCooldowns: false,
       timeoutMs: 120_000,
       streamTimeoutMs: 20_000,
       maxFallbacks: 3,
       fallbacks: { 'llama-70b': ['gpt-oss', 'compound'], 'gpt-oss': ['llama-70b'] },
       contextWindowFallbacks: { compound: ['llama-70b'] },
-      contentPolicyFallbacks: {},
       defaultFallbacks: ['local'],
       dropParams: true,
       groqPlan: 'developer',
       maxQueueWaitSec: 2.5,
-      completionCap: 'adaptive',
       redis: { host: 'redis.internal', port: 6380 },
-      gatewayInstances: 2,
-      checkProviderEndpoint: false,
-      upstreamModelsCacheTtlSec: 300,
-      upstreamModelsTimeoutSec: 5,
-      maxResponseBytes: 32 * 1024 * 1024,
     });
   });
 
@@ -351,7 +351,7 @@ describe('error positions and messages', () => {
   it('points a bad model string at file:line:col with its key path', () => {
     const err = parseError(BAD_MODEL);
     expect(err).toBeInstanceOf(ConfigError);
-    expect(err.file).toBe(FILE);
+    expect(err.file).toBe(CONFIG_FILE);
     expect(err.line).toBe(8);
     expect(err.column).toBe(7);
     expect(err.path).toBe('model_list[1].litellm_params.model');
@@ -550,43 +550,11 @@ litellm_settings:
   });
 
   it('has LiteLLM defaults', () => {
-    expect(parse(minimal()).router).toEqual({
-      routingStrategy: 'simple-shuffle',
-      numRetries: 2,
-      retryPolicy: {},
-      allowedFails: 3,
-      allowedFailsPolicy: {},
-      cooldownTimeSec: 5,
-      disableCooldowns: false,
-      timeoutMs: 600_000,
-      streamTimeoutMs: undefined,
-      maxFallbacks: 5,
-      fallbacks: {},
-      contextWindowFallbacks: {},
-      contentPolicyFallbacks: {},
-      defaultFallbacks: [],
-      dropParams: false,
-      groqPlan: 'free',
-      maxQueueWaitSec: 0,
-      completionCap: 'adaptive',
-      redis: undefined,
-      gatewayInstances: 2,
-      checkProviderEndpoint: false,
-      upstreamModelsCacheTtlSec: 300,
-      upstreamModelsTimeoutSec: 5,
-      maxResponseBytes: 32 * 1024 * 1024,
-    });
+    expect(parse(minimal()).router).toEqual(LITELLM_ROUTER_DEFAULTS);
   });
 
-  const TWO = `model_list:
-  - model_name: big
-    litellm_params: {model: groq/llama-3.3-70b-versatile, api_key: k}
-  - model_name: small
-    litellm_params: {model: groq/llama-3.1-8b-instant, api_key: k}
-`;
-
   it('an unknown fallback alias is an error listing the known ones', () => {
-    const err = parseError(`${TWO}router_settings:
+    const err = parseError(`${TWO_ALIASES}router_settings:
   fallbacks:
     - big: [small, tiny]
 `);
@@ -596,13 +564,13 @@ litellm_settings:
   });
 
   it('an unknown fallback source alias is an error too', () => {
-    expect(parseError(`${TWO}router_settings:\n  context_window_fallbacks: [{huge: [big]}]\n`).path).toBe(
+    expect(parseError(`${TWO_ALIASES}router_settings:\n  context_window_fallbacks: [{huge: [big]}]\n`).path).toBe(
       'router_settings.context_window_fallbacks[0].huge',
     );
   });
 
   it('accepts a plain map, single-string targets, and "*" as default_fallbacks', () => {
-    const config = parse(`${TWO}router_settings:
+    const config = parse(`${TWO_ALIASES}router_settings:
   fallbacks: [{big: small}, {"*": [small]}]
   content_policy_fallbacks: {small: [big]}
 `);
@@ -612,7 +580,7 @@ litellm_settings:
   });
 
   it('rejects fallback values that are not lists of names', () => {
-    const err = parseError(`${TWO}router_settings:\n  fallbacks: [{big: [1]}, "small"]\n`);
+    const err = parseError(`${TWO_ALIASES}router_settings:\n  fallbacks: [{big: [1]}, "small"]\n`);
     expect(err.errors.map((e) => e.path)).toEqual(['router_settings.fallbacks[0].big[0]', 'router_settings.fallbacks[1]']);
   });
 

@@ -41,6 +41,16 @@ function webRequest(form: FormData): Request {
   return new Request(URL_, { method: 'POST', body: form });
 }
 
+/** A multipart request whose body arrives as the stream gives it. */
+function streamedMultipart(body: ReadableStream<Uint8Array>, boundary: string): Request {
+  return new Request(URL_, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+    duplex: 'half',
+  } as RequestInit);
+}
+
 function audioForm(bytes: Uint8Array, filename = 'talk.wav', type = 'audio/wav'): FormData {
   const form = new FormData();
   form.append('model', 'whisper-large-v3');
@@ -170,12 +180,7 @@ describe('receiveUpload of multipart bodies', () => {
         }
       },
     });
-    const request = new Request(URL_, {
-      method: 'POST',
-      body,
-      headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
-      duplex: 'half',
-    } as RequestInit);
+    const request = streamedMultipart(body, boundary);
     const err = await expectGatewayError(receiveFrom(request, { maxFileBytes: 4096 }, tmpRoot), 413, 'file_too_large', 'file');
     expect(err.headers).toEqual({ connection: 'close' });
     expect(pulled).toBeLessThan(1024 * 1024);
@@ -328,12 +333,7 @@ describe('receiveUpload of multipart bodies', () => {
         await new Promise((resolve) => setTimeout(resolve, 2));
       },
     });
-    const request = new Request(URL_, {
-      method: 'POST',
-      body,
-      headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
-      duplex: 'half',
-    } as RequestInit);
+    const request = streamedMultipart(body, boundary);
     await expectGatewayError(receiveFrom(request, limits, tmpRoot), 400, 'upload_aborted');
     expect(await leftovers()).toEqual([]);
   });

@@ -12,6 +12,9 @@
  * Until the evidence says otherwise the upstream is taken to keep the cap, which is the safe side:
  * keeping it can only waste headroom, giving it back under an upstream that keeps it earns 429s.
  */
+
+import { entryOf } from '../map-entry.js';
+
 const WEIGHT = 0.3;
 /** Less than this kept or given back says nothing: estimates and other consumers make noise of this size. */
 const MIN_EVIDENCE = 64;
@@ -70,11 +73,6 @@ export class CapRetention {
   }
 
   private evidence(budgetId: string): BudgetEvidence {
-    let evidence = this.budgets.get(budgetId);
-    if (evidence === undefined) {
-      evidence = new BudgetEvidence();
-      this.budgets.set(budgetId, evidence);
-    }
-    return evidence;
+    return entryOf(this.budgets, budgetId, () => new BudgetEvidence());
   }
 }

@@ -8,6 +8,9 @@
  * was needed) plus a margin (the target), and a default before any answer is seen. An answer cut by
  * that cap raises it at once.
  */
+
+import { entryOf } from '../map-entry.js';
+
 const SAMPLES = 64;
 /** Before any answer: what Groq's own accounting books for a request that names no cap. */
 export const DEFAULT_COMPLETION_CAP = 1024;
@@ -78,11 +81,6 @@ export class CompletionCaps {
   }
 
   private samples(alias: string): AliasSamples {
-    let samples = this.aliases.get(alias);
-    if (samples === undefined) {
-      samples = new AliasSamples();
-      this.aliases.set(alias, samples);
-    }
-    return samples;
+    return entryOf(this.aliases, alias, () => new AliasSamples());
   }
 }

@@ -2,6 +2,7 @@ import { BudgetLedger } from './budget-ledger.js';
 import { normaliseDemand } from './demand.js';
 import type { BudgetSnapshot, BudgetSpec, Demand, QuotaStore, Reservation, ReserveResult, Settlement, UpstreamGap, UpstreamView } from './types.js';
 import { FinishedReservations } from './finished-reservations.js';
+import { entryOf } from '../map-entry.js';
 
 export interface MemoryQuotaStoreOptions {
   /** The one clock behind every decision (ms); injectable so tests can move time by hand. */
@@ -53,12 +54,7 @@ export class MemoryQuotaStore implements QuotaStore {
   async close(): Promise<void> {}
 
   private ledger(budget: BudgetSpec): BudgetLedger {
-    let ledger = this.ledgers.get(budget.id);
-    if (ledger === undefined) {
-      ledger = new BudgetLedger();
-      this.ledgers.set(budget.id, ledger);
-    }
-    return ledger;
+    return entryOf(this.ledgers, budget.id, () => new BudgetLedger());
   }
 
 

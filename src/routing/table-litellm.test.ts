@@ -1,23 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DeploymentBreaker, type BreakerPolicy } from '../breaker/breaker.js';
-import { loadCatalog } from '../catalog/load.js';
-import { parseConfig } from '../config/load.js';
-import type { FetchLike } from '../upstream/transport.js';
-import { RoutingTable } from './table.js';
+import { table } from '../../test/support/routing-table.js';
 
 /** Wildcard routes and fallbacks to a deployment id, as LiteLLM documents them. */
-
-const catalog = loadCatalog();
-const noFetch: FetchLike = () => Promise.reject(new Error('no network in unit tests'));
-const options = {
-  fetch: noFetch,
-  statsFor: () => ({ inFlight: 0, latencyEwmaMs: undefined }),
-  breakerFor: (_id: string, label: string, policy: BreakerPolicy) => new DeploymentBreaker(label, policy, () => {}),
-};
-
-function table(yaml: string): RoutingTable {
-  return new RoutingTable(parseConfig(yaml, 'test.yaml', { GROQ_API_KEY: 'gsk_unit' }), catalog, options);
-}
 
 const names = (groups: readonly { name: string }[] | undefined) => groups?.map((g) => g.name);
 

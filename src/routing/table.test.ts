@@ -1,21 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadCatalog } from '../catalog/load.js';
-import { parseConfig } from '../config/load.js';
-import type { FetchLike } from '../upstream/transport.js';
-import { DeploymentBreaker, type BreakerPolicy } from '../breaker/breaker.js';
-import { RoutingTable } from './table.js';
-
-const catalog = loadCatalog();
-const noFetch: FetchLike = () => Promise.reject(new Error('no network in unit tests'));
-const options = {
-  fetch: noFetch,
-  statsFor: () => ({ inFlight: 0, latencyEwmaMs: undefined }),
-  breakerFor: (_id: string, label: string, policy: BreakerPolicy) => new DeploymentBreaker(label, policy, () => {}),
-};
-
-function table(yaml: string): RoutingTable {
-  return new RoutingTable(parseConfig(yaml, 'test.yaml', { GROQ_API_KEY: 'gsk_unit' }), catalog, options);
-}
+import { table } from '../../test/support/routing-table.js';
 
 const entry = (alias: string, model: string, extra = '') =>
   `  - model_name: ${alias}\n    litellm_params:\n      model: groq/${model}\n      api_key: os.environ/GROQ_API_KEY\n${extra}`;
@@ -57,7 +41,7 @@ describe('RoutingTable', () => {
   });
 
   it('builds no client for a deployment without a key', () => {
-    const t = new RoutingTable(parseConfig(`model_list:\n${entry('a', 'llama-3.3-70b-versatile')}`, 'test.yaml', {}), catalog, options);
+    const t = table(`model_list:\n${entry('a', 'llama-3.3-70b-versatile')}`, {});
     expect(t.deployments[0]?.client).toBeUndefined();
     expect(t.deployments[0]?.config.unconfiguredReason).toContain('GROQ_API_KEY');
   });

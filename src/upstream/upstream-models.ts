@@ -1,5 +1,6 @@
 import type { Account } from './account.js';
 import { classifyUpstreamError } from './failure.js';
+import { entryOf } from '../map-entry.js';
 
 /** One entry of an upstream `GET /models` answer, as far as the gateway's listing uses it. */
 export interface UpstreamModel {
@@ -58,11 +59,7 @@ export class UpstreamModelCache {
   }
 
   private async forAccount(account: Account, options: CollectOptions): Promise<AccountModels> {
-    let entry = this.entries.get(account.id);
-    if (entry === undefined) {
-      entry = { good: undefined, failure: undefined, inflight: undefined };
-      this.entries.set(account.id, entry);
-    }
+    const entry = entryOf(this.entries, account.id, () => ({ good: undefined, failure: undefined, inflight: undefined }));
     const now = this.now();
     const fresh = entry.good !== undefined && now - entry.good.at < options.ttlMs;
     const recentlyFailed = entry.failure !== undefined && now - entry.failure.at < Math.min(options.ttlMs, FAILURE_BACKOFF_MS);

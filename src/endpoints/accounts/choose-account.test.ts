@@ -1,5 +1,6 @@
 import { APIConnectionTimeoutError, NotFoundError, RateLimitError } from 'groq-sdk';
 import { describe, expect, it } from 'vitest';
+import { thrown } from '../../../test/support/thrown.js';
 import { parseConfig } from '../../config/load.js';
 import { GatewayError } from '../../errors.js';
 import type { Principal } from '../../middleware/api-key.js';
@@ -32,13 +33,7 @@ const OPEN: Principal = { kind: 'open' };
 const onlyA: Principal = { kind: 'client', alias: 'alice', preview: 'sk-...0001', models: new Set(['groq/a']) };
 
 function refusal(run: () => unknown): GatewayError {
-  try {
-    run();
-  } catch (err) {
-    if (err instanceof GatewayError) return err;
-    throw err;
-  }
-  throw new Error('expected a GatewayError');
+  return thrown(run, GatewayError);
 }
 
 describe('chooseAccount', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { thrown } from '../../../test/support/thrown.js';
 import { GatewayError } from '../../errors.js';
 import { prepareChatBody, withCompletionCap } from './hygiene.js';
 import { providers } from '../../upstream/providers.js';
@@ -78,14 +79,8 @@ describe('prepareChatBody for OpenAI-compatible upstreams', () => {
   });
 });
 
-function catchError(fn: () => unknown): GatewayError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof GatewayError) return err;
-    throw err;
-  }
-  throw new Error('expected a GatewayError');
+function catchError(run: () => unknown): GatewayError {
+  return thrown(run, GatewayError);
 }
 
 describe("LiteLLM's request-level options", () => {
