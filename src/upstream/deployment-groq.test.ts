@@ -69,6 +69,16 @@ describe('DeploymentGroq', () => {
     await expect(call).rejects.toBeInstanceOf(APIUserAbortError);
   });
 
+  it('refuses the timeouts groq-sdk refuses', async () => {
+    const lean = recordingFetch();
+    const deployment = new DeploymentGroq({ ...options, fetch: lean.fetch });
+    await deployment.chat.completions.create(body, { timeout: 1_000 }).asResponse();
+    await expect(deployment.chat.completions.create(body, { timeout: 1.5 }).asResponse()).rejects.toThrow(/must be an integer/);
+    await expect(deployment.chat.completions.create(body, { timeout: -1 }).asResponse()).rejects.toThrow(/must be a positive integer/);
+    await expect(deployment.chat.completions.create(body, { timeout: undefined }).asResponse()).rejects.toThrow(/must be an integer/);
+    expect(lean.sent).toHaveLength(1);
+  });
+
   it('leaves a call with headers of its own to groq-sdk', async () => {
     const plain = recordingFetch();
     const lean = recordingFetch();

@@ -46,7 +46,8 @@ export class DeploymentGroq extends Groq {
       this.fetchOptions !== undefined ||
       this.idempotencyHeader !== undefined ||
       !isPlainObject(body) ||
-      (timeout !== undefined && !(Number.isInteger(timeout) && timeout >= 0))
+      // A timeout the SDK would refuse: it refuses it (a `timeout` key, even undefined, must be an integer).
+      ('timeout' in options && !(Number.isInteger(timeout) && (timeout as number) >= 0))
     ) {
       return super.buildRequest(options, context);
     }
