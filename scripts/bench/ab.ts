@@ -1,7 +1,10 @@
 /**
  * A/B of builds at one and fifty connections: req/s of `node <dir>/cli.js` for each build dir given,
  * alternating, against an in-process fake Groq (fast mode), load from autocannon in this process.
- * Usage: tsx scripts/bench/ab.ts [--stream] [--conns 1] [--seconds 3] [--rounds 3] [--prof dir] distA distB ...
+ * Usage: tsx scripts/bench/ab.ts [--stream] [--conns 1] [--seconds 3] [--rounds 3] [--prof dir] [--rss N] distA distB ...
+ * `--rss N` then sends N more requests to each build in turn (50 connections, as `npm run bench` does) and
+ * prints its RSS and V8 heap after 10k and after N. A build given as `dir:--flag,--flag` runs with those
+ * node flags.
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -14,7 +17,7 @@ import { freePort, startProcess, stopAll } from './bench.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { stream: { type: 'boolean', default: false }, conns: { type: 'string', default: '1' }, seconds: { type: 'string', default: '3' }, rounds: { type: 'string', default: '3' }, prof: { type: 'string' } },
+  options: { stream: { type: 'boolean', default: false }, conns: { type: 'string', default: '1' }, seconds: { type: 'string', default: '3' }, rounds: { type: 'string', default: '3' }, prof: { type: 'string' }, rss: { type: 'string' } },
 });
 const KEY = 'gsk_bench_key_0000000000000000';
 const fake = await startFakeGroq({ fast: true });
@@ -23,8 +26,18 @@ const config = join(dir, 'litellm.config.yaml');
 writeFileSync(config, `model_list:\n  - model_name: bench\n    litellm_params:\n      model: groq/llama-3.3-70b-versatile\n      api_key: os.environ/GROQ_API_KEY\n      api_base: ${fake.url}\n      rpm: 1000000000\n      tpm: 1000000000000\n      rpd: null\n      tpd: null\n    model_info:\n      id: bench-0\n`);
 
 function start(build: string, port: number): Promise<ChildProcess> {
+  const [dir = build, flags = ''] = build.split(':');
   const prof = values.prof === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', join(values.prof, build.replace(/\W/g, '_'))];
-  return startProcess([...prof, join(build, 'cli.js'), '--config', config, '--port', String(port)], { GROQ_API_KEY: KEY }, /listening on/);
+  const nodeFlags = flags === '' ? [] : flags.split(',');
+  return startProcess([...nodeFlags, ...prof, join(dir, 'cli.js'), '--config', config, '--port', String(port)], { GROQ_API_KEY: KEY }, /listening on/);
+}
+
+/** RSS from /proc, and the V8 heap's size and use from the gateway's own `/metrics`, in MB. */
+async function memory(pid: number, port: number): Promise<string> {
+  const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const mb = (name: string) => Math.round(Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1]) / 2 ** 20);
+  return `RSS ${Math.round(rss)} MB (heap total ${mb('nodejs_heap_size_total_bytes')}, used ${mb('nodejs_heap_size_used_bytes')}, external ${mb('nodejs_external_memory_bytes')})`;
 }
 
 const body = JSON.stringify({ model: 'bench', stream: values.stream, messages: [{ role: 'user', content: 'Say hello' }] });
@@ -51,6 +64,20 @@ try {
       const { rps, cpuUs } = await run(g.port, Number(values.seconds), children[i]?.pid);
       results.get(g.build)?.push(rps);
       cpu.get(g.build)?.push(cpuUs);
+    }
+  }
+  if (values.rss !== undefined) {
+    const total = Number(values.rss);
+    for (const [i, g] of gateways.entries()) {
+      const pid = children[i]?.pid as number;
+      const drive = (amount: number) =>
+        autocannon({ url: `http://127.0.0.1:${g.port}/v1/chat/completions`, method: 'POST', connections: 50, amount, timeout: 30, headers: { 'content-type': 'application/json' }, body });
+      const before = cpuSeconds(pid);
+      await drive(10_000);
+      const at10k = await memory(pid, g.port);
+      await drive(total - 10_000);
+      const cpuUs = ((cpuSeconds(pid) - before) * 1e6) / total;
+      console.log(`${g.build}: after 10k ${at10k}; after ${total / 1000}k ${await memory(pid, g.port)}; CPU ${Math.round(cpuUs)} µs/req`);
     }
   }
 } finally {

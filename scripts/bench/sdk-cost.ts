@@ -1,14 +1,17 @@
 /**
  * What groq-sdk itself costs per request: chat.completions.create(...).asResponse() against a fetch that
- * answers at once, against calling that fetch directly. Usage: tsx scripts/bench/sdk-cost.ts
+ * answers at once, against calling that fetch directly; for the SDK's `Groq` and for the deployments'
+ * `DeploymentGroq`. Usage: tsx scripts/bench/sdk-cost.ts
  */
 import Groq from 'groq-sdk';
+import { DeploymentGroq } from '../../src/upstream/deployment-groq.js';
 
 const answer = () => new Response('{}', { status: 200, headers: { 'content-type': 'application/json' } });
 const canned = answer();
 const fetchStub = (async () => canned) as unknown as typeof fetch;
 const body = { model: 'llama-3.3-70b-versatile', messages: [{ role: 'user' as const, content: 'Say hello' }], max_tokens: 100 };
 const groq = new Groq({ apiKey: 'gsk_x', baseURL: 'http://127.0.0.1:9', maxRetries: 0, fetch: fetchStub });
+const deployment = new DeploymentGroq({ apiKey: 'gsk_x', baseURL: 'http://127.0.0.1:9', maxRetries: 0, fetch: fetchStub });
 
 async function time(label: string, n: number, call: () => Promise<unknown>): Promise<number> {
   for (let i = 0; i < 20_000; i++) await call();
@@ -27,4 +30,8 @@ for (let round = 0; round < 2; round++) {
     groq.chat.completions.create(body, { signal: new AbortController().signal, timeout: 60_000 }).asResponse(),
   );
   console.log(`groq-sdk's own work per request: ${(sdk - direct).toFixed(2)} µs`);
+  const lean = await time('the same through DeploymentGroq', N, () =>
+    deployment.chat.completions.create(body, { signal: new AbortController().signal, timeout: 60_000 }).asResponse(),
+  );
+  console.log(`DeploymentGroq's own work per request: ${(lean - direct).toFixed(2)} µs`);
 }

@@ -1,4 +1,3 @@
-import Groq from 'groq-sdk';
 import OpenAI from 'openai';
 import type { ChatCompletionCreateParams as GroqChatParams } from 'groq-sdk/resources/chat/completions';
 import type { ChatCompletionCreateParams as OpenAIChatParams } from 'openai/resources/chat/completions';
@@ -9,12 +8,14 @@ import type { TranscriptionCreateParamsNonStreaming as OpenAITranscriptionParams
 import type { TranslationCreateParams as OpenAITranslationParams } from 'openai/resources/audio/translations';
 import type { SpeechCreateParams as OpenAISpeechParams } from 'openai/resources/audio/speech';
 import type { ResponseCreateParams as OpenAIResponseParams } from 'openai/resources/responses/responses';
+import { DeploymentGroq } from './deployment-groq.js';
 import type { ProviderSpec } from './providers.js';
 import type { FetchLike } from './transport.js';
 
 export interface UpstreamCallOptions {
+  /** Aborts the call; it also carries the call's deadline (groq-sdk arms no timer of its own for it). */
   readonly signal: AbortSignal;
-  /** Time allowed until the upstream's response headers arrive. */
+  /** Time allowed until the upstream's response headers arrive (the signal aborts when it is over). */
   readonly timeoutMs: number;
 }
 
@@ -46,7 +47,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   const common = { apiKey: options.apiKey, maxRetries: 0, fetch: options.fetch };
   if (options.provider.sdk === 'groq-sdk') {
     // With neither api_base nor GROQ_BASE_URL, the SDK uses Groq's default.
-    const groq = new Groq(baseURL === undefined ? common : { ...common, baseURL });
+    const groq = new DeploymentGroq(baseURL === undefined ? common : { ...common, baseURL });
     return {
       chatCompletions: (body, { signal, timeoutMs }) =>
         groq.chat.completions.create(body as unknown as GroqChatParams, { signal, timeout: timeoutMs }).asResponse(),

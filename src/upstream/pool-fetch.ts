@@ -11,19 +11,45 @@ type NodeBody = Dispatcher.ResponseData['body'];
  * SDKs use only a small part of `Response` (status, headers, text, body); `PoolResponse` is that part.
  */
 export function poolFetch(agent: Agent): FetchLike {
+  const targets = new Map<string, Target>();
   return (async (input: string | URL | Request, init: RequestInit = {}) => {
-    const url = typeof input === 'string' ? new URL(input) : input instanceof URL ? input : new URL(input.url);
-    const headers = plainHeaders(init.headers);
+    const target = typeof input === 'string' ? targetOf(input, targets) : targetOfUrl(input instanceof URL ? input : new URL(input.url));
+    // groq-sdk's deployment client (DeploymentGroq) hands a fresh plain record with a JSON body: taken as
+    // it is (an upload's encoder may add the content type, so those are always copied).
+    const headers = typeof init.body === 'string' && isPlainRecord(init.headers) ? init.headers : plainHeaders(init.headers);
     const { statusCode, headers: responseHeaders, body } = await agent.request({
-      origin: url.origin,
-      path: url.pathname + url.search,
+      origin: target.origin,
+      path: target.path,
       method: (init.method ?? 'GET') as Dispatcher.HttpMethod,
       headers,
       body: requestBody(init.body, headers),
       signal: init.signal ?? undefined,
     });
-    return new PoolResponse(url.href, statusCode, responseHeaders, body) as unknown as Response;
+    return new PoolResponse(target.href, statusCode, responseHeaders, body) as unknown as Response;
   }) as FetchLike;
+}
+
+interface Target {
+  readonly origin: string;
+  readonly path: string;
+  readonly href: string;
+}
+
+/** At most this many URLs are kept parsed: a deployment calls a few fixed ones; file and batch ids vary. */
+const PARSED_URLS = 64;
+
+/** A URL's origin and path, parsed once for the URLs every routed request calls. */
+function targetOf(input: string, targets: Map<string, Target>): Target {
+  let target = targets.get(input);
+  if (target === undefined) {
+    target = targetOfUrl(new URL(input));
+    if (targets.size < PARSED_URLS) targets.set(input, target);
+  }
+  return target;
+}
+
+function targetOfUrl(url: URL): Target {
+  return { origin: url.origin, path: url.pathname + url.search, href: url.href };
 }
 
 /** The part of `Response` the SDKs and the router read, over a pooled Node stream. */
@@ -119,6 +145,10 @@ function requestBody(body: RequestInit['body'], headers: Record<string, string>)
   if (body instanceof ArrayBuffer) return new Uint8Array(body);
   if (ArrayBuffer.isView(body)) return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
   return body as unknown as PoolBody;
+}
+
+function isPlainRecord(headers: RequestInit['headers']): headers is Record<string, string> {
+  return typeof headers === 'object' && headers !== null && Object.getPrototypeOf(headers) === Object.prototype;
 }
 
 function plainHeaders(headers: RequestInit['headers']): Record<string, string> {

@@ -1,0 +1,94 @@
+import { getEventListeners } from 'node:events';
+import Groq, { APIUserAbortError } from 'groq-sdk';
+import { describe, expect, it } from 'vitest';
+import { DeploymentGroq } from './deployment-groq.js';
+import type { FetchLike } from './fetch-like.js';
+
+interface Sent {
+  readonly url: string;
+  readonly method: string | undefined;
+  readonly headers: Record<string, string>;
+  readonly body: unknown;
+  readonly signal: AbortSignal | null | undefined;
+}
+
+/** A fetch that records what it was handed and answers `{}` at once. */
+function recordingFetch(): { fetch: FetchLike; sent: Sent[] } {
+  const sent: Sent[] = [];
+  const fetch: FetchLike = async (input, init = {}) => {
+    const headers: Record<string, string> = {};
+    for (const [name, value] of init.headers instanceof Headers ? init.headers : Object.entries(init.headers ?? {})) headers[name] = String(value);
+    sent.push({ url: String(input), method: init.method, headers, body: init.body, signal: init.signal });
+    return new Response('{}', { status: 200, headers: { 'content-type': 'application/json' } });
+  };
+  return { fetch, sent };
+}
+
+const body = { model: 'llama-3.3-70b-versatile', messages: [{ role: 'user' as const, content: 'hi' }] };
+const options = { apiKey: 'gsk_test', baseURL: 'http://127.0.0.1:9', maxRetries: 0 };
+
+describe('DeploymentGroq', () => {
+  it('sends what groq-sdk sends, on the first call and on the later ones, with and without a timeout', async () => {
+    const plain = recordingFetch();
+    const lean = recordingFetch();
+    const groq = new Groq({ ...options, fetch: plain.fetch });
+    const deployment = new DeploymentGroq({ ...options, fetch: lean.fetch });
+    for (const timeout of [60_000, 2_500, undefined, 60_000]) {
+      const call = timeout === undefined ? { signal: new AbortController().signal } : { signal: new AbortController().signal, timeout };
+      await groq.chat.completions.create(body, call).asResponse();
+      await deployment.chat.completions.create(body, call).asResponse();
+    }
+    expect(lean.sent).toHaveLength(4);
+    for (const [i, sent] of lean.sent.entries()) {
+      const expected = plain.sent[i];
+      expect(sent.url).toBe(expected?.url);
+      expect(sent.method).toBe(expected?.method);
+      expect(sent.headers).toEqual(expected?.headers);
+      expect(sent.body).toBe(expected?.body);
+    }
+    expect(lean.sent[1]?.headers['user-agent']).toMatch(/^Groq\/JS /);
+    expect(lean.sent[1]?.headers.authorization).toBe('Bearer gsk_test');
+  });
+
+  it('hands fetch the caller\'s signal itself and leaves no listener on it', async () => {
+    const lean = recordingFetch();
+    const deployment = new DeploymentGroq({ ...options, fetch: lean.fetch });
+    const controller = new AbortController();
+    for (let i = 0; i < 12; i++) await deployment.chat.completions.create(body, { signal: controller.signal, timeout: 1_000 }).asResponse();
+    expect(lean.sent.every((sent) => sent.signal === controller.signal)).toBe(true);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('reports an abort of the caller\'s signal as groq-sdk does', async () => {
+    const controller = new AbortController();
+    const hanging: FetchLike = (_input, init) =>
+      new Promise((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(Object.assign(new Error('aborted'), { name: 'AbortError' }))));
+    const deployment = new DeploymentGroq({ ...options, fetch: hanging });
+    const call = deployment.chat.completions.create(body, { signal: controller.signal, timeout: 1_000 }).asResponse();
+    setTimeout(() => controller.abort(), 5);
+    await expect(call).rejects.toBeInstanceOf(APIUserAbortError);
+  });
+
+  it('refuses the timeouts groq-sdk refuses', async () => {
+    const lean = recordingFetch();
+    const deployment = new DeploymentGroq({ ...options, fetch: lean.fetch });
+    await deployment.chat.completions.create(body, { timeout: 1_000 }).asResponse();
+    await expect(deployment.chat.completions.create(body, { timeout: 1.5 }).asResponse()).rejects.toThrow(/must be an integer/);
+    await expect(deployment.chat.completions.create(body, { timeout: -1 }).asResponse()).rejects.toThrow(/must be a positive integer/);
+    await expect(deployment.chat.completions.create(body, { timeout: undefined }).asResponse()).rejects.toThrow(/must be an integer/);
+    expect(lean.sent).toHaveLength(1);
+  });
+
+  it('leaves a call with headers of its own to groq-sdk', async () => {
+    const plain = recordingFetch();
+    const lean = recordingFetch();
+    const groq = new Groq({ ...options, fetch: plain.fetch });
+    const deployment = new DeploymentGroq({ ...options, fetch: lean.fetch });
+    for (let i = 0; i < 2; i++) {
+      await groq.audio.speech.create({ model: 'playai-tts', input: 'hi', voice: 'Fritz-PlayAI' }, { timeout: 5_000 }).asResponse();
+      await deployment.audio.speech.create({ model: 'playai-tts', input: 'hi', voice: 'Fritz-PlayAI' }, { timeout: 5_000 }).asResponse();
+    }
+    expect(lean.sent.map((sent) => sent.headers)).toEqual(plain.sent.map((sent) => sent.headers));
+    expect(lean.sent[0]?.headers.accept).toBe('audio/wav');
+  });
+});
