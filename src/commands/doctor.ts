@@ -8,7 +8,7 @@ import { keyPreview } from '../config/secrets.js';
 import { upstreamBaseURL } from '../upstream/client.js';
 import { providers } from '../upstream/providers.js';
 import { parseCommandLine, type CommandIo } from './io.js';
-import { GATEWAY_OPTIONS, listenAddress } from './listen.js';
+import { GATEWAY_OPTIONS, listenAddress, portProblem } from './listen.js';
 
 export const DOCTOR_USAGE = `Usage: groq-router doctor [--config FILE] [--port N] [--host ADDR]
 
@@ -65,7 +65,8 @@ export async function runDoctor(argv: readonly string[], io: CommandIo, deps: Do
     if (config.router.redis !== undefined) report(await redisCheck(config));
   }
   const { port, host } = listenAddress(values, env);
-  report(await portCheck(host, port));
+  const badPort = portProblem(port, values, env);
+  report(badPort === undefined ? await portCheck(host, port) : { ok: false, text: badPort });
 
   const failed = checks.filter((c) => !c.ok).length;
   io.out(failed === 0 ? 'All checks passed.\n' : `${failed} check${failed === 1 ? '' : 's'} failed.\n`);

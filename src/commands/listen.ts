@@ -12,3 +12,9 @@ export const GATEWAY_OPTIONS = {
 export function listenAddress(values: { readonly port?: string; readonly host?: string }, env: NodeJS.ProcessEnv): { port: number; host: string } {
   return { port: Number(values.port ?? env.PORT ?? 4000), host: values.host ?? env.HOST ?? '127.0.0.1' };
 }
+
+/** What is wrong with the port `listenAddress` read, in the words both commands use; `undefined` when it is one. */
+export function portProblem(port: number, values: { readonly port?: string }, env: NodeJS.ProcessEnv): string | undefined {
+  if (Number.isInteger(port) && port >= 0 && port <= 65535) return undefined;
+  return `--port must be an integer from 0 to 65535, got ${values.port ?? env.PORT}`;
+}

@@ -3,7 +3,7 @@ import { ConfigError } from '../config/load.js';
 import { createLogger } from '../log.js';
 import { PortInUseError, startGateway } from '../server.js';
 import { STAY_RUNNING, type CommandIo, type CommandResult } from './io.js';
-import { GATEWAY_OPTIONS, listenAddress } from './listen.js';
+import { GATEWAY_OPTIONS, listenAddress, portProblem } from './listen.js';
 
 export const SERVE_USAGE = `Usage: groq-router [serve] [--config FILE] [--port N] [--host ADDR]
        groq-router check [--config FILE] [--json]
@@ -53,8 +53,9 @@ async function serve(argv: readonly string[], io: CommandIo): Promise<CommandRes
     return 0;
   }
   const { port, host } = listenAddress(values, process.env);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    io.err(`groq-router: --port must be an integer from 0 to 65535, got ${values.port ?? process.env.PORT}\n`);
+  const badPort = portProblem(port, values, process.env);
+  if (badPort !== undefined) {
+    io.err(`groq-router: ${badPort}\n`);
     return 2;
   }
   const log = createLogger();

@@ -115,6 +115,14 @@ describe('groq-router doctor', () => {
     expect(out).not.toContain(BAD_KEY);
   });
 
+  it('reports a port that is no port as a failed check, not a crash', async () => {
+    const file = join(dir, 'port.yaml');
+    writeFileSync(file, `model_list:\n${entry('good', 'GOOD_KEY', fake.url)}`);
+    const io = captureIo();
+    expect(await runDoctor(['--config', file, '--port', 'x'], io, { env: { GOOD_KEY: UPSTREAM_KEY } })).toBe(1);
+    expect(io.stdout()).toContain('✗ --port must be an integer from 0 to 65535, got x');
+  });
+
   it('exits 0 when every check passes', async () => {
     const file = join(dir, 'good.yaml');
     writeFileSync(file, `model_list:\n${entry('good', 'GOOD_KEY', fake.url)}`);
