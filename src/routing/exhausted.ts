@@ -2,7 +2,7 @@ import { failureError, retryAfterHeaders } from '../errors.js';
 import type { PromisedRefusal, Refusal } from '../quota/types.js';
 import type { UpstreamFailure } from '../upstream/failure.js';
 import type { AttemptRecord, AttemptTrail } from './attempt-trail.js';
-import { RateLimitRefusal, RoutingError } from './routing-error.js';
+import { RateLimitRefusal, RoutingError, wholeSeconds } from './routing-error.js';
 
 /**
  * The answer when no deployment of the chain could serve: what was tried and why, with the status that
@@ -41,11 +41,12 @@ export function exhaustedError(alias: string, trail: AttemptTrail): RoutingError
       });
     }
     const retryAfterMs = Math.min(...finite);
-    const retryAfter = Math.max(1, Math.ceil(retryAfterMs / 1000));
+    const retryAfter = wholeSeconds(retryAfterMs);
     const quotaOnly = trail.records.every((r) => r.kind !== 'ejected' || r.ejection.rateLimited);
     const retryHeaders = { ...headers, ...retryAfterHeaders(retryAfterMs) };
     if (quotaOnly) {
-      return new RateLimitRefusal(`Rate limit: no deployment of ${alias} can take this request now; retry in ${retryAfter} s. ${tried}`, retryAfterMs, headers, trail, promisable(trail, retryAfterMs));
+      const describe = (seconds: number): string => `Rate limit: no deployment of ${alias} can take this request now; retry in ${seconds} s. ${tried}`;
+      return new RateLimitRefusal(describe, retryAfterMs, headers, trail, promisable(trail, retryAfterMs));
     }
     return new RoutingError(503, `Every deployment of ${alias} is ejected after upstream failures or out of quota; retry in ${retryAfter} s. ${tried}`, trail, {
       code: 'deployments_cooling_down',

@@ -4,7 +4,7 @@ import { newTrail } from './attempt-trail.js';
 import { HeadroomQueue, type WaitClock } from './headroom-queue.js';
 import { RateLimitRefusal } from './routing-error.js';
 
-const refused = (seconds = 1) => new RateLimitRefusal('no headroom', seconds * 1000, {}, newTrail());
+const refused = (seconds = 1) => new RateLimitRefusal(() => 'no headroom', seconds * 1000, {}, newTrail());
 
 /** An attempt refused `times` times, then answering `value`. */
 function refusedThen<T>(times: number, value: T, log?: string[], seconds = 1): () => Promise<T> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryQuotaStore } from '../quota/memory-store.js';
-import { WINDOW_NAMES, type BudgetSpec, type Demand, type PromisedRefusal, type WindowLimit, type WindowName } from '../quota/types.js';
+import { WINDOW_NAMES, WINDOW_SPECS, type BudgetSpec, type Demand, type PromisedRefusal, type WindowLimit, type WindowName } from '../quota/types.js';
 import { RetryPromises } from './retry-promises.js';
 
 const TPM = 6_000;
@@ -93,5 +93,29 @@ describe('RetryPromises', () => {
     await one.done();
     // Only agent-3's hold stands.
     expect((await store.snapshot(spec)).windows.tpm.used).toBe(1_000);
+  });
+
+  it('tells a caller behind earlier promises the moment their requests leave the window, not their holds', async () => {
+    const { store, promises, spec, advance } = setup();
+    const minute = WINDOW_SPECS.tpm.windowMs + WINDOW_SPECS.tpm.bucketMs + (WINDOW_SPECS.tpm.graceMs ?? 0);
+    /** A caller of 2,700 tokens (two fit the 6,000) refused now: the wait it is promised. */
+    const refusedNow = async (claim: string): Promise<number | undefined> => {
+      const result = await store.reserve(spec, demand(2_700));
+      if (result.ok) throw new Error('expected a refusal');
+      return promises.promise('a', claim, { budget: spec, refusal: result.refusal });
+    };
+    await store.reserve(spec, demand(2_700));
+    advance(5_000);
+    await store.reserve(spec, demand(2_700));
+    advance(5_000);
+    // Third and fourth: each fits when one of the first two leaves.
+    expect(await refusedNow('third')).toBe(minute - 10_000);
+    advance(5_000);
+    expect(await refusedNow('fourth')).toBe(minute - 10_000);
+    advance(5_000);
+    // Fifth: the store sees the third's hold leave a minute after it was promised, but the third's
+    // request, booked when it comes back, stays a minute from then.
+    const third = minute - 10_000 + 10_000;
+    expect(await refusedNow('fifth')).toBe(third + minute - 20_000);
   });
 });

@@ -1,4 +1,4 @@
-import type { BudgetSpec, Demand, PromisedRefusal, QuotaStore, Reservation } from '../quota/types.js';
+import { WINDOW_SPECS, type BudgetSpec, type Demand, type PromisedRefusal, type QuotaStore, type Reservation } from '../quota/types.js';
 
 /** How long past its retry-after a promise waits for its caller before the capacity goes back. */
 const GRACE_MS = 10_000;
@@ -15,6 +15,8 @@ const UNCLAIMED_AFTER_MS = 2_000;
  * cannot push every later caller's wait further and further out.
  */
 const MAX_PER_ALIAS = 8;
+/** How long a booking stays in a minute window: the window, its bucket and its grace (see WINDOW_SPECS). */
+const HOLD_LIFETIME_MS = WINDOW_SPECS.tpm.windowMs + WINDOW_SPECS.tpm.bucketMs + (WINDOW_SPECS.tpm.graceMs ?? 0);
 
 interface Promise_ {
   /** Whose it is: the refused request's `claim`, which its retry carries again. */
@@ -53,10 +55,9 @@ const NOTHING: Redemption = { tokens: undefined, done: async () => {} };
  *
  * Holds are booked when promised, not when due, so a later promise's hold also sits on capacity an
  * earlier one is due: a redeeming request therefore sets the later holds of its budget aside while it
- * books, and they are held again right after. For the same reason a caller refused behind two or more
- * promises on a deployment that takes one request at a time can hear too early a moment: its wait
- * counts the earlier holds as leaving the window a minute after they were promised, where the requests
- * they stand for stay booked a minute after they are due (README, bench:agents).
+ * books, and they are held again right after. For the same reason a refusal's wait can count on an
+ * earlier hold leaving the window a minute after it was promised, where the request it stands for stays
+ * booked a minute after it is due: such a caller is told the later moment (`promise` resolves to it).
  */
 export class RetryPromises {
   private readonly byAlias = new Map<string, Promise_[]>();
@@ -66,30 +67,53 @@ export class RetryPromises {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Holds the capacity a refused caller was told to come back for. */
-  async promise(alias: string, claim: string, promised: PromisedRefusal): Promise<void> {
+  /**
+   * Holds the capacity a refused caller was told to come back for. Resolves to the wait it is held for
+   * (ms from now): later than the refusal's when the refusal counted on an earlier promise's hold leaving
+   * the window, since the request that hold stands for stays booked a window from its due time instead.
+   * `undefined` when nothing could be promised (the refusal's wait stands).
+   */
+  async promise(alias: string, claim: string, promised: PromisedRefusal): Promise<number | undefined> {
     await this.lapse();
     // A caller refused again (back too early, or its promise taken) holds one promise, the latest.
     const earlier = this.byAlias.get(alias)?.find((entry) => entry.claim === claim);
     if (earlier !== undefined) await this.drop(alias, earlier);
     const { budget, refusal } = promised;
-    if (!Number.isFinite(refusal.retryAfterMs) || (this.byAlias.get(alias)?.length ?? 0) >= MAX_PER_ALIAS) return;
+    if (!Number.isFinite(refusal.retryAfterMs) || (this.byAlias.get(alias)?.length ?? 0) >= MAX_PER_ALIAS) return undefined;
     // Tokens only: promises keep agents refused together apart on TPM, and a hold is no request.
     const hold = await this.hold(budget, { requests: 0, tokens: refusal.demand.tokens, audioSeconds: refusal.demand.audioSeconds });
-    if (hold === undefined) return;
+    if (hold === undefined) return undefined;
+    const now = this.now();
+    const dueAt = this.behindEarlierPromises(budget.id, now + refusal.retryAfterMs);
     const entry: Promise_ = {
       claim,
       budget,
       hold,
       demand: hold.demand,
-      dueAt: this.now() + refusal.retryAfterMs,
-      timer: setTimeout(() => void this.drop(alias, entry), refusal.retryAfterMs + GRACE_MS).unref(),
+      dueAt,
+      timer: setTimeout(() => void this.drop(alias, entry), dueAt - now + GRACE_MS).unref(),
       setAside: 0,
       dropped: false,
     };
     const promises = this.byAlias.get(alias) ?? [];
     promises.push(entry);
     this.byAlias.set(alias, promises);
+    return dueAt - now;
+  }
+
+  /**
+   * When a request found to fit at `fitsAt` really fits: an earlier promise's hold that leaves the
+   * window by then was counted as gone, but the request it stands for is booked at its due time and
+   * stays a window from then.
+   */
+  private behindEarlierPromises(budgetId: string, fitsAt: number): number {
+    let dueAt = fitsAt;
+    for (const entry of [...this.byAlias.values()].flat()) {
+      const at = entry.hold?.at;
+      if (entry.budget.id !== budgetId || at === undefined || at + HOLD_LIFETIME_MS > fitsAt) continue;
+      dueAt = Math.max(dueAt, entry.dueAt + HOLD_LIFETIME_MS);
+    }
+    return dueAt;
   }
 
   /**

@@ -26,14 +26,25 @@ export class RoutingError extends GatewayError {
  */
 export class RateLimitRefusal extends RoutingError {
   constructor(
-    message: string,
+    /** The message for a wait of so many whole seconds. */
+    private readonly describe: (retryAfterS: number) => string,
     readonly retryAfterMs: number,
-    headers: Record<string, string>,
+    private readonly baseHeaders: Record<string, string>,
     trail: AttemptTrail,
     /** The budget whose capacity the retry-after is for, when it is a budget's (not an ejected deployment's). */
     readonly promise?: PromisedRefusal,
   ) {
-    super(429, message, trail, { code: 'rate_limit_exceeded', headers: { ...headers, ...retryAfterHeaders(retryAfterMs) } });
+    super(429, describe(wholeSeconds(retryAfterMs)), trail, { code: 'rate_limit_exceeded', headers: { ...baseHeaders, ...retryAfterHeaders(retryAfterMs) } });
     this.name = 'RateLimitRefusal';
   }
+
+  /** The same refusal with a later wait: the capacity promised to the caller comes free only then. */
+  later(retryAfterMs: number): RateLimitRefusal {
+    return new RateLimitRefusal(this.describe, retryAfterMs, this.baseHeaders, this.trail, this.promise);
+  }
+}
+
+/** A wait as `retry-after` gives it: whole seconds, rounded up, at least one. */
+export function wholeSeconds(ms: number): number {
+  return Math.max(1, Math.ceil(ms / 1000));
 }

@@ -176,7 +176,10 @@ async function walkAlias(services: RoutedServices, state: GatewayState, c: Conte
     // comes after the later ones it was told about.
     await redeemed.done();
     // The caller is told when its request fits: hold that capacity for it until then.
-    if (err instanceof RateLimitRefusal && err.promise !== undefined) await services.promises.promise(alias, claim, err.promise);
+    if (err instanceof RateLimitRefusal && err.promise !== undefined) {
+      const heldFor = await services.promises.promise(alias, claim, err.promise);
+      if (heldFor !== undefined && heldFor > err.retryAfterMs) throw err.later(heldFor);
+    }
     throw err;
   } finally {
     await redeemed.done();
