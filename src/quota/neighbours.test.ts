@@ -60,4 +60,17 @@ describe('Neighbours', () => {
     neighbours.observe('b', -500, 500);
     expect(neighbours.spare('b')).toBe(Math.ceil(1.2 * 300 - 300));
   });
+
+  it('says their level as it fades, and how long until it is at most some tokens', () => {
+    const { neighbours, at } = watched();
+    neighbours.observe('b', 2_000);
+    expect(neighbours.level('b')).toBe(2_000);
+    expect(neighbours.msUntilLevelAtMost('b', 3_000)).toBe(0);
+    // Kept whole for a minute, then fading over two: down to 1,000 half-way through the fade.
+    expect(neighbours.msUntilLevelAtMost('b', 1_000)).toBe(120_000);
+    at(120_000);
+    expect(neighbours.level('b')).toBe(1_000);
+    expect(neighbours.msUntilLevelAtMost('b', 0)).toBe(60_000);
+    expect(neighbours.level('never-seen')).toBe(0);
+  });
 });

@@ -67,6 +67,21 @@ export class Neighbours {
     hood.levelAt = now;
   }
 
+  /** What the budget's neighbours are taken to spend in a minute now: the level last seen, as it fades. */
+  level(budgetId: string): number {
+    return this.budgets.get(budgetId)?.faded(this.now()) ?? 0;
+  }
+
+  /** Milliseconds until the level has faded to `tokens` at most, unless a later look shows it lower. */
+  msUntilLevelAtMost(budgetId: string, tokens: number): number {
+    const hood = this.budgets.get(budgetId);
+    const now = this.now();
+    if (hood === undefined || hood.faded(now) <= tokens) return 0;
+    if (!(tokens > 0)) return Math.max(0, hood.levelAt + HOLD_MS + FADE_MS - now);
+    const age = HOLD_MS + FADE_MS * (1 - tokens / hood.level);
+    return Math.max(0, Math.ceil(hood.levelAt + age - now));
+  }
+
   /** Tokens to keep free in the budget's minute window for its neighbours, beyond what it already books for them. */
   spare(budgetId: string): number {
     const hood = this.budgets.get(budgetId);

@@ -99,6 +99,11 @@ export interface Refusal {
   /** Milliseconds until this demand would fit; `Infinity` when it never can (larger than the limit). */
   readonly retryAfterMs: number;
   readonly exhausted: readonly ExhaustedWindow[];
+  /**
+   * Refused because it cannot fit beside what other consumers of the key spend (see Neighbours), not
+   * because our own bookings fill the window: its wait is their room fading, nothing to promise.
+   */
+  readonly keptForOthers?: true;
 }
 
 /** A refusal a caller will hear, and the budget whose capacity can be promised to it. */

@@ -116,6 +116,7 @@ export async function attemptDeployment(deployment: Deployment, request: RoutedR
   if (atParallelLimit(deployment)) return { busy: { limit: deployment.maxParallelRequests } };
 
   const budget = deployment.budget;
+  if (prepared.keptOut !== undefined) return { refusal: prepared.keptOut };
   let reservation: Reservation | undefined;
   if (budget !== undefined) {
     const reserved = await ctx.quota.reserve(budget, withinCeiling(prepared.demand, request.tokenCeiling));

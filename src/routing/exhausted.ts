@@ -67,7 +67,9 @@ export function exhaustedError(alias: string, trail: AttemptTrail): RoutingError
 function promisable(trail: AttemptTrail, retryAfterMs: number): PromisedRefusal | undefined {
   for (const record of trail.records) {
     const budget = record.deployment.budget;
-    if (record.kind === 'refused' && budget !== undefined && record.refusal.retryAfterMs === retryAfterMs) return { budget, refusal: record.refusal };
+    if (record.kind === 'refused' && budget !== undefined && record.refusal.keptForOthers !== true && record.refusal.retryAfterMs === retryAfterMs) {
+      return { budget, refusal: record.refusal };
+    }
   }
   return undefined;
 }

@@ -1,5 +1,5 @@
 import type { CompletionCapPolicy } from '../config/types.js';
-import type { Demand, Settlement, UpstreamGap } from '../quota/types.js';
+import type { Demand, Refusal, Settlement, UpstreamGap } from '../quota/types.js';
 import type { UpstreamCallOptions, UpstreamClient } from '../upstream/client.js';
 import type { UpstreamFailure } from '../upstream/failure.js';
 import type { Deployment } from './deployment.js';
@@ -28,6 +28,11 @@ export interface Unfit {
 export interface PreparedCall {
   /** What to book: the most it may take, and (`minTokens`) the least when its completion cap can shrink. */
   readonly demand: Demand;
+  /**
+   * Set when the request cannot fit on this deployment beside what other consumers of its key spend:
+   * it is not booked there, and the refusal says how long until that room may have faded.
+   */
+  readonly keptOut?: Refusal;
   /** Sends it as booked: `booked.tokens` may be below `demand.tokens` when the window was short. */
   send(client: UpstreamClient, options: UpstreamCallOptions, booked: Demand): Promise<Response>;
   /** The completion cap sent with `booked`, when one is (the `x-groq-router-max-tokens` header). */

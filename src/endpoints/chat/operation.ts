@@ -20,6 +20,7 @@ export function chatOperation(body: ChatBody, alias: string, roughPrompt: number
       const cleaned = prepareChatBody(body, { provider: deployment.provider, model: deployment.config.model, dropParams });
       return {
         demand: plan.demand,
+        keptOut: plan.keptOut,
         send: (client, options, booked) => client.chatCompletions(withCompletionCap(cleaned, plan.capFor(booked)), options),
         completionCap: plan.capFor,
         spent: (bytes, booked) => plan.spend(usageOf(bytes), booked),

@@ -22,6 +22,7 @@ export function responsesOperation(body: Record<string, unknown>, alias: string,
       dropUnsupported(out, deployment.provider.unsupportedResponsesParams, deployment.provider.name, dropParams);
       return {
         demand: plan.demand,
+        keptOut: plan.keptOut,
         send(client, options, booked) {
           const cap = plan.capFor(booked);
           return client.responses(cap === undefined ? out : { ...out, max_output_tokens: cap }, options);

@@ -74,4 +74,19 @@ describe('planCompletion', () => {
     refused.observed({ tpm: 2_000 }, undefined, undefined);
     expect(other.neighbours.spare('b')).toBe(400);
   });
+
+  it('keeps a request off a deployment where even its least booking cannot fit beside other consumers', () => {
+    const clock = { t: 0 };
+    const planning = new TokenPlanning(undefined, () => clock.t);
+    // Another consumer of the key was seen spending 4,000 of the 6,000 a minute.
+    planning.neighbours.observe('b', 4_000);
+    const big = planCompletion(deployment(131_072, 131_072, 'b'), planning, { alias: 'a', roughPrompt: 3_000, requested: 8_192, policy: 'adaptive' });
+    expect(big.keptOut).toMatchObject({ budgetId: 'b', keptForOthers: true, exhausted: [{ window: 'tpm', limit: 6_000, used: 4_000 }] });
+    // Its wait: until their level has faded to what leaves room for it.
+    expect(big.keptOut?.retryAfterMs).toBe(planning.neighbours.msUntilLevelAtMost('b', 6_000 - (big.keptOut?.demand.tokens ?? 0)));
+    expect(big.keptOut?.retryAfterMs).toBeGreaterThan(60_000);
+    // A request that fits beside them is not kept out.
+    const small = planCompletion(deployment(131_072, 131_072, 'b'), planning, { alias: 'a', roughPrompt: 500, requested: 8_192, policy: 'adaptive' });
+    expect(small.keptOut).toBeUndefined();
+  });
 });

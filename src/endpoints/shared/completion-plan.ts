@@ -1,7 +1,7 @@
 import type { CompletionCapPolicy } from '../../config/types.js';
 import { DEFAULT_COMPLETION_CAP, MIN_COMPLETION_CAP } from '../../quota/completion-caps.js';
 import type { TokenPlanning } from '../../quota/token-planning.js';
-import type { Demand, UpstreamGap } from '../../quota/types.js';
+import type { Demand, Refusal, UpstreamGap } from '../../quota/types.js';
 import type { Deployment } from '../../routing/deployment.js';
 import { spentTokens, type Spend, type TokenUsage } from '../../routing/operation.js';
 
@@ -16,6 +16,8 @@ import { spentTokens, type Spend, type TokenUsage } from '../../routing/operatio
  */
 export interface CompletionPlan {
   readonly demand: Demand;
+  /** Set when even the least cap cannot fit the deployment's minute beside other consumers' spending. */
+  readonly keptOut: Refusal | undefined;
   /** The cap to write into the body for `booked`, or `undefined` to leave the body's as it is. */
   capFor(booked: Demand): number | undefined;
   spend(usage: TokenUsage | undefined, booked: Demand): Spend;
@@ -69,6 +71,7 @@ export function planCompletion(deployment: Deployment, planning: TokenPlanning, 
       minTokens: least < most ? prompt + least : undefined,
       spare: budgetId === undefined ? undefined : planning.neighbours.spare(budgetId),
     },
+    keptOut: keptOutByNeighbours(deployment, planning, prompt + least),
     capFor: (booked) => (sendsCap ? capOf(booked) : undefined),
     spend(usage, booked) {
       if (usage === undefined) return { usage, actual: { tokens: booked.tokens } };
@@ -108,6 +111,28 @@ export function planCompletion(deployment: Deployment, planning: TokenPlanning, 
       const shortBy = upstreamCount === undefined ? 0 : upstreamCount - booked.tokens;
       planning.calibration.fellShort(model, roughPrompt, shortBy);
     },
+  };
+}
+
+/**
+ * A request whose least booking fits the minute's limit alone but not beside what other consumers of the
+ * key are taken to spend in a minute (their level, see Neighbours) would be refused by Groq whenever they
+ * go on spending: it is not sent there, and its wait is until that level has faded enough (a look at
+ * Groq's count from another request can lower it sooner). The room kept beyond the level (a fifth of it)
+ * is the store's to weigh, against the window as it is.
+ */
+function keptOutByNeighbours(deployment: Deployment, planning: TokenPlanning, least: number): Refusal | undefined {
+  const budget = deployment.budget;
+  const limit = budget?.limits.tpm.limit ?? null;
+  if (budget === undefined || limit === null || least > limit) return undefined;
+  const level = planning.neighbours.level(budget.id);
+  if (least + level <= limit) return undefined;
+  return {
+    budgetId: budget.id,
+    demand: { requests: 1, tokens: least, audioSeconds: 0 },
+    retryAfterMs: planning.neighbours.msUntilLevelAtMost(budget.id, limit - least),
+    exhausted: [{ window: 'tpm', limit, used: Math.ceil(level), requested: least }],
+    keptForOthers: true,
   };
 }
 
