@@ -64,7 +64,12 @@ export class GatewayError extends HTTPException {
  * wait of 1.2 s is not stretched to 2.
  */
 export function retryAfterHeaders(retryAfterMs: number): { 'retry-after': string; 'retry-after-ms': string } {
-  return { 'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))), 'retry-after-ms': String(Math.max(1, Math.ceil(retryAfterMs))) };
+  return { 'retry-after': String(wholeSeconds(retryAfterMs)), 'retry-after-ms': String(Math.max(1, Math.ceil(retryAfterMs))) };
+}
+
+/** A wait as `retry-after` gives it: whole seconds, rounded up, at least one. */
+export function wholeSeconds(ms: number): number {
+  return Math.max(1, Math.ceil(ms / 1000));
 }
 
 export function typeForStatus(status: number): ErrorType {

@@ -27,6 +27,15 @@ export const WINDOW_SPECS: Readonly<
   asd: { unit: 'audio_seconds', windowMs: 86_400_000, bucketMs: 60_000 },
 };
 
+/**
+ * How long a booking counts in `window` at most, from when it was made: the window, its bucket and its
+ * grace in whole buckets (BucketedWindow's expiry of a bucket, measured from the bucket's start).
+ */
+export function bookingLifetimeMs(window: WindowName): number {
+  const { windowMs, bucketMs, graceMs } = WINDOW_SPECS[window];
+  return windowMs + bucketMs * (1 + Math.ceil((graceMs ?? 0) / bucketMs));
+}
+
 /** Where a window's limit came from, for `/quota` and `groq-router check`. */
 export type LimitSource = 'config' | 'catalogue' | 'none';
 

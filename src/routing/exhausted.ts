@@ -1,8 +1,8 @@
-import { failureError, retryAfterHeaders } from '../errors.js';
+import { failureError, retryAfterHeaders, wholeSeconds } from '../errors.js';
 import type { PromisedRefusal, Refusal } from '../quota/types.js';
 import type { UpstreamFailure } from '../upstream/failure.js';
 import type { AttemptRecord, AttemptTrail } from './attempt-trail.js';
-import { RateLimitRefusal, RoutingError, wholeSeconds } from './routing-error.js';
+import { RateLimitRefusal, RoutingError } from './routing-error.js';
 
 /**
  * The answer when no deployment of the chain could serve: what was tried and why, with the status that

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryQuotaStore } from '../quota/memory-store.js';
-import { WINDOW_NAMES, WINDOW_SPECS, type BudgetSpec, type Demand, type PromisedRefusal, type WindowLimit, type WindowName } from '../quota/types.js';
+import { WINDOW_NAMES, bookingLifetimeMs, type BudgetSpec, type Demand, type PromisedRefusal, type WindowLimit, type WindowName } from '../quota/types.js';
 import { RetryPromises } from './retry-promises.js';
 
 const TPM = 6_000;
@@ -97,7 +97,7 @@ describe('RetryPromises', () => {
 
   it('tells a caller behind earlier promises the moment their requests leave the window, not their holds', async () => {
     const { store, promises, spec, advance } = setup();
-    const minute = WINDOW_SPECS.tpm.windowMs + WINDOW_SPECS.tpm.bucketMs + (WINDOW_SPECS.tpm.graceMs ?? 0);
+    const minute = bookingLifetimeMs('tpm');
     /** A caller of 2,700 tokens (two fit the 6,000) refused now: the wait it is promised. */
     const refusedNow = async (claim: string): Promise<number | undefined> => {
       const result = await store.reserve(spec, demand(2_700));

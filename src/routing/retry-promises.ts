@@ -1,4 +1,4 @@
-import { WINDOW_SPECS, type BudgetSpec, type Demand, type PromisedRefusal, type QuotaStore, type Reservation } from '../quota/types.js';
+import { bookingLifetimeMs, type BudgetSpec, type Demand, type PromisedRefusal, type QuotaStore, type Reservation } from '../quota/types.js';
 
 /** How long past its retry-after a promise waits for its caller before the capacity goes back. */
 const GRACE_MS = 10_000;
@@ -15,8 +15,8 @@ const UNCLAIMED_AFTER_MS = 2_000;
  * cannot push every later caller's wait further and further out.
  */
 const MAX_PER_ALIAS = 8;
-/** How long a booking stays in a minute window: the window, its bucket and its grace (see WINDOW_SPECS). */
-const HOLD_LIFETIME_MS = WINDOW_SPECS.tpm.windowMs + WINDOW_SPECS.tpm.bucketMs + (WINDOW_SPECS.tpm.graceMs ?? 0);
+/** How long a hold (tokens only) counts in its budget's minute window. */
+const HOLD_LIFETIME_MS = bookingLifetimeMs('tpm');
 
 interface Promise_ {
   /** Whose it is: the refused request's `claim`, which its retry carries again. */
@@ -108,9 +108,9 @@ export class RetryPromises {
    */
   private behindEarlierPromises(budgetId: string, fitsAt: number): number {
     let dueAt = fitsAt;
-    for (const entry of [...this.byAlias.values()].flat()) {
+    for (const entry of this.onBudget(budgetId)) {
       const at = entry.hold?.at;
-      if (entry.budget.id !== budgetId || at === undefined || at + HOLD_LIFETIME_MS > fitsAt) continue;
+      if (at === undefined || at + HOLD_LIFETIME_MS > fitsAt) continue;
       dueAt = Math.max(dueAt, entry.dueAt + HOLD_LIFETIME_MS);
     }
     return dueAt;
@@ -130,7 +130,7 @@ export class RetryPromises {
     const taken = own ?? promises.find((entry) => entry.dueAt + UNCLAIMED_AFTER_MS <= now);
     if (taken === undefined || taken.dueAt > now + EARLY_MS) return NOTHING;
     await this.drop(alias, taken);
-    const later = [...this.byAlias.values()].flat().filter((entry) => entry.budget.id === taken.budget.id);
+    const later = this.onBudget(taken.budget.id);
     await Promise.all(later.map((entry) => this.setAside(entry)));
     let finished = false;
     return {
@@ -141,6 +141,11 @@ export class RetryPromises {
         for (const entry of later) await this.holdAgain(entry);
       },
     };
+  }
+
+  /** The promises standing on a budget, whichever alias they were made for (aliases can share one). */
+  private onBudget(budgetId: string): Promise_[] {
+    return [...this.byAlias.values()].flat().filter((entry) => entry.budget.id === budgetId);
   }
 
   /** Gives back the promises nobody came for (their timers do too; this keeps to the budgets' clock). */

@@ -1,4 +1,4 @@
-import { GatewayError, retryAfterHeaders, type GatewayStatus, type GatewayErrorOptions } from '../errors.js';
+import { GatewayError, retryAfterHeaders, wholeSeconds, type GatewayStatus, type GatewayErrorOptions } from '../errors.js';
 import type { PromisedRefusal } from '../quota/types.js';
 import type { AttemptTrail } from './attempt-trail.js';
 
@@ -42,9 +42,4 @@ export class RateLimitRefusal extends RoutingError {
   later(retryAfterMs: number): RateLimitRefusal {
     return new RateLimitRefusal(this.describe, retryAfterMs, this.baseHeaders, this.trail, this.promise);
   }
-}
-
-/** A wait as `retry-after` gives it: whole seconds, rounded up, at least one. */
-export function wholeSeconds(ms: number): number {
-  return Math.max(1, Math.ceil(ms / 1000));
 }

@@ -2,10 +2,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryQuotaStore } from '../../src/quota/memory-store.js';
 import { GROQ_DEV_LIMITS, type RateLimits } from '../fake-groq/server.js';
 import { deploymentYaml, ManualClock, startStack, UPSTREAM_KEY, type Stack } from './harness.js';
-import { WINDOW_SPECS } from '../../src/quota/types.js';
+import { bookingLifetimeMs } from '../../src/quota/types.js';
 
 /** The longest wait a minute window can give: its minute, one bucket and its grace, in whole seconds. */
-const LONGEST_RETRY_AFTER_S = Math.ceil((WINDOW_SPECS.tpm.windowMs + WINDOW_SPECS.tpm.bucketMs + (WINDOW_SPECS.tpm.graceMs ?? 0)) / 1000);
+const LONGEST_RETRY_AFTER_S = Math.ceil(bookingLifetimeMs('tpm') / 1000);
 
 const PRIMARY = 'groq/llama-3.3-70b-versatile';
 const FALLBACK = 'groq/openai/gpt-oss-120b';

@@ -8,10 +8,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeGroq, type FakeGroq } from '../fake-groq/server.js';
 import { testRedisUrl } from '../support/redis-testing.js';
 import { claimRedisDb, drive, getJson, multiConfig, spawnGateway, tempDir, type Answer, type ClaimedDb, type GatewayProcess, type TempDir, warmUp } from './support.js';
-import { WINDOW_SPECS } from '../../src/quota/types.js';
+import { bookingLifetimeMs } from '../../src/quota/types.js';
 
 /** The longest wait a minute window can give: its minute, one bucket and its grace, in whole seconds. */
-const LONGEST_RETRY_AFTER_S = Math.ceil((WINDOW_SPECS.rpm.windowMs + WINDOW_SPECS.rpm.bucketMs + (WINDOW_SPECS.rpm.graceMs ?? 0)) / 1000);
+const LONGEST_RETRY_AFTER_S = Math.ceil(bookingLifetimeMs('rpm') / 1000);
 
 const MODEL = 'llama-3.1-8b-instant';
 const ALIAS = 'groq/llama-3.1-8b-instant';

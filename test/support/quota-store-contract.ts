@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { WINDOW_NAMES, WINDOW_SPECS, type BudgetSpec, type QuotaStore, type WindowName } from '../../src/quota/types.js';
+import { WINDOW_NAMES, WINDOW_SPECS, bookingLifetimeMs, type BudgetSpec, type QuotaStore, type WindowName } from '../../src/quota/types.js';
 import { reservationOf, retryAfterOf, testBudget as budget, testDemand as demand } from './redis-testing.js';
 
 /**
@@ -12,7 +12,7 @@ export const MINUTE = WINDOW_SPECS.tpm.windowMs;
 const TPM_BUCKET = WINDOW_SPECS.tpm.bucketMs;
 const RPD_BUCKET = WINDOW_SPECS.rpd.bucketMs;
 /** How long a minute-window booking counts from its bucket's start: the bucket, its grace, the window. */
-export const TPM_HOLD = TPM_BUCKET + (WINDOW_SPECS.tpm.graceMs ?? 0) + MINUTE;
+export const TPM_HOLD = bookingLifetimeMs('tpm');
 /** A bucket boundary, so expiries below are exact multiples of the window. */
 export const START = 1_000 * RPD_BUCKET;
 
