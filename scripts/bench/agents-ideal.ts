@@ -6,6 +6,7 @@
  * else it waits until the earliest moment one does. The second consumer's scheduled spending occupies
  * the windows as it would upstream, and the ideal never pushes one of its requests out.
  */
+import { CompletionCaps } from '../../src/quota/completion-caps.js';
 import type { Accounting } from '../../test/fake-groq/accounting.js';
 import type { WindowLimits } from './agents-workload.js';
 
@@ -42,15 +43,15 @@ export interface IdealInput {
 }
 
 /**
- * A cap a gateway can know, for a reference packing: the largest answer seen so far plus a margin (wider
- * while few are seen), 1,024 before any. It is the gateway's learned floor used for every request (the
- * gateway sends its larger target when there is room), learned at admission rather than at the answer's
- * end, so it is a bound on what a gateway with learned caps can pack, not a model of this one.
+ * A cap a gateway can know, for a reference packing: the gateway's own learned floor (CompletionCaps)
+ * after the answers seen so far, 1,024 before any. Used for every request (the gateway sends its larger
+ * target when there is room) and learned at admission rather than at the answer's end, so it is a bound
+ * on what a gateway with learned caps can pack, not a model of this one.
  */
 export function learnedCap(_request: SimRequest, earlier: readonly number[]): number {
-  if (earlier.length === 0) return 1_024;
-  const largest = Math.max(256, ...earlier.slice(-64));
-  return Math.min(Math.ceil(largest * Math.max(1.1, 1 + 2 / earlier.length)), 1_024);
+  const caps = new CompletionCaps();
+  for (const tokens of earlier.slice(-64)) caps.observe('reference', tokens);
+  return caps.for('reference').floor;
 }
 
 /** A booking's part that sits in the windows from `start` until `end` (the admission + 60 s). */
