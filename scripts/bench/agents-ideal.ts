@@ -71,6 +71,8 @@ export interface IdealResult {
   readonly perMinute: number;
   /** Answers per model of the chain. */
   readonly byModel: Record<string, number>;
+  /** Each request sent, in time order (for BENCH_TRACE). */
+  readonly sent: readonly { readonly at: number; readonly agent: number; readonly model: string; readonly tokens: number }[];
 }
 
 export function idealAnswers(input: IdealInput): IdealResult {
@@ -148,6 +150,7 @@ export function idealAnswers(input: IdealInput): IdealResult {
   const ready = input.agents.map(() => 0);
   const nextIndex = input.agents.map(() => 0);
   const active = new Set(input.agents.map((_, i) => i));
+  const sent: { at: number; agent: number; model: string; tokens: number }[] = [];
   while (active.size > 0) {
     // The agent ready first (lowest index on ties) acts next, so bookings are made in time order.
     let agent = -1;
@@ -164,6 +167,7 @@ export function idealAnswers(input: IdealInput): IdealResult {
       continue;
     }
     book(model, at, request);
+    sent.push({ at, agent, model, tokens: request.promptTokens + capOf(request) });
     answered.push(request.completionTokens);
     const done = at + serviceMs(request.completionTokens);
     if (done <= input.durationMs) {
@@ -173,5 +177,5 @@ export function idealAnswers(input: IdealInput): IdealResult {
     ready[agent] = done;
     nextIndex[agent] = (nextIndex[agent] as number) + 1;
   }
-  return { answers, perMinute: answers / (input.durationMs / MINUTE_MS), byModel };
+  return { answers, perMinute: answers / (input.durationMs / MINUTE_MS), byModel, sent };
 }

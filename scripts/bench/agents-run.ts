@@ -6,7 +6,7 @@ import { createWriteStream } from 'node:fs';
  */
 import type { ChildProcess } from 'node:child_process';
 import { setMaxListeners } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Groq from 'groq-sdk';
@@ -95,6 +95,8 @@ interface Tally {
   otherErrorSamples: string[];
   cut: number;
   unusedSamples: number[];
+  /** What each agent did when, ms from the start (written with BENCH_TRACE). */
+  trace: { t: number; agent: number; event: 'served' | 'refused'; model?: string; retryAfterS?: number }[];
 }
 
 function gatewayYaml(fakeUrl: string, workload: Workload): string {
@@ -147,6 +149,7 @@ export async function prepareRun(spec: RunSpec): Promise<PreparedRun> {
     gateway = await startProcess(['dist/cli.js', '--config', config, '--port', String(port)], { GROQ_API_KEY: key }, /listening on/);
     const logs = process.env.BENCH_GATEWAY_LOGS;
     if (logs !== undefined) {
+      mkdirSync(logs, { recursive: true });
       const out = createWriteStream(join(logs, `gateway-${spec.workload.id}-${spec.rule.accounting}.log`));
       gateway.stdout?.pipe(out);
       gateway.stderr?.pipe(out);
@@ -188,11 +191,12 @@ async function measure(spec: RunSpec, fake: FakeGroq, key: string, gatewayUrl: s
   // The same packing with the caps a gateway can know (learned from earlier answers, never cutting one).
   const idealLearned = idealAnswers({ ...simulation, capFor: learnedCap });
 
-  const tally: Tally = { answers: 0, byModel: {}, requests: 0, client429s: 0, retryAfterS: [], retries: 0, retriesSucceeded: 0, otherErrors: 0, otherErrorSamples: [], cut: 0, unusedSamples: [] };
+  const tally: Tally = { answers: 0, byModel: {}, requests: 0, client429s: 0, retryAfterS: [], retries: 0, retriesSucceeded: 0, otherErrors: 0, otherErrorSamples: [], cut: 0, unusedSamples: [], trace: [] };
   const stopAll = new AbortController();
   // Every request and wait of the run listens to it; more than Node's default of 10 is expected.
   setMaxListeners(0, stopAll.signal);
   const startedAt = performance.now();
+  const startedWall = Date.now();
   const deadline = startedAt + durationMs;
   const timer = setTimeout(() => stopAll.abort(), durationMs);
   const unusedShare = (): number => {
@@ -206,8 +210,9 @@ async function measure(spec: RunSpec, fake: FakeGroq, key: string, gatewayUrl: s
   };
 
   const consumer = schedule.length === 0 ? null : runOtherConsumer(fake, key, schedule, startedAt, stopAll.signal);
+  const windows = process.env.BENCH_TRACE === undefined ? undefined : traceWindows(fake, key, gatewayUrl, startedAt, stopAll.signal);
   try {
-    await Promise.all(sequences.map((requests) => runAgent(gatewayUrl, workload, requests, tally, deadline, stopAll.signal, unusedShare)));
+    await Promise.all(sequences.map((requests, agent) => runAgent(gatewayUrl, workload, requests, tally, { agent, startedAt, deadline }, stopAll.signal, unusedShare)));
   } finally {
     clearTimeout(timer);
     stopAll.abort();
@@ -218,6 +223,12 @@ async function measure(spec: RunSpec, fake: FakeGroq, key: string, gatewayUrl: s
   const agentCalls = fake.calls.filter((c) => c.path === '/openai/v1/chat/completions' && c.headers[CONSUMER_HEADER] === undefined);
   const upstream429s = agentCalls.filter((c) => c.status === 429).length;
   const unused = tally.unusedSamples;
+  const traceDir = process.env.BENCH_TRACE;
+  if (traceDir !== undefined) {
+    mkdirSync(traceDir, { recursive: true });
+    const upstream = agentCalls.map((c) => ({ at: c.at - startedWall, model: c.model, status: c.status, maxTokens: (c.body as { max_tokens?: number } | undefined)?.max_tokens }));
+    writeFileSync(join(traceDir, `trace-${workload.id}-${rule.accounting}.json`), JSON.stringify({ agents: tally.trace, upstream, windows: await windows, ideal: ideal.sent, idealLearned: idealLearned.sent }, null, 1));
+  }
   return {
     workload: workload.id,
     name: workload.name,
@@ -255,7 +266,7 @@ async function runAgent(
   workload: Workload,
   requests: readonly AgentRequest[],
   tally: Tally,
-  deadline: number,
+  { agent, startedAt, deadline }: { agent: number; startedAt: number; deadline: number },
   signal: AbortSignal,
   unusedShare: () => number,
 ): Promise<void> {
@@ -266,6 +277,7 @@ async function runAgent(
     const request = requests[index] as AgentRequest;
     tally.requests++;
     if (retrying) tally.retries++;
+    const sentAt = performance.now();
     try {
       const stream = await client.chat.completions.create(
         {
@@ -288,6 +300,7 @@ async function runAgent(
       }
       if (performance.now() > deadline) return;
       tally.answers++;
+      tally.trace.push({ t: Math.round(sentAt - startedAt), agent, event: 'served', model });
       tally.byModel[model] = (tally.byModel[model] ?? 0) + 1;
       if (retrying) tally.retriesSucceeded++;
       if (finish === 'length' && (completion ?? 0) < request.completionTokens) tally.cut++;
@@ -299,6 +312,7 @@ async function runAgent(
         tally.client429s++;
         tally.unusedSamples.push(unusedShare());
         const waitS = retryAfterSeconds(error.headers);
+        tally.trace.push({ t: Math.round(sentAt - startedAt), agent, event: 'refused', retryAfterS: waitS });
         tally.retryAfterS.push(waitS);
         retrying = true;
         // A retry that could only start after the run is over is not made (nor counted).
@@ -360,4 +374,23 @@ async function runOtherConsumer(
   }
   await Promise.all(sent);
   return counts;
+}
+
+/**
+ * Every half second until the run stops: each model's minute as the gateway books it, what it keeps for
+ * other consumers and whether it takes Groq to keep unused caps (its `/quota`), and the minute as the fake counts it.
+ */
+async function traceWindows(fake: FakeGroq, key: string, gatewayUrl: string, startedAt: number, signal: AbortSignal) {
+  const samples: { t: number; model: string; gateway: number; keptForOthers: number; keepsCap: boolean; upstream: number }[] = [];
+  while (!signal.aborted) {
+    const t = Math.round(performance.now() - startedAt);
+    const quota = (await (await fetch(`${gatewayUrl.replace(/\/v1$/, '')}/quota`)).json()) as {
+      budgets: { model: string; windows: { tpm?: { used: number } }; learned: { kept_for_other_consumers: number; upstream_keeps_unused_cap: boolean } }[];
+    };
+    for (const budget of quota.budgets) {
+      samples.push({ t, model: budget.model, gateway: Math.round(budget.windows.tpm?.used ?? 0), keptForOthers: budget.learned.kept_for_other_consumers, keepsCap: budget.learned.upstream_keeps_unused_cap, upstream: fake.usage(key, budget.model).tokensLastMinute });
+    }
+    await sleep(500, signal);
+  }
+  return samples;
 }
