@@ -73,4 +73,39 @@ describe('Neighbours', () => {
     expect(neighbours.msUntilLevelAtMost('b', 0)).toBe(60_000);
     expect(neighbours.level('never-seen')).toBe(0);
   });
+
+  it('projects a neighbour that started with the first look from its spending since, over a whole minute', () => {
+    const clock = { t: 0 };
+    const neighbours = new Neighbours(() => clock.t);
+    // The first look shows nothing outside; twenty seconds later 600 tokens of theirs.
+    neighbours.observe('b', 0);
+    expect(neighbours.spare('b')).toBe(0);
+    clock.t = 20_000;
+    neighbours.observe('b', 600);
+    // At that rate they spend 1,800 a minute: the level, a fifth more kept beside the 600 booked.
+    expect(neighbours.level('b')).toBe(1_800);
+    expect(neighbours.spare('b')).toBe(Math.ceil(1.2 * 1_800 - 600));
+    // A minute after the first look the window holds a whole minute of theirs: no projection.
+    clock.t = 60_000;
+    neighbours.observe('b', 1_200);
+    expect(neighbours.level('b')).toBe(1_800);
+  });
+
+  it("does not project what the first look found (a restarted gateway's own bookings do not grow)", () => {
+    const clock = { t: 0 };
+    const neighbours = new Neighbours(() => clock.t);
+    neighbours.observe('b', 5_000);
+    clock.t = 20_000;
+    neighbours.observe('b', 0);
+    expect(neighbours.level('b')).toBe(5_000);
+  });
+
+  it('does not take one request seen within seconds of the first look for a rate', () => {
+    const clock = { t: 0 };
+    const neighbours = new Neighbours(() => clock.t);
+    neighbours.observe('b', 0);
+    clock.t = 2_000;
+    neighbours.observe('b', 400);
+    expect(neighbours.level('b')).toBe(400);
+  });
 });

@@ -11,6 +11,12 @@
  * for its requests' sizes varying, for a minute after it was seen; over the next two minutes it fades,
  * so a neighbour that stopped gives its room back even if we do not call that model again. What of it
  * our window still books (spending seen within the minute) is not kept twice.
+ *
+ * In the first minute of looking, the window shows only part of a neighbour's minute when it started
+ * spending recently (with the gateway, say): what the first look found covers an unknown span, but
+ * what later looks add is its spending since that first look. So until a minute of looks has passed
+ * the level is also projected from that rate over a whole minute. A restarted gateway's own bookings
+ * from before the restart show only in the first look (they do not grow), so they are not projected.
  */
 const WINDOW_MS = 60_000;
 /** How long the level last seen is kept whole. */
@@ -19,12 +25,27 @@ const HOLD_MS = 60_000;
 const FADE_MS = 120_000;
 /** Kept free beyond the level seen, as a share of it: a neighbour's spending per minute varies. */
 const HEADROOM = 1.2;
+/** A rate seen over less than this is one request's worth of noise, not a rate. */
+const MIN_PROJECTION_SPAN_MS = 10_000;
 
 class Neighbourhood {
   /** Outside spending the reconciliations booked into our window, within the last minute. */
   readonly booked: { at: number; tokens: number }[] = [];
   level = 0;
   levelAt = 0;
+
+  constructor(
+    /** When this budget's outside spending was first looked at, and how much of it that look booked. */
+    readonly firstLookAt: number,
+    private readonly firstLookTokens: number,
+  ) {}
+
+  /** The minute level the spending seen since the first look points to, while that is less than a minute. */
+  projected(now: number, inWindow: number): number {
+    const span = now - this.firstLookAt;
+    if (span < MIN_PROJECTION_SPAN_MS || span >= WINDOW_MS) return 0;
+    return ((inWindow - this.firstLookTokens) * WINDOW_MS) / span;
+  }
 
   inWindow(now: number): number {
     while (this.booked.length > 0 && (this.booked[0]?.at ?? now) <= now - WINDOW_MS) this.booked.shift();
@@ -55,15 +76,16 @@ export class Neighbours {
     if (gap === undefined || !Number.isFinite(gap)) return;
     const booked = Math.max(0, gap);
     const hidden = Math.max(0, gap + Math.max(0, unbooked)) - booked;
+    const now = this.now();
     let hood = this.budgets.get(budgetId);
     if (hood === undefined) {
-      if (booked + hidden === 0) return;
-      hood = new Neighbourhood();
+      // Created at the first look even when it shows nothing: the projection counts from it.
+      hood = new Neighbourhood(now, booked);
       this.budgets.set(budgetId, hood);
     }
-    const now = this.now();
     if (booked > 0) hood.booked.push({ at: now, tokens: booked });
-    hood.level = hood.inWindow(now) + hidden;
+    const inWindow = hood.inWindow(now);
+    hood.level = Math.max(inWindow, hood.projected(now, inWindow)) + hidden;
     hood.levelAt = now;
   }
 
@@ -89,7 +111,8 @@ export class Neighbours {
     const now = this.now();
     const level = hood.faded(now);
     const booked = hood.inWindow(now);
-    if (level === 0 && booked === 0) {
+    // Forgotten once it keeps nothing, unless its first look is still what a projection counts from.
+    if (level === 0 && booked === 0 && now - hood.firstLookAt >= WINDOW_MS) {
       this.budgets.delete(budgetId);
       return 0;
     }
