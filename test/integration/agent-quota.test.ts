@@ -110,26 +110,6 @@ describe.each<Accounting>(['cap-booked', 'actual-booked'])('an agent on the free
   });
 });
 
-describe('the cap sent while the window has room', () => {
-  it('is the learned floor where Groq keeps caps booked for the window, the roomier target where it books usage', async () => {
-    for (const [rule, learned] of [['cap-booked', 'floor'], ['actual-booked', 'target']] as const) {
-      const clock = new ManualClock();
-      const s = await start(clock, { defaultAccounting: rule, limits: { [EIGHT_B]: ROOMY } }, '', ROOMY_PARAMS);
-      for (let i = 0; i < 10; i++) {
-        await ask(s, 1_000, 200 + 10 * i);
-        clock.advance(1_000);
-      }
-      const caps = (await quota(s)).completion_caps[`groq/${EIGHT_B}`];
-      // The two differ (else this says nothing): the target keeps a quarter over the largest answer.
-      expect(caps?.floor).toBeLessThan(caps?.target ?? 0);
-      const { headers } = await ask(s, 1_000, 200);
-      expect(Number(headers.get('x-groq-router-max-tokens'))).toBe(caps?.[learned]);
-      await s.close();
-      stack = undefined;
-    }
-  });
-});
-
 describe('calibration', () => {
   it.each([1.1, 0.9])('converges on Groq’s prompt count when it differs from the estimate (x%s)', async (scale) => {
     const clock = new ManualClock();

@@ -11,9 +11,8 @@ import { spentTokens, type Spend, type TokenUsage } from '../../routing/operatio
  * The cap sent is the cap booked. It is never above what the client asked for, the model's documented
  * maximum or what its context window leaves beside the prompt. Under the `adaptive` policy it is also
  * no more than the alias's learned target (answers need a few hundred tokens where agents ask 8,192),
- * and it may shrink to fit the window down to what recent answers needed (the floor); below that the
- * request does not go (the budget refuses it with the wait until it fits). Where the upstream keeps caps
- * booked for the window, the floor is all it gets. `requested` sends the client's own cap.
+ * and it may shrink to fit the window down to what recent answers needed; below that the request does
+ * not go (the budget refuses it with the wait until it fits). `requested` sends the client's own cap.
  */
 export interface CompletionPlan {
   readonly demand: Demand;
@@ -48,14 +47,9 @@ export function planCompletion(deployment: Deployment, planning: TokenPlanning, 
 
   let most: number;
   let least: number;
-  const budgetId = deployment.budget?.id;
   if (policy === 'adaptive') {
     const learned = planning.caps.for(alias);
-    // An upstream that keeps the cap booked for its window charges every token of it for a minute: it
-    // gets the least cap recent answers needed. One that books usage charges the cap only at admission,
-    // so the roomier target costs nothing while the window has room.
-    const keepsCap = budgetId !== undefined && planning.retention.keepsCap(budgetId);
-    most = Math.min(ceiling, keepsCap ? learned.floor : learned.target);
+    most = Math.min(ceiling, learned.target);
     least = Math.min(most, learned.floor);
   } else {
     most = requested === undefined ? Math.min(ceiling, DEFAULT_COMPLETION_CAP) : ceiling;
@@ -67,6 +61,7 @@ export function planCompletion(deployment: Deployment, planning: TokenPlanning, 
   most = Math.floor(most);
   least = Math.floor(least);
   const capOf = (booked: Demand): number => booked.tokens - prompt;
+  const budgetId = deployment.budget?.id;
 
   return {
     demand: {
