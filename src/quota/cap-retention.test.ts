@@ -56,4 +56,31 @@ describe('CapRetention', () => {
     retention.observe('b', -800);
     expect(retention.keepsCap('b')).toBe(true);
   });
+
+  it('takes no evidence from a look at which Groq counted requests of another consumer', () => {
+    const retention = new CapRetention(() => 0);
+    for (let i = 0; i < 6; i++) {
+      retention.settled('b', 800, true);
+      // Groq gave back the 800 but counted 800 of someone else's: the gap alone would say it keeps caps.
+      retention.observe('b', 0, 0, 0, 1);
+      retention.settled('b', 800, true);
+      retention.observe('b', -800, 0, 0, 0);
+    }
+    expect(retention.keepsCap('b')).toBe(false);
+  });
+
+  it('compares a gap only with what was kept since a look raised our count to Groq’s', () => {
+    const retention = new CapRetention(() => 0);
+    retention.settled('b', 800, true);
+    retention.settled('b', 800, true);
+    // Someone else spent more than we kept: our count is raised to Groq's.
+    retention.observe('b', 2_000, 0, 0, 1);
+    for (let i = 0; i < 4; i++) {
+      retention.settled('b', 800, true);
+      // Each look shows Groq counting less by the 800 kept since the last: it gives caps back.
+      retention.observe('b', -800, 0, 0, 0);
+      retention.observe('b', 1_000, 0, 0, 1);
+    }
+    expect(retention.keepsCap('b')).toBe(false);
+  });
 });

@@ -9,6 +9,10 @@
  *   one that gives the unused cap back counts less, by what we kept (gap ≈ −kept, over the window).
  * - While we give unused caps back, an upstream that keeps them counts more, by what we gave back since
  *   the last headers (the reconciliation has booked what it counted before); one that does not, no more.
+ * Another consumer's spending moves the gap as much: a look at which Groq's count of requests shows
+ * requests of others since the last look (the requests-per-day header, which counts exactly) is no
+ * evidence either way. Without that check a neighbour spending what we kept looks like an upstream that
+ * keeps caps, for as long as it goes on.
  * Until the evidence says otherwise the upstream is taken to keep the cap, which is the safe side:
  * keeping it can only waste headroom, giving it back under an upstream that keeps it earns 429s.
  */
@@ -23,7 +27,7 @@ const WINDOW_MS = 60_000;
 class BudgetEvidence {
   /** 1: the upstream keeps caps booked after the answer; 0: it books usage. */
   score = 1;
-  /** What we kept booked beyond usage, per answer, within the last minute. */
+  /** What we kept booked beyond usage, per answer, within the last minute and since our count was last raised to Groq's. */
   readonly kept: { at: number; tokens: number }[] = [];
   /** What we gave back since the upstream's count was last reconciled. */
   givenBack = 0;
@@ -55,21 +59,28 @@ export class CapRetention {
    * An answer's headers arrived: `gap` is the upstream's token count less ours at that moment.
    * `pending` is what its own answer gave back already while our store still books it (a whole answer
    * read before its headers are learned from), which the upstream's count cannot show yet. `noise` is how
-   * far the request's own prompt estimate may be off.
+   * far the request's own prompt estimate may be off. `outsideRequests` is how many requests Groq
+   * counted beyond ours since the last look, when it says.
    */
-  observe(budgetId: string, gap: number | undefined, pending = 0, noise = 0): void {
+  observe(budgetId: string, gap: number | undefined, pending = 0, noise = 0, outsideRequests?: number): void {
     if (gap === undefined || !Number.isFinite(gap)) return;
     const evidence = this.evidence(budgetId);
+    const sample = outsideRequests !== undefined && outsideRequests > 0 ? undefined : this.sample(budgetId, evidence, gap, pending, noise);
+    evidence.givenBack = pending;
+    if (sample !== undefined) evidence.score += WEIGHT * (Math.min(1, Math.max(0, sample)) - evidence.score);
+    // Where Groq counts as much as we do or more (the excess is booked as outside spending), our count
+    // is Groq's from here: only caps kept after this look can show in the gap at the next.
+    if (gap >= 0) evidence.kept.length = 0;
+  }
+
+  /** What one look says: 1 the upstream keeps caps, 0 it books usage, `undefined` nothing either way. */
+  private sample(budgetId: string, evidence: BudgetEvidence, gap: number, pending: number, noise: number): number | undefined {
     const kept = evidence.keptInWindow(this.now());
     const givenBack = evidence.givenBack - pending;
-    evidence.givenBack = pending;
     // Gaps within `noise` (how far a prompt estimate may be off) say nothing either way.
     const least = Math.max(MIN_EVIDENCE, 2 * noise);
-    let sample: number | undefined;
-    if (this.keepsCap(budgetId) && kept >= least) sample = 1 + Math.min(0, gap + noise) / kept;
-    else if (!this.keepsCap(budgetId) && givenBack >= least) sample = Math.max(0, gap - noise) / givenBack;
-    if (sample === undefined) return;
-    evidence.score += WEIGHT * (Math.min(1, Math.max(0, sample)) - evidence.score);
+    if (this.keepsCap(budgetId)) return kept >= least ? 1 + Math.min(0, gap + noise) / kept : undefined;
+    return givenBack >= least ? Math.max(0, gap - noise) / givenBack : undefined;
   }
 
   private evidence(budgetId: string): BudgetEvidence {

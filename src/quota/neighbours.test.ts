@@ -108,4 +108,13 @@ describe('Neighbours', () => {
     neighbours.observe('b', 400);
     expect(neighbours.level('b')).toBe(400);
   });
+
+  it("takes a gap at a look without other consumers' requests for our own estimate's error, not a neighbour", () => {
+    const { neighbours, at } = watched();
+    neighbours.observe('b', 900, 0, 1);
+    at(20_000);
+    // Groq counted 300 more than we did, but no request of anyone else: the level stays as seen.
+    neighbours.observe('b', 300, 0, 0);
+    expect(neighbours.level('b')).toBe(900);
+  });
 });

@@ -70,19 +70,23 @@ export class Neighbours {
    * A reconciliation found Groq counting `gap` tokens beyond ours; a positive gap it booked as outside
    * spending. `unbooked` is what of ours Groq had not counted yet (a cap it books only as usage, while
    * the answer streams): it hid that much more outside spending, which the level counts but the
-   * window does not hold.
+   * window does not hold. `outsideRequests` is how many requests Groq counted beyond ours since the
+   * last look, when it says (the requests-per-day header counts exactly): with none, the gap is our own
+   * estimate's error or how Groq books our caps, not a neighbour, and the level stays as last seen.
    */
-  observe(budgetId: string, gap: number | undefined, unbooked = 0): void {
+  observe(budgetId: string, gap: number | undefined, unbooked = 0, outsideRequests?: number): void {
     if (gap === undefined || !Number.isFinite(gap)) return;
+    const quiet = outsideRequests !== undefined && outsideRequests <= 0;
     const booked = Math.max(0, gap);
-    const hidden = Math.max(0, gap + Math.max(0, unbooked)) - booked;
     const now = this.now();
     let hood = this.budgets.get(budgetId);
     if (hood === undefined) {
       // Created at the first look even when it shows nothing: the projection counts from it.
-      hood = new Neighbourhood(now, booked);
+      hood = new Neighbourhood(now, quiet ? 0 : booked);
       this.budgets.set(budgetId, hood);
     }
+    if (quiet) return;
+    const hidden = Math.max(0, gap + Math.max(0, unbooked)) - booked;
     if (booked > 0) hood.booked.push({ at: now, tokens: booked });
     const inWindow = hood.inWindow(now);
     hood.level = Math.max(inWindow, hood.projected(now, inWindow)) + hidden;

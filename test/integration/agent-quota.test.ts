@@ -196,6 +196,20 @@ describe('reconciliation with Groq’s headers', () => {
       stack = undefined;
     }
   });
+
+  it('learns that Groq books usage beside another consumer, whose spending would look like kept caps', async () => {
+    const clock = new ManualClock();
+    const s = await start(clock, { defaultAccounting: 'actual-booked', limits: { [EIGHT_B]: ROOMY } }, '', ROOMY_PARAMS);
+    for (let i = 0; i < 16; i++) {
+      // Before every other request someone else spends on the key: Groq counts more than the gateway
+      // then, as it would if it kept the caps the gateway's answers left unused.
+      if (i % 2 === 1) s.fake.consume(UPSTREAM_KEY, EIGHT_B, { requests: 1, tokens: 3_000 });
+      // Answers of 150-600 tokens, as an agent's are: most leave part of their cap unused.
+      await ask(s, 1_000, 150 + ((i * 173) % 450));
+      clock.advance(1_000);
+    }
+    expect((await quota(s)).budgets.find((b) => b.model === EIGHT_B)?.learned.upstream_keeps_unused_cap).toBe(false);
+  });
 });
 
 describe('a 429 on an empty window', () => {

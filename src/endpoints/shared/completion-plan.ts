@@ -98,14 +98,14 @@ export function planCompletion(deployment: Deployment, planning: TokenPlanning, 
       // out: an upstream booking usage has not counted the cap we still book beyond what the answer
       // used (all of it while the answer streams), and a gap that small would hide a neighbour's requests.
       const surplus = booked === undefined || !sendsCap || keepsCap ? 0 : Math.max(0, capOf(booked) - (usage?.completion_tokens ?? 0));
-      planning.neighbours.observe(budgetId, gap.tpm, surplus);
+      planning.neighbours.observe(budgetId, gap.tpm, surplus, gap.rpd);
       // A refusal says nothing of what Groq keeps after an answer.
       if (!sendsCap || booked === undefined) return;
       // A whole answer was settled in our books before its headers are read here; what it gave back
       // cannot show in the upstream's count, written while it was still booked.
       const pending = usage?.completion_tokens === undefined || keepsCap ? 0 : Math.max(0, capOf(booked) - usage.completion_tokens);
       // The prompt estimate's own error is noise in the gap: a tenth of it, more than calibration leaves.
-      planning.retention.observe(budgetId, gap.tpm, pending, Math.ceil(prompt * 0.1));
+      planning.retention.observe(budgetId, gap.tpm, pending, Math.ceil(prompt * 0.1), gap.rpd);
     },
     refusedWithRoom(booked, upstreamCount) {
       const shortBy = upstreamCount === undefined ? 0 : upstreamCount - booked.tokens;
