@@ -10,7 +10,7 @@ describe('CapRetention', () => {
     const retention = new CapRetention(() => 0);
     for (let i = 0; i < 4; i++) {
       retention.settled('b', 800, true);
-      retention.observe('b', -800 * (i + 1));
+      retention.observe('b', { gap: -800 * (i + 1) });
     }
     expect(retention.keepsCap('b')).toBe(false);
   });
@@ -19,7 +19,7 @@ describe('CapRetention', () => {
     const retention = new CapRetention(() => 0);
     for (let i = 0; i < 6; i++) {
       retention.settled('b', 800, true);
-      retention.observe('b', -20);
+      retention.observe('b', { gap: -20 });
     }
     expect(retention.keepsCap('b')).toBe(true);
   });
@@ -28,11 +28,11 @@ describe('CapRetention', () => {
     const retention = new CapRetention(() => 0);
     for (let i = 0; i < 4; i++) {
       retention.settled('b', 800, true);
-      retention.observe('b', -800 * (i + 1));
+      retention.observe('b', { gap: -800 * (i + 1) });
     }
     for (let i = 0; i < 4; i++) {
       retention.settled('b', 800, false);
-      retention.observe('b', 800);
+      retention.observe('b', { gap: 800 });
     }
     expect(retention.keepsCap('b')).toBe(true);
   });
@@ -42,7 +42,7 @@ describe('CapRetention', () => {
     for (let i = 0; i < 6; i++) {
       retention.settled('b', 300, true);
       // Under-estimated prompts make the upstream count less than ours by up to the noise.
-      retention.observe('b', -250, 0, 300);
+      retention.observe('b', { gap: -250, pending: 0, noise: 300 });
     }
     expect(retention.keepsCap('b')).toBe(true);
   });
@@ -53,7 +53,7 @@ describe('CapRetention', () => {
     retention.settled('b', 800, true);
     now = 61_000;
     // Nothing kept in the window any more: a gap says nothing about retention.
-    retention.observe('b', -800);
+    retention.observe('b', { gap: -800 });
     expect(retention.keepsCap('b')).toBe(true);
   });
 
@@ -62,9 +62,9 @@ describe('CapRetention', () => {
     for (let i = 0; i < 6; i++) {
       retention.settled('b', 800, true);
       // Groq gave back the 800 but counted 800 of someone else's: the gap alone would say it keeps caps.
-      retention.observe('b', 0, 0, 0, 1);
+      retention.observe('b', { gap: 0, pending: 0, noise: 0, outsideRequests: 1 });
       retention.settled('b', 800, true);
-      retention.observe('b', -800, 0, 0, 0);
+      retention.observe('b', { gap: -800, pending: 0, noise: 0, outsideRequests: 0 });
     }
     expect(retention.keepsCap('b')).toBe(false);
   });
@@ -74,12 +74,12 @@ describe('CapRetention', () => {
     retention.settled('b', 800, true);
     retention.settled('b', 800, true);
     // Someone else spent more than we kept: our count is raised to Groq's.
-    retention.observe('b', 2_000, 0, 0, 1);
+    retention.observe('b', { gap: 2_000, pending: 0, noise: 0, outsideRequests: 1 });
     for (let i = 0; i < 4; i++) {
       retention.settled('b', 800, true);
       // Each look shows Groq counting less by the 800 kept since the last: it gives caps back.
-      retention.observe('b', -800, 0, 0, 0);
-      retention.observe('b', 1_000, 0, 0, 1);
+      retention.observe('b', { gap: -800, pending: 0, noise: 0, outsideRequests: 0 });
+      retention.observe('b', { gap: 1_000, pending: 0, noise: 0, outsideRequests: 1 });
     }
     expect(retention.keepsCap('b')).toBe(false);
   });

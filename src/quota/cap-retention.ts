@@ -13,6 +13,7 @@
  * requests of others since the last look (the requests-per-day header, which counts exactly) is no
  * evidence either way. Without that check a neighbour spending what we kept looks like an upstream that
  * keeps caps, for as long as it goes on.
+ * The cap of an answer still streaming when its headers arrive shows the same way, at every look.
  * Until the evidence says otherwise the upstream is taken to keep the cap, which is the safe side:
  * keeping it can only waste headroom, giving it back under an upstream that keeps it earns 429s.
  */
@@ -55,17 +56,12 @@ export class CapRetention {
     else evidence.givenBack += unused;
   }
 
-  /**
-   * An answer's headers arrived: `gap` is the upstream's token count less ours at that moment.
-   * `pending` is what its own answer gave back already while our store still books it (a whole answer
-   * read before its headers are learned from), which the upstream's count cannot show yet. `noise` is how
-   * far the request's own prompt estimate may be off. `outsideRequests` is how many requests Groq
-   * counted beyond ours since the last look, when it says.
-   */
-  observe(budgetId: string, gap: number | undefined, pending = 0, noise = 0, outsideRequests?: number): void {
+  /** An answer's headers arrived: what they say beside our own count (see `RetentionLook`). */
+  observe(budgetId: string, look: RetentionLook): void {
+    const { gap, pending = 0, outsideRequests } = look;
     if (gap === undefined || !Number.isFinite(gap)) return;
     const evidence = this.evidence(budgetId);
-    const sample = outsideRequests !== undefined && outsideRequests > 0 ? undefined : this.sample(budgetId, evidence, gap, pending, noise);
+    const sample = outsideRequests !== undefined && outsideRequests > 0 ? undefined : this.sample(budgetId, evidence, { ...look, gap });
     evidence.givenBack = pending;
     if (sample !== undefined) evidence.score += WEIGHT * (Math.min(1, Math.max(0, sample)) - evidence.score);
     // Where Groq counts as much as we do or more (the excess is booked as outside spending), our count
@@ -74,16 +70,40 @@ export class CapRetention {
   }
 
   /** What one look says: 1 the upstream keeps caps, 0 it books usage, `undefined` nothing either way. */
-  private sample(budgetId: string, evidence: BudgetEvidence, gap: number, pending: number, noise: number): number | undefined {
-    const kept = evidence.keptInWindow(this.now());
-    const givenBack = evidence.givenBack - pending;
+  private sample(budgetId: string, evidence: BudgetEvidence, look: RetentionLook & { gap: number }): number | undefined {
+    const { gap, pending = 0, noise = 0, streamingCap = 0 } = look;
     // Gaps within `noise` (how far a prompt estimate may be off) say nothing either way.
     const least = Math.max(MIN_EVIDENCE, 2 * noise);
-    if (this.keepsCap(budgetId)) return kept >= least ? 1 + Math.min(0, gap + noise) / kept : undefined;
+    if (this.keepsCap(budgetId)) {
+      const kept = evidence.keptInWindow(this.now()) + Math.max(0, streamingCap);
+      return kept >= least ? 1 + Math.min(0, gap + noise) / kept : undefined;
+    }
+    const givenBack = evidence.givenBack - pending;
     return givenBack >= least ? Math.max(0, gap - noise) / givenBack : undefined;
   }
 
   private evidence(budgetId: string): BudgetEvidence {
     return entryOf(this.budgets, budgetId, () => new BudgetEvidence());
   }
+}
+
+/** One look at the upstream's count: an answer's headers, beside our own count at that moment. */
+export interface RetentionLook {
+  /** The upstream's token count less ours. */
+  readonly gap: number | undefined;
+  /**
+   * What the answer gave back already while our store still books it (a whole answer read before its
+   * headers are learned from), which the upstream's count cannot show yet.
+   */
+  readonly pending?: number;
+  /** How far the request's own prompt estimate may be off. */
+  readonly noise?: number;
+  /** How many requests Groq counted beyond ours since the last look, when it says. */
+  readonly outsideRequests?: number;
+  /**
+   * The cap of the answer still streaming, which we book whole: an upstream that books usage has not
+   * counted it (nor one that books the cap only until the answer ends, which this mistakes for keeping:
+   * the safe side), so every look shows it, where caps kept after answers show only while in the window.
+   */
+  readonly streamingCap?: number;
 }

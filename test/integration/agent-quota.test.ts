@@ -197,6 +197,22 @@ describe('reconciliation with Groq’s headers', () => {
     }
   });
 
+  it('learns it from streamed answers’ headers even when each model is called once a minute, as one agent’s chain is', async () => {
+    for (const [rule, keeps] of [['cap-booked', true], ['actual-booked', false]] as const) {
+      const clock = new ManualClock();
+      const s = await start(clock, { defaultAccounting: rule, limits: { [EIGHT_B]: ROOMY } }, '', ROOMY_PARAMS);
+      for (let i = 0; i < 5; i++) {
+        const stream = await s.openai().chat.completions.create({ ...kiloRequest(1_000, 150 + ((i * 173) % 450)), stream: true });
+        for await (const chunk of stream) void chunk;
+        // Nothing this answer left unused is still in the window at the next call.
+        clock.advance(PAST_WINDOW);
+      }
+      expect((await quota(s)).budgets.find((b) => b.model === EIGHT_B)?.learned.upstream_keeps_unused_cap).toBe(keeps);
+      await s.close();
+      stack = undefined;
+    }
+  });
+
   it('learns that Groq books usage beside another consumer, whose spending would look like kept caps', async () => {
     const clock = new ManualClock();
     const s = await start(clock, { defaultAccounting: 'actual-booked', limits: { [EIGHT_B]: ROOMY } }, '', ROOMY_PARAMS);

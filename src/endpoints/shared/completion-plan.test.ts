@@ -55,7 +55,7 @@ describe('planCompletion', () => {
     // An upstream booking usage, as learned: the cap we book while the answer streams is not in its count.
     for (let i = 1; i <= 3; i++) {
       planning.retention.settled('b', 800, true);
-      planning.retention.observe('b', -800 * i, 0, 0);
+      planning.retention.observe('b', { gap: -800 * i });
     }
     expect(planning.retention.keepsCap('b')).toBe(false);
     const plan = planCompletion(deployment(131_072, 131_072, 'b'), planning, { alias: 'a', roughPrompt: 1_000, requested: 8_192, policy: 'adaptive' });

@@ -104,8 +104,15 @@ export function planCompletion(deployment: Deployment, planning: TokenPlanning, 
       // A whole answer was settled in our books before its headers are read here; what it gave back
       // cannot show in the upstream's count, written while it was still booked.
       const pending = usage?.completion_tokens === undefined || keepsCap ? 0 : Math.max(0, capOf(booked) - usage.completion_tokens);
-      // The prompt estimate's own error is noise in the gap: a tenth of it, more than calibration leaves.
-      planning.retention.observe(budgetId, gap.tpm, pending, Math.ceil(prompt * 0.1), gap.rpd);
+      planning.retention.observe(budgetId, {
+        gap: gap.tpm,
+        pending,
+        // The prompt estimate's own error is noise in the gap: a tenth of it, more than calibration leaves.
+        noise: Math.ceil(prompt * 0.1),
+        outsideRequests: gap.rpd,
+        // A streamed answer's headers arrive before its usage, while we book its whole cap.
+        streamingCap: usage === undefined ? capOf(booked) : 0,
+      });
     },
     refusedWithRoom(booked, upstreamCount) {
       const shortBy = upstreamCount === undefined ? 0 : upstreamCount - booked.tokens;
