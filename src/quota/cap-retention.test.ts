@@ -83,4 +83,24 @@ describe('CapRetention', () => {
     }
     expect(retention.keepsCap('b')).toBe(false);
   });
+
+  it('learns from the cap of an answer still streaming, and takes a gap below what that explains for none of this', () => {
+    const keeping = new CapRetention(() => 0);
+    for (let i = 0; i < 6; i++) {
+      // Our count is 3,000 above Groq's: a booking its window has let go while ours (a second longer)
+      // still counts it. A cap of 1,000 streaming cannot explain that much.
+      keeping.observe('b', { gap: -3_000, streamingCap: 1_000 });
+    }
+    expect(keeping.keepsCap('b')).toBe(true);
+    const booking = new CapRetention(() => 0);
+    for (let i = 0; i < 3; i++) booking.observe('b', { gap: -1_000, streamingCap: 1_000 });
+    expect(booking.keepsCap('b')).toBe(false);
+    // Believing it books usage, a look at which Groq counts the streaming cap and what we gave back turns it back.
+    for (let i = 0; i < 4; i++) {
+      booking.settled('b', 500, false);
+      booking.observe('b', { gap: 500, streamingCap: 1_000 });
+    }
+    expect(booking.keepsCap('b')).toBe(true);
+  });
 });
+

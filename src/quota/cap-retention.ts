@@ -69,17 +69,31 @@ export class CapRetention {
     if (gap >= 0) evidence.kept.length = 0;
   }
 
-  /** What one look says: 1 the upstream keeps caps, 0 it books usage, `undefined` nothing either way. */
+  /**
+   * What one look says: 1 the upstream keeps caps, 0 it books usage, `undefined` nothing either way.
+   * Under each belief our count differs from what an upstream of each kind would count by known
+   * amounts; the gap is placed between the two. A gap below even the usage-booking upstream's is none of
+   * this (ours still counts a booking Groq's window has let go, or a request of ours not yet arrived there).
+   */
   private sample(budgetId: string, evidence: BudgetEvidence, look: RetentionLook & { gap: number }): number | undefined {
     const { gap, pending = 0, noise = 0, streamingCap = 0 } = look;
+    const streaming = Math.max(0, streamingCap);
     // Gaps within `noise` (how far a prompt estimate may be off) say nothing either way.
     const least = Math.max(MIN_EVIDENCE, 2 * noise);
+    // How far below the usage-booking upstream's gap a look may fall and still be that upstream's.
+    const tolerance = Math.max(MIN_EVIDENCE, noise);
     if (this.keepsCap(budgetId)) {
-      const kept = evidence.keptInWindow(this.now()) + Math.max(0, streamingCap);
-      return kept >= least ? 1 + Math.min(0, gap + noise) / kept : undefined;
+      // We count kept caps and the streaming one: an upstream booking usage counts neither (gap -span), one keeping caps both (0).
+      const span = evidence.keptInWindow(this.now()) + streaming;
+      if (span < least || gap + tolerance < -span) return undefined;
+      return 1 + Math.min(0, gap + noise) / span;
     }
+    // We count the streaming cap, not what we gave back: an upstream booking usage counts neither (gap
+    // -streaming), one keeping caps both (gap +given back).
     const givenBack = evidence.givenBack - pending;
-    return givenBack >= least ? Math.max(0, gap - noise) / givenBack : undefined;
+    const span = givenBack + streaming;
+    if (span < least || gap + tolerance < -streaming) return undefined;
+    return Math.max(0, gap + streaming - noise) / span;
   }
 
   private evidence(budgetId: string): BudgetEvidence {

@@ -89,4 +89,24 @@ describe('planCompletion', () => {
     const small = planCompletion(deployment(131_072, 131_072, 'b'), planning, { alias: 'a', roughPrompt: 500, requested: 8_192, policy: 'adaptive' });
     expect(small.keptOut).toBeUndefined();
   });
+
+  it('weighs a streamed answer’s look at Groq’s count once its usage says how Groq counted the prompt', () => {
+    const planning = new TokenPlanning();
+    let kept = 0;
+    for (let i = 0; i < 3; i++) {
+      const plan = planCompletion(deployment(131_072, 131_072, 'b'), planning, { alias: 'a', roughPrompt: 1_000, requested: 8_192, policy: 'adaptive' });
+      const booked = plan.demand;
+      const cap = plan.capFor(booked) ?? 0;
+      const prompt = booked.tokens - cap;
+      // Groq books usage: its count leaves out the caps we kept and the streaming one, and its prompt
+      // count is 300 under ours.
+      plan.observed({ tpm: -kept - cap - 300, rpd: 0 }, undefined, booked);
+      // Weighed only now, with the estimate's error taken out of the gap.
+      expect(planning.retention.keepsCap('b')).toBe(true);
+      plan.spend({ prompt_tokens: prompt - 300, completion_tokens: 200 }, booked);
+      kept += cap - 200;
+    }
+    expect(planning.retention.keepsCap('b')).toBe(false);
+  });
 });
+

@@ -1,5 +1,6 @@
 import type { CompletionCapPolicy } from '../../config/types.js';
 import { DEFAULT_COMPLETION_CAP, MIN_COMPLETION_CAP } from '../../quota/completion-caps.js';
+import type { RetentionLook } from '../../quota/cap-retention.js';
 import type { TokenPlanning } from '../../quota/token-planning.js';
 import type { Demand, Refusal, UpstreamGap } from '../../quota/types.js';
 import type { Deployment } from '../../routing/deployment.js';
@@ -61,6 +62,11 @@ export function planCompletion(deployment: Deployment, planning: TokenPlanning, 
   most = Math.floor(most);
   least = Math.floor(least);
   const capOf = (booked: Demand): number => booked.tokens - prompt;
+  /** A streamed answer's look at Groq's count, weighed once its usage says how Groq counted the prompt. */
+  let streamedLook: RetentionLook | undefined;
+  const weigh = (look: RetentionLook, usage: TokenUsage): void => {
+    if (budgetId !== undefined) planning.retention.observe(budgetId, withCountedPrompt(look, prompt, usage));
+  };
   const budgetId = deployment.budget?.id;
 
   return {
@@ -76,6 +82,9 @@ export function planCompletion(deployment: Deployment, planning: TokenPlanning, 
     spend(usage, booked) {
       if (usage === undefined) return { usage, actual: { tokens: booked.tokens } };
       planning.calibration.observe(model, roughPrompt, usage.prompt_tokens);
+      // Before this answer's own unused cap is settled: the look was taken while all of it was booked.
+      if (streamedLook !== undefined) weigh(streamedLook, usage);
+      streamedLook = undefined;
       const cap = capOf(booked);
       const completion = usage.completion_tokens;
       const clientCap = requested ?? documented;
@@ -104,15 +113,10 @@ export function planCompletion(deployment: Deployment, planning: TokenPlanning, 
       // A whole answer was settled in our books before its headers are read here; what it gave back
       // cannot show in the upstream's count, written while it was still booked.
       const pending = usage?.completion_tokens === undefined || keepsCap ? 0 : Math.max(0, capOf(booked) - usage.completion_tokens);
-      planning.retention.observe(budgetId, {
-        gap: gap.tpm,
-        pending,
-        // The prompt estimate's own error is noise in the gap: a tenth of it, more than calibration leaves.
-        noise: Math.ceil(prompt * 0.1),
-        outsideRequests: gap.rpd,
-        // A streamed answer's headers arrive before its usage, while we book its whole cap.
-        streamingCap: usage === undefined ? capOf(booked) : 0,
-      });
+      // A streamed answer's headers arrive before its usage, while we book its whole cap.
+      const look: RetentionLook = { gap: gap.tpm, pending, outsideRequests: gap.rpd, streamingCap: usage === undefined ? capOf(booked) : 0 };
+      if (usage === undefined) streamedLook = look;
+      else weigh(look, usage);
     },
     refusedWithRoom(booked, upstreamCount) {
       const shortBy = upstreamCount === undefined ? 0 : upstreamCount - booked.tokens;
@@ -153,3 +157,17 @@ function settledTokens(usage: TokenUsage, cap: number, keepsCap: boolean): numbe
   const prompt = Math.max(0, (usage.prompt_tokens ?? 0) - (usage.prompt_tokens_details?.cached_tokens ?? 0));
   return Math.max(used, prompt + cap);
 }
+
+/**
+ * A look with our prompt estimate's error taken out of its gap, where the answer's usage says how Groq
+ * counted the prompt (less what it served from cache, as `settledTokens` books it); what noise is left is
+ * how Groq's rate-limit count may still differ from its usage. Without a count, the estimate's own error
+ * is the noise: a tenth of it, more than calibration leaves.
+ */
+function withCountedPrompt(look: RetentionLook, prompt: number, usage: TokenUsage): RetentionLook {
+  const reported = usage.prompt_tokens;
+  if (reported === undefined || look.gap === undefined) return { ...look, noise: Math.ceil(prompt * 0.1) };
+  const counted = Math.max(0, reported - (usage.prompt_tokens_details?.cached_tokens ?? 0));
+  return { ...look, gap: look.gap + prompt - counted, noise: Math.ceil(prompt * 0.03) };
+}
+
