@@ -83,7 +83,8 @@ export class CapRetention {
     // How far below the usage-booking upstream's gap a look may fall and still be that upstream's.
     const tolerance = Math.max(MIN_EVIDENCE, noise);
     if (this.keepsCap(budgetId)) {
-      // We count kept caps and the streaming one: an upstream booking usage counts neither (gap -span), one keeping caps both (0).
+      // We count kept caps and the streaming one: an upstream booking usage counts neither (gap -span),
+      // one keeping caps both (gap 0).
       const span = evidence.keptInWindow(this.now()) + streaming;
       if (span < least || gap + tolerance < -span) return undefined;
       return 1 + Math.min(0, gap + noise) / span;

@@ -62,12 +62,12 @@ export function planCompletion(deployment: Deployment, planning: TokenPlanning, 
   most = Math.floor(most);
   least = Math.floor(least);
   const capOf = (booked: Demand): number => booked.tokens - prompt;
+  const budgetId = deployment.budget?.id;
   /** A streamed answer's look at Groq's count, weighed once its usage says how Groq counted the prompt. */
   let streamedLook: RetentionLook | undefined;
   const weigh = (look: RetentionLook, usage: TokenUsage): void => {
     if (budgetId !== undefined) planning.retention.observe(budgetId, withCountedPrompt(look, prompt, usage));
   };
-  const budgetId = deployment.budget?.id;
 
   return {
     demand: {
@@ -170,4 +170,3 @@ function withCountedPrompt(look: RetentionLook, prompt: number, usage: TokenUsag
   const counted = Math.max(0, reported - (usage.prompt_tokens_details?.cached_tokens ?? 0));
   return { ...look, gap: look.gap + prompt - counted, noise: Math.ceil(prompt * 0.03) };
 }
-
