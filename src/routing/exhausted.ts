@@ -23,8 +23,11 @@ export function exhaustedError(alias: string, trail: AttemptTrail): RoutingError
   // A request refused as undersized was re-planned: what the re-plan found stands for it.
   const failures = trail.records.flatMap((r) => (r.kind === 'failed' && r.failure.refusedWithRoom !== true ? [r.failure] : []));
   const rateLimited = failures.filter((f) => f.kind === 'rate_limit');
+  // A wait until other consumers' level has faded rests on their having stopped: Groq refuses the
+  // request there while they go on. It is the answer only when no deployment frees for certain.
+  const onlyIfTheyStop = trail.records.flatMap((r) => (r.kind === 'refused' && r.refusal.keptForOthers === true ? [r.refusal.retryAfterMs] : []));
   const waits = trail.records.flatMap((r) => {
-    if (r.kind === 'refused') return [r.refusal.retryAfterMs];
+    if (r.kind === 'refused') return r.refusal.keptForOthers === true ? [] : [r.refusal.retryAfterMs];
     if (r.kind === 'ejected') return [r.ejection.retryAfterMs];
     // A request in flight there ends within a request's time; check back soon.
     if (r.kind === 'busy') return [BUSY_RETRY_MS];
@@ -32,8 +35,9 @@ export function exhaustedError(alias: string, trail: AttemptTrail): RoutingError
     return [];
   });
 
-  if (waits.length > 0 && rateLimited.length === failures.length) {
-    const finite = waits.filter(Number.isFinite);
+  if (waits.length + onlyIfTheyStop.length > 0 && rateLimited.length === failures.length) {
+    const certain = waits.filter(Number.isFinite);
+    const finite = certain.length > 0 ? certain : onlyIfTheyStop.filter(Number.isFinite);
     if (finite.length === 0) {
       return new RoutingError(413, `This request is larger than the rate limits of every deployment of ${alias} allow. ${tried}`, trail, {
         code: 'request_too_large',
