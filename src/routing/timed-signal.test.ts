@@ -51,6 +51,19 @@ describe('TimedSignal', () => {
     expect(TIMED_OUT).toBe('timed-out');
   });
 
+  it('an attempt sharing its deadline ends with it, and cannot stop or dispose it', () => {
+    const request = new TimedSignal(undefined, 1_000);
+    const attempt = request.shared;
+    expect(attempt.signal).toBe(request.signal);
+    attempt.stopTimer();
+    attempt.dispose();
+    vi.advanceTimersByTime(1_000);
+    expect(attempt.timedOut).toBe(true);
+    const cancelled = new TimedSignal(undefined, 1_000);
+    cancelled.shared.abort('client disconnected');
+    expect(cancelled.signal.reason).toBe('client disconnected');
+  });
+
   it('a stopped timer no longer fires; the parent still can', () => {
     const request = new TimedSignal(undefined, 5_000);
     const attempt = new TimedSignal(request.signal, 1_000);

@@ -146,6 +146,7 @@ async function walkAlias(services: RoutedServices, state: GatewayState, c: Conte
     stream: taken.stream,
     promptTokens: taken.promptTokens,
     signal: timeoutMs < config.router.timeoutMs ? AbortSignal.any([deadline.signal, AbortSignal.timeout(timeoutMs)]) : deadline.signal,
+    deadlineSignal: timeoutMs < config.router.timeoutMs ? undefined : deadline,
     deadline: c.get('receivedAt') + timeoutMs,
     extraFallbacks: options.fallbacks,
     mockPrimaryFailure: options.mockPrimaryFailure,
