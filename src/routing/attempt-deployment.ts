@@ -271,15 +271,15 @@ async function callUpstream(
       return { served: { deployment, upstream, body: undefined, usage: undefined, stream, attempt: signal, finish, upstreamMs, completionCap } };
     }
     const whole = await readWholeAnswer(upstream, ctx.router.maxResponseBytes);
-    const malformed = typeof whole === 'string' ? whole : request.operation.malformedAnswer?.(whole, upstream.headers.get('content-type'));
-    if (malformed !== undefined || typeof whole === 'string') {
+    const checked = typeof whole === 'string' ? whole : request.operation.checkAnswer?.(whole, upstream.headers.get('content-type'));
+    if (typeof checked === 'string' || typeof whole === 'string') {
       close({ released: true });
-      return { failure: badAnswer(malformed ?? 'malformed answer'), upstreamMs: performance.now() - started };
+      return { failure: badAnswer(typeof checked === 'string' ? checked : 'malformed answer'), upstreamMs: performance.now() - started };
     }
     const bytes = whole.buffer as ArrayBuffer;
     const upstreamMs = performance.now() - started;
     recordLatency(stats, upstreamMs);
-    const spend = prepared.spent(bytes, booked);
+    const spend = prepared.spent(bytes, booked, checked);
     // The headers were written with this request still booked: learn from them before the store settles it.
     const seen = await gap;
     if (seen !== undefined) prepared.observed?.(seen, spend.usage, booked);
