@@ -24,13 +24,15 @@ export class TimedSignal implements AttemptSignal {
   private readonly controller = new AbortController();
   private timer: NodeJS.Timeout | undefined;
   private sharedView: AttemptSignal | undefined;
-  private readonly onParentAbort = (): void => this.controller.abort(this.parent?.reason);
+  private readonly onParentAbort = (): void => this.controller.abort((this.parent as AbortSignal).reason);
 
+  /** `parent`: a signal it follows (through a listener), or the `Stopper` of the requests it belongs to. */
   constructor(
-    private readonly parent: AbortSignal | undefined,
+    private readonly parent: AbortSignal | Stopper | undefined,
     timeoutMs: number,
   ) {
-    if (parent?.aborted) this.controller.abort(parent.reason);
+    if (parent instanceof Stopper) parent.join(this);
+    else if (parent?.aborted) this.controller.abort(parent.reason);
     else parent?.addEventListener('abort', this.onParentAbort, { once: true });
     this.timer = setTimeout(() => this.controller.abort(TIMED_OUT), Math.max(0, timeoutMs));
   }
@@ -55,7 +57,8 @@ export class TimedSignal implements AttemptSignal {
   /** Stops the timer and unlinks from the parent; call when the work is over. */
   dispose(): void {
     this.stopTimer();
-    this.parent?.removeEventListener('abort', this.onParentAbort);
+    if (this.parent instanceof Stopper) this.parent.leave(this);
+    else this.parent?.removeEventListener('abort', this.onParentAbort);
   }
 
   /**
@@ -90,6 +93,39 @@ class SharedSignal implements AttemptSignal {
 
   /** The owner is disposed by whoever made it, when the request is over. */
   dispose(): void {}
+}
+
+/**
+ * Ends every request still running at once, when a draining gateway's grace period is over: each request's
+ * deadline (a `TimedSignal` made with it as parent) is held in a set while it runs, and aborted with the
+ * stop's reason. A listener per request on one shared signal cost more: Node's `EventTarget` compares a
+ * new listener with every one it holds, so each request's add and remove walked all the others'.
+ */
+export class Stopper {
+  private readonly running = new Set<TimedSignal>();
+  private readonly controller = new AbortController();
+
+  /** Fires when the stop comes, after the deadlines have been ended (a stream's relay listens to it). */
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  stop(reason: unknown): void {
+    if (this.controller.signal.aborted) return;
+    for (const deadline of this.running) deadline.abort(reason);
+    this.running.clear();
+    this.controller.abort(reason);
+  }
+
+  /** A deadline made after the stop ends at once. */
+  join(deadline: TimedSignal): void {
+    if (this.controller.signal.aborted) deadline.abort(this.controller.signal.reason);
+    else this.running.add(deadline);
+  }
+
+  leave(deadline: TimedSignal): void {
+    this.running.delete(deadline);
+  }
 }
 
 /** Resolves after `ms`, or early (without error) once `signal` aborts, so callers just re-check it. */
