@@ -11,8 +11,9 @@ export interface InFlightCounter {
  * went): the socket response's `close`, since streams outlive the handler.
  */
 export const inFlight = (counter: InFlightCounter): MiddlewareHandler<{ Bindings: { outgoing: ServerResponse } }> =>
-  async function inFlight(c, next) {
+  // Not async: a middleware that only passes on returns next()'s promise rather than making one of its own.
+  function inFlight(c, next) {
     counter.requestStarted();
     c.env.outgoing.once('close', () => counter.requestEnded());
-    await next();
+    return next();
   };
