@@ -63,7 +63,7 @@ export function createApp(gateway: Gateway, log: Logger, reloader?: ConfigReload
   app.use(inFlight(gateway.metrics));
   // CORS stays off unless origins are configured; browsers then get exactly those.
   const corsFor = corsOfConfig();
-  app.use(function configuredCors(c, next) {
+  app.use(async function configuredCors(c, next) {
     const origins = general().corsAllowOrigins;
     if (origins.length === 0) return next();
     return corsFor(origins)(c, next);

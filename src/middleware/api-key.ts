@@ -33,8 +33,7 @@ const MASTER: Principal = { kind: 'master' };
  * Settings are read per request so a reloaded config takes effect at once.
  */
 export const apiKeyAuth = (settings: () => KeySettings, isOpen: (path: string) => boolean = () => false): MiddlewareHandler =>
-  // Not async (it only passes on, or throws, which Hono's dispatch catches the same way).
-  function apiKeyAuth(c, next) {
+  async function apiKeyAuth(c, next) {
     const { masterKey, clientKeys } = settings();
     if ((masterKey === undefined && clientKeys.length === 0) || PUBLIC_PATHS.has(c.req.path) || isOpen(c.req.path)) {
       // Public routes need no identity, and get none of the operator's rights.

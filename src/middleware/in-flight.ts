@@ -11,9 +11,8 @@ export interface InFlightCounter {
  * went): the socket response's `close`, since streams outlive the handler.
  */
 export const inFlight = (counter: InFlightCounter): MiddlewareHandler<{ Bindings: { outgoing: ServerResponse } }> =>
-  // Not async: a middleware that only passes on returns next()'s promise rather than making one of its own.
-  function inFlight(c, next) {
+  async function inFlight(c, next) {
     counter.requestStarted();
     c.env.outgoing.once('close', () => counter.requestEnded());
-    return next();
+    await next();
   };

@@ -9,8 +9,7 @@ declare module 'hono' {
 
 /** Stamps the arrival time, from which overhead and duration headers are computed. */
 export const requestTiming = (): MiddlewareHandler =>
-  // Not async: a middleware that only passes on returns next()'s promise rather than making one of its own.
-  function requestTiming(c, next) {
+  async function requestTiming(c, next) {
     c.set('receivedAt', performance.now());
-    return next();
+    await next();
   };
