@@ -14,6 +14,7 @@ import type { DeploymentStats } from './routing/deployment.js';
 import { HeadroomQueue } from './routing/headroom-queue.js';
 import { RetryPromises } from './routing/retry-promises.js';
 import { RoutingTable } from './routing/table.js';
+import { Stopper } from './routing/timed-signal.js';
 import { createTransport, type Transport } from './upstream/transport.js';
 import type { SharedIdStore } from './upstream/id-owners.js';
 import { AccountRegistry } from './upstream/accounts.js';
@@ -67,8 +68,8 @@ export class Gateway {
   readonly sharedIds: (SharedIdStore & { disconnect(): void }) | undefined;
   /** Set when a graceful drain begins: readiness answers 503 so load balancers stop sending. */
   draining = false;
-  /** Fires (reason `SHUTTING_DOWN`) when the drain's grace period ends: requests still running are ended. */
-  readonly stopping = new AbortController();
+  /** Stopped (reason `SHUTTING_DOWN`) when the drain's grace period ends: requests still running are ended. */
+  readonly stopping = new Stopper();
   private state: GatewayState;
 
   constructor(

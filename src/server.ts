@@ -173,7 +173,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
         log.info(`draining: ${inFlight.size} requests in flight, up to ${graceMs / 1000} s to finish`);
         if (!(await inFlight.settled(graceMs))) {
           log.warn(`grace period over: ending ${inFlight.size} requests still in flight`);
-          gateway.stopping.abort(SHUTTING_DOWN);
+          gateway.stopping.stop(SHUTTING_DOWN);
           await inFlight.settled(DRAIN_FINAL_MS);
         }
       } finally {

@@ -90,7 +90,11 @@ try {
 const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const base = med(results.get(positionals[0] as string) ?? []);
 const baseCpu = med(cpu.get(positionals[0] as string) ?? []);
+const baseRounds = cpu.get(positionals[0] as string) ?? [];
 for (const [b, xs] of results) {
   const us = cpu.get(b) ?? [];
-  console.log(`${b.padEnd(16)} ${Math.round(med(xs))} req/s (${xs.map(Math.round).join(', ')}) x${(med(xs) / base).toFixed(3)} | gateway CPU ${Math.round(med(us))} µs/req (${us.map(Math.round).join(', ')}) x${(med(us) / baseCpu).toFixed(3)}`);
+  // Each round's CPU against the first build's in the same round (run back to back): the machine's load
+  // moves both, so the median of these ratios is steadier than the ratio of the medians.
+  const paired = med(us.map((u, i) => u / (baseRounds[i] ?? u)));
+  console.log(`${b.padEnd(16)} ${Math.round(med(xs))} req/s (${xs.map(Math.round).join(', ')}) x${(med(xs) / base).toFixed(3)} | gateway CPU ${Math.round(med(us))} µs/req (${us.map(Math.round).join(', ')}) x${(med(us) / baseCpu).toFixed(3)}, paired x${paired.toFixed(3)}`);
 }

@@ -10,7 +10,7 @@ import { chunkSourceOf, type ChunkSource } from '../relay/chunk-source.js';
 import { recordLatency, type Deployment } from './deployment.js';
 import type { Operation, PreparedCall, Spend, TokenUsage } from './operation.js';
 import type { ModelGroup } from './table.js';
-import { TimedSignal } from './timed-signal.js';
+import { TimedSignal, type AttemptSignal } from './timed-signal.js';
 
 export type { TokenUsage } from './operation.js';
 
@@ -25,6 +25,11 @@ export interface RoutedRequest {
   readonly promptTokens: number;
   /** Fires when the caller disconnects or the request deadline passes. */
   readonly signal: AbortSignal;
+  /**
+   * The request's deadline, when `signal` is its signal (no shorter limit of the caller's own): an attempt
+   * whose limit is the time the request has left shares it instead of making a signal of its own.
+   */
+  readonly deadlineSignal?: TimedSignal;
   /** `performance.now()` value by which the request must be answered. */
   readonly deadline: number;
   /** The most tokens it may book: a caller taking up a promised retry gets what was promised. */
@@ -68,7 +73,7 @@ export interface Served {
   /** Streams: the first chunk (already read, so a failure before it could fall back) and the rest. */
   readonly stream: { readonly first: Uint8Array; readonly source: ChunkSource } | undefined;
   /** Cancels the upstream call. */
-  readonly attempt: TimedSignal;
+  readonly attempt: AttemptSignal;
   /** The completion cap sent, when the endpoint sends one (`x-groq-router-max-tokens`). */
   readonly completionCap: number | undefined;
   /** Settles or releases the budget, updates the counters, frees the signal. Idempotent. */
@@ -208,7 +213,9 @@ async function callUpstream(
   const firstByteMs = request.stream
     ? Math.min(Math.ceil(deployment.config.streamTimeoutMs ?? ctx.router.streamTimeoutMs ?? attemptMs), attemptMs)
     : attemptMs;
-  const signal = new TimedSignal(request.signal, firstByteMs);
+  // Limited only by the request's deadline (no shorter limit of the deployment's or for a stream's first
+  // byte): the attempt shares the deadline's signal, with no AbortController, timer or listener of its own.
+  const signal = firstByteMs >= remaining && request.deadlineSignal !== undefined ? request.deadlineSignal.shared : new TimedSignal(request.signal, firstByteMs);
   const { stats } = deployment;
   stats.inFlight++;
   const started = performance.now();
@@ -264,15 +271,15 @@ async function callUpstream(
       return { served: { deployment, upstream, body: undefined, usage: undefined, stream, attempt: signal, finish, upstreamMs, completionCap } };
     }
     const whole = await readWholeAnswer(upstream, ctx.router.maxResponseBytes);
-    const malformed = typeof whole === 'string' ? whole : request.operation.malformedAnswer?.(whole, upstream.headers.get('content-type'));
-    if (malformed !== undefined || typeof whole === 'string') {
+    const checked = typeof whole === 'string' ? whole : request.operation.checkAnswer?.(whole, upstream.headers.get('content-type'));
+    if (typeof checked === 'string' || typeof whole === 'string') {
       close({ released: true });
-      return { failure: badAnswer(malformed ?? 'malformed answer'), upstreamMs: performance.now() - started };
+      return { failure: badAnswer(typeof checked === 'string' ? checked : 'malformed answer'), upstreamMs: performance.now() - started };
     }
     const bytes = whole.buffer as ArrayBuffer;
     const upstreamMs = performance.now() - started;
     recordLatency(stats, upstreamMs);
-    const spend = prepared.spent(bytes, booked);
+    const spend = prepared.spent(bytes, booked, checked);
     // The headers were written with this request still booked: learn from them before the store settles it.
     const seen = await gap;
     if (seen !== undefined) prepared.observed?.(seen, spend.usage, booked);

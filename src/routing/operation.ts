@@ -37,8 +37,11 @@ export interface PreparedCall {
   send(client: UpstreamClient, options: UpstreamCallOptions, booked: Demand): Promise<Response>;
   /** The completion cap sent with `booked`, when one is (the `x-groq-router-max-tokens` header). */
   completionCap?(booked: Demand): number | undefined;
-  /** Reads what a whole (non-stream) answer spent. */
-  spent(body: ArrayBuffer, booked: Demand): Spend;
+  /**
+   * Reads what a whole (non-stream) answer spent; `json` is the answer as `checkAnswer` parsed it (so
+   * usage is read without parsing it again), `undefined` when it parsed none.
+   */
+  spent(body: ArrayBuffer, booked: Demand, json: Record<string, unknown> | undefined): Spend;
   /** Reads what a finished stream spent from the usage its relay picked out. */
   streamSpent(usage: TokenUsage | undefined, booked: Demand): Spend;
   /**
@@ -74,9 +77,15 @@ export interface Operation {
   inBandError?(first: Uint8Array): UpstreamFailure | undefined;
   /** The media type a streamed answer must have before its first byte is relayed (SSE endpoints). */
   readonly streamContentType?: string;
-  /** Why a whole (non-stream) 2xx answer is not of this endpoint's shape; `undefined` when it is. */
-  malformedAnswer?(body: Uint8Array, contentType: string | null): string | undefined;
+  /** Checks a whole (non-stream) 2xx answer against this endpoint's shape (see `AnswerCheck`). */
+  checkAnswer?(body: Uint8Array, contentType: string | null): AnswerCheck;
 }
+
+/**
+ * Why a whole answer is not of its endpoint's shape (a string), or, when it is, the JSON object the check
+ * parsed (`undefined` when it parsed none), which `spent` reads instead of parsing the answer again.
+ */
+export type AnswerCheck = string | Record<string, unknown> | undefined;
 
 /** Tokens that count against Groq's limits: cached prompt tokens do not. */
 export function spentTokens(usage: TokenUsage | undefined): number | undefined {

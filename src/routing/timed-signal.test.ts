@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { TIMED_OUT, TimedSignal } from './timed-signal.js';
+import { Stopper, TIMED_OUT, TimedSignal } from './timed-signal.js';
 
 describe('TimedSignal', () => {
   beforeEach(() => {
@@ -49,6 +49,35 @@ describe('TimedSignal', () => {
     expect(late.signal.reason).toBe('shutting-down');
     expect(late.timedOut).toBe(false);
     expect(TIMED_OUT).toBe('timed-out');
+  });
+
+  it('a Stopper ends the deadlines still running, and any made after it, but not those disposed', () => {
+    const stopping = new Stopper();
+    const running = new TimedSignal(stopping, 5_000);
+    const done = new TimedSignal(stopping, 5_000);
+    done.dispose();
+    let heard: unknown;
+    stopping.signal.addEventListener('abort', () => (heard = running.signal.reason));
+    stopping.stop('shutting-down');
+    expect(running.signal.reason).toBe('shutting-down');
+    expect(heard).toBe('shutting-down');
+    expect(done.signal.aborted).toBe(false);
+    const late = new TimedSignal(stopping, 5_000);
+    expect(late.signal.reason).toBe('shutting-down');
+    expect(late.timedOut).toBe(false);
+  });
+
+  it('an attempt sharing its deadline ends with it, and cannot stop or dispose it', () => {
+    const request = new TimedSignal(undefined, 1_000);
+    const attempt = request.shared;
+    expect(attempt.signal).toBe(request.signal);
+    attempt.stopTimer();
+    attempt.dispose();
+    vi.advanceTimersByTime(1_000);
+    expect(attempt.timedOut).toBe(true);
+    const cancelled = new TimedSignal(undefined, 1_000);
+    cancelled.shared.abort('client disconnected');
+    expect(cancelled.signal.reason).toBe('client disconnected');
   });
 
   it('a stopped timer no longer fires; the parent still can', () => {

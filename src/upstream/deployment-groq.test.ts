@@ -38,7 +38,10 @@ describe('DeploymentGroq', () => {
       await groq.chat.completions.create(body, call).asResponse();
       await deployment.chat.completions.create(body, call).asResponse();
     }
-    expect(lean.sent).toHaveLength(4);
+    // Without a signal the SDK's own timer and controller are used, with the same headers.
+    await groq.chat.completions.create(body, { timeout: 5_000 }).asResponse();
+    await deployment.chat.completions.create(body, { timeout: 5_000 }).asResponse();
+    expect(lean.sent).toHaveLength(5);
     for (const [i, sent] of lean.sent.entries()) {
       const expected = plain.sent[i];
       expect(sent.url).toBe(expected?.url);
@@ -47,6 +50,20 @@ describe('DeploymentGroq', () => {
       expect(sent.body).toBe(expected?.body);
     }
     expect(lean.sent[1]?.headers['user-agent']).toMatch(/^Groq\/JS /);
+    expect(lean.sent[1]?.headers.authorization).toBe('Bearer gsk_test');
+  });
+
+  it('shows the SDK\'s debug log the headers it sends, redacted, when its debug logging is on', async () => {
+    const lean = recordingFetch();
+    const lines: unknown[][] = [];
+    const logger = { debug: (...args: unknown[]) => lines.push(args), info: () => {}, warn: () => {}, error: () => {} };
+    const deployment = new DeploymentGroq({ ...options, fetch: lean.fetch, logger, logLevel: 'debug' });
+    for (let i = 0; i < 2; i++) await deployment.chat.completions.create(body, { signal: new AbortController().signal, timeout: 1_000 }).asResponse();
+    const sending = lines.filter(([message]) => String(message).endsWith('sending request'));
+    expect(sending).toHaveLength(2);
+    for (const [, details] of sending) {
+      expect((details as { headers: Record<string, string> }).headers).toMatchObject({ authorization: '***', 'x-stainless-timeout': '1' });
+    }
     expect(lean.sent[1]?.headers.authorization).toBe('Bearer gsk_test');
   });
 

@@ -9,6 +9,14 @@ const RETRY_COUNT = 'x-stainless-retry-count';
 const TIMEOUT = 'x-stainless-timeout';
 
 /**
+ * Where a fast-path request keeps its headers between `buildRequest` and `fetchWithTimeout` (both ours)
+ * while the SDK's debug logging is off: not in `req.headers`, which the SDK copies and redacts into its
+ * debug details on every call before its logger drops them.
+ */
+const CALL_HEADERS = Symbol('call headers');
+type LeanRequest = Omit<BuiltRequest['req'], 'headers'> & { headers?: Headers; [CALL_HEADERS]?: Record<string, string> };
+
+/**
  * groq-sdk's client for a deployment's routed calls, with less built per call. Every call still goes
  * through the SDK (its errors, its serialisation, its headers); two of its per-call costs are taken off:
  *
@@ -61,20 +69,23 @@ export class DeploymentGroq extends Groq {
     const headers: Record<string, string> = { ...template };
     headers[RETRY_COUNT] = String(retryCount);
     if (timeout) headers[TIMEOUT] = String(Math.trunc(timeout / 1000));
-    const req: BuiltRequest['req'] = {
-      method: options.method.toUpperCase(),
-      // The SDK hands `req.headers` only to `fetch` (the pool's, which takes a plain record) and to its
-      // debug formatter (which reads plain objects too, redacting `authorization` the same way).
-      headers: headers as unknown as Headers,
-      body: JSON.stringify(body),
-    };
-    if (options.signal) req.signal = options.signal;
-    return { req, url: this.urlFor(options.path), timeout: timeout ?? this.timeout };
+    const method = options.method.toUpperCase();
+    const json = JSON.stringify(body);
+    const signal = options.signal ?? undefined;
+    // The SDK hands `req.headers` only to `fetch` (the pool's, which takes a plain record) and to its debug
+    // formatter, which runs on every call whatever the log level: with debug logging on it gets them (it
+    // reads plain objects too, redacting `authorization` the same way); otherwise they wait beside it.
+    const req: LeanRequest =
+      this.logLevel === 'debug' ? { method, headers: headers as unknown as Headers, body: json, signal } : { method, body: json, signal, [CALL_HEADERS]: headers };
+    return { req: req as BuiltRequest['req'], url: this.urlFor(options.path), timeout: timeout ?? this.timeout };
   }
 
-  override async fetchWithTimeout(url: RequestInfo, init: RequestInit | undefined, ms: number, controller: AbortController): Promise<Response> {
-    if (init?.signal == null) return super.fetchWithTimeout(url, init, ms, controller);
+  override async fetchWithTimeout(url: RequestInfo, init: LeanRequest | undefined, ms: number, controller: AbortController): Promise<Response> {
+    const headers = init?.[CALL_HEADERS];
+    if (init?.signal == null) return super.fetchWithTimeout(url, headers === undefined ? (init as RequestInit | undefined) : { method: init?.method, headers: headers as unknown as Headers, body: init?.body }, ms, controller);
+    // The method is upper-cased already (buildRequest's fast path) or as the SDK left it.
     const method = init.method?.toUpperCase() ?? 'GET';
+    if (headers !== undefined) return this.send.call(undefined, url, { method, headers: headers as unknown as Headers, body: init.body, signal: init.signal });
     return this.send.call(undefined, url, init.method === method ? init : { ...init, method });
   }
 

@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { usageOf } from './operation.js';
+import { TokenPlanning } from '../../quota/token-planning.js';
+import { usageIn } from '../shared/answer-shape.js';
+import { chatOperation } from './operation.js';
 
-const bytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)).buffer as ArrayBuffer;
+const bytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
+const check = chatOperation({ model: 'a', messages: [{ role: 'user', content: 'hi' }] }, 'a', 10, new TokenPlanning()).checkAnswer;
 
-describe('usageOf', () => {
-  it('reads the top-level usage of a completion, nested details included', () => {
+describe("a chat answer's check and usage", () => {
+  it('hands back the parsed completion, whose top-level usage is read (nested details included)', () => {
     const body = {
       id: 'x',
       choices: [{ message: { content: 'the word "usage":{ appears here' } }],
@@ -12,11 +15,13 @@ describe('usageOf', () => {
       usage_breakdown: null,
       x_groq: { id: 'req' },
     };
-    expect(usageOf(bytes(body))).toEqual(body.usage);
+    const checked = check?.(bytes(body), 'application/json');
+    expect(checked).toEqual(body);
+    expect(usageIn(checked as Record<string, unknown>)).toEqual(body.usage);
   });
 
-  it('is undefined without usage or for a cut body', () => {
-    expect(usageOf(bytes({ choices: [] }))).toBeUndefined();
-    expect(usageOf(new TextEncoder().encode('{"usage":{"prompt_tokens":3').buffer as ArrayBuffer)).toBeUndefined();
+  it('has no usage without one, and a cut body is no answer', () => {
+    expect(usageIn(check?.(bytes({ choices: [] }), 'application/json') as Record<string, unknown>)).toBeUndefined();
+    expect(check?.(new TextEncoder().encode('{"choices":[],"usage":{"prompt_tokens":3'), 'application/json')).toMatch(/not JSON/);
   });
 });

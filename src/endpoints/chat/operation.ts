@@ -3,9 +3,8 @@ import { requestedCompletionTokens } from './estimate.js';
 import type { Operation, TokenUsage } from '../../routing/operation.js';
 import { prepareChatBody, withCompletionCap, type ChatBody } from './hygiene.js';
 import { planCompletion } from '../shared/completion-plan.js';
-import { jsonObjectWithArray } from '../shared/answer-shape.js';
+import { jsonObjectWithArray, usageIn } from '../shared/answer-shape.js';
 import { inBandStreamError } from '../shared/in-band-error.js';
-import { lastObjectNamed } from '../shared/usage.js';
 
 /**
  * `POST /chat/completions`: the body cleaned per deployment, prompt plus completion cap booked as tokens
@@ -23,7 +22,7 @@ export function chatOperation(body: ChatBody, alias: string, roughPrompt: number
         keptOut: plan.keptOut,
         send: (client, options, booked) => client.chatCompletions(withCompletionCap(cleaned, plan.capFor(booked)), options),
         completionCap: plan.capFor,
-        spent: (bytes, booked) => plan.spend(usageOf(bytes), booked),
+        spent: (_bytes, booked, json) => plan.spend(usageIn(json) as TokenUsage | undefined, booked),
         streamSpent: plan.spend,
         observed: plan.observed,
         refusedWithRoom: plan.refusedWithRoom,
@@ -31,11 +30,6 @@ export function chatOperation(body: ChatBody, alias: string, roughPrompt: number
     },
     inBandError: inBandStreamError,
     streamContentType: 'text/event-stream',
-    malformedAnswer: jsonObjectWithArray('choices'),
+    checkAnswer: jsonObjectWithArray('choices'),
   };
-}
-
-/** The top-level `usage` of a chat completion. */
-export function usageOf(bytes: ArrayBuffer): TokenUsage | undefined {
-  return lastObjectNamed(bytes, 'usage') as TokenUsage | undefined;
 }

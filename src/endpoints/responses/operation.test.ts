@@ -32,7 +32,10 @@ describe('responsesOperation', () => {
   it('settles tokens from the usage of a whole answer, cached input excluded', () => {
     const op = responsesOperation({ model: 'alias', input: 'hi', max_output_tokens: 500 }, 'alias', 10, new TokenPlanning());
     const prepared = op.prepare(deployment({ id: 'llama' }), requested);
-    const spend = prepared.spent(bytes('{"output":[],"usage":{"input_tokens":7,"output_tokens":3,"total_tokens":10,"input_tokens_details":{"cached_tokens":4}}}'), { requests: 1, tokens: 500, audioSeconds: 0 });
+    const answer = bytes('{"output":[],"usage":{"input_tokens":7,"output_tokens":3,"total_tokens":10,"input_tokens_details":{"cached_tokens":4}}}');
+    const checked = op.checkAnswer?.(new Uint8Array(answer), 'application/json');
+    if (typeof checked === 'string') throw new Error(checked);
+    const spend = prepared.spent(answer, { requests: 1, tokens: 500, audioSeconds: 0 }, checked);
     // Without a budget there is no cap to keep: usage, its completion counted from the end of the answer.
     expect(spend.actual).toEqual({ tokens: 6, tokensAtEnd: 3 });
     expect(spend.usage?.prompt_tokens).toBe(7);

@@ -2,9 +2,8 @@ import type { TokenPlanning } from '../../quota/token-planning.js';
 import type { Operation } from '../../routing/operation.js';
 import { dropUnsupported } from '../shared/drop-params.js';
 import { planCompletion } from '../shared/completion-plan.js';
-import { jsonObjectWithArray } from '../shared/answer-shape.js';
+import { jsonObjectWithArray, usageIn } from '../shared/answer-shape.js';
 import { inBandStreamError } from '../shared/in-band-error.js';
-import { lastObjectNamed } from '../shared/usage.js';
 import { requestedOutputTokens } from './estimate.js';
 import { responsesUsage } from './stream-dialect.js';
 
@@ -28,7 +27,7 @@ export function responsesOperation(body: Record<string, unknown>, alias: string,
           return client.responses(cap === undefined ? out : { ...out, max_output_tokens: cap }, options);
         },
         completionCap: plan.capFor,
-        spent: (bytes, booked) => plan.spend(responsesUsage(lastObjectNamed(bytes, 'usage')), booked),
+        spent: (_bytes, booked, json) => plan.spend(responsesUsage(usageIn(json)), booked),
         streamSpent: plan.spend,
         observed: plan.observed,
         refusedWithRoom: plan.refusedWithRoom,
@@ -36,6 +35,6 @@ export function responsesOperation(body: Record<string, unknown>, alias: string,
     },
     inBandError: inBandStreamError,
     streamContentType: 'text/event-stream',
-    malformedAnswer: jsonObjectWithArray('output'),
+    checkAnswer: jsonObjectWithArray('output'),
   };
 }

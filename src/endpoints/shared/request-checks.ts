@@ -57,9 +57,15 @@ const ENDPOINT_FOR_MODE: Readonly<Record<ModelMode, string>> = {
  */
 export function requireMode(table: RoutingTable, alias: string, modes: readonly ModelMode[], route: string): void {
   const group = table.group(alias);
-  const known = group?.deployments.flatMap((d) => (d.catalog === undefined ? [] : [d.catalog.mode])) ?? [];
-  if (group === undefined || known.length < group.deployments.length || known.some((mode) => modes.includes(mode))) return;
-  const mode = known[0] as ModelMode;
+  if (group === undefined) return;
+  // A loop, not arrays of the modes: this runs for every request.
+  let mode: ModelMode | undefined;
+  for (const deployment of group.deployments) {
+    const known = deployment.catalog?.mode;
+    if (known === undefined || modes.includes(known)) return;
+    mode ??= known;
+  }
+  if (mode === undefined) return;
   throw badRequest(`${alias} is a ${mode.replace('_', ' ')} model and cannot serve ${route}; use ${ENDPOINT_FOR_MODE[mode]}`, 'wrong_model_type', 'model');
 }
 

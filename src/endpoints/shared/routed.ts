@@ -88,7 +88,7 @@ export function routedHandler(services: RoutedServices, log: Logger, route: stri
     const report = new RequestReport(services, c, route, c.get('log') ?? log);
     // The drain's deadline ends requests still running, as the caller leaving would.
     const stopping = services.stopping.signal;
-    const deadline = new TimedSignal(stopping, config.router.timeoutMs);
+    const deadline = new TimedSignal(services.stopping, config.router.timeoutMs);
     // The caller's socket closing early ends the request; one listener, no extra AbortController.
     outgoing.once('close', () => {
       if (!outgoing.writableFinished) deadline.abort('client disconnected');
@@ -146,6 +146,7 @@ async function walkAlias(services: RoutedServices, state: GatewayState, c: Conte
     stream: taken.stream,
     promptTokens: taken.promptTokens,
     signal: timeoutMs < config.router.timeoutMs ? AbortSignal.any([deadline.signal, AbortSignal.timeout(timeoutMs)]) : deadline.signal,
+    deadlineSignal: timeoutMs < config.router.timeoutMs ? undefined : deadline,
     deadline: c.get('receivedAt') + timeoutMs,
     extraFallbacks: options.fallbacks,
     mockPrimaryFailure: options.mockPrimaryFailure,

@@ -35,7 +35,7 @@ export function transcriptionOperation(task: AudioTask, upload: Upload, facts: A
         streamSpent: (_usage, booked) => ({ usage: undefined, actual: booked }),
       };
     },
-    malformedAnswer: transcriptionAnswer,
+    checkAnswer: transcriptionAnswer,
   };
 }
 
