@@ -43,11 +43,18 @@ export async function startProcess(args: string[], env: Record<string, string>, 
   const loader = args[0]?.endsWith('.ts') === true ? ['--import', 'tsx'] : [];
   const child = spawn(process.execPath, [...loader, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
+  await untilReady(child, ready, args[0] ?? 'process', 20_000);
+  return child;
+}
+
+/** Resolves once the child's output matches `ready`; rejects if it exits first or takes longer than `timeoutMs`. */
+export function untilReady(child: ChildProcess, ready: RegExp, name: string, timeoutMs: number): Promise<void> {
   let output = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${args[0]} did not start: ${output}`)), 20_000);
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} did not start: ${output}`)), timeoutMs);
     const onData = (data: Buffer) => {
-      output += data.toString();
+      // Only the tail is searched: the start-up line is the last thing written before the wait ends.
+      output = (output + data.toString()).slice(-4096);
       if (ready.test(output)) {
         clearTimeout(timer);
         // Keep draining the output (a full pipe would stall the process) without keeping it: a request log
@@ -62,9 +69,11 @@ export async function startProcess(args: string[], env: Record<string, string>, 
     };
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`${args[0]} exited ${code}: ${output}`)));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited ${code}: ${output}`));
+    });
   });
-  return child;
 }
 
 function gatewayConfig(fakePort: number, deployments: number, redisUrl?: string): string {

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { startFakeGroq } from '../../test/fake-groq/server.js';
-import { freePort } from './bench.js';
+import { freePort, untilReady } from './bench.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -54,22 +54,8 @@ async function start(build: string, index: number): Promise<Counted> {
     ['--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${join(outDir, 'out.%p')}`, process.execPath, ...nodeFlags, join(buildDir, 'cli.js'), '--config', config, '--port', String(port)],
     { env: { ...process.env, GROQ_API_KEY: KEY }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  await new Promise<void>((resolve, reject) => {
-    let seen = '';
-    const onData = (data: Buffer): void => {
-      seen = (seen + data.toString()).slice(-4096);
-      if (/listening on/.test(seen)) {
-        child.stdout?.off('data', onData);
-        child.stderr?.off('data', onData);
-        child.stdout?.resume();
-        child.stderr?.resume();
-        resolve();
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`${build} exited ${code}: ${seen}`)));
-  });
+  // Under callgrind a start-up takes many times as long as it does natively.
+  await untilReady(child, /listening on/, build, 180_000);
   return { build, port, child, outDir };
 }
 
