@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { Neighbours } from './neighbours.js';
 
+/** Neighbours on a hand-moved clock, looking at the budget `b` for the first time. */
+function fresh() {
+  const clock = { t: 0 };
+  return { neighbours: new Neighbours(() => clock.t), at: (ms: number) => (clock.t = ms) };
+}
+
 /** Neighbours on a hand-moved clock, with the budget `b` watched for a minute already (nothing outside seen). */
 function watched() {
   const clock = { t: 0 };
@@ -75,36 +81,33 @@ describe('Neighbours', () => {
   });
 
   it('projects a neighbour that started with the first look from its spending since, over a whole minute', () => {
-    const clock = { t: 0 };
-    const neighbours = new Neighbours(() => clock.t);
+    const { neighbours, at } = fresh();
     // The first look shows nothing outside; twenty seconds later 600 tokens of theirs.
     neighbours.observe('b', 0);
     expect(neighbours.spare('b')).toBe(0);
-    clock.t = 20_000;
+    at(20_000);
     neighbours.observe('b', 600);
     // At that rate they spend 1,800 a minute: the level, a fifth more kept beside the 600 booked.
     expect(neighbours.level('b')).toBe(1_800);
     expect(neighbours.spare('b')).toBe(Math.ceil(1.2 * 1_800 - 600));
     // A minute after the first look the window holds a whole minute of theirs: no projection.
-    clock.t = 60_000;
+    at(60_000);
     neighbours.observe('b', 1_200);
     expect(neighbours.level('b')).toBe(1_800);
   });
 
   it("does not project what the first look found (a restarted gateway's own bookings do not grow)", () => {
-    const clock = { t: 0 };
-    const neighbours = new Neighbours(() => clock.t);
+    const { neighbours, at } = fresh();
     neighbours.observe('b', 5_000);
-    clock.t = 20_000;
+    at(20_000);
     neighbours.observe('b', 0);
     expect(neighbours.level('b')).toBe(5_000);
   });
 
   it('does not take one request seen within seconds of the first look for a rate', () => {
-    const clock = { t: 0 };
-    const neighbours = new Neighbours(() => clock.t);
+    const { neighbours, at } = fresh();
     neighbours.observe('b', 0);
-    clock.t = 2_000;
+    at(2_000);
     neighbours.observe('b', 400);
     expect(neighbours.level('b')).toBe(400);
   });
