@@ -237,7 +237,7 @@ export class PoolResponse {
   }
 
   get headers(): PoolHeaders {
-    this.parsedHeaders ??= new PoolHeaders(headerRecord(this.rawHeaders));
+    this.parsedHeaders ??= new PoolHeaders(this.rawHeaders);
     return this.parsedHeaders;
   }
 
@@ -291,51 +291,73 @@ export class PoolResponse {
   }
 }
 
-/** undici's raw header list as a record, as its `request` made it: lower-case names, repeated ones in an array. */
-function headerRecord(raw: Buffer[]): Record<string, string | string[]> {
-  const record: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = (raw[i] as Buffer).toString('latin1').toLowerCase();
-    const value = (raw[i + 1] as Buffer).toString('latin1');
-    const known = record[name];
-    if (known === undefined) record[name] = value;
-    else if (typeof known === 'string') record[name] = [known, value];
-    else known.push(value);
-  }
-  return record;
-}
-
-/** Read-only `Headers` over the record of an answer's headers (names lower-case). */
+/**
+ * Read-only `Headers` over undici's raw list (name, value, name, value, … as bytes). The router asks for
+ * a handful of names per answer: each is found by comparing bytes (ASCII case folded), and only the
+ * values asked for become strings. Iteration makes the whole record once.
+ */
 export class PoolHeaders {
-  constructor(private readonly raw: Record<string, string | string[] | undefined>) {}
+  private record: Record<string, string> | undefined;
+
+  constructor(private readonly raw: Buffer[]) {}
 
   get(name: string): string | null {
-    const value = this.raw[name.toLowerCase()];
-    if (value === undefined) return null;
-    return Array.isArray(value) ? value.join(', ') : value;
+    const raw = this.raw;
+    const length = name.length;
+    let found: string | null = null;
+    for (let i = 0; i < raw.length; i += 2) {
+      const key = raw[i] as Buffer;
+      if (key.length !== length || !sameName(key, name)) continue;
+      const value = (raw[i + 1] as Buffer).toString('latin1');
+      found = found === null ? value : `${found}, ${value}`;
+    }
+    return found;
   }
 
   has(name: string): boolean {
-    return this.raw[name.toLowerCase()] !== undefined;
+    const raw = this.raw;
+    for (let i = 0; i < raw.length; i += 2) {
+      const key = raw[i] as Buffer;
+      if (key.length === name.length && sameName(key, name)) return true;
+    }
+    return false;
   }
 
   forEach(callback: (value: string, name: string) => void): void {
-    for (const name of Object.keys(this.raw)) {
-      const value = this.get(name);
-      if (value !== null) callback(value, name);
-    }
+    for (const [name, value] of this.entries()) callback(value, name);
   }
 
   *entries(): IterableIterator<[string, string]> {
-    for (const name of Object.keys(this.raw)) {
-      const value = this.get(name);
-      if (value !== null) yield [name, value];
+    if (this.record === undefined) {
+      const record: Record<string, string> = Object.create(null) as Record<string, string>;
+      for (let i = 0; i < this.raw.length; i += 2) {
+        const name = (this.raw[i] as Buffer).toString('latin1').toLowerCase();
+        const value = (this.raw[i + 1] as Buffer).toString('latin1');
+        const known = record[name];
+        record[name] = known === undefined ? value : `${known}, ${value}`;
+      }
+      this.record = record;
     }
+    for (const name of Object.keys(this.record)) yield [name, this.record[name] as string];
   }
 
   [Symbol.iterator](): IterableIterator<[string, string]> {
     return this.entries();
   }
+}
+
+/** Whether a header name's bytes spell `name` (of the same length), ASCII letters in either case. */
+function sameName(key: Buffer, name: string): boolean {
+  for (let j = 0; j < key.length; j++) {
+    const byte = key[j] as number;
+    const code = name.charCodeAt(j);
+    if (byte === code) continue;
+    // A-Z against a-z, either way round.
+    const lower = byte >= 0x41 && byte <= 0x5a ? byte | 0x20 : byte;
+    const wanted = code >= 0x41 && code <= 0x5a ? code | 0x20 : code;
+    if (lower !== wanted) return false;
+  }
+  return true;
 }
 
 type PoolBody = string | Uint8Array | Readable | null | undefined;
