@@ -8,7 +8,6 @@ import { GatewayError, jsonResponse, typeForStatus } from './errors.js';
 import type { Gateway } from './gateway.js';
 import type { Logger } from './log.js';
 import { apiKeyAuth, requireOperator } from './middleware/api-key.js';
-import { inFlight } from './middleware/in-flight.js';
 import { requestId } from './middleware/request-id.js';
 import { requestTiming } from './middleware/request-timing.js';
 import type { ConfigReloader } from './reload/config-reloader.js';
@@ -60,7 +59,6 @@ export function createApp(gateway: Gateway, log: Logger, reloader?: ConfigReload
   const general = () => gateway.current.config.general;
   app.use(requestTiming());
   app.use(requestId(log));
-  app.use(inFlight(gateway.metrics));
   // CORS stays off unless origins are configured; browsers then get exactly those.
   const corsFor = corsOfConfig();
   app.use(async function configuredCors(c, next) {

@@ -138,8 +138,10 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new PortInUseError(options.host, options.port, { cause: error });
     throw error;
   });
-  const inFlight = new InFlight();
-  server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
+  const inFlight = new InFlight(gateway.metrics);
+  // Before the app's own listener, so a request is counted before any of its handling (a `/metrics`
+  // scrape counts itself).
+  server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
     inFlight.add(res);
     // While draining, a kept-alive connection closes after the answer it is giving.
     if (gateway.draining) res.shouldKeepAlive = false;
@@ -187,10 +189,15 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   };
 }
 
-/** The answers being written, so a drain knows when the last one is done. */
+/**
+ * The answers being written, so a drain knows when the last one is done; they are also the
+ * `litellm_in_flight_requests` gauge (one `close` listener per answer for both).
+ */
 class InFlight {
   private readonly open = new Set<ServerResponse>();
   private waiters: Array<() => void> = [];
+
+  constructor(private readonly counter: { requestStarted(): void; requestEnded(): void }) {}
 
   get size(): number {
     return this.open.size;
@@ -198,8 +205,10 @@ class InFlight {
 
   add(res: ServerResponse): void {
     this.open.add(res);
+    this.counter.requestStarted();
     res.once('close', () => {
       this.open.delete(res);
+      this.counter.requestEnded();
       if (this.open.size > 0) return;
       for (const wake of this.waiters.splice(0)) wake();
     });

@@ -28,14 +28,45 @@ const WINDOW_MS = 60_000;
 class BudgetEvidence {
   /** 1: the upstream keeps caps booked after the answer; 0: it books usage. */
   score = 1;
-  /** What we kept booked beyond usage, per answer, within the last minute and since our count was last raised to Groq's. */
-  readonly kept: { at: number; tokens: number }[] = [];
+  /**
+   * What we kept booked beyond usage, per answer, within the last minute and since our count was last
+   * raised to Groq's: entries from `head` on, their sum kept as they come and go (a budget busy with
+   * thousands of answers a minute would otherwise sum the whole minute at every look).
+   */
+  private readonly kept: { at: number; tokens: number }[] = [];
+  private head = 0;
+  private keptSum = 0;
   /** What we gave back since the upstream's count was last reconciled. */
   givenBack = 0;
 
+  keep(at: number, tokens: number): void {
+    this.kept.push({ at, tokens });
+    this.keptSum += tokens;
+  }
+
+  forgetKept(): void {
+    this.kept.length = 0;
+    this.head = 0;
+    this.keptSum = 0;
+  }
+
   keptInWindow(now: number): number {
-    while (this.kept.length > 0 && (this.kept[0]?.at ?? now) <= now - WINDOW_MS) this.kept.shift();
-    return this.kept.reduce((sum, entry) => sum + entry.tokens, 0);
+    const kept = this.kept;
+    let head = this.head;
+    while (head < kept.length && (kept[head] as { at: number }).at <= now - WINDOW_MS) {
+      this.keptSum -= (kept[head] as { tokens: number }).tokens;
+      head++;
+    }
+    if (head === kept.length) {
+      kept.length = 0;
+      head = 0;
+      this.keptSum = 0;
+    } else if (head > 1024 && head * 2 > kept.length) {
+      kept.splice(0, head);
+      head = 0;
+    }
+    this.head = head;
+    return this.keptSum;
   }
 }
 
@@ -52,7 +83,7 @@ export class CapRetention {
   settled(budgetId: string, unused: number, kept: boolean): void {
     if (!(unused > 0)) return;
     const evidence = this.evidence(budgetId);
-    if (kept) evidence.kept.push({ at: this.now(), tokens: unused });
+    if (kept) evidence.keep(this.now(), unused);
     else evidence.givenBack += unused;
   }
 
@@ -66,7 +97,7 @@ export class CapRetention {
     if (sample !== undefined) evidence.score += WEIGHT * (Math.min(1, Math.max(0, sample)) - evidence.score);
     // Where Groq counts as much as we do or more (the excess is booked as outside spending), our count
     // is Groq's from here: only caps kept after this look can show in the gap at the next.
-    if (gap >= 0) evidence.kept.length = 0;
+    if (gap >= 0) evidence.forgetKept();
   }
 
   /**

@@ -353,8 +353,7 @@ function wrongStreamType(operation: Operation, upstream: Response): UpstreamFail
 /** Drops an answer's body unread (and its connection): nobody reads it, so its abort is no error. */
 function discardBody(upstream: Response): void {
   if (upstream instanceof PoolResponse) {
-    upstream.nodeBody.on('error', () => undefined);
-    upstream.nodeBody.destroy();
+    upstream.call.cancel();
     return;
   }
   void upstream.body?.cancel().catch(() => undefined);

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chunkSourceOf } from '../relay/chunk-source.js';
 import { poolFetch } from './pool-fetch.js';
 
 interface Received {
@@ -18,10 +19,37 @@ let base: string;
 const agent = new Agent();
 const fetch = poolFetch(agent);
 let last: Received | undefined;
+let connections = 0;
+/** Bodies the `/slow` route has started and not finished: a test ends them or cuts them. */
+const slow: Array<import('node:http').ServerResponse> = [];
+const BIG = Buffer.alloc(1_000_000);
+for (let i = 0; i < BIG.length; i++) BIG[i] = i % 251;
 const dir = mkdtempSync(join(tmpdir(), 'pool-fetch-'));
 
 beforeAll(async () => {
   server = createServer(async (req: IncomingMessage, res) => {
+    if (req.url === '/slow') {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: first\n\n');
+      slow.push(res);
+      return;
+    }
+    if (req.url === '/hang') {
+      req.resume();
+      return;
+    }
+    if (req.url === '/big') {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'x-twice': 'a' }).end(BIG);
+      return;
+    }
+    if (req.url === '/bom') {
+      req.resume();
+      res.writeHead(200, [['content-type', 'text/plain'], ['x-twice', 'a'], ['X-Twice', 'b']]);
+      res.end(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('héllo')]));
+      return;
+    }
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     last = { method: req.method ?? '', contentType: req.headers['content-type'], body: Buffer.concat(chunks) };
@@ -30,6 +58,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server.on('connection', () => connections++);
 });
 
 afterAll(async () => {
@@ -70,5 +99,77 @@ describe('poolFetch', () => {
     await response.text();
     expect(last?.contentType).toBe('text/plain');
     expect(last?.body.toString()).toBe('x');
+  });
+
+  it('keeps the connection alive between calls', async () => {
+    const own = poolFetch(new Agent({ connections: 1 }));
+    const before = connections;
+    for (let i = 0; i < 3; i++) await (await own(`${base}/json`, { method: 'POST', body: '{}' })).text();
+    expect(connections - before).toBe(1);
+  });
+
+  it("fails a call aborted before its answer with the signal's reason", async () => {
+    const controller = new AbortController();
+    const answer = fetch(`${base}/hang`, { method: 'POST', body: '{}', signal: controller.signal });
+    setTimeout(() => controller.abort(new Error('deadline')), 20);
+    await expect(answer).rejects.toThrow('deadline');
+    const already = new AbortController();
+    already.abort(new Error('before'));
+    await expect(fetch(`${base}/json`, { method: 'POST', body: '{}', signal: already.signal })).rejects.toThrow('before');
+  });
+
+  it("fails the body's next read with the signal's reason once the answer has begun, and drops its connection", async () => {
+    const controller = new AbortController();
+    const response = await fetch(`${base}/slow`, { method: 'POST', body: '{}', signal: controller.signal });
+    const source = chunkSourceOf(response);
+    expect(Buffer.from((await source.read()) as Uint8Array).toString()).toBe('data: first\n\n');
+    const next = source.read();
+    controller.abort(new Error('deadline'));
+    await expect(next).rejects.toThrow('deadline');
+    const res = slow.shift();
+    await new Promise((resolve) => res?.once('close', resolve));
+  });
+
+  it('fails the next read when the upstream cuts the body, and reads it to its end otherwise', async () => {
+    const cut = chunkSourceOf(await fetch(`${base}/slow`, { method: 'POST', body: '{}' }));
+    await cut.read();
+    const next = cut.read();
+    slow.shift()?.destroy();
+    await expect(next).rejects.toThrow();
+    const whole = chunkSourceOf(await fetch(`${base}/slow`, { method: 'POST', body: '{}' }));
+    const chunks: string[] = [Buffer.from((await whole.read()) as Uint8Array).toString()];
+    slow.shift()?.end('data: last\n\n');
+    for (let chunk = await whole.read(); chunk !== undefined; chunk = await whole.read()) chunks.push(Buffer.from(chunk).toString());
+    expect(chunks.join('')).toBe('data: first\n\ndata: last\n\n');
+    expect(await whole.read()).toBeUndefined();
+  });
+
+  it('pauses the socket while bytes wait unread, and loses none', async () => {
+    const response = await fetch(`${base}/big`, { method: 'POST', body: '{}' });
+    const source = chunkSourceOf(response);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const first = (await source.read()) as Uint8Array;
+    // What arrived before the first read: the pool stopped reading at about 64 KiB (plus a socket read).
+    expect(first.length).toBeLessThan(BIG.length);
+    const chunks = [Buffer.from(first)];
+    for (let chunk = await source.read(); chunk !== undefined; chunk = await source.read()) chunks.push(Buffer.from(chunk));
+    expect(Buffer.concat(chunks).equals(BIG)).toBe(true);
+  });
+
+  it("reads text as undici's body did (byte-order mark skipped, repeated headers joined), once; and as a web stream", async () => {
+    const response = await fetch(`${base}/bom`);
+    expect(response.headers.get('X-Twice')).toBe('a, b');
+    expect(await response.text()).toBe('héllo');
+    await expect(async () => response.text()).rejects.toThrow();
+    const streamed = await fetch(`${base}/big`, { method: 'POST', body: '{}' });
+    expect(Buffer.from(await new Response(streamed.body).arrayBuffer()).equals(BIG)).toBe(true);
+  });
+
+  it('a cancelled body drops its connection; the pool goes on', async () => {
+    const response = await fetch(`${base}/slow`, { method: 'POST', body: '{}' });
+    chunkSourceOf(response).cancel();
+    const res = slow.shift();
+    await new Promise((resolve) => res?.once('close', resolve));
+    expect(await (await fetch(`${base}/json`, { method: 'POST', body: '{}' })).json()).toEqual({ ok: true });
   });
 });

@@ -1,33 +1,199 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
-import type { Agent, Dispatcher } from 'undici';
+import { type Agent, type Dispatcher, errors } from 'undici';
 import type { FetchLike } from './fetch-like.js';
-
-type NodeBody = Dispatcher.ResponseData['body'];
 
 /**
  * A `fetch` for the SDKs built on undici's dispatcher API instead of WHATWG fetch: no Request object,
- * no web streams unless someone asks for one, the response body left as the pool's Node stream. The
- * SDKs use only a small part of `Response` (status, headers, text, body); `PoolResponse` is that part.
+ * no web streams unless someone asks for one. The SDKs use only a small part of `Response` (status,
+ * headers, text, body); `PoolResponse` is that part. The pool is driven with a handler of our own
+ * (`PoolCall`) rather than undici's `request`, which builds a `BodyReadable` stream, an async resource
+ * and a header object for every answer: the answer's bytes wait in a queue until read, and its headers
+ * stay undici's raw array until one is asked for.
  */
 export function poolFetch(agent: Agent): FetchLike {
   const targets = new Map<string, Target>();
-  return (async (input: string | URL | Request, init: RequestInit = {}) => {
+  return ((input: string | URL | Request, init: RequestInit = {}) => {
     const target = typeof input === 'string' ? targetOf(input, targets) : targetOfUrl(input instanceof URL ? input : new URL(input.url));
     // groq-sdk's deployment client (DeploymentGroq) hands a fresh plain record with a JSON body: taken as
     // it is (an upload's encoder may add the content type, so those are always copied).
     const headers = typeof init.body === 'string' && isPlainRecord(init.headers) ? init.headers : plainHeaders(init.headers);
-    const { statusCode, headers: responseHeaders, body } = await agent.request({
-      origin: target.origin,
-      path: target.path,
-      method: (init.method ?? 'GET') as Dispatcher.HttpMethod,
-      headers,
-      body: requestBody(init.body, headers),
-      signal: init.signal ?? undefined,
+    const body = requestBody(init.body, headers);
+    return new Promise<Response>((resolve, reject) => {
+      const call = new PoolCall(target.href, body, init.signal ?? undefined, resolve, reject);
+      agent.dispatch({ origin: target.origin, path: target.path, method: (init.method ?? 'GET') as Dispatcher.HttpMethod, headers, body }, call);
     });
-    return new PoolResponse(target.href, statusCode, responseHeaders, body) as unknown as Response;
   }) as FetchLike;
 }
+
+/** What undici's `request` buffers before it pauses the socket (its `BodyReadable`'s high-water mark). */
+const HIGH_WATER_MARK = 64 * 1024;
+
+/**
+ * One call on the pool: undici's dispatch handler and the answer's body at once. It behaves as
+ * `request` did: an abort of the signal before the answer fails the call with the signal's reason; after
+ * it, the body fails with that reason (and the connection is dropped) until the body has been read to its
+ * end; a connection error fails the call, or the body's next read; the socket is paused while more than
+ * `HIGH_WATER_MARK` bytes wait unread; a stream request body is destroyed when the call fails.
+ */
+export class PoolCall implements Dispatcher.DispatchHandler {
+  private abortCall: ((err?: Error) => void) | undefined;
+  private resumeSocket: (() => void) | undefined;
+  private response: PoolResponse | undefined;
+  private reason: unknown;
+  private readonly chunks: Buffer[] = [];
+  private queued = 0;
+  private paused = false;
+  /** undici has completed the answer. */
+  private complete = false;
+  /** The reader has had the end, or the body is cancelled: nothing more to tell. */
+  private done = false;
+  private failed: unknown;
+  private waiting: { resolve(chunk: Buffer | undefined): void; reject(err: unknown): void } | undefined;
+  /** Whether `text()`, `json()` or `arrayBuffer()` has taken the body. */
+  used = false;
+
+  constructor(
+    private readonly url: string,
+    private requestBody: PoolBody,
+    private signal: AbortSignal | undefined,
+    private resolve: ((response: Response) => void) | undefined,
+    private reject: ((err: unknown) => void) | undefined,
+  ) {
+    if (signal === undefined) return;
+    if (signal.aborted) {
+      this.reason = signal.reason ?? new errors.RequestAbortedError();
+      this.signal = undefined;
+    } else signal.addEventListener('abort', this);
+  }
+
+  /** The signal's `abort`. */
+  handleEvent(): void {
+    const reason = (this.signal as AbortSignal).reason ?? new errors.RequestAbortedError();
+    this.reason = reason;
+    this.forget();
+    if (this.response !== undefined) this.fail(reason);
+    else if (this.abortCall !== undefined) this.abortCall(reason as Error);
+  }
+
+  onConnect(abort: (err?: Error) => void): void {
+    if (this.reason !== undefined) abort(this.reason as Error);
+    else this.abortCall = abort;
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
+    if (statusCode < 200) return true;
+    this.resumeSocket = resume;
+    const response = new PoolResponse(this.url, statusCode, statusText, rawHeaders, this);
+    this.response = response;
+    const resolve = this.resolve as (response: Response) => void;
+    this.resolve = undefined;
+    this.reject = undefined;
+    resolve(response as unknown as Response);
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (this.failed !== undefined) return true;
+    const waiter = this.waiting;
+    if (waiter !== undefined) {
+      this.waiting = undefined;
+      waiter.resolve(chunk);
+      return true;
+    }
+    this.chunks.push(chunk);
+    this.queued += chunk.length;
+    if (this.queued < HIGH_WATER_MARK) return true;
+    this.paused = true;
+    return false;
+  }
+
+  onComplete(): void {
+    this.complete = true;
+    if (this.waiting !== undefined && this.queued === 0) this.finish();
+  }
+
+  onError(err: Error): void {
+    const body = this.requestBody;
+    this.requestBody = undefined;
+    if (body instanceof Readable) {
+      body.on('error', noop);
+      body.destroy(err);
+    }
+    const reject = this.reject;
+    if (reject !== undefined) {
+      this.resolve = undefined;
+      this.reject = undefined;
+      this.forget();
+      reject(err);
+      return;
+    }
+    this.fail(err);
+  }
+
+  /** The rest of the body that has arrived, in one piece, or its end (`undefined`). */
+  read(): Promise<Buffer | undefined> {
+    if (this.failed !== undefined) return Promise.reject(this.failed);
+    if (this.queued > 0) return Promise.resolve(this.take());
+    if (this.complete) {
+      this.finish();
+      return Promise.resolve(undefined);
+    }
+    if (this.done) return Promise.resolve(undefined);
+    return new Promise((resolve, reject) => {
+      this.waiting = { resolve, reject };
+    });
+  }
+
+  /** Stops reading: an answer not yet whole is aborted, which drops its connection. */
+  cancel(): void {
+    if (this.done) return;
+    if (this.failed === undefined && !this.complete) this.fail(new errors.RequestAbortedError());
+    this.done = true;
+    this.forget();
+  }
+
+  private take(): Buffer {
+    const chunks = this.chunks;
+    const chunk = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, this.queued);
+    chunks.length = 0;
+    this.queued = 0;
+    if (this.paused) {
+      this.paused = false;
+      this.resumeSocket?.();
+    }
+    return chunk;
+  }
+
+  private finish(): void {
+    this.done = true;
+    this.forget();
+    const waiter = this.waiting;
+    this.waiting = undefined;
+    waiter?.resolve(undefined);
+  }
+
+  private fail(err: unknown): void {
+    if (this.failed !== undefined || this.done) return;
+    this.failed = err;
+    this.chunks.length = 0;
+    this.queued = 0;
+    this.forget();
+    if (!this.complete) this.abortCall?.(err as Error);
+    const waiter = this.waiting;
+    this.waiting = undefined;
+    waiter?.reject(err);
+  }
+
+  private forget(): void {
+    const signal = this.signal;
+    if (signal === undefined) return;
+    this.signal = undefined;
+    signal.removeEventListener('abort', this);
+  }
+}
+
+function noop(): void {}
 
 interface Target {
   readonly origin: string;
@@ -52,78 +218,146 @@ function targetOfUrl(url: URL): Target {
   return { origin: url.origin, path: url.pathname + url.search, href: url.href };
 }
 
-/** The part of `Response` the SDKs and the router read, over a pooled Node stream. */
+/** The part of `Response` the SDKs and the router read, over the call's queued body. */
 export class PoolResponse {
-  readonly headers: PoolHeaders;
+  private parsedHeaders: PoolHeaders | undefined;
   private webBody: ReadableStream<Uint8Array> | undefined;
 
   constructor(
     readonly url: string,
     readonly status: number,
-    rawHeaders: Record<string, string | string[] | undefined>,
-    readonly nodeBody: NodeBody,
-  ) {
-    this.headers = new PoolHeaders(rawHeaders);
-  }
+    readonly statusText: string,
+    private readonly rawHeaders: Buffer[],
+    /** The body as the router reads it: `read()` a chunk at a time, `cancel()` to drop it. */
+    readonly call: PoolCall,
+  ) {}
 
   get ok(): boolean {
     return this.status >= 200 && this.status < 300;
   }
 
-  get statusText(): string {
-    return '';
+  get headers(): PoolHeaders {
+    this.parsedHeaders ??= new PoolHeaders(this.rawHeaders);
+    return this.parsedHeaders;
   }
 
-  /** A web stream for callers that want one; the router reads `nodeBody` directly. */
+  /** A web stream for callers that want one; the router reads `call` directly. */
   get body(): ReadableStream<Uint8Array> {
-    this.webBody ??= Readable.toWeb(this.nodeBody) as unknown as ReadableStream<Uint8Array>;
+    if (this.webBody === undefined) {
+      const call = this.call;
+      this.webBody = new ReadableStream<Uint8Array>(
+        {
+          pull: async (controller) => {
+            const chunk = await call.read();
+            if (chunk === undefined) controller.close();
+            else controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+          },
+          cancel: () => call.cancel(),
+        },
+        { highWaterMark: 0 },
+      );
+    }
     return this.webBody;
   }
 
-  text(): Promise<string> {
-    return this.nodeBody.text();
+  async text(): Promise<string> {
+    const bytes = await this.wholeBody();
+    // As undici's body mixin: a UTF-8 byte-order mark is skipped.
+    const start = bytes.length > 2 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+    return bytes.toString('utf8', start);
   }
 
-  json(): Promise<unknown> {
-    return this.nodeBody.json();
+  async json(): Promise<unknown> {
+    return JSON.parse(await this.text()) as unknown;
   }
 
-  arrayBuffer(): Promise<ArrayBuffer> {
-    return this.nodeBody.arrayBuffer();
+  async arrayBuffer(): Promise<ArrayBuffer> {
+    const bytes = await this.wholeBody();
+    return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  }
+
+  /** The whole body; as undici's body mixin, only once. */
+  private async wholeBody(): Promise<Buffer> {
+    const call = this.call;
+    if (call.used) throw new TypeError('Body is unusable: Body has already been read');
+    call.used = true;
+    const chunks: Buffer[] = [];
+    let length = 0;
+    for (let chunk = await call.read(); chunk !== undefined; chunk = await call.read()) {
+      chunks.push(chunk);
+      length += chunk.length;
+    }
+    return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, length);
   }
 }
 
-/** Read-only `Headers` over the raw object undici hands back (names already lower-case). */
+/**
+ * Read-only `Headers` over undici's raw list (name, value, name, value, … as bytes). The router asks for
+ * a handful of names per answer: each is found by comparing bytes (ASCII case folded), and only the
+ * values asked for become strings. Iteration makes the whole record once.
+ */
 export class PoolHeaders {
-  constructor(private readonly raw: Record<string, string | string[] | undefined>) {}
+  private record: Record<string, string> | undefined;
+
+  constructor(private readonly raw: Buffer[]) {}
 
   get(name: string): string | null {
-    const value = this.raw[name.toLowerCase()];
-    if (value === undefined) return null;
-    return Array.isArray(value) ? value.join(', ') : value;
+    const raw = this.raw;
+    const length = name.length;
+    let found: string | null = null;
+    for (let i = 0; i < raw.length; i += 2) {
+      const key = raw[i] as Buffer;
+      if (key.length !== length || !sameName(key, name)) continue;
+      const value = (raw[i + 1] as Buffer).toString('latin1');
+      found = found === null ? value : `${found}, ${value}`;
+    }
+    return found;
   }
 
   has(name: string): boolean {
-    return this.raw[name.toLowerCase()] !== undefined;
+    const raw = this.raw;
+    for (let i = 0; i < raw.length; i += 2) {
+      const key = raw[i] as Buffer;
+      if (key.length === name.length && sameName(key, name)) return true;
+    }
+    return false;
   }
 
   forEach(callback: (value: string, name: string) => void): void {
-    for (const name of Object.keys(this.raw)) {
-      const value = this.get(name);
-      if (value !== null) callback(value, name);
-    }
+    for (const [name, value] of this.entries()) callback(value, name);
   }
 
   *entries(): IterableIterator<[string, string]> {
-    for (const name of Object.keys(this.raw)) {
-      const value = this.get(name);
-      if (value !== null) yield [name, value];
+    if (this.record === undefined) {
+      const record: Record<string, string> = Object.create(null) as Record<string, string>;
+      for (let i = 0; i < this.raw.length; i += 2) {
+        const name = (this.raw[i] as Buffer).toString('latin1').toLowerCase();
+        const value = (this.raw[i + 1] as Buffer).toString('latin1');
+        const known = record[name];
+        record[name] = known === undefined ? value : `${known}, ${value}`;
+      }
+      this.record = record;
     }
+    for (const name of Object.keys(this.record)) yield [name, this.record[name] as string];
   }
 
   [Symbol.iterator](): IterableIterator<[string, string]> {
     return this.entries();
   }
+}
+
+/** Whether a header name's bytes spell `name` (of the same length), ASCII letters in either case. */
+function sameName(key: Buffer, name: string): boolean {
+  for (let j = 0; j < key.length; j++) {
+    const byte = key[j] as number;
+    const code = name.charCodeAt(j);
+    if (byte === code) continue;
+    // A-Z against a-z, either way round.
+    const lower = byte >= 0x41 && byte <= 0x5a ? byte | 0x20 : byte;
+    const wanted = code >= 0x41 && code <= 0x5a ? code | 0x20 : code;
+    if (lower !== wanted) return false;
+  }
+  return true;
 }
 
 type PoolBody = string | Uint8Array | Readable | null | undefined;
