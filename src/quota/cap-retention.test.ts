@@ -103,4 +103,3 @@ describe('CapRetention', () => {
     expect(booking.keepsCap('b')).toBe(true);
   });
 });
-

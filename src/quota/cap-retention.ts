@@ -40,6 +40,8 @@ class BudgetEvidence {
   givenBack = 0;
 
   keep(at: number, tokens: number): void {
+    // Expired entries go here too: an upstream whose answers carry no rate-limit headers is never looked at.
+    this.keptInWindow(at);
     this.kept.push({ at, tokens });
     this.keptSum += tokens;
   }
