@@ -19,56 +19,36 @@
  */
 
 import { entryOf } from '../map-entry.js';
+import { BucketedWindow } from './window.js';
 
 const WEIGHT = 0.3;
 /** Less than this kept or given back says nothing: estimates and other consumers make noise of this size. */
 const MIN_EVIDENCE = 64;
 const WINDOW_MS = 60_000;
+/** A kept cap may count up to this much past its minute: evidence, not a limit. */
+const KEPT_BUCKET_MS = 1_000;
 
 class BudgetEvidence {
   /** 1: the upstream keeps caps booked after the answer; 0: it books usage. */
   score = 1;
   /**
-   * What we kept booked beyond usage, per answer, within the last minute and since our count was last
-   * raised to Groq's: entries from `head` on, their sum kept as they come and go (a budget busy with
-   * thousands of answers a minute would otherwise sum the whole minute at every look).
+   * What we kept booked beyond usage within the last minute, since our count was last raised to Groq's:
+   * in buckets, so a budget busy with thousands of answers a minute costs neither time nor memory per answer.
    */
-  private readonly kept: { at: number; tokens: number }[] = [];
-  private head = 0;
-  private keptSum = 0;
+  private readonly kept = new BucketedWindow({ windowMs: WINDOW_MS, bucketMs: KEPT_BUCKET_MS });
   /** What we gave back since the upstream's count was last reconciled. */
   givenBack = 0;
 
   keep(at: number, tokens: number): void {
-    // Expired entries go here too: an upstream whose answers carry no rate-limit headers is never looked at.
-    this.keptInWindow(at);
-    this.kept.push({ at, tokens });
-    this.keptSum += tokens;
+    this.kept.add(at, tokens);
   }
 
   forgetKept(): void {
-    this.kept.length = 0;
-    this.head = 0;
-    this.keptSum = 0;
+    this.kept.clear();
   }
 
   keptInWindow(now: number): number {
-    const kept = this.kept;
-    let head = this.head;
-    while (head < kept.length && (kept[head] as { at: number }).at <= now - WINDOW_MS) {
-      this.keptSum -= (kept[head] as { tokens: number }).tokens;
-      head++;
-    }
-    if (head === kept.length) {
-      kept.length = 0;
-      head = 0;
-      this.keptSum = 0;
-    } else if (head > 1024 && head * 2 > kept.length) {
-      kept.splice(0, head);
-      head = 0;
-    }
-    this.head = head;
-    return this.keptSum;
+    return this.kept.used(now);
   }
 }
 

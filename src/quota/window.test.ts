@@ -184,3 +184,16 @@ describe('BucketedWindow time handling', () => {
 function graceOf(spec: { readonly bucketMs: number; readonly graceMs?: number }): number {
   return Math.ceil((spec.graceMs ?? 0) / spec.bucketMs) * spec.bucketMs;
 }
+
+describe('BucketedWindow clear', () => {
+  it('forgets everything, and counts what is booked after', () => {
+    const window = new BucketedWindow({ windowMs: 60_000, bucketMs: 1_000 });
+    window.add(0, 500);
+    window.add(30_000, 200);
+    window.clear();
+    expect(window.used(30_000)).toBe(0);
+    window.add(31_000, 100);
+    expect(window.used(31_000)).toBe(100);
+    expect(window.used(92_000)).toBe(0);
+  });
+});

@@ -78,6 +78,12 @@ export class BucketedWindow {
     return this.total;
   }
 
+  /** Forgets everything booked so far. */
+  clear(): void {
+    this.ring.fill(0);
+    this.total = 0;
+  }
+
   /**
    * Milliseconds until `need` more fits under `limit`, if nothing else is booked meanwhile: 0 when it
    * fits now, `Infinity` when it never can.
