@@ -47,6 +47,16 @@ describe('CapRetention', () => {
     expect(retention.keepsCap('b')).toBe(true);
   });
 
+  it('learns that the upstream books usage from two clear looks, and from no single one', () => {
+    // As bench:agents sees it at the first answers of a free-plan model: each model is looked at once or
+    // twice a minute, and each look at a streamed answer shows Groq counting none of its 1,024 cap.
+    const retention = new CapRetention(() => 0);
+    retention.observe('b', { gap: -1_024, streamingCap: 1_024, noise: 103 });
+    expect(retention.keepsCap('b')).toBe(true);
+    retention.observe('b', { gap: -1_024, streamingCap: 1_024, noise: 103 });
+    expect(retention.keepsCap('b')).toBe(false);
+  });
+
   it('lets kept caps slide out of the window', () => {
     let now = 0;
     const retention = new CapRetention(() => now);

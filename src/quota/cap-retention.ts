@@ -21,7 +21,12 @@
 import { entryOf } from '../map-entry.js';
 import { BucketedWindow } from './window.js';
 
-const WEIGHT = 0.3;
+/**
+ * How far one look moves the belief. A free-plan model is looked at once or twice a minute, so at 0.3 the
+ * first three looks (two minutes of an agent's traffic) were spent keeping caps Groq had given back; at
+ * 0.5 two clear looks decide and one never does, and one look the other way turns it back to the safe side.
+ */
+const WEIGHT = 0.5;
 /** Less than this kept or given back says nothing: estimates and other consumers make noise of this size. */
 const MIN_EVIDENCE = 64;
 const WINDOW_MS = 60_000;
