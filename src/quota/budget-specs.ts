@@ -49,3 +49,8 @@ function tightest(limits: WindowLimit[]): WindowLimit {
 export function budgetId(apiKey: string, model: string): string {
   return `${model}#${createHash('sha256').update(apiKey).digest('hex').slice(0, 12)}`;
 }
+
+/** The API key part of a budget's id (its key's fingerprint): budgets sharing it are one organisation's models. */
+export function budgetKeyOf(budgetId: string): string {
+  return budgetId.slice(budgetId.lastIndexOf('#') + 1);
+}

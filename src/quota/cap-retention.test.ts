@@ -57,6 +57,28 @@ describe('CapRetention', () => {
     expect(retention.keepsCap('b')).toBe(false);
   });
 
+  it('takes what the key’s other models have shown until a model has looks of its own', () => {
+    // Three agents on three models of one key: each model is looked at about once a minute, the key
+    // three times as often (bench:agents, workload 4).
+    const retention = new CapRetention(() => 0);
+    retention.observe('llama#k1', { gap: -1_024, streamingCap: 1_024, noise: 100 });
+    retention.observe('qwen#k1', { gap: -1_024, streamingCap: 1_024, noise: 100 });
+    expect(retention.keepsCap('oss#k1')).toBe(false);
+    expect(retention.keepsCap('llama#k1')).toBe(false);
+    // Another key is another organisation: nothing is known of it.
+    expect(retention.keepsCap('oss#k2')).toBe(true);
+  });
+
+  it('holds each model to its own looks once it has two, whatever the key’s other models show', () => {
+    const retention = new CapRetention(() => 0);
+    for (let i = 0; i < 3; i++) retention.observe('llama#k1', { gap: -1_024, streamingCap: 1_024, noise: 100 });
+    // This model keeps caps: Groq counts the streaming cap as we do.
+    retention.observe('oss#k1', { gap: 0, streamingCap: 1_024, noise: 100 });
+    retention.observe('oss#k1', { gap: 0, streamingCap: 1_024, noise: 100 });
+    expect(retention.keepsCap('oss#k1')).toBe(true);
+    expect(retention.keepsCap('llama#k1')).toBe(false);
+  });
+
   it('lets kept caps slide out of the window', () => {
     let now = 0;
     const retention = new CapRetention(() => now);

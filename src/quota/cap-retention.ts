@@ -16,9 +16,15 @@
  * The cap of an answer still streaming when its headers arrive shows the same way, at every look.
  * Until the evidence says otherwise the upstream is taken to keep the cap, which is the safe side:
  * keeping it can only waste headroom, giving it back under an upstream that keeps it earns 429s.
+ *
+ * Each look moves two beliefs: its model's and its key's. Groq keeps one account per organisation, so
+ * what one model of a key shows is the best guess for the key's others until they have looks of their
+ * own: on the free plan each model is looked at once or twice a minute (an agent's request fills its
+ * minute), the key as often as there are models. A model with `OWN_LOOKS` looks follows its own.
  */
 
 import { entryOf } from '../map-entry.js';
+import { budgetKeyOf } from './budget-specs.js';
 import { BucketedWindow } from './window.js';
 
 /**
@@ -27,15 +33,27 @@ import { BucketedWindow } from './window.js';
  * 0.5 two clear looks decide and one never does, and one look the other way turns it back to the safe side.
  */
 const WEIGHT = 0.5;
+/** Looks at a model after which its own belief counts, not its key's. */
+const OWN_LOOKS = 2;
 /** Less than this kept or given back says nothing: estimates and other consumers make noise of this size. */
 const MIN_EVIDENCE = 64;
 const WINDOW_MS = 60_000;
 /** A kept cap may count up to this much past its minute: evidence, not a limit. */
 const KEPT_BUCKET_MS = 1_000;
 
-class BudgetEvidence {
-  /** 1: the upstream keeps caps booked after the answer; 0: it books usage. */
+/** 1: the upstream keeps caps booked after the answer; 0: it books usage. Moved by each look's sample. */
+class Belief {
   score = 1;
+  looks = 0;
+
+  move(sample: number): void {
+    this.score += WEIGHT * (Math.min(1, Math.max(0, sample)) - this.score);
+    this.looks++;
+  }
+}
+
+class BudgetEvidence {
+  readonly belief = new Belief();
   /**
    * What we kept booked beyond usage within the last minute, since our count was last raised to Groq's:
    * in buckets, so a budget busy with thousands of answers a minute costs neither time nor memory per answer.
@@ -59,11 +77,15 @@ class BudgetEvidence {
 
 export class CapRetention {
   private readonly budgets = new Map<string, BudgetEvidence>();
+  /** By API key (`budgetKeyOf`): every look at any of its models. */
+  private readonly keys = new Map<string, Belief>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
   keepsCap(budgetId: string): boolean {
-    return (this.budgets.get(budgetId)?.score ?? 1) >= 0.5;
+    const own = this.budgets.get(budgetId)?.belief;
+    const belief = own !== undefined && own.looks >= OWN_LOOKS ? own : this.keys.get(budgetKeyOf(budgetId));
+    return (belief?.score ?? 1) >= 0.5;
   }
 
   /** An answer settled: `unused` is its cap less what it used; `kept` whether it stays booked. */
@@ -81,7 +103,10 @@ export class CapRetention {
     const evidence = this.evidence(budgetId);
     const sample = outsideRequests !== undefined && outsideRequests > 0 ? undefined : this.sample(budgetId, evidence, { ...look, gap });
     evidence.givenBack = pending;
-    if (sample !== undefined) evidence.score += WEIGHT * (Math.min(1, Math.max(0, sample)) - evidence.score);
+    if (sample !== undefined) {
+      evidence.belief.move(sample);
+      entryOf(this.keys, budgetKeyOf(budgetId), () => new Belief()).move(sample);
+    }
     // Where Groq counts as much as we do or more (the excess is booked as outside spending), our count
     // is Groq's from here: only caps kept after this look can show in the gap at the next.
     if (gap >= 0) evidence.forgetKept();
