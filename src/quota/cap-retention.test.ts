@@ -79,6 +79,21 @@ describe('CapRetention', () => {
     expect(retention.keepsCap('llama#k1')).toBe(false);
   });
 
+  it('weighs a look taken at a streamed answer’s headers against what we counted then, not at its end', () => {
+    // Groq keeps caps; we believe it books usage. Stream A's headers show Groq counting what we count.
+    const retention = new CapRetention(() => 0);
+    for (let i = 0; i < 2; i++) retention.observe('b', { gap: -1_000, streamingCap: 1_000 });
+    expect(retention.keepsCap('b')).toBe(false);
+    const taken = retention.take('b', { gap: 0, streamingCap: 1_000 });
+    // While A streams, B and C end and give back 900 each, which Groq (keeping caps) still counts.
+    retention.settled('b', 900, false);
+    retention.settled('b', 900, false);
+    retention.weigh(taken);
+    // A's look alone says "keeps caps" (Groq counted A's streaming cap): it must not read B's and C's
+    // give-backs, which A's headers could not show, as Groq having given them back.
+    expect(retention.keepsCap('b')).toBe(true);
+  });
+
   it('lets kept caps slide out of the window', () => {
     let now = 0;
     const retention = new CapRetention(() => now);

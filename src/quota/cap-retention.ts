@@ -96,53 +96,81 @@ export class CapRetention {
     else evidence.givenBack += unused;
   }
 
-  /** An answer's headers arrived: what they say beside our own count (see `RetentionLook`). */
+  /** An answer's headers arrived and its usage is known: `take` and `weigh` at once. */
   observe(budgetId: string, look: RetentionLook): void {
-    const { gap, pending = 0, outsideRequests } = look;
-    if (gap === undefined || !Number.isFinite(gap)) return;
-    const evidence = this.evidence(budgetId);
-    const sample = outsideRequests !== undefined && outsideRequests > 0 ? undefined : this.sample(budgetId, evidence, { ...look, gap });
-    evidence.givenBack = pending;
-    if (sample !== undefined) {
-      evidence.belief.move(sample);
-      entryOf(this.keys, budgetKeyOf(budgetId), () => new Belief()).move(sample);
-    }
-    // Where Groq counts as much as we do or more (the excess is booked as outside spending), our count
-    // is Groq's from here: only caps kept after this look can show in the gap at the next.
-    if (gap >= 0) evidence.forgetKept();
+    this.weigh(this.take(budgetId, look));
   }
 
   /**
-   * What one look says: 1 the upstream keeps caps, 0 it books usage, `undefined` nothing either way.
-   * Under each belief our count differs from what an upstream of each kind would count by known
-   * amounts; the gap is placed between the two. A gap below even the usage-booking upstream's is none of
-   * this (ours still counts a booking Groq's window has let go, or a request of ours not yet arrived there).
+   * An answer's headers arrived: what they say beside our own count (see `RetentionLook`), taken with
+   * what we counted beyond usage at this moment, for `weigh` once the answer's usage is known (a streamed
+   * answer's ends later, after other answers may have settled). `undefined` when the look is no evidence.
    */
-  private sample(budgetId: string, evidence: BudgetEvidence, look: RetentionLook & { gap: number }): number | undefined {
-    const { gap, pending = 0, noise = 0, streamingCap = 0 } = look;
-    const streaming = Math.max(0, streamingCap);
-    // Gaps within `noise` (how far a prompt estimate may be off) say nothing either way.
-    const least = Math.max(MIN_EVIDENCE, 2 * noise);
-    // How far below the usage-booking upstream's gap a look may fall and still be that upstream's.
-    const tolerance = Math.max(MIN_EVIDENCE, noise);
-    if (this.keepsCap(budgetId)) {
-      // We count kept caps and the streaming one: an upstream booking usage counts neither (gap -span),
-      // one keeping caps both (gap 0).
-      const span = evidence.keptInWindow(this.now()) + streaming;
-      if (span < least || gap + tolerance < -span) return undefined;
-      return 1 + Math.min(0, gap + noise) / span;
-    }
-    // We count the streaming cap, not what we gave back: an upstream booking usage counts neither (gap
-    // -streaming), one keeping caps both (gap +given back).
-    const givenBack = evidence.givenBack - pending;
-    const span = givenBack + streaming;
-    if (span < least || gap + tolerance < -streaming) return undefined;
-    return Math.max(0, gap + streaming - noise) / span;
+  take(budgetId: string, look: RetentionLook): TakenLook | undefined {
+    const { gap, pending = 0, outsideRequests } = look;
+    if (gap === undefined || !Number.isFinite(gap)) return undefined;
+    const evidence = this.evidence(budgetId);
+    const keptCaps = this.keepsCap(budgetId);
+    // Believing Groq keeps caps we count the kept ones; believing it books usage, not what we gave back.
+    const counted = keptCaps ? evidence.keptInWindow(this.now()) : evidence.givenBack - pending;
+    evidence.givenBack = pending;
+    // Where Groq counts as much as we do or more (the excess is booked as outside spending), our count
+    // is Groq's from here: only caps kept after this look can show in the gap at the next.
+    if (gap >= 0) evidence.forgetKept();
+    if (outsideRequests !== undefined && outsideRequests > 0) return undefined;
+    return { budgetId, look: { ...look, gap }, keptCaps, counted };
+  }
+
+  /**
+   * Moves the look's model and key beliefs by what it says. `counted` is the look with the prompt as
+   * Groq counted it, once the answer's usage says (its gap and noise), or the look as taken.
+   */
+  weigh(taken: TakenLook | undefined, counted: RetentionLook = taken?.look ?? { gap: undefined }): void {
+    if (taken === undefined || counted.gap === undefined || !Number.isFinite(counted.gap)) return;
+    const sample = sampleOf(taken, counted.gap, counted.noise ?? 0);
+    if (sample === undefined) return;
+    this.evidence(taken.budgetId).belief.move(sample);
+    entryOf(this.keys, budgetKeyOf(taken.budgetId), () => new Belief()).move(sample);
   }
 
   private evidence(budgetId: string): BudgetEvidence {
     return entryOf(this.budgets, budgetId, () => new BudgetEvidence());
   }
+}
+
+/**
+ * What one look says: 1 the upstream keeps caps, 0 it books usage, `undefined` nothing either way.
+ * Under each belief our count differs from what an upstream of each kind would count by known
+ * amounts; the gap is placed between the two. A gap below even the usage-booking upstream's is none of
+ * this (ours still counts a booking Groq's window has let go, or a request of ours not yet arrived there).
+ */
+function sampleOf(taken: TakenLook, gap: number, noise: number): number | undefined {
+  const streaming = Math.max(0, taken.look.streamingCap ?? 0);
+  // Gaps within `noise` (how far a prompt estimate may be off) say nothing either way.
+  const least = Math.max(MIN_EVIDENCE, 2 * noise);
+  // How far below the usage-booking upstream's gap a look may fall and still be that upstream's.
+  const tolerance = Math.max(MIN_EVIDENCE, noise);
+  const span = taken.counted + streaming;
+  if (taken.keptCaps) {
+    // We count kept caps and the streaming one: an upstream booking usage counts neither (gap -span),
+    // one keeping caps both (gap 0).
+    if (span < least || gap + tolerance < -span) return undefined;
+    return 1 + Math.min(0, gap + noise) / span;
+  }
+  // We count the streaming cap, not what we gave back: an upstream booking usage counts neither (gap
+  // -streaming), one keeping caps both (gap +given back).
+  if (span < least || gap + tolerance < -streaming) return undefined;
+  return Math.max(0, gap + streaming - noise) / span;
+}
+
+/** A look at the upstream's count with what we counted beyond usage when it was taken (`CapRetention.take`). */
+export interface TakenLook {
+  readonly budgetId: string;
+  readonly look: RetentionLook & { readonly gap: number };
+  /** Whether we took Groq to keep caps when the look was taken. */
+  readonly keptCaps: boolean;
+  /** What we counted then that an upstream of the other kind would not: caps kept, or given back. */
+  readonly counted: number;
 }
 
 /** One look at the upstream's count: an answer's headers, beside our own count at that moment. */

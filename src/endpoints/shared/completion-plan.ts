@@ -1,6 +1,6 @@
 import type { CompletionCapPolicy } from '../../config/types.js';
 import { DEFAULT_COMPLETION_CAP, MIN_COMPLETION_CAP } from '../../quota/completion-caps.js';
-import type { RetentionLook } from '../../quota/cap-retention.js';
+import type { RetentionLook, TakenLook } from '../../quota/cap-retention.js';
 import type { TokenPlanning } from '../../quota/token-planning.js';
 import type { Demand, Refusal, UpstreamGap } from '../../quota/types.js';
 import type { Deployment } from '../../routing/deployment.js';
@@ -64,10 +64,12 @@ export function planCompletion(deployment: Deployment, planning: TokenPlanning, 
   const capOf = (booked: Demand): number => booked.tokens - prompt;
   const budgetId = deployment.budget?.id;
   /** A streamed answer's look at Groq's count, weighed once its usage says how Groq counted the prompt. */
-  let streamedLook: RetentionLook | undefined;
-  const weigh = (look: RetentionLook, usage: TokenUsage): void => {
-    if (budgetId !== undefined) planning.retention.observe(budgetId, withCountedPrompt(look, prompt, usage));
+  let streamedLook: TakenLook | undefined;
+  const weigh = (taken: TakenLook | undefined, usage: TokenUsage): void => {
+    if (taken !== undefined) planning.retention.weigh(taken, withCountedPrompt(taken.look, prompt, usage));
   };
+  /** Whether the answer was settled keeping its cap: what its look must assume, whatever the belief is by then. */
+  let settledKeepingCap: boolean | undefined;
 
   return {
     demand: {
@@ -95,6 +97,7 @@ export function planCompletion(deployment: Deployment, planning: TokenPlanning, 
         planning.caps.observe(alias, completion);
       }
       const keepsCap = sendsCap && budgetId !== undefined && planning.retention.keepsCap(budgetId);
+      settledKeepingCap = keepsCap;
       if (sendsCap && budgetId !== undefined && completion !== undefined) planning.retention.settled(budgetId, cap - completion, keepsCap);
       // An upstream booking usage counts the completion from the end of the answer; so do we.
       const tokensAtEnd = keepsCap ? 0 : completion;
@@ -102,7 +105,8 @@ export function planCompletion(deployment: Deployment, planning: TokenPlanning, 
     },
     observed(gap, usage, booked) {
       if (budgetId === undefined) return;
-      const keepsCap = planning.retention.keepsCap(budgetId);
+      // A whole answer was settled before its headers are read here, under the belief of that moment.
+      const keepsCap = usage === undefined ? planning.retention.keepsCap(budgetId) : (settledKeepingCap ?? planning.retention.keepsCap(budgetId));
       // Other consumers' spending is what the upstream counted beyond us once our own request is taken
       // out: an upstream booking usage has not counted the cap we still book beyond what the answer
       // used (all of it while the answer streams), and a gap that small would hide a neighbour's requests.
@@ -115,8 +119,9 @@ export function planCompletion(deployment: Deployment, planning: TokenPlanning, 
       const pending = usage?.completion_tokens === undefined || keepsCap ? 0 : Math.max(0, capOf(booked) - usage.completion_tokens);
       // A streamed answer's headers arrive before its usage, while we book its whole cap.
       const look: RetentionLook = { gap: gap.tpm, pending, outsideRequests: gap.rpd, streamingCap: usage === undefined ? capOf(booked) : 0 };
-      if (usage === undefined) streamedLook = look;
-      else weigh(look, usage);
+      const taken = planning.retention.take(budgetId, look);
+      if (usage === undefined) streamedLook = taken;
+      else weigh(taken, usage);
     },
     refusedWithRoom(booked, upstreamCount) {
       const shortBy = upstreamCount === undefined ? 0 : upstreamCount - booked.tokens;
