@@ -96,6 +96,26 @@ describe('Neighbours', () => {
     expect(neighbours.level('b')).toBe(1_800);
   });
 
+  it('lowers a projected level when a later look shows no request of theirs since: the same spending over a longer span', () => {
+    const { neighbours, at } = fresh();
+    neighbours.observe('b', 0, 0, 0);
+    at(12_000);
+    // One burst of 1,500 twelve seconds in projects to 7,500 a minute, more than a free plan's TPM.
+    neighbours.observe('b', 1_500, 0, 2);
+    expect(neighbours.level('b')).toBe(7_500);
+    at(40_000);
+    // No request of theirs since: 1,500 in forty seconds is 2,250 a minute.
+    neighbours.observe('b', 0, 0, 0);
+    expect(neighbours.level('b')).toBe(2_250);
+    // Quiet looks only ever lower it, and not below what the window still books for them.
+    at(50_000);
+    neighbours.observe('b', 0, 0, 0);
+    expect(neighbours.level('b')).toBe(1_800);
+    at(59_000);
+    neighbours.observe('b', 0, 0, 0);
+    expect(neighbours.level('b')).toBeGreaterThanOrEqual(1_500);
+  });
+
   it("does not project what the first look found (a restarted gateway's own bookings do not grow)", () => {
     const { neighbours, at } = fresh();
     neighbours.observe('b', 5_000);

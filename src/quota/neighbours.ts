@@ -15,7 +15,8 @@
  * In the first minute of looking, the window shows only part of a neighbour's minute when it started
  * spending recently (with the gateway, say): what the first look found covers an unknown span, but
  * what later looks add is its spending since that first look. So until a minute of looks has passed
- * the level is also projected from that rate over a whole minute. A restarted gateway's own bookings
+ * the level is also projected from that rate over a whole minute, and a later look that shows no request
+ * of theirs lowers it to the same spending over the longer span. A restarted gateway's own bookings
  * from before the restart show only in the first look (they do not grow), so they are not projected.
  */
 const WINDOW_MS = 60_000;
@@ -33,6 +34,8 @@ class Neighbourhood {
   readonly booked: { at: number; tokens: number }[] = [];
   level = 0;
   levelAt = 0;
+  /** What the level counted that the window could not hold (see `Neighbours.observe`'s `unbooked`). */
+  hidden = 0;
 
   constructor(
     /** When this budget's outside spending was first looked at, and how much of it that look booked. */
@@ -85,11 +88,19 @@ export class Neighbours {
       hood = new Neighbourhood(now, quiet ? 0 : booked);
       this.budgets.set(budgetId, hood);
     }
-    if (quiet) return;
-    const hidden = Math.max(0, gap + Math.max(0, unbooked)) - booked;
+    if (quiet) {
+      // While the level is a projection, a look with no request of theirs since says the rate it came
+      // from did not go on: the same spending, over a longer span. It is only ever lowered here.
+      if (now - hood.firstLookAt < WINDOW_MS && hood.level > 0) {
+        const inWindow = hood.inWindow(now);
+        hood.level = Math.min(hood.level, Math.max(inWindow, hood.projected(now, inWindow)) + hood.hidden);
+      }
+      return;
+    }
+    hood.hidden = Math.max(0, gap + Math.max(0, unbooked)) - booked;
     if (booked > 0) hood.booked.push({ at: now, tokens: booked });
     const inWindow = hood.inWindow(now);
-    hood.level = Math.max(inWindow, hood.projected(now, inWindow)) + hidden;
+    hood.level = Math.max(inWindow, hood.projected(now, inWindow)) + hood.hidden;
     hood.levelAt = now;
   }
 

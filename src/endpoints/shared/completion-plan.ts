@@ -111,14 +111,15 @@ export function planCompletion(deployment: Deployment, planning: TokenPlanning, 
       // out: an upstream booking usage has not counted the cap we still book beyond what the answer
       // used (all of it while the answer streams), and a gap that small would hide a neighbour's requests.
       const surplus = booked === undefined || !sendsCap || keepsCap ? 0 : Math.max(0, capOf(booked) - (usage?.completion_tokens ?? 0));
-      planning.neighbours.observe(budgetId, gap.tpm, surplus, gap.rpd);
+      const outsideRequests = planning.outsideRequests.since(budgetId, gap.rpd);
+      planning.neighbours.observe(budgetId, gap.tpm, surplus, outsideRequests);
       // A refusal says nothing of what Groq keeps after an answer.
       if (!sendsCap || booked === undefined) return;
       // A whole answer was settled in our books before its headers are read here; what it gave back
       // cannot show in the upstream's count, written while it was still booked.
       const pending = usage?.completion_tokens === undefined || keepsCap ? 0 : Math.max(0, capOf(booked) - usage.completion_tokens);
       // A streamed answer's headers arrive before its usage, while we book its whole cap.
-      const look: RetentionLook = { gap: gap.tpm, pending, outsideRequests: gap.rpd, streamingCap: usage === undefined ? capOf(booked) : 0 };
+      const look: RetentionLook = { gap: gap.tpm, pending, outsideRequests, streamingCap: usage === undefined ? capOf(booked) : 0 };
       const taken = planning.retention.take(budgetId, look);
       if (usage === undefined) streamedLook = taken;
       else weigh(taken, usage);
