@@ -130,6 +130,20 @@ describe('poolFetch', () => {
     await new Promise((resolve) => res?.once('close', resolve));
   });
 
+  it('reads one at a time: a second read while one waits is refused, and the first still gets what comes', async () => {
+    const response = await fetch(`${base}/slow`, { method: 'POST', body: '{}' });
+    const source = chunkSourceOf(response);
+    await source.read();
+    const first = source.read();
+    await expect(source.read()).rejects.toThrow(/already waiting/);
+    const res = slow.shift();
+    res?.end('data: second\n\n');
+    expect(Buffer.from((await first) as Uint8Array).toString()).toBe('data: second\n\n');
+    expect(await source.read()).toBeUndefined();
+    // The body has been read as a stream: it cannot be read whole as well.
+    await expect(async () => response.text()).rejects.toThrow(/unusable/);
+  });
+
   it('fails the next read when the upstream cuts the body, and reads it to its end otherwise', async () => {
     const cut = chunkSourceOf(await fetch(`${base}/slow`, { method: 'POST', body: '{}' }));
     await cut.read();

@@ -50,7 +50,7 @@ export class PoolCall implements Dispatcher.DispatchHandler {
   private done = false;
   private failed: unknown;
   private waiting: { resolve(chunk: Buffer | undefined): void; reject(err: unknown): void } | undefined;
-  /** Whether `text()`, `json()` or `arrayBuffer()` has taken the body. */
+  /** Whether the body has been read: by `read()` (a chunk source, the web `body`) or whole (`text()`, `json()`, `arrayBuffer()`). */
   used = false;
 
   constructor(
@@ -133,6 +133,8 @@ export class PoolCall implements Dispatcher.DispatchHandler {
 
   /** The rest of the body that has arrived, in one piece, or its end (`undefined`). */
   read(): Promise<Buffer | undefined> {
+    // Read in any way, the body cannot be read whole as well (undici's "Body is unusable").
+    this.used = true;
     if (this.failed !== undefined) return Promise.reject(this.failed);
     if (this.queued > 0) return Promise.resolve(this.take());
     if (this.complete) {
@@ -140,6 +142,8 @@ export class PoolCall implements Dispatcher.DispatchHandler {
       return Promise.resolve(undefined);
     }
     if (this.done) return Promise.resolve(undefined);
+    // One reader: a second would take the first's place, and the first would never settle.
+    if (this.waiting !== undefined) return Promise.reject(new TypeError('A read of this body is already waiting'));
     return new Promise((resolve, reject) => {
       this.waiting = { resolve, reject };
     });
