@@ -17,6 +17,17 @@ function watched() {
 }
 
 describe('Neighbours', () => {
+  it('forgets budgets that keep nothing when a new one is first looked at, not only when they are planned again', () => {
+    const { neighbours, at } = fresh();
+    for (let i = 0; i < 300; i++) neighbours.observe(`wildcard-${i}`, 0, 0, 0);
+    neighbours.observe('busy', 900, 0, 1);
+    at(61_000);
+    neighbours.observe('new', 0, 0, 0);
+    // Each idle budget's room is nothing either way; what shows it was forgotten is its size.
+    expect(neighbours.size).toBe(2);
+    expect(neighbours.level('busy')).toBeGreaterThan(0);
+  });
+
   it('keeps nothing free without other consumers', () => {
     const { neighbours } = watched();
     neighbours.observe('b', -300);

@@ -57,6 +57,11 @@ class Neighbourhood {
     return tokens;
   }
 
+  /** Keeps nothing, and its first look is no longer what a projection counts from: it may be forgotten. */
+  idle(now: number): boolean {
+    return this.faded(now) === 0 && this.inWindow(now) === 0 && now - this.firstLookAt >= WINDOW_MS;
+  }
+
   faded(now: number): number {
     const age = now - this.levelAt;
     if (age <= HOLD_MS) return this.level;
@@ -84,6 +89,9 @@ export class Neighbours {
     const now = this.now();
     let hood = this.budgets.get(budgetId);
     if (hood === undefined) {
+      // Budgets of wildcard models may be looked at once and never planned again (where `spare` forgets
+      // them): a new one sweeps out those that keep nothing, so they cannot pile up across reloads.
+      this.forgetIdle(now);
       // Created at the first look even when it shows nothing: the projection counts from it.
       hood = new Neighbourhood(now, quiet ? 0 : booked);
       this.budgets.set(budgetId, hood);
@@ -102,6 +110,11 @@ export class Neighbours {
     const inWindow = hood.inWindow(now);
     hood.level = Math.max(inWindow, hood.projected(now, inWindow)) + hood.hidden;
     hood.levelAt = now;
+  }
+
+  /** How many budgets it holds. */
+  get size(): number {
+    return this.budgets.size;
   }
 
   /** What the budget's neighbours are taken to spend in a minute now: the level last seen, as it fades. */
@@ -124,13 +137,14 @@ export class Neighbours {
     const hood = this.budgets.get(budgetId);
     if (hood === undefined) return 0;
     const now = this.now();
-    const level = hood.faded(now);
-    const booked = hood.inWindow(now);
-    // Forgotten once it keeps nothing, unless its first look is still what a projection counts from.
-    if (level === 0 && booked === 0 && now - hood.firstLookAt >= WINDOW_MS) {
+    if (hood.idle(now)) {
       this.budgets.delete(budgetId);
       return 0;
     }
-    return Math.max(0, Math.ceil(HEADROOM * level - booked));
+    return Math.max(0, Math.ceil(HEADROOM * hood.faded(now) - hood.inWindow(now)));
+  }
+
+  private forgetIdle(now: number): void {
+    for (const [budgetId, hood] of this.budgets) if (hood.idle(now)) this.budgets.delete(budgetId);
   }
 }
