@@ -122,12 +122,12 @@ export class CapRetention {
   }
 
   /**
-   * Moves the look's model and key beliefs by what it says. `counted` is the look with the prompt as
-   * Groq counted it, once the answer's usage says (its gap and noise), or the look as taken.
+   * Moves the look's model and key beliefs by what it says. `corrected` is the look with the prompt as
+   * Groq counted it, once the answer's usage says (its gap and noise are read), or the look as taken.
    */
-  weigh(taken: TakenLook | undefined, counted: RetentionLook = taken?.look ?? { gap: undefined }): void {
-    if (taken === undefined || counted.gap === undefined || !Number.isFinite(counted.gap)) return;
-    const sample = sampleOf(taken, counted.gap, counted.noise ?? 0);
+  weigh(taken: TakenLook | undefined, corrected: RetentionLook | undefined = taken?.look): void {
+    if (taken === undefined || corrected?.gap === undefined || !Number.isFinite(corrected.gap)) return;
+    const sample = sampleOf(taken, corrected.gap, corrected.noise ?? 0);
     if (sample === undefined) return;
     this.evidence(taken.budgetId).belief.move(sample);
     entryOf(this.keys, budgetKeyOf(taken.budgetId), () => new Belief()).move(sample);
