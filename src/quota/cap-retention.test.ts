@@ -94,6 +94,28 @@ describe('CapRetention', () => {
     expect(retention.keepsCap('b')).toBe(true);
   });
 
+  it('forgets a belief no look could test for five minutes, and learns again from the safe side', () => {
+    let now = 0;
+    const retention = new CapRetention(() => now);
+    retention.observe('m#k', { gap: -1_024, streamingCap: 1_024, noise: 100 });
+    retention.observe('m#k', { gap: -1_024, streamingCap: 1_024, noise: 100 });
+    expect(retention.keepsCap('m#k')).toBe(false);
+    // A look without others' requests that shows nothing either way still tests it.
+    now = 4 * 60_000;
+    retention.observe('m#k', { gap: 0, outsideRequests: 0 });
+    // Looks with others' requests do not.
+    now = 8 * 60_000;
+    retention.observe('m#k', { gap: 2_000, outsideRequests: 3 });
+    expect(retention.keepsCap('m#k')).toBe(false);
+    now = 9 * 60_000 + 1;
+    expect(retention.keepsCap('m#k')).toBe(true);
+    expect(retention.keepsCap('other#k')).toBe(true);
+    retention.observe('m#k', { gap: -1_024, streamingCap: 1_024, noise: 100 });
+    expect(retention.keepsCap('m#k')).toBe(true);
+    retention.observe('m#k', { gap: -1_024, streamingCap: 1_024, noise: 100 });
+    expect(retention.keepsCap('m#k')).toBe(false);
+  });
+
   it('lets kept caps slide out of the window', () => {
     let now = 0;
     const retention = new CapRetention(() => now);

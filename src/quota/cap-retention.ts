@@ -35,6 +35,14 @@ import { BucketedWindow } from './window.js';
 const WEIGHT = 0.5;
 /** Looks at a model after which its own belief counts, not its key's. */
 const OWN_LOOKS = 2;
+/**
+ * A belief no look could have tested for this long is forgotten, and learned again from the safe side:
+ * with another consumer's requests at every look, or no look at all, a wrong one would otherwise hold
+ * for good, and Groq may have changed how it counts. A look without others' requests tests it even when
+ * it shows nothing (one request at a time, a minute apart, gives nothing back that a later look could
+ * show: nor does it need to).
+ */
+const STALE_MS = 5 * 60_000;
 /** Less than this kept or given back says nothing: estimates and other consumers make noise of this size. */
 const MIN_EVIDENCE = 64;
 const WINDOW_MS = 60_000;
@@ -45,10 +53,25 @@ const KEPT_BUCKET_MS = 1_000;
 class Belief {
   score = 1;
   looks = 0;
+  private testedAt = Number.NEGATIVE_INFINITY;
 
-  move(sample: number): void {
+  fresh(now: number): boolean {
+    return now - this.testedAt <= STALE_MS;
+  }
+
+  /** A look without other consumers' requests: it would have shown this belief wrong. */
+  tested(now: number): void {
+    if (this.fresh(now)) this.testedAt = now;
+  }
+
+  move(sample: number, now: number): void {
+    if (!this.fresh(now)) {
+      this.score = 1;
+      this.looks = 0;
+    }
     this.score += WEIGHT * (Math.min(1, Math.max(0, sample)) - this.score);
     this.looks++;
+    this.testedAt = now;
   }
 }
 
@@ -83,9 +106,10 @@ export class CapRetention {
   constructor(private readonly now: () => number = Date.now) {}
 
   keepsCap(budgetId: string): boolean {
+    const now = this.now();
     const own = this.budgets.get(budgetId)?.belief;
-    const belief = own !== undefined && own.looks >= OWN_LOOKS ? own : this.keys.get(budgetKeyOf(budgetId));
-    return (belief?.score ?? 1) >= 0.5;
+    const belief = own !== undefined && own.looks >= OWN_LOOKS && own.fresh(now) ? own : this.keys.get(budgetKeyOf(budgetId));
+    return (belief !== undefined && belief.fresh(now) ? belief.score : 1) >= 0.5;
   }
 
   /** An answer settled: `unused` is its cap less what it used; `kept` whether it stays booked. */
@@ -104,13 +128,14 @@ export class CapRetention {
   /**
    * An answer's headers arrived: what they say beside our own count (see `RetentionLook`), taken with
    * what we counted beyond usage at this moment, for `weigh` once the answer's usage is known (a streamed
-   * answer's ends later, after other answers may have settled). `undefined` when the look is no evidence.
+   * answer's ends later, after other answers may have settled). `keptCaps`: whether the answer was
+   * settled keeping its cap, where it was settled before its headers are read. `undefined` when the look
+   * is no evidence.
    */
-  take(budgetId: string, look: RetentionLook): TakenLook | undefined {
+  take(budgetId: string, look: RetentionLook, keptCaps = this.keepsCap(budgetId)): TakenLook | undefined {
     const { gap, pending = 0, outsideRequests } = look;
     if (gap === undefined || !Number.isFinite(gap)) return undefined;
     const evidence = this.evidence(budgetId);
-    const keptCaps = this.keepsCap(budgetId);
     // Believing Groq keeps caps we count the kept ones; believing it books usage, not what we gave back.
     const counted = keptCaps ? evidence.keptInWindow(this.now()) : evidence.givenBack - pending;
     evidence.givenBack = pending;
@@ -118,6 +143,9 @@ export class CapRetention {
     // is Groq's from here: only caps kept after this look can show in the gap at the next.
     if (gap >= 0) evidence.forgetKept();
     if (outsideRequests !== undefined && outsideRequests > 0) return undefined;
+    const now = this.now();
+    evidence.belief.tested(now);
+    this.keys.get(budgetKeyOf(budgetId))?.tested(now);
     return { budgetId, look: { ...look, gap }, keptCaps, counted };
   }
 
@@ -129,8 +157,9 @@ export class CapRetention {
     if (taken === undefined || corrected?.gap === undefined || !Number.isFinite(corrected.gap)) return;
     const sample = sampleOf(taken, corrected.gap, corrected.noise ?? 0);
     if (sample === undefined) return;
-    this.evidence(taken.budgetId).belief.move(sample);
-    entryOf(this.keys, budgetKeyOf(taken.budgetId), () => new Belief()).move(sample);
+    const now = this.now();
+    this.evidence(taken.budgetId).belief.move(sample, now);
+    entryOf(this.keys, budgetKeyOf(taken.budgetId), () => new Belief()).move(sample, now);
   }
 
   private evidence(budgetId: string): BudgetEvidence {

@@ -157,6 +157,16 @@ export const REPORTED_WINDOWS: readonly {
  */
 export type UpstreamGap = Partial<Record<'tpm' | 'rpd', number>>;
 
+/**
+ * A look at the upstream's counts as the endpoints learn from it: the tokens-per-minute gap, and how many
+ * requests it counted beyond ours since the budget's previous look, when it says (`OutsideRequests`,
+ * from the per-day gap of every look, in the order the store compared them).
+ */
+export interface UpstreamLook {
+  readonly tpm?: number;
+  readonly outsideRequests?: number;
+}
+
 export interface WindowSnapshot {
   readonly limit: number | null;
   readonly source: LimitSource;

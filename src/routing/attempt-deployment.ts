@@ -1,6 +1,7 @@
 import type { RouterSettings } from '../config/types.js';
 import type { Logger } from '../log.js';
-import type { Demand, QuotaStore, Refusal, Reservation, UpstreamGap, UpstreamView } from '../quota/types.js';
+import type { OutsideRequests } from '../quota/outside-requests.js';
+import type { Demand, QuotaStore, Refusal, Reservation, UpstreamLook, UpstreamView } from '../quota/types.js';
 import { classifyUpstreamError, failure, NotSentError, thrownBeforeSending, type UpstreamFailure } from '../upstream/failure.js';
 import { GatewayError } from '../errors.js';
 import { PoolResponse } from '../upstream/pool-fetch.js';
@@ -53,6 +54,8 @@ export interface RouteContext {
   readonly trials?: { claimTrial(deploymentId: string): Promise<boolean>; releaseTrial(deploymentId: string): void };
   /** Told whenever booked capacity comes back (a settle or release), so waiting requests can re-plan. */
   readonly onCapacity?: () => void;
+  /** Reads every look's per-day gap as requests of others since the budget's previous look. */
+  readonly outsideRequests?: OutsideRequests;
 }
 
 /**
@@ -231,13 +234,19 @@ async function callUpstream(
     const done = 'released' in how ? ctx.quota.release(budget, reservation) : ctx.quota.settle(budget, reservation, how.actual);
     done.then(ctx.onCapacity, (err: unknown) => ctx.log.warn(`quota bookkeeping failed for ${deployment.label}: ${String(err)}`));
   };
-  /** Reconciles the budget with the answer's headers; resolves to the gap seen, never rejects. */
-  const observe = (view: UpstreamView | undefined): Promise<UpstreamGap | undefined> => {
+  /**
+   * Reconciles the budget with the answer's headers; resolves to what was seen, never rejects. Every look
+   * is read here, in the order the store compared them, whether or not the endpoint learns from it.
+   */
+  const observe = (view: UpstreamView | undefined): Promise<UpstreamLook | undefined> => {
     if (budget === undefined || view === undefined) return Promise.resolve(undefined);
-    return ctx.quota.observe(budget, view).catch((err: unknown) => {
-      ctx.log.warn(`quota header sync failed for ${deployment.label}: ${String(err)}`);
-      return undefined;
-    });
+    return ctx.quota.observe(budget, view).then(
+      (gap): UpstreamLook => ({ tpm: gap.tpm, outsideRequests: ctx.outsideRequests?.since(budget.id, gap.rpd) }),
+      (err: unknown) => {
+        ctx.log.warn(`quota header sync failed for ${deployment.label}: ${String(err)}`);
+        return undefined;
+      },
+    );
   };
   const finish = (how: Finish): void => close('released' in how ? how : prepared.streamSpent(how.usage, booked));
 

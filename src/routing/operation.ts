@@ -1,5 +1,5 @@
 import type { CompletionCapPolicy } from '../config/types.js';
-import type { Demand, Refusal, Settlement, UpstreamGap } from '../quota/types.js';
+import type { Demand, Refusal, Settlement, UpstreamLook } from '../quota/types.js';
 import type { UpstreamCallOptions, UpstreamClient } from '../upstream/client.js';
 import type { UpstreamFailure } from '../upstream/failure.js';
 import type { Deployment } from './deployment.js';
@@ -45,12 +45,12 @@ export interface PreparedCall {
   /** Reads what a finished stream spent from the usage its relay picked out. */
   streamSpent(usage: TokenUsage | undefined, booked: Demand): Spend;
   /**
-   * The answer's rate-limit headers against our count (`gap`), so the endpoint can learn how the
+   * The answer's rate-limit headers against our count (`look`), so the endpoint can learn how the
    * upstream books; `usage` when the whole answer was read (and spent) first, else `undefined`.
    * `booked` is what our count still held of this request then; `undefined` after a refusal, whose
    * booking was given back before the headers were compared.
    */
-  observed?(gap: UpstreamGap, usage: TokenUsage | undefined, booked: Demand | undefined): void;
+  observed?(look: UpstreamLook, usage: TokenUsage | undefined, booked: Demand | undefined): void;
   /**
    * The upstream refused it as too large for a window its own headers said had room for what we
    * booked: our estimate fell short (`requested`: the upstream's own count, when its message gives it).

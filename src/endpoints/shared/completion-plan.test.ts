@@ -101,7 +101,7 @@ describe('planCompletion', () => {
       // Groq books usage: its count leaves out the caps we kept and the streaming one, and its prompt
       // count is 300 under ours.
       const before = planning.retention.keepsCap('b');
-      plan.observed({ tpm: -kept - cap - 300, rpd: 0 }, undefined, booked);
+      plan.observed({ tpm: -kept - cap - 300, outsideRequests: 0 }, undefined, booked);
       // Weighed only at the answer's end, with the estimate's error taken out of the gap.
       expect(planning.retention.keepsCap('b')).toBe(before);
       plan.spend({ prompt_tokens: prompt - 300, completion_tokens: 200 }, booked);

@@ -2,7 +2,7 @@ import type { CompletionCapPolicy } from '../../config/types.js';
 import { DEFAULT_COMPLETION_CAP, MIN_COMPLETION_CAP } from '../../quota/completion-caps.js';
 import type { RetentionLook, TakenLook } from '../../quota/cap-retention.js';
 import type { TokenPlanning } from '../../quota/token-planning.js';
-import type { Demand, Refusal, UpstreamGap } from '../../quota/types.js';
+import type { Demand, Refusal, UpstreamLook } from '../../quota/types.js';
 import type { Deployment } from '../../routing/deployment.js';
 import { spentTokens, type Spend, type TokenUsage } from '../../routing/operation.js';
 
@@ -22,7 +22,7 @@ export interface CompletionPlan {
   /** The cap to write into the body for `booked`, or `undefined` to leave the body's as it is. */
   capFor(booked: Demand): number | undefined;
   spend(usage: TokenUsage | undefined, booked: Demand): Spend;
-  observed(gap: UpstreamGap, usage: TokenUsage | undefined, booked: Demand | undefined): void;
+  observed(look: UpstreamLook, usage: TokenUsage | undefined, booked: Demand | undefined): void;
   refusedWithRoom(booked: Demand, requested: number | undefined): void;
 }
 
@@ -103,7 +103,7 @@ export function planCompletion(deployment: Deployment, planning: TokenPlanning, 
       const tokensAtEnd = keepsCap ? 0 : completion;
       return { usage, actual: { tokens: settledTokens(usage, cap, keepsCap) ?? booked.tokens, tokensAtEnd } };
     },
-    observed(gap, usage, booked) {
+    observed(seen, usage, booked) {
       if (budgetId === undefined) return;
       // A whole answer was settled before its headers are read here, under the belief of that moment.
       const keepsCap = usage === undefined ? planning.retention.keepsCap(budgetId) : (settledKeepingCap ?? planning.retention.keepsCap(budgetId));
@@ -111,16 +111,16 @@ export function planCompletion(deployment: Deployment, planning: TokenPlanning, 
       // out: an upstream booking usage has not counted the cap we still book beyond what the answer
       // used (all of it while the answer streams), and a gap that small would hide a neighbour's requests.
       const surplus = booked === undefined || !sendsCap || keepsCap ? 0 : Math.max(0, capOf(booked) - (usage?.completion_tokens ?? 0));
-      const outsideRequests = planning.outsideRequests.since(budgetId, gap.rpd);
-      planning.neighbours.observe(budgetId, gap.tpm, surplus, outsideRequests);
+      const { outsideRequests } = seen;
+      planning.neighbours.observe(budgetId, seen.tpm, surplus, outsideRequests);
       // A refusal says nothing of what Groq keeps after an answer.
       if (!sendsCap || booked === undefined) return;
       // A whole answer was settled in our books before its headers are read here; what it gave back
       // cannot show in the upstream's count, written while it was still booked.
       const pending = usage?.completion_tokens === undefined || keepsCap ? 0 : Math.max(0, capOf(booked) - usage.completion_tokens);
       // A streamed answer's headers arrive before its usage, while we book its whole cap.
-      const look: RetentionLook = { gap: gap.tpm, pending, outsideRequests, streamingCap: usage === undefined ? capOf(booked) : 0 };
-      const taken = planning.retention.take(budgetId, look);
+      const look: RetentionLook = { gap: seen.tpm, pending, outsideRequests, streamingCap: usage === undefined ? capOf(booked) : 0 };
+      const taken = planning.retention.take(budgetId, look, keepsCap);
       if (usage === undefined) streamedLook = taken;
       else weigh(taken, usage);
     },

@@ -159,6 +159,7 @@ async function walkAlias(services: RoutedServices, state: GatewayState, c: Conte
     router: config.router,
     trials: services.sharedBreakers,
     onCapacity: services.headroom.capacityFreed,
+    outsideRequests: services.planning.outsideRequests,
   };
   const waitFor = {
     maxWaitMs: config.router.maxQueueWaitSec * 1000,
