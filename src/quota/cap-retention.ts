@@ -152,14 +152,16 @@ export class CapRetention {
   /**
    * Moves the look's model and key beliefs by what it says. `corrected` is the look with the prompt as
    * Groq counted it, once the answer's usage says (its gap and noise are read), or the look as taken.
+   * Whether it said anything (and so moved them).
    */
-  weigh(taken: TakenLook | undefined, corrected: RetentionLook | undefined = taken?.look): void {
-    if (taken === undefined || corrected?.gap === undefined || !Number.isFinite(corrected.gap)) return;
+  weigh(taken: TakenLook | undefined, corrected: RetentionLook | undefined = taken?.look): boolean {
+    if (taken === undefined || corrected?.gap === undefined || !Number.isFinite(corrected.gap)) return false;
     const sample = sampleOf(taken, corrected.gap, corrected.noise ?? 0);
-    if (sample === undefined) return;
+    if (sample === undefined) return false;
     const now = this.now();
     this.evidence(taken.budgetId).belief.move(sample, now);
     entryOf(this.keys, budgetKeyOf(taken.budgetId), () => new Belief()).move(sample, now);
+    return true;
   }
 
   private evidence(budgetId: string): BudgetEvidence {

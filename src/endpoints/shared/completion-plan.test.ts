@@ -90,6 +90,22 @@ describe('planCompletion', () => {
     expect(small.keptOut).toBeUndefined();
   });
 
+  it('weighs a streamed look at once where, believing Groq keeps caps, it is clear beside the prompt estimate’s error, and once only', () => {
+    const planning = new TokenPlanning();
+    const plans = [0, 1].map(() => planCompletion(deployment(131_072, 131_072, 'b'), planning, { alias: 'a', roughPrompt: 1_000, requested: 8_192, policy: 'adaptive' }));
+    const [first, second] = plans.map((plan) => ({ plan, booked: plan.demand, cap: plan.capFor(plan.demand) ?? 0 }));
+    if (first === undefined || second === undefined) throw new Error('two plans');
+    // Groq books usage: at the first answer's headers its count leaves out the whole streaming cap.
+    first.plan.observed({ tpm: -first.cap, outsideRequests: 0 }, undefined, first.booked);
+    first.plan.spend({ prompt_tokens: first.booked.tokens - first.cap, completion_tokens: 200 }, first.booked);
+    // One look, weighed once (at its headers, not again at its end): not decided yet.
+    expect(planning.retention.keepsCap('b')).toBe(true);
+    // Nor the first answer's unused cap, which we still keep.
+    second.plan.observed({ tpm: -(first.cap - 200) - second.cap, outsideRequests: 0 }, undefined, second.booked);
+    // The second, at its headers, before its answer has ended.
+    expect(planning.retention.keepsCap('b')).toBe(false);
+  });
+
   it('weighs a streamed answer’s look at Groq’s count once its usage says how Groq counted the prompt', () => {
     const planning = new TokenPlanning();
     let kept = 0;

@@ -121,8 +121,12 @@ export function planCompletion(deployment: Deployment, planning: TokenPlanning, 
       // A streamed answer's headers arrive before its usage, while we book its whole cap.
       const look: RetentionLook = { gap: seen.tpm, pending, outsideRequests, streamingCap: usage === undefined ? capOf(booked) : 0 };
       const taken = planning.retention.take(budgetId, look, keepsCap);
-      if (usage === undefined) streamedLook = taken;
-      else weigh(taken, usage);
+      if (usage !== undefined) weigh(taken, usage);
+      // A streamed look taken while Groq is believed to keep caps is weighed at once, with a tenth of the
+      // prompt for its estimate's error: there noise only pulls toward keeping, the safe side, and an
+      // agent's next request (within a second) fits better for it. Taken while Groq is believed to book
+      // usage, noise would pull toward usage, so it waits for the prompt as Groq counted it.
+      else if (!(taken?.keptCaps === true && planning.retention.weigh(taken, { ...taken.look, noise: Math.ceil(prompt * 0.1) }))) streamedLook = taken;
     },
     refusedWithRoom(booked, upstreamCount) {
       const shortBy = upstreamCount === undefined ? 0 : upstreamCount - booked.tokens;
