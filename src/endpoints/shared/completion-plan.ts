@@ -6,6 +6,9 @@ import type { Demand, Refusal, UpstreamLook } from '../../quota/types.js';
 import type { Deployment } from '../../routing/deployment.js';
 import { spentTokens, type Spend, type TokenUsage } from '../../routing/operation.js';
 
+/** How far a prompt estimate may be off before Groq's count of it is known: more than calibration leaves. */
+const UNCOUNTED_PROMPT_ERROR = 0.1;
+
 /**
  * How one token-counted request (chat, Responses) is booked and capped on one deployment.
  *
@@ -63,7 +66,7 @@ export function planCompletion(deployment: Deployment, planning: TokenPlanning, 
   least = Math.floor(least);
   const capOf = (booked: Demand): number => booked.tokens - prompt;
   const budgetId = deployment.budget?.id;
-  /** A streamed answer's look at Groq's count, weighed once its usage says how Groq counted the prompt. */
+  /** A streamed answer's look at Groq's count not weighed at its headers: weighed once its usage says how Groq counted the prompt. */
   let streamedLook: TakenLook | undefined;
   const weigh = (taken: TakenLook | undefined, usage: TokenUsage): void => {
     if (taken !== undefined) planning.retention.weigh(taken, withCountedPrompt(taken.look, prompt, usage));
@@ -121,12 +124,16 @@ export function planCompletion(deployment: Deployment, planning: TokenPlanning, 
       // A streamed answer's headers arrive before its usage, while we book its whole cap.
       const look: RetentionLook = { gap: seen.tpm, pending, outsideRequests, streamingCap: usage === undefined ? capOf(booked) : 0 };
       const taken = planning.retention.take(budgetId, look, keepsCap);
-      if (usage !== undefined) weigh(taken, usage);
-      // A streamed look taken while Groq is believed to keep caps is weighed at once, with a tenth of the
-      // prompt for its estimate's error: there noise only pulls toward keeping, the safe side, and an
-      // agent's next request (within a second) fits better for it. Taken while Groq is believed to book
-      // usage, noise would pull toward usage, so it waits for the prompt as Groq counted it.
-      else if (!(taken?.keptCaps === true && planning.retention.weigh(taken, { ...taken.look, noise: Math.ceil(prompt * 0.1) }))) streamedLook = taken;
+      if (usage !== undefined) {
+        weigh(taken, usage);
+        return;
+      }
+      // A streamed look taken while Groq is believed to keep caps is weighed at once, with the prompt
+      // estimate's own error as noise: there noise only pulls toward keeping, the safe side, and an
+      // agent's next request (often before this answer ends) fits better for it. Taken while Groq is
+      // believed to book usage, noise would pull toward usage, so it waits for the prompt as Groq counted it.
+      const weighedNow = taken?.keptCaps === true && planning.retention.weigh(taken, { ...taken.look, noise: Math.ceil(prompt * UNCOUNTED_PROMPT_ERROR) });
+      if (!weighedNow) streamedLook = taken;
     },
     refusedWithRoom(booked, upstreamCount) {
       const shortBy = upstreamCount === undefined ? 0 : upstreamCount - booked.tokens;
@@ -172,11 +179,11 @@ function settledTokens(usage: TokenUsage, cap: number, keepsCap: boolean): numbe
  * A look with our prompt estimate's error taken out of its gap, where the answer's usage says how Groq
  * counted the prompt (less what it served from cache, as `settledTokens` books it); what noise is left is
  * how Groq's rate-limit count may still differ from its usage. Without a count, the estimate's own error
- * is the noise: a tenth of it, more than calibration leaves.
+ * is the noise (`UNCOUNTED_PROMPT_ERROR`).
  */
 function withCountedPrompt(look: RetentionLook, prompt: number, usage: TokenUsage): RetentionLook {
   const reported = usage.prompt_tokens;
-  if (reported === undefined || look.gap === undefined) return { ...look, noise: Math.ceil(prompt * 0.1) };
+  if (reported === undefined || look.gap === undefined) return { ...look, noise: Math.ceil(prompt * UNCOUNTED_PROMPT_ERROR) };
   const counted = Math.max(0, reported - (usage.prompt_tokens_details?.cached_tokens ?? 0));
   return { ...look, gap: look.gap + prompt - counted, noise: Math.ceil(prompt * 0.03) };
 }
