@@ -77,6 +77,9 @@ class Belief {
 
 class BudgetEvidence {
   readonly belief = new Belief();
+
+  /** `keyBelief`: the belief of the budget's API key, which every look at this budget moves too. */
+  constructor(readonly keyBelief: Belief) {}
   /**
    * What we kept booked beyond usage within the last minute, since our count was last raised to Groq's:
    * in buckets, so a budget busy with thousands of answers a minute costs neither time nor memory per answer.
@@ -107,8 +110,9 @@ export class CapRetention {
 
   keepsCap(budgetId: string): boolean {
     const now = this.now();
-    const own = this.budgets.get(budgetId)?.belief;
-    const belief = own !== undefined && own.looks >= OWN_LOOKS && own.fresh(now) ? own : this.keys.get(budgetKeyOf(budgetId));
+    const evidence = this.budgets.get(budgetId);
+    const own = evidence?.belief;
+    const belief = own !== undefined && own.looks >= OWN_LOOKS && own.fresh(now) ? own : (evidence?.keyBelief ?? this.keys.get(budgetKeyOf(budgetId)));
     return (belief !== undefined && belief.fresh(now) ? belief.score : 1) >= 0.5;
   }
 
@@ -145,7 +149,7 @@ export class CapRetention {
     if (outsideRequests !== undefined && outsideRequests > 0) return undefined;
     const now = this.now();
     evidence.belief.tested(now);
-    this.keys.get(budgetKeyOf(budgetId))?.tested(now);
+    evidence.keyBelief.tested(now);
     return { budgetId, look: { ...look, gap }, keptCaps, counted };
   }
 
@@ -159,13 +163,14 @@ export class CapRetention {
     const sample = sampleOf(taken, corrected.gap, corrected.noise ?? 0);
     if (sample === undefined) return false;
     const now = this.now();
-    this.evidence(taken.budgetId).belief.move(sample, now);
-    entryOf(this.keys, budgetKeyOf(taken.budgetId), () => new Belief()).move(sample, now);
+    const evidence = this.evidence(taken.budgetId);
+    evidence.belief.move(sample, now);
+    evidence.keyBelief.move(sample, now);
     return true;
   }
 
   private evidence(budgetId: string): BudgetEvidence {
-    return entryOf(this.budgets, budgetId, () => new BudgetEvidence());
+    return entryOf(this.budgets, budgetId, () => new BudgetEvidence(entryOf(this.keys, budgetKeyOf(budgetId), () => new Belief())));
   }
 }
 

@@ -58,8 +58,14 @@ class Neighbourhood {
   }
 
   /** Keeps nothing, and its first look is no longer what a projection counts from: it may be forgotten. */
-  idle(now: number): boolean {
-    return this.faded(now) === 0 && this.inWindow(now) === 0 && now - this.firstLookAt >= WINDOW_MS;
+  idle(now: number, level = this.faded(now), booked = this.inWindow(now)): boolean {
+    return level === 0 && booked === 0 && now - this.firstLookAt >= WINDOW_MS;
+  }
+
+  /** The level its spending seen within the minute points to, projected over the first minute of looks. */
+  seenLevel(now: number): number {
+    const inWindow = this.inWindow(now);
+    return Math.max(inWindow, this.projected(now, inWindow)) + this.hidden;
   }
 
   faded(now: number): number {
@@ -99,16 +105,12 @@ export class Neighbours {
     if (quiet) {
       // While the level is a projection, a look with no request of theirs since says the rate it came
       // from did not go on: the same spending, over a longer span. It is only ever lowered here.
-      if (now - hood.firstLookAt < WINDOW_MS && hood.level > 0) {
-        const inWindow = hood.inWindow(now);
-        hood.level = Math.min(hood.level, Math.max(inWindow, hood.projected(now, inWindow)) + hood.hidden);
-      }
+      if (now - hood.firstLookAt < WINDOW_MS && hood.level > 0) hood.level = Math.min(hood.level, hood.seenLevel(now));
       return;
     }
     hood.hidden = Math.max(0, gap + Math.max(0, unbooked)) - booked;
     if (booked > 0) hood.booked.push({ at: now, tokens: booked });
-    const inWindow = hood.inWindow(now);
-    hood.level = Math.max(inWindow, hood.projected(now, inWindow)) + hood.hidden;
+    hood.level = hood.seenLevel(now);
     hood.levelAt = now;
   }
 
@@ -137,11 +139,13 @@ export class Neighbours {
     const hood = this.budgets.get(budgetId);
     if (hood === undefined) return 0;
     const now = this.now();
-    if (hood.idle(now)) {
+    const level = hood.faded(now);
+    const booked = hood.inWindow(now);
+    if (hood.idle(now, level, booked)) {
       this.budgets.delete(budgetId);
       return 0;
     }
-    return Math.max(0, Math.ceil(HEADROOM * hood.faded(now) - hood.inWindow(now)));
+    return Math.max(0, Math.ceil(HEADROOM * level - booked));
   }
 
   private forgetIdle(now: number): void {
