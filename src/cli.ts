@@ -1,6 +1,10 @@
 #!/usr/bin/env node
-import { dispatch } from './commands/dispatch.js';
-import { processIo, STAY_RUNNING } from './commands/io.js';
+import { applyHeapFlags } from './heap-flags.js';
+
+// V8's settings first, then the rest: a static import would run every module before this line.
+applyHeapFlags();
+const { dispatch } = await import('./commands/dispatch.js');
+const { processIo, STAY_RUNNING } = await import('./commands/io.js');
 
 /** Waits for both streams to drain: `process.exit` would cut a long report short on a slow pipe. */
 function exitAfterFlush(code: number): void {
