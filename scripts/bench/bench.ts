@@ -26,6 +26,13 @@ const SECONDS = QUICK ? 2 : 4;
 const ROUNDS = QUICK ? 1 : 2;
 const SEQUENTIAL = QUICK ? 300 : 1_200;
 const MEMORY_REQUESTS = QUICK ? 20_000 : 100_000;
+/**
+ * Requests each target serves (half JSON, half streamed, at 50 connections) before anything is measured:
+ * a count, not a time, so a slower machine warms the JIT as much as a fast one. Two seconds at ten
+ * connections left the gateway cold on a slow machine: at one connection its first 3 s round after such a
+ * warm-up ran at 1,129 req/s and the next nine at 2,329-2,716 (README, "Issue 20, sixth round").
+ */
+const WARMUP_REQUESTS = QUICK ? 4_000 : 20_000;
 
 const children: ChildProcess[] = [];
 const tempDirs: string[] = [];
@@ -126,6 +133,12 @@ async function load(target: Target, connections: number, stream: boolean, second
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx };
 }
 
+async function warmUp(target: Target): Promise<void> {
+  for (const stream of [false, true]) {
+    await autocannon({ url: target.url, method: 'POST', connections: 50, amount: WARMUP_REQUESTS / 2, timeout: 30, headers: { 'content-type': 'application/json', ...target.headers }, body: body(target, stream) });
+  }
+}
+
 const keepAlive = new Agent({ keepAlive: true, maxSockets: 1 });
 
 /** One connection, one request at a time: latency to the first byte and to the end, in ms, exactly. */
@@ -199,7 +212,7 @@ async function main(): Promise<void> {
     { name: 'gateway + Redis', url: `http://127.0.0.1:${redisGateway.port}/v1/chat/completions`, model: 'bench', headers: {} },
   ];
 
-  for (const target of allTargets) await load(target, 10, false, 2);
+  for (const target of allTargets) await warmUp(target);
 
   const rows: Array<Record<string, unknown>> = [];
   for (const stream of [false, true]) {
@@ -274,7 +287,7 @@ async function main(): Promise<void> {
     const g = await startGateway(fakePort, deployments);
     const target: Target = { name: 'gateway', url: `http://127.0.0.1:${g.port}/v1/chat/completions`, model: 'bench', headers: {} };
     // A fresh process: let the JIT warm up before measuring.
-    await load(target, 10, false, 2);
+    await warmUp(target);
     const r = await load(target, 50, false, SECONDS);
     scale.push({ deployments, 'req/s': Math.round(r.rps), 'p50 ms': r.p50, 'RSS MB': rssMb(g.child) });
     g.child.kill('SIGTERM');
