@@ -82,19 +82,29 @@ export class BudgetLedger {
   /**
    * Replaces the reserved amounts by the reported ones. Savings go back to the reservation's bucket, so the
    * headroom is free at once. Overruns are booked now rather than back-dated: the upstream may have counted
-   * them as they were generated, and booking them later keeps them at least as long as it does.
+   * them as they were generated, and booking them later keeps them at least as long as it does. When the
+   * upstream may have admitted the request in a later bucket than we booked it (`admittedMsAgo`), what
+   * stays booked is moved to that bucket, reported or not.
    */
   settle(reservation: Reservation, actual: Settlement, now: number): void {
+    const admitted = actual.admittedMsAgo === undefined || !(actual.admittedMsAgo >= 0) ? reservation.at : Math.max(reservation.at, now - actual.admittedMsAgo);
     for (const unit of UNITS) {
-      const spent = reportedIn(actual, unit);
+      const reserved = amountIn(reservation.demand, unit);
+      const spent = reportedIn(actual, unit) ?? (admitted > reservation.at ? reserved : undefined);
       if (spent === undefined) continue;
       // Tokens the upstream counts from the end of the answer are booked now, the rest where they were.
       const atEnd = unit === 'tokens' ? Math.min(spent, Math.max(0, actual.tokensAtEnd ?? 0)) : 0;
-      const delta = spent - atEnd - amountIn(reservation.demand, unit);
+      const stays = spent - atEnd;
       for (const name of WINDOWS_BY_UNIT[unit]) {
         const window = this.windows[name];
-        if (delta < 0) window.adjust(window.bucketOf(reservation.at), delta, now);
-        else if (delta > 0) window.add(now, delta);
+        const booked = window.bucketOf(reservation.at);
+        const admittedIn = window.bucketOf(admitted);
+        if (admittedIn > booked) {
+          window.adjust(booked, -reserved, now);
+          if (Math.min(stays, reserved) > 0) window.adjust(admittedIn, Math.min(stays, reserved), now);
+          if (stays > reserved) window.add(now, stays - reserved);
+        } else if (stays < reserved) window.adjust(booked, stays - reserved, now);
+        else if (stays > reserved) window.add(now, stays - reserved);
         if (atEnd > 0) window.add(now, atEnd);
       }
     }

@@ -91,10 +91,10 @@ local function prune(i, now)
   return saveTotal(i, snap(total))
 end
 
--- Books amount (> 0) in the current bucket; returns the new total.
-local function add(i, now, amount, total)
+-- Books amount (> 0) in bucket (the current one, or one still counted); returns the new total.
+local function addAt(i, bucket, amount, total)
   local w = WINDOWS[i]
-  local b = int(bucketOf(w, now))
+  local b = int(bucket)
   local before = tonumber(redis.call('HGET', hkey(i), b))
   total = total + amount
   redis.call('HSET', hkey(i), b, num((before or 0) + amount), 'total', num(total))
@@ -106,6 +106,11 @@ local function add(i, now, amount, total)
     redis.call('PEXPIRE', zkey(i), w.ttlMs)
   end
   return total
+end
+
+-- Books amount (> 0) in the current bucket; returns the new total.
+local function add(i, now, amount, total)
+  return addAt(i, bucketOf(WINDOWS[i], now), amount, total)
 end
 
 -- Moves a bucket by delta, never below zero, if it still counts: an expired bucket's usage is gone and
@@ -256,25 +261,39 @@ return { '1', num(now), num(demand[2]) }
 /**
  * Settle and release (a release settles each unit it booked to zero).
  * ARGV: at, reserved requests, tokens, audio seconds, spent requests, tokens, audio seconds
- * ('' = not reported, left as reserved), of the spent tokens those booked now ('' = none), clock override.
+ * ('' = not reported, left as reserved), of the spent tokens those booked now ('' = none), how long ago
+ * the upstream admitted it at the latest ('' = not known), clock override.
  */
 const SETTLE = `
 local meta = readMeta()
 local now = clock(meta)
 local at = tonumber(ARGV[1])
+local admitted = at
+local ago = tonumber(ARGV[9])
+if ago and ago >= 0 then admitted = math.max(at, now - ago) end
 for u = 1, 3 do
+  local reserved = tonumber(ARGV[1 + u])
   local spent = tonumber(ARGV[4 + u])
+  if spent == nil and admitted > at then spent = reserved end
   if spent then
     -- Tokens the upstream counts from the end of the answer are booked now, the rest where they were.
     local atEnd = 0
     if u == 2 then atEnd = math.min(spent, math.max(0, tonumber(ARGV[8]) or 0)) end
-    local delta = spent - atEnd - tonumber(ARGV[1 + u])
+    local stays = spent - atEnd
     for i, w in ipairs(WINDOWS) do
-      if w.unit == u and (delta ~= 0 or atEnd > 0) then
+      local booked = bucketOf(w, at)
+      local admittedIn = bucketOf(w, admitted)
+      if w.unit == u and (stays ~= reserved or atEnd > 0 or admittedIn > booked) then
         local total = prune(i, now)
         -- Savings go back to the reservation's bucket, freeing headroom at once; overruns are booked
-        -- now, so they last at least as long as the upstream counts them.
-        if delta < 0 then total = adjust(i, bucketOf(w, at), delta, now, total) elseif delta > 0 then total = add(i, now, delta, total) end
+        -- now, so they last at least as long as the upstream counts them. Admitted in a later bucket than
+        -- booked: what stays moves there.
+        if admittedIn > booked then
+          total = adjust(i, booked, -reserved, now, total)
+          if math.min(stays, reserved) > 0 then total = addAt(i, admittedIn, math.min(stays, reserved), total) end
+          if stays > reserved then total = add(i, now, stays - reserved, total) end
+        elseif stays < reserved then total = adjust(i, booked, stays - reserved, now, total)
+        elseif stays > reserved then total = add(i, now, stays - reserved, total) end
         if atEnd > 0 then add(i, now, atEnd, total) end
       end
     end

@@ -19,7 +19,7 @@ import {
 } from '../../test/support/redis-testing.js';
 import { FakeClock, MINUTE, TPM_HOLD } from '../../test/support/quota-store-contract.js';
 import { WINDOW_NAMES, WINDOW_SPECS } from './types.js';
-import type { BudgetSnapshot, BudgetSpec, Demand, QuotaStore, Reservation, ReserveResult, UpstreamGap, UpstreamView, WindowName } from './types.js';
+import type { BudgetSnapshot, BudgetSpec, Demand, QuotaStore, Reservation, ReserveResult, Settlement, UpstreamGap, UpstreamView, WindowName } from './types.js';
 
 
 type Outcome<T> = { readonly value: T } | { readonly error: string };
@@ -51,7 +51,7 @@ class TwinStore implements QuotaStore {
       },
     );
   }
-  settle(spec: BudgetSpec, reservation: Reservation, actual: Partial<Demand>): Promise<void> {
+  settle(spec: BudgetSpec, reservation: Reservation, actual: Settlement): Promise<void> {
     return this.both(() => this.memory.settle(spec, reservation, actual), () => this.redis.settle(spec, this.twin(reservation), actual));
   }
   release(spec: BudgetSpec, reservation: Reservation): Promise<void> {
@@ -168,7 +168,12 @@ describe('parity: random sequences', () => {
         // Mostly recent reservations, so settlements often land while an upstream cap observed after them holds.
         const reservation = pick([open.length - 1, open.length - 1, open.length - 2, 0].map((i) => open[Math.max(0, i)] as Reservation));
         if (op === 'release') await store.release(spec, reservation);
-        else await store.settle(spec, reservation, pick([{ tokens: 0 }, { tokens: 5 }, { tokens: 700 }, { tokens: 60, tokensAtEnd: 40 }, { tokens: 5, tokensAtEnd: 9 }, { audioSeconds: 0.25 }, { requests: 0, tokens: 20 }, {}]));
+        else {
+          // Some answered later than they were booked (`admittedMsAgo`), one of them reporting nothing.
+          const settlements: Settlement[] = [{ tokens: 0 }, { tokens: 5 }, { tokens: 700 }, { tokens: 60, tokensAtEnd: 40 }, { tokens: 5, tokensAtEnd: 9 }, { audioSeconds: 0.25 }, { requests: 0, tokens: 20 }, {}];
+          settlements.push({ tokens: 60, tokensAtEnd: 40, admittedMsAgo: 700 }, { tokens: 900, admittedMsAgo: 80 }, { admittedMsAgo: 3_000 });
+          await store.settle(spec, reservation, pick(settlements));
+        }
       } else if (op === 'observe') {
         const view: { -readonly [K in keyof UpstreamView]: UpstreamView[K] } = {};
         const remainingTokens = pick([undefined, 0, 50, 200, 1_000, Number.NaN]);

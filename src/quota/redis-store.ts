@@ -117,13 +117,17 @@ export class RedisQuotaStore implements QuotaStore {
 
   async settle(budget: BudgetSpec, reservation: Reservation, actual: Settlement): Promise<void> {
     if (!this.finished.finish(budget, reservation)) return;
-    await this.run('settle', budget.id, [...settleArgs(reservation, (unit) => numberArg(reportedIn(actual, unit) ?? null)), numberArg(actual.tokensAtEnd ?? null)]);
+    await this.run('settle', budget.id, [
+      ...settleArgs(reservation, (unit) => numberArg(reportedIn(actual, unit) ?? null)),
+      numberArg(actual.tokensAtEnd ?? null),
+      numberArg(actual.admittedMsAgo ?? null),
+    ]);
   }
 
   async release(budget: BudgetSpec, reservation: Reservation): Promise<void> {
     if (!this.finished.finish(budget, reservation)) return;
     // Settling every booked unit to zero is exactly a release; units it never booked stay untouched.
-    await this.run('release', budget.id, [...settleArgs(reservation, (unit) => (amountIn(reservation.demand, unit) === 0 ? '' : '0')), '']);
+    await this.run('release', budget.id, [...settleArgs(reservation, (unit) => (amountIn(reservation.demand, unit) === 0 ? '' : '0')), '', '']);
   }
 
   async observe(budget: BudgetSpec, view: UpstreamView): Promise<UpstreamGap> {

@@ -85,6 +85,14 @@ export interface Demand {
 export interface Settlement extends Partial<Omit<Demand, 'minTokens'>> {
   /** Of `tokens`, those counted from the end of the answer (its completion, by an upstream booking usage). */
   readonly tokensAtEnd?: number;
+  /**
+   * How long before this settlement the upstream's answer began (its headers arrived): the latest it can
+   * have admitted the request, and so started counting it. What stays booked from the reservation is
+   * moved there, so it counts at least as long as the upstream's own booking does, however late the
+   * request reached the upstream (a loaded machine, a slow network); otherwise our count of it would end
+   * before the upstream's and the next request could meet a 429.
+   */
+  readonly admittedMsAgo?: number;
 }
 
 export interface Reservation {

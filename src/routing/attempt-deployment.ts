@@ -224,6 +224,8 @@ async function callUpstream(
   const started = performance.now();
 
   let finished = false;
+  /** When the answer's headers arrived: the latest the upstream can have admitted (and booked) the request. */
+  let answeredAt: number | undefined;
   const close = (how: Spend | Released): void => {
     if (finished) return;
     finished = true;
@@ -231,7 +233,10 @@ async function callUpstream(
     signal.dispose();
     if ('failure' in how && how.failure !== undefined) deployment.breaker.recordFailure(how.failure);
     if (budget === undefined || reservation === undefined) return;
-    const done = 'released' in how ? ctx.quota.release(budget, reservation) : ctx.quota.settle(budget, reservation, how.actual);
+    const done =
+      'released' in how
+        ? ctx.quota.release(budget, reservation)
+        : ctx.quota.settle(budget, reservation, answeredAt === undefined ? how.actual : { ...how.actual, admittedMsAgo: performance.now() - answeredAt });
     done.then(ctx.onCapacity, (err: unknown) => ctx.log.warn(`quota bookkeeping failed for ${deployment.label}: ${String(err)}`));
   };
   /**
@@ -254,6 +259,7 @@ async function callUpstream(
     const upstream = await prepared.send(client, { signal: signal.signal, timeoutMs: firstByteMs }, booked).catch((err: unknown) => {
       throw thrownBeforeSending(err) ? new NotSentError(err) : err;
     });
+    answeredAt = performance.now();
     const gap = observe(upstreamView(upstream.headers, upstream.status));
     const completionCap = prepared.completionCap?.(booked);
     if (request.stream) {

@@ -252,6 +252,33 @@ export function quotaStoreContract(name: string, open: (now: () => number) => Pr
       expect((await used(store, spec)).tpm).toBe(0);
     });
 
+    it('moves what stays booked to when the upstream admitted the request at the latest, so it counts as long as the upstream’s booking', async () => {
+      const { clock, store } = await setup();
+      const spec = budget({ tpm: 1_000, rpm: 10 });
+      const reservation = reservationOf(await store.reserve(spec, demand(900)));
+      // The request reached the upstream 1.5 s after we booked it (its headers came then); the answer ended 0.5 s later.
+      clock.advance(2_000);
+      await store.settle(spec, reservation, { tokens: 500, tokensAtEnd: 200, admittedMsAgo: 500 });
+      expect(await used(store, spec)).toMatchObject({ rpm: 1, tpm: 500 });
+      // Booked at START, it would be gone here; admitted at START + 1.5 s, the prompt's 300 and the request still count.
+      clock.advance(START + TPM_HOLD - clock.t);
+      expect(await used(store, spec)).toMatchObject({ rpm: 1, tpm: 500 });
+      clock.advance(1_500);
+      expect(await used(store, spec)).toMatchObject({ rpm: 0, tpm: 200 });
+      clock.advance(500);
+      expect((await used(store, spec)).tpm).toBe(0);
+    });
+
+    it('keeps a booking where it was when the upstream admitted it within the same bucket', async () => {
+      const { clock, store } = await setup();
+      const spec = budget({ tpm: 1_000 });
+      const reservation = reservationOf(await store.reserve(spec, demand(300)));
+      clock.advance(2_000);
+      await store.settle(spec, reservation, { tokens: 300, admittedMsAgo: 2_000 });
+      clock.advance(START + TPM_HOLD - clock.t);
+      expect((await used(store, spec)).tpm).toBe(0);
+    });
+
     it('settles only the units reported', async () => {
       const { store } = await setup();
       const spec = budget({});
