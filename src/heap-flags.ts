@@ -16,8 +16,8 @@
  * times what it kept before the next one, and with collections as fast as this process's are, it takes
  * all four: about 85 MB of old space, most of it garbage, for 21 MB kept. Once less is promoted, 1.75
  * times is enough: the resident size after 100k requests falls by 20-30 MB, and the extra collections
- * cost less CPU than the first setting saves (2 times measured the same CPU and 5 MB more; 1.5 times,
- * 8 % more CPU).
+ * cost less CPU than the first setting saves (2 times measured the same CPU within the runs' noise
+ * and 5 MB more; 1.5 times, 8 % more CPU than 2 times).
  */
 import { setFlagsFromString } from 'node:v8';
 

@@ -135,7 +135,9 @@ async function load(target: Target, connections: number, stream: boolean, second
 
 async function warmUp(target: Target): Promise<void> {
   for (const stream of [false, true]) {
-    await autocannon({ url: target.url, method: 'POST', connections: 50, amount: WARMUP_REQUESTS / 2, timeout: 30, headers: { 'content-type': 'application/json', ...target.headers }, body: body(target, stream) });
+    const result = await autocannon({ url: target.url, method: 'POST', connections: 50, amount: WARMUP_REQUESTS / 2, timeout: 30, headers: { 'content-type': 'application/json', ...target.headers }, body: body(target, stream) });
+    // A target failing its warm-up would be measured failing: stop here and say so.
+    if (result.errors + result.non2xx > 0) throw new Error(`${target.name} failed ${result.errors + result.non2xx} of its warm-up requests`);
   }
 }
 

@@ -15,7 +15,7 @@ import {
   testDemand as demand,
   uniquePrefix,
 } from '../../test/support/redis-testing.js';
-import type { BudgetSnapshot, BudgetSpec, Demand, QuotaStore, Reservation, ReserveResult, UpstreamGap, UpstreamView } from './types.js';
+import type { BudgetSnapshot, BudgetSpec, Demand, QuotaStore, Reservation, ReserveResult, Settlement, UpstreamGap, UpstreamView } from './types.js';
 
 const TIMEOUT_MS = 50;
 
@@ -41,13 +41,15 @@ class ScriptedStore implements QuotaStore {
   readonly inner = new MemoryQuotaStore();
   readonly released: Reservation[] = [];
   readonly settled: Reservation[] = [];
+  readonly settlements: Settlement[] = [];
 
   reserve(spec: BudgetSpec, wanted: Demand): Promise<ReserveResult> {
     return this.run(() => this.inner.reserve(spec, wanted));
   }
-  settle(spec: BudgetSpec, reservation: Reservation, actual: Partial<Demand>): Promise<void> {
+  settle(spec: BudgetSpec, reservation: Reservation, actual: Settlement): Promise<void> {
     return this.run(async () => {
       this.settled.push(reservation);
+      this.settlements.push(actual);
       await this.inner.settle(spec, reservation, actual);
     });
   }
@@ -180,6 +182,29 @@ describe('DegradingQuotaStore with a scripted shared store', () => {
     await waitFor(() => shared.settled.length === 1, 2_000, 'the held settlement to be replayed');
     expect((await shared.inner.snapshot(spec)).windows.tpm.used).toBe(100);
     expect(shared.released).toEqual([]);
+  });
+
+  it('replays a held settlement with its answer begun as much longer ago as it was held', async () => {
+    const shared = new ScriptedStore();
+    let now = 0;
+    const { store } = degrading(shared, { retryIntervalMs: 1_000, now: () => now });
+    const spec = budget({ tpm: 1_000 });
+    const held = reservationOf(await store.reserve(spec, demand(400)));
+    const direct = reservationOf(await store.reserve(spec, demand(200)));
+    await store.settle(spec, direct, { tokens: 50, admittedMsAgo: 300 });
+    shared.mode = 'fail';
+    await store.reserve(spec, demand(1));
+    expect(store.degraded).toBe(true);
+    await store.settle(spec, held, { tokens: 100, admittedMsAgo: 200 });
+    shared.mode = 'ok';
+    now = 1_500;
+    await store.snapshot(spec);
+    await waitFor(() => shared.settled.length === 2, 2_000, 'the held settlement to be replayed');
+    // Settled at once, it goes as it came; held 1.5 s, its answer began 1.5 s longer before the replay.
+    expect(shared.settlements).toEqual([
+      { tokens: 50, admittedMsAgo: 300 },
+      { tokens: 100, admittedMsAgo: 1_700 },
+    ]);
   });
 
   it('copies upstream observations to the local store, so a 429 survives an outage', async () => {

@@ -106,7 +106,9 @@ export class DegradingQuotaStore implements QuotaStore {
   async settle(budget: BudgetSpec, reservation: Reservation, actual: Settlement): Promise<void> {
     assertSameBudget(budget, reservation);
     if (this.origin.get(reservation) === 'local') return this.local.settle(this.localSpec(budget), reservation, actual);
-    await this.finishShared('settle', () => this.shared.settle(budget, reservation, actual));
+    // A settlement held for the rejoin says how long ago the answer began as of now, not as of its replay.
+    const heldAt = this.clock();
+    await this.finishShared('settle', () => this.shared.settle(budget, reservation, heldFor(actual, this.clock() - heldAt)));
   }
 
   async release(budget: BudgetSpec, reservation: Reservation): Promise<void> {
@@ -235,6 +237,12 @@ export function shareOf(limit: number | null, share: number): number | null {
   if (limit === null || limit <= 0) return limit;
   // The epsilon keeps 30 x (1/3) at 10 rather than 9.999... floored to 9.
   return Math.max(1, Math.floor(limit * share + 1e-9));
+}
+
+/** `actual` as it reads `heldMs` later: its answer began that much longer ago. */
+function heldFor(actual: Settlement, heldMs: number): Settlement {
+  if (actual.admittedMsAgo === undefined || !(heldMs > 0)) return actual;
+  return { ...actual, admittedMsAgo: actual.admittedMsAgo + heldMs };
 }
 
 function assertSameBudget(budget: BudgetSpec, reservation: Reservation): void {

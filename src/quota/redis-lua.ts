@@ -91,9 +91,11 @@ local function prune(i, now)
   return saveTotal(i, snap(total))
 end
 
--- Books amount (> 0) in bucket (the current one, or one still counted); returns the new total.
-local function addAt(i, bucket, amount, total)
+-- Books amount (> 0) in bucket (the current one, or one still counted: an expired one is left, as
+-- BucketedWindow.adjust leaves it); returns the new total.
+local function addAt(i, bucket, amount, now, total)
   local w = WINDOWS[i]
+  if bucket < bucketOf(w, now) - w.span then return total end
   local b = int(bucket)
   local before = tonumber(redis.call('HGET', hkey(i), b))
   total = total + amount
@@ -110,7 +112,7 @@ end
 
 -- Books amount (> 0) in the current bucket; returns the new total.
 local function add(i, now, amount, total)
-  return addAt(i, bucketOf(WINDOWS[i], now), amount, total)
+  return addAt(i, bucketOf(WINDOWS[i], now), amount, now, total)
 end
 
 -- Moves a bucket by delta, never below zero, if it still counts: an expired bucket's usage is gone and
@@ -290,7 +292,7 @@ for u = 1, 3 do
         -- booked: what stays moves there.
         if admittedIn > booked then
           total = adjust(i, booked, -reserved, now, total)
-          if math.min(stays, reserved) > 0 then total = addAt(i, admittedIn, math.min(stays, reserved), total) end
+          if math.min(stays, reserved) > 0 then total = addAt(i, admittedIn, math.min(stays, reserved), now, total) end
           if stays > reserved then total = add(i, now, stays - reserved, total) end
         elseif stays < reserved then total = adjust(i, booked, stays - reserved, now, total)
         elseif stays > reserved then total = add(i, now, stays - reserved, total) end

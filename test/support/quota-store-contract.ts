@@ -269,6 +269,16 @@ export function quotaStoreContract(name: string, open: (now: () => number) => Pr
       expect((await used(store, spec)).tpm).toBe(0);
     });
 
+    it('books nothing again for a request admitted so long ago that its minute is over', async () => {
+      const { clock, store } = await setup();
+      const spec = budget({ tpm: 1_000 });
+      const reservation = reservationOf(await store.reserve(spec, demand(300)));
+      clock.advance(TPM_HOLD + 10_000);
+      // Admitted 5 s after the booking, 61 s ago and more: both buckets have left the minute.
+      await store.settle(spec, reservation, { tokens: 300, admittedMsAgo: TPM_HOLD + 5_000 });
+      expect(await used(store, spec)).toMatchObject({ rpm: 0, tpm: 0, tpd: 300 });
+    });
+
     it('keeps a booking where it was when the upstream admitted it within the same bucket', async () => {
       const { clock, store } = await setup();
       const spec = budget({ tpm: 1_000 });
