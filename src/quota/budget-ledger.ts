@@ -83,8 +83,9 @@ export class BudgetLedger {
    * Replaces the reserved amounts by the reported ones. Savings go back to the reservation's bucket, so the
    * headroom is free at once. Overruns are booked now rather than back-dated: the upstream may have counted
    * them as they were generated, and booking them later keeps them at least as long as it does. When the
-   * upstream may have admitted the request in a later bucket than we booked it (`admittedMsAgo`), what
-   * stays booked is moved to that bucket, reported or not.
+   * upstream may have admitted the request so long after we booked it (`admittedMsAgo`) that the booking's
+   * grace does not cover the difference, what stays booked is moved to the earliest bucket that does,
+   * reported or not; within the grace nothing moves, so a `retry-after` given while it was in flight holds.
    */
   settle(reservation: Reservation, actual: Settlement, now: number): void {
     const admitted = actual.admittedMsAgo === undefined || !(actual.admittedMsAgo >= 0) ? reservation.at : Math.max(reservation.at, now - actual.admittedMsAgo);
@@ -98,7 +99,7 @@ export class BudgetLedger {
       for (const name of WINDOWS_BY_UNIT[unit]) {
         const window = this.windows[name];
         const booked = window.bucketOf(reservation.at);
-        const admittedIn = window.bucketOf(admitted);
+        const admittedIn = window.coveringBucket(admitted);
         if (admittedIn > booked) {
           window.adjust(booked, -reserved, now);
           if (Math.min(stays, reserved) > 0) window.adjust(admittedIn, Math.min(stays, reserved), now);

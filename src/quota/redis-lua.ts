@@ -284,12 +284,13 @@ for u = 1, 3 do
     local stays = spent - atEnd
     for i, w in ipairs(WINDOWS) do
       local booked = bucketOf(w, at)
-      local admittedIn = bucketOf(w, admitted)
+      -- The earliest bucket still counted a whole window after the admission (BucketedWindow.coveringBucket).
+      local admittedIn = bucketOf(w, admitted) - w.grace
       if w.unit == u and (stays ~= reserved or atEnd > 0 or admittedIn > booked) then
         local total = prune(i, now)
         -- Savings go back to the reservation's bucket, freeing headroom at once; overruns are booked
-        -- now, so they last at least as long as the upstream counts them. Admitted in a later bucket than
-        -- booked: what stays moves there.
+        -- now, so they last at least as long as the upstream counts them. Admitted later than the booking's
+        -- grace covers: what stays moves to the earliest bucket that does.
         if admittedIn > booked then
           total = adjust(i, booked, -reserved, now, total)
           if math.min(stays, reserved) > 0 then total = addAt(i, admittedIn, math.min(stays, reserved), now, total) end

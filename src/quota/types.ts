@@ -87,10 +87,10 @@ export interface Settlement extends Partial<Omit<Demand, 'minTokens'>> {
   readonly tokensAtEnd?: number;
   /**
    * How long before this settlement the upstream's answer began (its headers arrived): the latest it can
-   * have admitted the request, and so started counting it. What stays booked from the reservation is
-   * moved there, so it counts at least as long as the upstream's own booking does, however late the
-   * request reached the upstream (a loaded machine, a slow network); otherwise our count of it would end
-   * before the upstream's and the next request could meet a 429.
+   * have admitted the request, and so started counting it. When that is later than a booking's grace
+   * covers (a loaded machine, a slow network), what stays booked is moved so that it counts at least as
+   * long as the upstream's own booking does; otherwise our count of it would end before the upstream's
+   * and the next request could meet a 429.
    */
   readonly admittedMsAgo?: number;
 }

@@ -48,6 +48,11 @@ export class BucketedWindow {
     return (bucket + 1 + this.graceBuckets) * this.bucketMs + this.windowMs;
   }
 
+  /** The earliest bucket whose usage still counts a whole window after `time` (its grace included). */
+  coveringBucket(time: number): number {
+    return this.bucketOf(time) - this.graceBuckets;
+  }
+
   /** Books `amount` now; returns the bucket number used, so the booking can be adjusted later. */
   add(now: number, amount: number): number {
     assertAmount(amount);

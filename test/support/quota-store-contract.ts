@@ -260,7 +260,8 @@ export function quotaStoreContract(name: string, open: (now: () => number) => Pr
       clock.advance(2_000);
       await store.settle(spec, reservation, { tokens: 500, tokensAtEnd: 200, admittedMsAgo: 500 });
       expect(await used(store, spec)).toMatchObject({ rpm: 1, tpm: 500 });
-      // Booked at START, it would be gone here; admitted at START + 1.5 s, the prompt's 300 and the request still count.
+      // Booked at START, it would be gone here; admitted at START + 1.5 s, half a second more than the
+      // booking's grace covers, it moves that half second: the prompt's 300 and the request still count.
       clock.advance(START + TPM_HOLD - clock.t);
       expect(await used(store, spec)).toMatchObject({ rpm: 1, tpm: 500 });
       clock.advance(1_500);
@@ -279,12 +280,14 @@ export function quotaStoreContract(name: string, open: (now: () => number) => Pr
       expect(await used(store, spec)).toMatchObject({ rpm: 0, tpm: 0, tpd: 300 });
     });
 
-    it('keeps a booking where it was when the upstream admitted it within the same bucket', async () => {
+    it('keeps a booking where it was when the upstream admitted it within the booking’s grace, so a retry-after given meanwhile holds', async () => {
       const { clock, store } = await setup();
       const spec = budget({ tpm: 1_000 });
-      const reservation = reservationOf(await store.reserve(spec, demand(300)));
+      const first = reservationOf(await store.reserve(spec, demand(300)));
+      const second = reservationOf(await store.reserve(spec, demand(300)));
       clock.advance(2_000);
-      await store.settle(spec, reservation, { tokens: 300, admittedMsAgo: 2_000 });
+      await store.settle(spec, first, { tokens: 300, admittedMsAgo: 1_200 });
+      await store.settle(spec, second, { tokens: 300, admittedMsAgo: 2_000 });
       clock.advance(START + TPM_HOLD - clock.t);
       expect((await used(store, spec)).tpm).toBe(0);
     });
