@@ -21,15 +21,15 @@
  */
 import { setFlagsFromString } from 'node:v8';
 
-const GATEWAY_FLAGS: ReadonlyArray<{ readonly flag: string; readonly names: readonly string[] }> = [
-  { flag: '--no-allocation-site-pretenuring', names: ['allocation-site-pretenuring'] },
-  { flag: '--heap-growing-percent=75', names: ['heap-growing-percent'] },
+const GATEWAY_FLAGS: ReadonlyArray<{ readonly flag: string; readonly name: string }> = [
+  { flag: '--no-allocation-site-pretenuring', name: 'allocation-site-pretenuring' },
+  { flag: '--heap-growing-percent=75', name: 'heap-growing-percent' },
 ];
 
 /** The flags to set: each of ours unless node's command line already names it (V8 takes `_` for `-`). */
 export function heapFlagsFor(execArgv: readonly string[]): string[] {
   const given = new Set(execArgv.map((arg) => arg.replace(/^--(no-)?/, '').split('=')[0]?.replaceAll('_', '-')));
-  return GATEWAY_FLAGS.filter(({ names }) => !names.some((name) => given.has(name))).map(({ flag }) => flag);
+  return GATEWAY_FLAGS.filter(({ name }) => !given.has(name)).map(({ flag }) => flag);
 }
 
 /** Sets them on this process; call before anything else is loaded. */

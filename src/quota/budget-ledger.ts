@@ -101,8 +101,9 @@ export class BudgetLedger {
         const booked = window.bucketOf(reservation.at);
         const admittedIn = window.coveringBucket(admitted);
         if (admittedIn > booked) {
+          const kept = Math.min(stays, reserved);
           window.adjust(booked, -reserved, now);
-          if (Math.min(stays, reserved) > 0) window.adjust(admittedIn, Math.min(stays, reserved), now);
+          if (kept > 0) window.adjust(admittedIn, kept, now);
           if (stays > reserved) window.add(now, stays - reserved);
         } else if (stays < reserved) window.adjust(booked, stays - reserved, now);
         else if (stays > reserved) window.add(now, stays - reserved);

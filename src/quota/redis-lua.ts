@@ -292,8 +292,9 @@ for u = 1, 3 do
         -- now, so they last at least as long as the upstream counts them. Admitted later than the booking's
         -- grace covers: what stays moves to the earliest bucket that does.
         if admittedIn > booked then
+          local kept = math.min(stays, reserved)
           total = adjust(i, booked, -reserved, now, total)
-          if math.min(stays, reserved) > 0 then total = addAt(i, admittedIn, math.min(stays, reserved), now, total) end
+          if kept > 0 then total = addAt(i, admittedIn, kept, now, total) end
           if stays > reserved then total = add(i, now, stays - reserved, total) end
         elseif stays < reserved then total = adjust(i, booked, stays - reserved, now, total)
         elseif stays > reserved then total = add(i, now, stays - reserved, total) end
