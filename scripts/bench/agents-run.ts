@@ -96,7 +96,7 @@ interface Tally {
   cut: number;
   unusedSamples: number[];
   /** What each agent did when, ms from the start (written with BENCH_TRACE). */
-  trace: { t: number; agent: number; event: 'served' | 'refused'; model?: string; retryAfterS?: number }[];
+  trace: { t: number; agent: number; event: 'served' | 'refused'; model?: string; retryAfterS?: number; why?: string }[];
 }
 
 function gatewayYaml(fakeUrl: string, workload: Workload): string {
@@ -312,7 +312,7 @@ async function runAgent(
         tally.client429s++;
         tally.unusedSamples.push(unusedShare());
         const waitS = retryAfterSeconds(error.headers);
-        tally.trace.push({ t: Math.round(sentAt - startedAt), agent, event: 'refused', retryAfterS: waitS });
+        tally.trace.push({ t: Math.round(sentAt - startedAt), agent, event: 'refused', retryAfterS: waitS, why: error.message });
         tally.retryAfterS.push(waitS);
         retrying = true;
         // A retry that could only start after the run is over is not made (nor counted).

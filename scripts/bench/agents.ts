@@ -5,7 +5,7 @@
  *
  *   BENCH_DURATION_S (default 180; BENCH_QUICK=1 → 75), BENCH_SEED (default 1), BENCH_ONLY (e.g.
  *   `1:cap-booked,4`), BENCH_GATEWAY_LOGS (a folder: each gateway's log lines are written there),
- *   BENCH_TRACE (a folder: per run, when each agent was served or refused, each upstream call, and
+ *   BENCH_TRACE (a folder: per run, when each agent was served or refused (and why), each upstream call, and
  *   the ideal's sends, as JSON).
  *
  * Prints one markdown table and each run's Done-when verdict; writes JSON to bench-results/.
