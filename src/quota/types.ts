@@ -36,6 +36,15 @@ export function bookingLifetimeMs(window: WindowName): number {
   return windowMs + bucketMs * (1 + Math.ceil((graceMs ?? 0) / bucketMs));
 }
 
+/**
+ * When a booking made at `at` stops counting in `window`: its bucket's expiry, up to a bucket sooner than
+ * `at + bookingLifetimeMs` (a refusal's wait until it has left ends there, and so must anything compared with it).
+ */
+export function bookingExpiresAt(window: WindowName, at: number): number {
+  const { bucketMs } = WINDOW_SPECS[window];
+  return Math.floor(at / bucketMs) * bucketMs + bookingLifetimeMs(window);
+}
+
 /** Where a window's limit came from, for `/quota` and `groq-router check`. */
 export type LimitSource = 'config' | 'catalogue' | 'none';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { WINDOW_NAMES, WINDOW_SPECS } from './types.js';
+import { WINDOW_NAMES, WINDOW_SPECS, bookingExpiresAt } from './types.js';
 import { BucketedWindow } from './window.js';
 
 const MINUTE = 60_000;
@@ -195,5 +195,18 @@ describe('BucketedWindow clear', () => {
     window.add(31_000, 100);
     expect(window.used(31_000)).toBe(100);
     expect(window.used(92_000)).toBe(0);
+  });
+});
+
+describe('bookingExpiresAt', () => {
+  it.each(WINDOW_NAMES)('is when a %s booking stops counting, wherever in its bucket it was made', (name) => {
+    const { bucketMs } = WINDOW_SPECS[name];
+    for (const into of [0, 1, Math.floor(bucketMs / 2), bucketMs - 1]) {
+      const at = 1_000 * DAY + into;
+      const window = new BucketedWindow(WINDOW_SPECS[name]);
+      window.add(at, 10);
+      // The wait until a second booking of the whole limit fits: until the first has left.
+      expect(at + window.msUntilFits(at, 10, 10), `${into} ms into its bucket`).toBe(bookingExpiresAt(name, at));
+    }
   });
 });

@@ -18,8 +18,9 @@ function refused(spec: BudgetSpec, tokens: number, retryAfterMs: number): Promis
   return { budget: spec, refusal: { budgetId: spec.id, demand: demand(tokens), retryAfterMs, exhausted: [] } };
 }
 
-function setup() {
-  let now = 1_000_000;
+/** `offset`: how far into a bucket of the budgets' windows the clock starts (bookings then fall mid-bucket). */
+function setup(offset = 0) {
+  let now = 1_000_000 + offset;
   const store = new MemoryQuotaStore({ now: () => now });
   const promises = new RetryPromises(store, () => now);
   return { store, promises, spec: budget(), advance: (ms: number) => (now += ms) };
@@ -95,8 +96,9 @@ describe('RetryPromises', () => {
     expect((await store.snapshot(spec)).windows.tpm.used).toBe(1_000);
   });
 
-  it('tells a caller behind earlier promises the moment their requests leave the window, not their holds', async () => {
-    const { store, promises, spec, advance } = setup();
+  // 37: the holds fall mid-bucket, where they leave the window before their booking time + a minute.
+  it.each([0, 37])('tells a caller behind earlier promises the moment their requests leave the window, not their holds (clock %s ms into a bucket)', async (offset) => {
+    const { store, promises, spec, advance } = setup(offset);
     const minute = bookingLifetimeMs('tpm');
     /** A caller of 2,700 tokens (two fit the 6,000) refused now: the wait it is promised. */
     const refusedNow = async (claim: string): Promise<number | undefined> => {
@@ -108,14 +110,14 @@ describe('RetryPromises', () => {
     advance(5_000);
     await store.reserve(spec, demand(2_700));
     advance(5_000);
-    // Third and fourth: each fits when one of the first two leaves.
-    expect(await refusedNow('third')).toBe(minute - 10_000);
+    // Third and fourth: each fits when one of the first two leaves (with its bucket, begun `offset` earlier).
+    expect(await refusedNow('third')).toBe(minute - 10_000 - offset);
     advance(5_000);
-    expect(await refusedNow('fourth')).toBe(minute - 10_000);
+    expect(await refusedNow('fourth')).toBe(minute - 10_000 - offset);
     advance(5_000);
     // Fifth: the store sees the third's hold leave a minute after it was promised, but the third's
     // request, booked when it comes back, stays a minute from then.
-    const third = minute - 10_000 + 10_000;
+    const third = minute - 10_000 - offset + 10_000;
     expect(await refusedNow('fifth')).toBe(third + minute - 20_000);
   });
 });

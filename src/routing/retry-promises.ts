@@ -1,4 +1,4 @@
-import { bookingLifetimeMs, type BudgetSpec, type Demand, type PromisedRefusal, type QuotaStore, type Reservation } from '../quota/types.js';
+import { bookingExpiresAt, bookingLifetimeMs, type BudgetSpec, type Demand, type PromisedRefusal, type QuotaStore, type Reservation } from '../quota/types.js';
 
 /** How long past its retry-after a promise waits for its caller before the capacity goes back. */
 const GRACE_MS = 10_000;
@@ -110,7 +110,9 @@ export class RetryPromises {
     let dueAt = fitsAt;
     for (const entry of this.onBudget(budgetId)) {
       const at = entry.hold?.at;
-      if (at === undefined || at + HOLD_LIFETIME_MS > fitsAt) continue;
+      // Where the hold's bucket expires, as the store's wait counted it: a hold booked mid-bucket leaves
+      // up to a bucket before `at` + its lifetime, and a caller told of that moment was not kept behind it.
+      if (at === undefined || bookingExpiresAt('tpm', at) > fitsAt) continue;
       dueAt = Math.max(dueAt, entry.dueAt + HOLD_LIFETIME_MS);
     }
     return dueAt;
