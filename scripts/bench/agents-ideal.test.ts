@@ -33,4 +33,9 @@ describe('the packing-aware ideal', () => {
     expect(learned).toBeLessThanOrEqual(6);
     expect(learned).toBeGreaterThanOrEqual(4);
   });
+
+  it('packs fewer with every cap at the longest answer there may be: 2,000 + 1,000 twice a minute, then 2,000 + 1,100 once', () => {
+    expect(idealAnswers(input(() => 1_000)).answers).toBe(6);
+    expect(idealAnswers(input(() => 1_100)).answers).toBe(3);
+  });
 });

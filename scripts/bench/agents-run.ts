@@ -16,6 +16,7 @@ import { startFakeGroq, type FakeGroq } from '../../test/fake-groq/server.js';
 import { idealAnswers, learnedCap, type IdealResult } from './agents-ideal.js';
 import {
   agentRequests,
+  ANSWER_TOKENS,
   agentSeed,
   ALIAS,
   CHAIN,
@@ -57,6 +58,11 @@ export interface RunResult {
   readonly percentOfIdeal: number;
   /** The ideal's packing with caps learned from earlier answers instead of each answer's true length. */
   readonly idealLearned: IdealResult;
+  /**
+   * The ideal's packing with every cap at the longest answer the workload can have: the most a gateway
+   * that never cuts an answer could pack even if it knew that length before the first answer.
+   */
+  readonly idealLongestCap: IdealResult;
   readonly answersByModel: Record<string, number>;
   readonly clientRequests: number;
   readonly client429s: number;
@@ -190,6 +196,7 @@ async function measure(spec: RunSpec, fake: FakeGroq, key: string, gatewayUrl: s
   const ideal = idealAnswers(simulation);
   // The same packing with the caps a gateway can know (learned from earlier answers, never cutting one).
   const idealLearned = idealAnswers({ ...simulation, capFor: learnedCap });
+  const idealLongestCap = idealAnswers({ ...simulation, capFor: () => ANSWER_TOKENS.most });
 
   const tally: Tally = { answers: 0, byModel: {}, requests: 0, client429s: 0, retryAfterS: [], retries: 0, retriesSucceeded: 0, otherErrors: 0, otherErrorSamples: [], cut: 0, unusedSamples: [], trace: [] };
   const stopAll = new AbortController();
@@ -240,6 +247,7 @@ async function measure(spec: RunSpec, fake: FakeGroq, key: string, gatewayUrl: s
     ideal,
     percentOfIdeal: ideal.answers === 0 ? 100 : (100 * tally.answers) / ideal.answers,
     idealLearned,
+    idealLongestCap,
     answersByModel: tally.byModel,
     clientRequests: tally.requests,
     client429s: tally.client429s,

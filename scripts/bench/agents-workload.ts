@@ -124,13 +124,16 @@ export interface AgentRequest {
   readonly completionTokens: number;
 }
 
+/** How long an agent's answers are, in completion tokens (uniform between the two). */
+export const ANSWER_TOKENS = { least: 150, most: 600 } as const;
+
 /** An agent's requests, in order: prompts of 1,500–4,000 tokens, answers of 150–600. */
 export function agentRequests(seed: number, count: number): AgentRequest[] {
   const random = seededRandom(seed);
   const requests: AgentRequest[] = [];
   for (let i = 0; i < count; i++) {
     const promptTarget = uniformInt(random, 1_500, 4_000);
-    const completionTokens = uniformInt(random, 150, 600);
+    const completionTokens = uniformInt(random, ANSWER_TOKENS.least, ANSWER_TOKENS.most);
     const chars = promptTarget * 4;
     const systemChars = Math.floor(chars * 0.6);
     const system = SYSTEM_HEAD + filler(random, systemChars - SYSTEM_HEAD.length);
