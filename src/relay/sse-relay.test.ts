@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { expectCancelWhenCallerLeaves, recordingResponse as fakeResponse, upstreamChunks as upstream } from '../../test/support/relay-fakes.js';
 import { chatStream } from '../endpoints/chat/stream-dialect.js';
 import { responsesStream } from '../endpoints/responses/stream-dialect.js';
-import { lastEventEnd, pipeSse, type SseDialect, type SseRelayOptions, type StreamEnd, type StreamUsage } from './sse-relay.js';
+import { lastEventEnd, pipeSse, SseRewriter, type SseDialect, type SseRelayOptions, type StreamEnd, type StreamUsage } from './sse-relay.js';
 
 const enc = (s: string) => Buffer.from(s);
 const event = (obj: unknown) => `data: ${JSON.stringify(obj)}\n\n`;
@@ -77,6 +77,28 @@ describe('relaying a chat stream', () => {
     expect(error.error.message).toContain('socket hang up');
     expect(error.error.code).toBe('upstream_stream_error');
     expect(ends).toEqual([expect.objectContaining({ kind: 'upstream_error' })]);
+  });
+});
+
+describe('SseRewriter', () => {
+  it('hands back the very bytes it was given when no event is replaced', () => {
+    const events = enc(event({ choices: [{ delta: { content: 'a' } }] }) + event({ choices: [], x_groq: { usage: { prompt_tokens: 1 } } }));
+    expect(new SseRewriter(() => {}, chatStream).push(events)).toBe(events);
+  });
+
+  it('replaces only the events the dialect fixes, in place, among several in one chunk', () => {
+    const a = event({ choices: [{ delta: { content: 'a' } }] });
+    const usageOnly = event({ usage: { prompt_tokens: 1 } });
+    const out = new SseRewriter(undefined, chatStream).push(enc(a + usageOnly + a + 'data: [DONE]\n\n'));
+    expect(out?.toString()).toBe(a + event({ usage: { prompt_tokens: 1 }, choices: [] }) + a + 'data: [DONE]\n\n');
+  });
+
+  it('redacts the upstream’s error events, and nothing else', () => {
+    const redact = (text: string) => text.replaceAll('gsk_secret', '[redacted]');
+    const content = event({ choices: [{ delta: { content: 'gsk_secret' } }] });
+    const error = event({ error: { message: 'bad key gsk_secret' } });
+    const out = new SseRewriter(undefined, chatStream, redact).push(enc(content + error));
+    expect(out?.toString()).toBe(content + event({ error: { message: 'bad key [redacted]' } }));
   });
 });
 

@@ -25,8 +25,12 @@ export type StreamEnd =
 
 /** What one endpoint's streams say and how they end; each endpoint brings its own (`endpoints/<name>/stream-dialect.ts`). */
 export interface SseDialect {
-  /** What the relay does to complete events before they go out: fix them where clients need it, report usage. Returns the events to send. */
-  readonly fix: (events: Buffer, onUsage: ((usage: StreamUsage) => void) | undefined) => Buffer;
+  /**
+   * One complete event, its data parsed once by the relay (`name` is its `event:` line, if any): reports
+   * the usage it carries, and returns what the caller gets in its place where clients need it fixed
+   * (chat's missing `choices`), or `undefined` to send it as it came.
+   */
+  readonly fixEvent: (data: unknown, name: string | undefined, onUsage: ((usage: StreamUsage) => void) | undefined) => Buffer | undefined;
   /** The one error frame that ends a failed stream, in the form this endpoint's clients read. */
   readonly errorFrame: (message: string, code: string) => Buffer;
   /** What follows the error frame when the gateway's drain cuts a stream (chat's `[DONE]`), if anything. */
@@ -49,6 +53,8 @@ export interface SseRelayOptions extends RelayOptions {
   readonly onUsage?: (usage: StreamUsage) => void;
   /** Fires when a draining gateway's grace period is over: the stream ends with an error frame (and the dialect's end marker). */
   readonly stop?: AbortSignal;
+  /** Applied to the upstream's own error events (relayed after the first byte): they carry upstream text, which may echo a secret. */
+  readonly redactErrors?: (text: string) => string;
 }
 
 const DATA_JSON = Buffer.from('data: {');
@@ -71,8 +77,10 @@ export class InvalidFrameError extends Error {
 /**
  * Cuts a byte stream into whole SSE events, checks and fixes them; holds back a trailing partial event.
  * Every `data:` must be JSON (or chat's `[DONE]`); `push` throws `InvalidFrameError` at the first that
- * is not, before it is relayed. It also notes how the stream ended: at its terminal event (`[DONE]`, a
- * Responses `response.completed`/`incomplete`/`failed`), or at an error frame the upstream sent itself.
+ * is not, before it is relayed. Each event's data is parsed once, here, and handed to the dialect. It
+ * also notes how the stream ended: at its terminal event (`[DONE]`, a Responses
+ * `response.completed`/`incomplete`/`failed`), or at an error frame the upstream sent itself. Events
+ * nobody changes go out as the upstream's bytes, without a copy.
  */
 export class SseRewriter {
   private pending: Buffer[] = [];
@@ -83,6 +91,7 @@ export class SseRewriter {
   constructor(
     private readonly onUsage: ((usage: StreamUsage) => void) | undefined,
     private readonly dialect: SseDialect,
+    private readonly redactErrors?: (text: string) => string,
   ) {}
 
   /** The complete events in `chunk` (plus what was held back), fixed; `undefined` when none is complete. */
@@ -101,9 +110,7 @@ export class SseRewriter {
       return undefined;
     }
     if (cut < bytes.length) this.hold(bytes.subarray(cut));
-    const events = bytes.subarray(0, cut);
-    this.check(events);
-    return this.dialect.fix(events, this.onUsage);
+    return this.inspect(cut === bytes.length ? bytes : bytes.subarray(0, cut));
   }
 
   /** At the upstream's end: what was held back (an upstream may omit the final blank line). */
@@ -112,8 +119,7 @@ export class SseRewriter {
     this.pending = [];
     this.pendingBytes = 0;
     if (rest.length === 0) return undefined;
-    this.check(rest);
-    return this.dialect.fix(rest, this.onUsage);
+    return this.inspect(rest);
   }
 
   /** At a failure: a half-received event would be malformed JSON to the client. */
@@ -144,24 +150,49 @@ export class SseRewriter {
     return incoming.indexOf(0x0a) !== -1;
   }
 
-  private check(events: Buffer): void {
-    for (const event of splitEvents(events)) {
-      const frame = readFrame(event);
-      if (frame === undefined) continue;
-      if (frame.data === '[DONE]') {
-        this.terminal = true;
-        continue;
-      }
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(frame.data);
-      } catch {
-        throw new InvalidFrameError(`upstream sent a frame that is not JSON: ${JSON.stringify(frame.data.slice(0, 80))}`);
-      }
-      const type = frame.event ?? (isRecord(parsed) && typeof parsed.type === 'string' ? parsed.type : undefined);
-      if (type !== undefined && RESPONSES_TERMINAL.has(type)) this.terminal = true;
-      else if (type === 'error' || (frame.event === undefined && isRecord(parsed) && 'error' in parsed)) this.upstreamError = errorMessageOf(parsed);
+  /** `events`, each checked and offered to the dialect; the same buffer when none was replaced. */
+  private inspect(events: Buffer): Buffer {
+    let parts: Buffer[] | undefined;
+    for (let start = 0; start < events.length; ) {
+      const end = eventEnd(events, start);
+      const event = events.subarray(start, end);
+      const replaced = this.inspectEvent(event);
+      if (replaced !== undefined) {
+        parts ??= start === 0 ? [] : [events.subarray(0, start)];
+        parts.push(replaced);
+      } else parts?.push(event);
+      start = end;
     }
+    return parts === undefined ? events : Buffer.concat(parts);
+  }
+
+  private inspectEvent(event: Buffer): Buffer | undefined {
+    const frame = readFrame(event);
+    if (frame === undefined) return undefined;
+    if (frame.data === '[DONE]') {
+      this.terminal = true;
+      return undefined;
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(frame.data);
+    } catch {
+      throw new InvalidFrameError(`upstream sent a frame that is not JSON: ${JSON.stringify(frame.data.slice(0, 80))}`);
+    }
+    const type = frame.event ?? (isRecord(parsed) && typeof parsed.type === 'string' ? parsed.type : undefined);
+    if (type !== undefined && RESPONSES_TERMINAL.has(type)) this.terminal = true;
+    else if (type === 'error' || (frame.event === undefined && isRecord(parsed) && 'error' in parsed)) {
+      this.upstreamError = errorMessageOf(parsed);
+      return this.redacted(event);
+    }
+    return this.dialect.fixEvent(parsed, frame.event, this.onUsage);
+  }
+
+  private redacted(event: Buffer): Buffer | undefined {
+    if (this.redactErrors === undefined) return undefined;
+    const text = event.toString('utf8');
+    const clean = this.redactErrors(text);
+    return clean === text ? undefined : Buffer.from(clean);
   }
 }
 
@@ -191,7 +222,7 @@ function errorMessageOf(parsed: unknown): string {
  * is read only as fast as the caller takes bytes. `head` is written first (status and headers).
  */
 export async function pipeSse(out: ServerResponse, head: Record<string, string>, options: SseRelayOptions): Promise<void> {
-  const rewriter = new SseRewriter(options.onUsage, options.dialect);
+  const rewriter = new SseRewriter(options.onUsage, options.dialect, options.redactErrors);
   const finish = new RelayEnd(options.onEnd);
   const end = (how: StreamEnd): void => finish.end(how);
   const onClose = (): void => {
@@ -318,20 +349,13 @@ export function lastEventEnd(bytes: Buffer): number {
   return 0;
 }
 
-/** The events in `events`, each with its blank line. */
-export function splitEvents(events: Buffer): Buffer[] {
-  const out: Buffer[] = [];
-  let start = 0;
-  for (let i = 0; i < events.length; i++) {
-    if (events[i] !== 0x0a) continue;
-    const lf = events[i + 1] === 0x0a ? i + 2 : events[i + 1] === 0x0d && events[i + 2] === 0x0a ? i + 3 : -1;
-    if (lf === -1) continue;
-    out.push(events.subarray(start, lf));
-    start = lf;
-    i = lf - 1;
+/** Index just past the event that begins at `start` (its blank line included), or the end of `events`. */
+function eventEnd(events: Buffer, start: number): number {
+  for (let i = events.indexOf(0x0a, start); i !== -1; i = events.indexOf(0x0a, i + 1)) {
+    if (events[i + 1] === 0x0a) return i + 2;
+    if (events[i + 1] === 0x0d && events[i + 2] === 0x0a) return i + 3;
   }
-  if (start < events.length) out.push(events.subarray(start));
-  return out;
+  return events.length;
 }
 
 function toBuffer(chunk: Uint8Array): Buffer {

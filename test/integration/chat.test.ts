@@ -33,6 +33,9 @@ describe('chat through the official clients', () => {
     expect(data.choices[0]?.message.content).toBe('Hello from llama-3.3-70b-versatile');
     expect(data.usage?.prompt_tokens).toBeGreaterThan(0);
     expect(response.headers.get('content-type')).toContain('application/json');
+    // A whole answer is sent with its length, in one piece (no chunked framing).
+    expect(response.headers.get('content-length')).toBe(String(Buffer.byteLength(JSON.stringify(data))));
+    expect(response.headers.get('transfer-encoding')).toBeNull();
     expect(response.headers.get('x-litellm-model-group')).toBe(PRIMARY);
     expect(response.headers.get('x-litellm-model-id')).toMatch(/^[0-9a-f]{16}$/);
     expect(response.headers.get('x-litellm-attempted-fallbacks')).toBe('0');

@@ -1,7 +1,5 @@
 import { isRecord } from '../../is-record.js';
-import { splitEvents, type SseDialect, type StreamUsage } from '../../relay/sse-relay.js';
-
-const RESPONSE_COMPLETED = Buffer.from('"response.completed"');
+import type { SseDialect, StreamUsage } from '../../relay/sse-relay.js';
 
 /**
  * Responses API streams pass unchanged (every event names its type; there are no `choices` to fix);
@@ -10,30 +8,18 @@ const RESPONSE_COMPLETED = Buffer.from('"response.completed"');
  * at its terminal event, with no `[DONE]` after it.
  */
 export const responsesStream: SseDialect = {
-  fix: responsesEvents,
+  fixEvent: reportResponsesUsage,
   errorFrame: (message, code) => Buffer.from(`event: error\ndata: ${JSON.stringify({ type: 'error', code, message, param: null })}\n\n`),
   endMarker: undefined,
   expectedEnd: 'its terminal event (response.completed)',
 };
 
-export function responsesEvents(events: Buffer, onUsage: ((usage: StreamUsage) => void) | undefined): Buffer {
-  if (onUsage === undefined || events.indexOf(RESPONSE_COMPLETED) === -1) return events;
-  for (const event of splitEvents(events)) {
-    if (event.indexOf(RESPONSE_COMPLETED) === -1) continue;
-    const data = event
-      .toString('utf8')
-      .split('\n')
-      .find((line) => line.startsWith('data:'));
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(data?.slice('data:'.length) ?? '');
-    } catch {
-      continue;
-    }
-    const usage = isRecord(parsed) && isRecord(parsed.response) ? responsesUsage(parsed.response.usage) : undefined;
-    if (usage !== undefined) onUsage(usage);
-  }
-  return events;
+/** Reports the usage of `response.completed`; every event goes out as it came. */
+export function reportResponsesUsage(data: unknown, name: string | undefined, onUsage: ((usage: StreamUsage) => void) | undefined): undefined {
+  if (onUsage === undefined || !isRecord(data) || (name ?? data.type) !== 'response.completed') return undefined;
+  const usage = isRecord(data.response) ? responsesUsage(data.response.usage) : undefined;
+  if (usage !== undefined) onUsage(usage);
+  return undefined;
 }
 
 /** A Responses API `usage` object in chat's names, which the books and metrics read. */

@@ -211,10 +211,13 @@ function writeAnswer(c: Context<NodeBindings>, served: ServedResponse, taken: In
     deadline.dispose();
     taken.dispose?.();
     headers['content-type'] = served.upstream.headers.get('content-type') ?? 'application/json';
+    const body = Buffer.from(served.body as ArrayBuffer);
+    // With its length, the head and the whole body leave in one write with no chunked framing around them.
+    headers['content-length'] = String(body.byteLength);
     // The answer goes out first; counting and logging it (in the same turn, before any other request) after.
     try {
       outgoing.writeHead(200, headers);
-      outgoing.end(Buffer.from(served.body as ArrayBuffer));
+      outgoing.end(body);
     } finally {
       report.write({ status: 200, served: servedAs, trail: served.trail, usage: served.usage, overheadSeconds, firstByteSeconds, upstreamSeconds: firstByteSeconds });
     }
@@ -266,8 +269,9 @@ function writeAnswer(c: Context<NodeBindings>, served: ServedResponse, taken: In
     source: relay.source,
     cancelUpstream: relay.cancelUpstream,
     onEnd: relay.onEnd,
-    dialect: redactingErrors(relayKind.dialect, how.redactor),
+    dialect: relayKind.dialect,
     stop: stopping,
+    redactErrors: (text) => how.redactor.redact(text),
     onUsage: (seen) => (usage = seen),
   };
   void pipeSse(outgoing, headers, sse);
@@ -327,22 +331,6 @@ function withEarlierPasses(trail: AttemptTrail | undefined, passes: readonly Att
     ...trail,
     all: [...earlier.flatMap((pass) => pass.all), ...trail.all],
     calls: earlier.reduce((sum, pass) => sum + pass.calls, trail.calls),
-  };
-}
-
-const ERROR_MARK = Buffer.from('"error"');
-
-/**
- * The upstream's own error events in a stream (after its first byte, so relayed rather than retried)
- * carry upstream text: configured secrets are removed from them. Other events cost one byte scan.
- */
-function redactingErrors(dialect: SseDialect, redactor: Redactor): SseDialect {
-  return {
-    ...dialect,
-    fix(events, onUsage) {
-      const out = dialect.fix(events, onUsage);
-      return out.indexOf(ERROR_MARK) === -1 ? out : Buffer.from(redactor.redact(out.toString('utf8')));
-    },
   };
 }
 
