@@ -99,6 +99,8 @@ describe('SseRewriter', () => {
     const error = event({ error: { message: 'bad key gsk_secret' } });
     const out = new SseRewriter(undefined, chatStream, redact).push(enc(content + error));
     expect(out?.toString()).toBe(content + event({ error: { message: 'bad key [redacted]' } }));
+    const failed = `event: response.failed\ndata: ${JSON.stringify({ type: 'response.failed', response: { error: { message: 'bad key gsk_secret' } } })}\n\n`;
+    expect(new SseRewriter(undefined, responsesStream, redact).push(enc(failed))?.toString()).toBe(failed.replace('gsk_secret', '[redacted]'));
   });
 });
 

@@ -53,11 +53,12 @@ export interface SseRelayOptions extends RelayOptions {
   readonly onUsage?: (usage: StreamUsage) => void;
   /** Fires when a draining gateway's grace period is over: the stream ends with an error frame (and the dialect's end marker). */
   readonly stop?: AbortSignal;
-  /** Applied to the upstream's own error events (relayed after the first byte): they carry upstream text, which may echo a secret. */
+  /** Applied to the upstream's own error events (relayed after the first byte, any event naming an `"error"`): they carry upstream text, which may echo a secret. */
   readonly redactErrors?: (text: string) => string;
 }
 
 const DATA_JSON = Buffer.from('data: {');
+const ERROR_MARK = Buffer.from('"error"');
 /**
  * No event legitimately grows this large (a Responses `response.completed` repeats the whole answer,
  * which is still far smaller); past it the upstream is not speaking SSE.
@@ -181,18 +182,21 @@ export class SseRewriter {
     }
     const type = frame.event ?? (isRecord(parsed) && typeof parsed.type === 'string' ? parsed.type : undefined);
     if (type !== undefined && RESPONSES_TERMINAL.has(type)) this.terminal = true;
-    else if (type === 'error' || (frame.event === undefined && isRecord(parsed) && 'error' in parsed)) {
-      this.upstreamError = errorMessageOf(parsed);
-      return this.redacted(event);
-    }
-    return this.dialect.fixEvent(parsed, frame.event, this.onUsage);
+    else if (type === 'error' || (frame.event === undefined && isRecord(parsed) && 'error' in parsed)) this.upstreamError = errorMessageOf(parsed);
+    return this.redacted(this.dialect.fixEvent(parsed, frame.event, this.onUsage), event);
   }
 
-  private redacted(event: Buffer): Buffer | undefined {
-    if (this.redactErrors === undefined) return undefined;
-    const text = event.toString('utf8');
+  /**
+   * What goes out for an event (`fixed`, or the event as it came): any that names an error (an error
+   * frame, a Responses `response.failed`) with the configured secrets taken out of it. Others cost one
+   * byte scan.
+   */
+  private redacted(fixed: Buffer | undefined, event: Buffer): Buffer | undefined {
+    const out = fixed ?? event;
+    if (this.redactErrors === undefined || out.indexOf(ERROR_MARK) === -1) return fixed;
+    const text = out.toString('utf8');
     const clean = this.redactErrors(text);
-    return clean === text ? undefined : Buffer.from(clean);
+    return clean === text ? fixed : Buffer.from(clean);
   }
 }
 
