@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { expectCancelWhenCallerLeaves, recordingResponse as fakeResponse, upstreamChunks as upstream } from '../../test/support/relay-fakes.js';
 import { chatStream } from '../endpoints/chat/stream-dialect.js';
 import { responsesStream } from '../endpoints/responses/stream-dialect.js';
-import { lastEventEnd, pipeSse, SseRewriter, type SseDialect, type SseRelayOptions, type StreamEnd, type StreamUsage } from './sse-relay.js';
+import { InvalidFrameError, lastEventEnd, pipeSse, SseRewriter, type SseDialect, type SseRelayOptions, type StreamEnd, type StreamUsage } from './sse-relay.js';
 
 const enc = (s: string) => Buffer.from(s);
 const event = (obj: unknown) => `data: ${JSON.stringify(obj)}\n\n`;
@@ -93,6 +93,27 @@ describe('SseRewriter', () => {
     expect(out?.toString()).toBe(a + event({ usage: { prompt_tokens: 1 }, choices: [] }) + a + 'data: [DONE]\n\n');
   });
 
+  it('relays a chat stream’s `event: error` frame as it came, as the error it is', () => {
+    const rewriter = new SseRewriter(undefined, chatStream);
+    const error = 'event: error\ndata: {"message":"overloaded"}\n\n';
+    const events = enc(event({ choices: [] }) + error);
+    expect(rewriter.push(events)?.toString()).toBe(events.toString());
+    expect(rewriter.improperEnd()).toEqual({ message: 'upstream sent an error: overloaded', framed: true });
+  });
+
+  it('reports no usage from events it refuses to relay', () => {
+    const usages: StreamUsage[] = [];
+    const rewriter = new SseRewriter((u) => usages.push(u), chatStream);
+    expect(() => rewriter.push(enc(event({ id: '1', usage: { prompt_tokens: 1 } }) + 'data: nope\n\n'))).toThrow(InvalidFrameError);
+    expect(usages).toEqual([]);
+  });
+
+  it('redacts an `event: error` frame, which names no "error" in its data', () => {
+    const redact = (text: string) => text.replaceAll('gsk_secret', '[redacted]');
+    const error = 'event: error\ndata: {"message":"bad key gsk_secret"}\n\n';
+    expect(new SseRewriter(undefined, chatStream, redact).push(enc(error))?.toString()).toBe(error.replace('gsk_secret', '[redacted]'));
+  });
+
   it('redacts the upstream’s error events, and nothing else', () => {
     const redact = (text: string) => text.replaceAll('gsk_secret', '[redacted]');
     const content = event({ choices: [{ delta: { content: 'gsk_secret' } }] });
@@ -174,6 +195,14 @@ describe('an upstream stream is not trusted', () => {
     expect(JSON.parse(frames[1]!.slice(6))).toMatchObject({ error: { code: 'upstream_stream_error' } });
     expect(ends).toEqual([expect.objectContaining({ kind: 'upstream_error' })]);
     expect(source.cancelled).toBe(true);
+  });
+
+  it(`the error frame for an invalid frame, which quotes it, is cleaned of secrets`, async () => {
+    const out = fakeResponse();
+    const redactErrors = (text: string) => text.replaceAll('gsk_secret', '[redacted]');
+    await pipeSse(out, {}, { dialect: chatStream, first: enc(good), source: upstream(['data: {gsk_secret\n\n']), cancelUpstream: () => {}, onEnd: () => {}, redactErrors });
+    expect(out.text()).toContain('[redacted]');
+    expect(out.text()).not.toContain('gsk_secret');
   });
 
   it(`a stream that ends without [DONE] ends with one error frame, not cleanly`, async () => {

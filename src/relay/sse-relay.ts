@@ -26,17 +26,24 @@ export type StreamEnd =
 /** What one endpoint's streams say and how they end; each endpoint brings its own (`endpoints/<name>/stream-dialect.ts`). */
 export interface SseDialect {
   /**
-   * One complete event, its data parsed once by the relay (`name` is its `event:` line, if any): reports
-   * the usage it carries, and returns what the caller gets in its place where clients need it fixed
-   * (chat's missing `choices`), or `undefined` to send it as it came.
+   * One complete event that is not an error, its data parsed once by the relay: reports the usage it
+   * carries, and returns what the caller gets in its place where clients need it fixed (chat's missing
+   * `choices`), or `undefined` to send it as it came.
    */
-  readonly fixEvent: (data: unknown, name: string | undefined, onUsage: ((usage: StreamUsage) => void) | undefined) => Buffer | undefined;
+  readonly fixEvent: (data: unknown, frame: SseFrame, onUsage: (usage: StreamUsage) => void) => Buffer | undefined;
   /** The one error frame that ends a failed stream, in the form this endpoint's clients read. */
   readonly errorFrame: (message: string, code: string) => Buffer;
   /** What follows the error frame when the gateway's drain cuts a stream (chat's `[DONE]`), if anything. */
   readonly endMarker: Buffer | undefined;
   /** The proper end, as the error names it when a stream stops without one. */
   readonly expectedEnd: string;
+}
+
+/** An event's name (its `event:` line) and data; `plain` when it is one `data:` line and nothing else, so it can be written again whole from its data. */
+export interface SseFrame {
+  readonly event: string | undefined;
+  readonly data: string;
+  readonly plain: boolean;
 }
 
 export interface RelayOptions {
@@ -88,6 +95,11 @@ export class SseRewriter {
   private pendingBytes = 0;
   private terminal = false;
   private upstreamError: string | undefined;
+  /** Usage seen in the events being inspected: reported once all of them have passed the check. */
+  private readonly usageSeen: StreamUsage[] = [];
+  private readonly noteUsage = (usage: StreamUsage): void => {
+    this.usageSeen.push(usage);
+  };
 
   constructor(
     private readonly onUsage: ((usage: StreamUsage) => void) | undefined,
@@ -151,8 +163,12 @@ export class SseRewriter {
     return incoming.indexOf(0x0a) !== -1;
   }
 
-  /** `events`, each checked and offered to the dialect; the same buffer when none was replaced. */
+  /**
+   * `events`, each checked and offered to the dialect; the same buffer when none was replaced. Their
+   * usage is reported only when every one of them passed: none of them is relayed otherwise.
+   */
   private inspect(events: Buffer): Buffer {
+    this.usageSeen.length = 0;
     let parts: Buffer[] | undefined;
     for (let start = 0; start < events.length; ) {
       const end = eventEnd(events, start);
@@ -164,6 +180,7 @@ export class SseRewriter {
       } else parts?.push(event);
       start = end;
     }
+    if (this.onUsage !== undefined) for (const usage of this.usageSeen) this.onUsage(usage);
     return parts === undefined ? events : Buffer.concat(parts);
   }
 
@@ -181,19 +198,23 @@ export class SseRewriter {
       throw new InvalidFrameError(`upstream sent a frame that is not JSON: ${JSON.stringify(frame.data.slice(0, 80))}`);
     }
     const type = frame.event ?? (isRecord(parsed) && typeof parsed.type === 'string' ? parsed.type : undefined);
+    if (type === 'error' || (frame.event === undefined && isRecord(parsed) && 'error' in parsed)) {
+      // The upstream's own error frame goes out as it came (an `event: error` stays one), cleaned.
+      this.upstreamError = errorMessageOf(parsed);
+      return this.redacted(undefined, event, true);
+    }
     if (type !== undefined && RESPONSES_TERMINAL.has(type)) this.terminal = true;
-    else if (type === 'error' || (frame.event === undefined && isRecord(parsed) && 'error' in parsed)) this.upstreamError = errorMessageOf(parsed);
-    return this.redacted(this.dialect.fixEvent(parsed, frame.event, this.onUsage), event);
+    return this.redacted(this.dialect.fixEvent(parsed, frame, this.noteUsage), event, false);
   }
 
   /**
-   * What goes out for an event (`fixed`, or the event as it came): any that names an error (an error
-   * frame, a Responses `response.failed`) with the configured secrets taken out of it. Others cost one
-   * byte scan.
+   * What goes out for an event (`fixed`, or the event as it came): an error frame, and any other event
+   * that names an `"error"` (a Responses `response.failed`), with the configured secrets taken out of it.
+   * Others cost one byte scan.
    */
-  private redacted(fixed: Buffer | undefined, event: Buffer): Buffer | undefined {
+  private redacted(fixed: Buffer | undefined, event: Buffer, isError: boolean): Buffer | undefined {
     const out = fixed ?? event;
-    if (this.redactErrors === undefined || out.indexOf(ERROR_MARK) === -1) return fixed;
+    if (this.redactErrors === undefined || (!isError && out.indexOf(ERROR_MARK) === -1)) return fixed;
     const text = out.toString('utf8');
     const clean = this.redactErrors(text);
     return clean === text ? fixed : Buffer.from(clean);
@@ -201,11 +222,11 @@ export class SseRewriter {
 }
 
 /** An event's name and its data lines joined, or `undefined` when it carries no data (a comment). */
-function readFrame(event: Buffer): { readonly event: string | undefined; readonly data: string } | undefined {
+function readFrame(event: Buffer): SseFrame | undefined {
   // The common case, one `data: {...}` line, without splitting lines.
   if (event.subarray(0, DATA_JSON.length).equals(DATA_JSON)) {
     const text = event.toString('utf8', 6).trimEnd();
-    if (!text.includes('\n')) return { event: undefined, data: text };
+    if (!text.includes('\n')) return { event: undefined, data: text, plain: true };
   }
   let name: string | undefined;
   const data: string[] = [];
@@ -213,7 +234,7 @@ function readFrame(event: Buffer): { readonly event: string | undefined; readonl
     if (line.startsWith('data:')) data.push(line.slice(line.startsWith('data: ') ? 6 : 5));
     else if (line.startsWith('event:')) name = line.slice(6).trim();
   }
-  return data.length === 0 ? undefined : { event: name, data: data.join('\n') };
+  return data.length === 0 ? undefined : { event: name, data: data.join('\n'), plain: false };
 }
 
 function errorMessageOf(parsed: unknown): string {
@@ -268,7 +289,8 @@ export async function pipeSse(out: ServerResponse, head: Record<string, string>,
   } catch (err) {
     if (finish.ended) return;
     rewriter.discard();
-    const message = failureMessage(err);
+    // An invalid frame's message quotes the upstream's bytes: cleaned like its error frames.
+    const message = options.redactErrors === undefined ? failureMessage(err) : options.redactErrors(failureMessage(err));
     if (err instanceof InvalidFrameError) stopUpstream(options);
     out.end(errorFrameFor(options.dialect, message));
     end({ kind: 'upstream_error', message });

@@ -1,5 +1,5 @@
 import { isRecord } from '../../is-record.js';
-import type { SseDialect, StreamUsage } from '../../relay/sse-relay.js';
+import type { SseDialect, SseFrame, StreamUsage } from '../../relay/sse-relay.js';
 
 const DONE = Buffer.from('data: [DONE]\n\n');
 
@@ -19,14 +19,16 @@ function errorFrame(message: string, code: string): Buffer {
   return Buffer.from(`data: ${JSON.stringify({ error: { message, type: 'api_error', code } })}\n\n`);
 }
 
-/** Reports the event's usage; an event without `choices` (Groq's usage-only chunk, say) is written again with an empty one. */
-export function fixChatEvent(data: unknown, _name: string | undefined, onUsage: ((usage: StreamUsage) => void) | undefined): Buffer | undefined {
+/**
+ * Reports the event's usage; a plain chunk (one `data:` line) without `choices` (Groq's usage-only
+ * chunk, say) is written again with an empty one. Named events and events with other lines go out as
+ * they came: writing them again from their data would drop those lines.
+ */
+export function fixChatEvent(data: unknown, frame: SseFrame, onUsage: (usage: StreamUsage) => void): Buffer | undefined {
   if (!isRecord(data)) return undefined;
-  if (onUsage !== undefined) {
-    const usage = extractUsage(data);
-    if (usage !== undefined) onUsage(usage);
-  }
-  if ('choices' in data || 'error' in data) return undefined;
+  const usage = extractUsage(data);
+  if (usage !== undefined) onUsage(usage);
+  if ('choices' in data || !frame.plain) return undefined;
   return Buffer.from(`data: ${JSON.stringify({ ...data, choices: [] })}\n\n`);
 }
 

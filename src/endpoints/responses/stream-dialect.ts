@@ -1,5 +1,5 @@
 import { isRecord } from '../../is-record.js';
-import type { SseDialect, StreamUsage } from '../../relay/sse-relay.js';
+import type { SseDialect, SseFrame, StreamUsage } from '../../relay/sse-relay.js';
 
 /**
  * Responses API streams pass unchanged (every event names its type; there are no `choices` to fix);
@@ -15,8 +15,8 @@ export const responsesStream: SseDialect = {
 };
 
 /** Reports the usage of `response.completed`; every event goes out as it came. */
-export function reportResponsesUsage(data: unknown, name: string | undefined, onUsage: ((usage: StreamUsage) => void) | undefined): undefined {
-  if (onUsage === undefined || !isRecord(data) || (name ?? data.type) !== 'response.completed') return undefined;
+export function reportResponsesUsage(data: unknown, frame: SseFrame, onUsage: (usage: StreamUsage) => void): undefined {
+  if (!isRecord(data) || (frame.event ?? data.type) !== 'response.completed') return undefined;
   const usage = isRecord(data.response) ? responsesUsage(data.response.usage) : undefined;
   if (usage !== undefined) onUsage(usage);
   return undefined;
