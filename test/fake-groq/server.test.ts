@@ -693,6 +693,16 @@ describe('observation', () => {
     expect((await chat(fake, userSays('x'))).status).toBe(200);
     expect(fake.callCount()).toBe(1);
   });
+
+  it('clearCalls() clears the record only: queued faults stay', async () => {
+    const fake = await start();
+    await chat(fake, userSays('x'));
+    fake.fail(MODEL, { status: 500 });
+    fake.clearCalls();
+    expect(fake.calls).toHaveLength(0);
+    expect((await chat(fake, userSays('x'))).status).toBe(500);
+    expect(fake.callCount()).toBe(1);
+  });
 });
 
 describe('timing options', () => {

@@ -87,6 +87,9 @@ export async function startFakeGroq(options: FakeGroqOptions = {}): Promise<Fake
     completeBatch: (key, batchId) => perKey.filesAndBatches.completeBatch(key, batchId),
     consume: (key, model, spend) => env.limiter.consume(key, model, spend.requests ?? 0, spend.tokens ?? 0, spend.audioSeconds ?? 0),
     usage: (key, model) => env.limiter.snapshot(key, model),
+    clearCalls: () => {
+      env.calls.length = 0;
+    },
     reset: () => {
       env.calls.length = 0;
       env.faults.clear();

@@ -134,6 +134,8 @@ export interface FakeGroq {
   usage(key: string, model: string): UsageSnapshot;
   /** Clears calls, faults (listing faults too), rate windows, files and batches. */
   reset(): void;
+  /** Clears the record of calls only: queued faults, rate windows, files and batches stay. */
+  clearCalls(): void;
   /** Stops listening and destroys every socket, hanging ones included. Idempotent. */
   close(): Promise<void>;
 }
