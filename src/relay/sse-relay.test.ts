@@ -93,12 +93,30 @@ describe('SseRewriter', () => {
     expect(out?.toString()).toBe(a + event({ usage: { prompt_tokens: 1 }, choices: [] }) + a + 'data: [DONE]\n\n');
   });
 
-  it('relays a chat stream’s `event: error` frame as it came, as the error it is', () => {
+  it('relays a chat stream’s `event: error` frame as the error frame chat clients read (the SDKs see an error only under an `error` key)', () => {
     const rewriter = new SseRewriter(undefined, chatStream);
-    const error = 'event: error\ndata: {"message":"overloaded"}\n\n';
-    const events = enc(event({ choices: [] }) + error);
-    expect(rewriter.push(events)?.toString()).toBe(events.toString());
+    const error = 'event: error\ndata: {"message":"overloaded","code":"overloaded"}\n\n';
+    const out = rewriter.push(enc(event({ choices: [] }) + error));
+    expect(out?.toString()).toBe(event({ choices: [] }) + event({ error: { message: 'overloaded', type: 'api_error', code: 'overloaded' } }));
     expect(rewriter.improperEnd()).toEqual({ message: 'upstream sent an error: overloaded', framed: true });
+    // One that already has its `error` key goes out as it came, its name kept.
+    const keyed = 'event: error\ndata: {"error":{"message":"overloaded"}}\n\n';
+    expect(new SseRewriter(undefined, chatStream).push(enc(keyed))?.toString()).toBe(keyed);
+  });
+
+  it('relays a Responses stream’s `event: error` frame as it came: that is how Responses clients read an error', () => {
+    const error = 'event: error\ndata: {"type":"error","code":"overloaded","message":"overloaded","param":null}\n\n';
+    const rewriter = new SseRewriter(undefined, responsesStream);
+    expect(rewriter.push(enc(error))?.toString()).toBe(error);
+    expect(rewriter.improperEnd()).toEqual({ message: 'upstream sent an error: overloaded', framed: true });
+  });
+
+  it('does not run the redactor over events whose error is null (every Responses event names one)', () => {
+    const seen: string[] = [];
+    const redact = (text: string) => (seen.push(text), text);
+    const created = `event: response.created\ndata: ${JSON.stringify({ type: 'response.created', response: { error: null, output: [] } })}\n\n`;
+    new SseRewriter(undefined, responsesStream, redact).push(enc(created));
+    expect(seen).toEqual([]);
   });
 
   it('reports no usage from events it refuses to relay', () => {
@@ -110,8 +128,9 @@ describe('SseRewriter', () => {
 
   it('redacts an `event: error` frame, which names no "error" in its data', () => {
     const redact = (text: string) => text.replaceAll('gsk_secret', '[redacted]');
-    const error = 'event: error\ndata: {"message":"bad key gsk_secret"}\n\n';
-    expect(new SseRewriter(undefined, chatStream, redact).push(enc(error))?.toString()).toBe(error.replace('gsk_secret', '[redacted]'));
+    const error = 'event: error\ndata: {"type":"error","message":"bad key gsk_secret"}\n\n';
+    expect(new SseRewriter(undefined, responsesStream, redact).push(enc(error))?.toString()).toBe(error.replace('gsk_secret', '[redacted]'));
+    expect(new SseRewriter(undefined, chatStream, redact).push(enc(error))?.toString()).toBe(event({ error: { message: 'bad key [redacted]', type: 'api_error', code: 'upstream_stream_error' } }));
   });
 
   it('redacts the upstream’s error events, and nothing else', () => {
@@ -203,6 +222,45 @@ describe('an upstream stream is not trusted', () => {
     await pipeSse(out, {}, { dialect: chatStream, first: enc(good), source: upstream(['data: {gsk_secret\n\n']), cancelUpstream: () => {}, onEnd: () => {}, redactErrors });
     expect(out.text()).toContain('[redacted]');
     expect(out.text()).not.toContain('gsk_secret');
+  });
+
+  it(`the quote of an invalid frame is cleaned before it is cut: no piece of a secret the cut would split`, async () => {
+    const secret = `gsk_${'S'.repeat(52)}`;
+    const out = fakeResponse();
+    const redactErrors = (text: string) => text.replaceAll(secret, '[redacted]');
+    const frame = `data: {"message":"upstream auth failed for the key ${secret}"\n\n`;
+    expect(frame.indexOf(secret) - 6).toBeLessThan(80);
+    expect(frame.indexOf(secret) - 6 + secret.length).toBeGreaterThan(80);
+    await pipeSse(out, {}, { dialect: chatStream, first: enc(good), source: upstream([frame]), cancelUpstream: () => {}, onEnd: () => {}, redactErrors });
+    expect(out.text()).not.toContain('gsk_');
+    expect(out.text()).toContain('[redacted]');
+  });
+
+  it(`a last event without its blank line still reaches the caller as an event, before any error frame`, async () => {
+    const last = '{"id":"1","choices":[]}';
+    const { text, ends } = await viaPipe(good, [`data: ${last}`]);
+    const frames = text.split('\n\n').filter(Boolean);
+    expect(frames).toHaveLength(3);
+    expect(frames[1]).toBe(`data: ${last}`);
+    expect(JSON.parse(frames[2]!.slice(6))).toMatchObject({ error: { code: 'upstream_stream_error' } });
+    expect(ends).toEqual([expect.objectContaining({ kind: 'upstream_error' })]);
+
+    const completed = rframe('response.completed', { response: { usage: null } }).trimEnd();
+    const responses = await viaPipe(rframe('response.output_text.delta', { delta: 'Hi' }), [completed], responsesStream);
+    expect(responses.text.endsWith(`${completed}\n\n`)).toBe(true);
+    expect(responses.ends).toEqual([{ kind: 'complete' }]);
+  });
+
+  it(`a fault of the gateway's own while relaying is not blamed on the upstream`, async () => {
+    const out = fakeResponse();
+    const ends: StreamEnd[] = [];
+    const broken: SseDialect = { ...chatStream, fixEvent: () => { throw new TypeError('a bug of ours'); } };
+    const source = upstream([good, 'data: [DONE]\n\n']);
+    await pipeSse(out, {}, { dialect: broken, first: enc(good), source, cancelUpstream: () => {}, onEnd: (e) => ends.push(e) });
+    expect(ends).toEqual([{ kind: 'gateway_error', message: 'the gateway failed relaying the stream: a bug of ours' }]);
+    expect(JSON.parse(out.text().trim().slice(6))).toMatchObject({ error: { code: 'internal_error' } });
+    expect(out.text()).not.toContain('a bug of ours');
+    expect(source.cancelled).toBe(true);
   });
 
   it(`a stream that ends without [DONE] ends with one error frame, not cleanly`, async () => {

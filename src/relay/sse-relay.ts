@@ -21,7 +21,9 @@ export type StreamEnd =
   | { readonly kind: 'upstream_error'; readonly message: string }
   | { readonly kind: 'client_cancelled' }
   /** The gateway's drain ended it at the grace deadline: no fault of the upstream's. */
-  | { readonly kind: 'stopped' };
+  | { readonly kind: 'stopped' }
+  /** A fault in the gateway's own relaying (`message` is for its log, not the caller): no fault of the upstream's either. */
+  | { readonly kind: 'gateway_error'; readonly message: string };
 
 /** What one endpoint's streams say and how they end; each endpoint brings its own (`endpoints/<name>/stream-dialect.ts`). */
 export interface SseDialect {
@@ -31,6 +33,11 @@ export interface SseDialect {
    * `choices`), or `undefined` to send it as it came.
    */
   readonly fixEvent: (data: unknown, frame: SseFrame, onUsage: (usage: StreamUsage) => void) => Buffer | undefined;
+  /**
+   * The upstream's own error event, in the form this endpoint's clients read as an error (chat's SDKs
+   * see one only under an `error` key), or `undefined` to send it as it came.
+   */
+  readonly fixError?: (data: unknown, frame: SseFrame) => Buffer | undefined;
   /** The one error frame that ends a failed stream, in the form this endpoint's clients read. */
   readonly errorFrame: (message: string, code: string) => Buffer;
   /** What follows the error frame when the gateway's drain cuts a stream (chat's `[DONE]`), if anything. */
@@ -65,7 +72,7 @@ export interface SseRelayOptions extends RelayOptions {
 }
 
 const DATA_JSON = Buffer.from('data: {');
-const ERROR_MARK = Buffer.from('"error"');
+const EVENT_END = Buffer.from('\n\n');
 /**
  * No event legitimately grows this large (a Responses `response.completed` repeats the whole answer,
  * which is still far smaller); past it the upstream is not speaking SSE.
@@ -126,13 +133,16 @@ export class SseRewriter {
     return this.inspect(cut === bytes.length ? bytes : bytes.subarray(0, cut));
   }
 
-  /** At the upstream's end: what was held back (an upstream may omit the final blank line). */
+  /**
+   * At the upstream's end: what was held back. An upstream may omit the final blank line; the caller's
+   * parser dispatches an event only at one, so the event gets it (and an error frame after it stays apart).
+   */
   flush(): Buffer | undefined {
     const rest = Buffer.concat(this.pending);
     this.pending = [];
     this.pendingBytes = 0;
-    if (rest.length === 0) return undefined;
-    return this.inspect(rest);
+    if (rest.toString('latin1').trim() === '') return rest.length === 0 ? undefined : rest;
+    return this.inspect(lastEventEnd(rest) === rest.length ? rest : Buffer.concat([rest, EVENT_END]));
   }
 
   /** At a failure: a half-received event would be malformed JSON to the client. */
@@ -195,27 +205,25 @@ export class SseRewriter {
     try {
       parsed = JSON.parse(frame.data);
     } catch {
-      throw new InvalidFrameError(`upstream sent a frame that is not JSON: ${JSON.stringify(frame.data.slice(0, 80))}`);
+      // Cleaned before it is cut: a secret the cut split would no longer be recognised.
+      const shown = this.redactErrors === undefined ? frame.data : this.redactErrors(frame.data);
+      throw new InvalidFrameError(`upstream sent a frame that is not JSON: ${JSON.stringify(shown.slice(0, 80))}`);
     }
     const type = frame.event ?? (isRecord(parsed) && typeof parsed.type === 'string' ? parsed.type : undefined);
     if (type === 'error' || (frame.event === undefined && isRecord(parsed) && 'error' in parsed)) {
-      // The upstream's own error frame goes out as it came (an `event: error` stays one), cleaned.
+      // The upstream's own error frame goes out in the dialect's form (as it came where that is the same), cleaned.
       this.upstreamError = errorMessageOf(parsed);
-      return this.redacted(undefined, event, true);
+      return this.redacted(this.dialect.fixError?.(parsed, frame), event);
     }
     if (type !== undefined && RESPONSES_TERMINAL.has(type)) this.terminal = true;
-    return this.redacted(this.dialect.fixEvent(parsed, frame, this.noteUsage), event, false);
+    const fixed = this.dialect.fixEvent(parsed, frame, this.noteUsage);
+    return carriesError(parsed) ? this.redacted(fixed, event) : fixed;
   }
 
-  /**
-   * What goes out for an event (`fixed`, or the event as it came): an error frame, and any other event
-   * that names an `"error"` (a Responses `response.failed`), with the configured secrets taken out of it.
-   * Others cost one byte scan.
-   */
-  private redacted(fixed: Buffer | undefined, event: Buffer, isError: boolean): Buffer | undefined {
-    const out = fixed ?? event;
-    if (this.redactErrors === undefined || (!isError && out.indexOf(ERROR_MARK) === -1)) return fixed;
-    const text = out.toString('utf8');
+  /** What goes out for an event that carries upstream error text (`fixed`, or the event as it came), with the configured secrets taken out. */
+  private redacted(fixed: Buffer | undefined, event: Buffer): Buffer | undefined {
+    if (this.redactErrors === undefined) return fixed;
+    const text = (fixed ?? event).toString('utf8');
     const clean = this.redactErrors(text);
     return clean === text ? fixed : Buffer.from(clean);
   }
@@ -235,6 +243,11 @@ function readFrame(event: Buffer): SseFrame | undefined {
     else if (line.startsWith('event:')) name = line.slice(6).trim();
   }
   return data.length === 0 ? undefined : { event: name, data: data.join('\n'), plain: false };
+}
+
+/** An event that reports an error of its own beside its data (a Responses `response.failed`'s `response.error`); `"error": null`, as every Responses event has, is none. */
+function carriesError(parsed: unknown): boolean {
+  return isRecord(parsed) && (parsed.error != null || (isRecord(parsed.response) && parsed.response.error != null));
 }
 
 function errorMessageOf(parsed: unknown): string {
@@ -268,10 +281,14 @@ export async function pipeSse(out: ServerResponse, head: Record<string, string>,
   else options.stop?.addEventListener('abort', onStop, { once: true });
   out.once('close', () => options.stop?.removeEventListener('abort', onStop));
   out.writeHead(200, head);
+  // Whether a failure came from reading the upstream (its fault) rather than from our own relaying.
+  let reading = false;
   try {
     await write(out, rewriter.push(options.first));
     for (;;) {
+      reading = true;
       const chunk = await options.source.read();
+      reading = false;
       if (finish.ended) return;
       if (chunk === undefined) break;
       await write(out, rewriter.push(chunk));
@@ -289,6 +306,13 @@ export async function pipeSse(out: ServerResponse, head: Record<string, string>,
   } catch (err) {
     if (finish.ended) return;
     rewriter.discard();
+    if (!reading && !(err instanceof InvalidFrameError)) {
+      // Ours: the caller is told so without our internals, the log gets them, the deployment nothing.
+      stopUpstream(options);
+      out.end(options.dialect.errorFrame('the gateway failed while relaying the stream', 'internal_error'));
+      end({ kind: 'gateway_error', message: `the gateway failed relaying the stream: ${err instanceof Error ? err.message : String(err)}` });
+      return;
+    }
     // An invalid frame's message quotes the upstream's bytes: cleaned like its error frames.
     const message = options.redactErrors === undefined ? failureMessage(err) : options.redactErrors(failureMessage(err));
     if (err instanceof InvalidFrameError) stopUpstream(options);

@@ -10,6 +10,7 @@ const DONE = Buffer.from('data: [DONE]\n\n');
  */
 export const chatStream: SseDialect = {
   fixEvent: fixChatEvent,
+  fixError: fixChatError,
   errorFrame,
   endMarker: DONE,
   expectedEnd: '[DONE]',
@@ -17,6 +18,18 @@ export const chatStream: SseDialect = {
 
 function errorFrame(message: string, code: string): Buffer {
   return Buffer.from(`data: ${JSON.stringify({ error: { message, type: 'api_error', code } })}\n\n`);
+}
+
+/**
+ * An upstream error event as chat clients read one: the OpenAI and Groq SDKs throw for a chat chunk
+ * only when its data has an `error` key, so an `event: error` frame with `{message, code}` (the
+ * Responses form) would reach the caller as an ordinary chunk. Written again as `data: {"error": …}`.
+ */
+export function fixChatError(data: unknown): Buffer | undefined {
+  if (isRecord(data) && data.error) return undefined;
+  const message = isRecord(data) && typeof data.message === 'string' ? data.message : 'upstream sent an error';
+  const code = isRecord(data) && typeof data.code === 'string' ? data.code : 'upstream_stream_error';
+  return errorFrame(message, code);
 }
 
 /**

@@ -19,6 +19,17 @@ describe('reportResponsesUsage', () => {
     expect(usages).toHaveLength(1);
   });
 
+  it('reports the usage of an incomplete or failed response too: its tokens were spent', () => {
+    const usages: StreamUsage[] = [];
+    const usage = { input_tokens: 5, output_tokens: 64, total_tokens: 69 };
+    reportResponsesUsage({ type: 'response.incomplete', response: { incomplete_details: { reason: 'max_output_tokens' }, usage } }, named('response.incomplete'), (u) => usages.push(u));
+    reportResponsesUsage({ type: 'response.failed', response: { error: { message: 'x' }, usage } }, named(undefined), (u) => usages.push(u));
+    expect(usages).toEqual([
+      { prompt_tokens: 5, completion_tokens: 64, total_tokens: 69, prompt_tokens_details: null },
+      { prompt_tokens: 5, completion_tokens: 64, total_tokens: 69, prompt_tokens_details: null },
+    ]);
+  });
+
   it('reports nothing for events without a completed response', () => {
     const usages: StreamUsage[] = [];
     reportResponsesUsage({ type: 'response.created', response: { usage: null } }, named('response.created'), (u) => usages.push(u));

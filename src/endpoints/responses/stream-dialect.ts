@@ -3,9 +3,9 @@ import type { SseDialect, SseFrame, StreamUsage } from '../../relay/sse-relay.js
 
 /**
  * Responses API streams pass unchanged (every event names its type; there are no `choices` to fix);
- * the usage arrives once, inside the `response.completed` event's response, in the Responses names. A
- * failure is an `event: error` frame (clients read it only with that event name), and the stream ends
- * at its terminal event, with no `[DONE]` after it.
+ * the usage arrives once, inside the terminal event's response (`response.completed`, `incomplete` or
+ * `failed`), in the Responses names. A failure is an `event: error` frame (clients read it only with
+ * that event name), and the stream ends at its terminal event, with no `[DONE]` after it.
  */
 export const responsesStream: SseDialect = {
   fixEvent: reportResponsesUsage,
@@ -14,9 +14,12 @@ export const responsesStream: SseDialect = {
   expectedEnd: 'its terminal event (response.completed)',
 };
 
-/** Reports the usage of `response.completed`; every event goes out as it came. */
+/** The terminal events, whose response carries the usage: an incomplete or failed answer spent tokens too. */
+const WITH_USAGE: ReadonlySet<unknown> = new Set(['response.completed', 'response.incomplete', 'response.failed']);
+
+/** Reports the usage of a terminal event; every event goes out as it came. */
 export function reportResponsesUsage(data: unknown, frame: SseFrame, onUsage: (usage: StreamUsage) => void): undefined {
-  if (!isRecord(data) || (frame.event ?? data.type) !== 'response.completed') return undefined;
+  if (!isRecord(data) || !WITH_USAGE.has(frame.event ?? data.type)) return undefined;
   const usage = isRecord(data.response) ? responsesUsage(data.response.usage) : undefined;
   if (usage !== undefined) onUsage(usage);
   return undefined;

@@ -243,12 +243,13 @@ function writeAnswer(c: Context<NodeBindings>, served: ServedResponse, taken: In
       dispose?.();
       // A caller that left mid-stream gets its reservation back; the upstream headers correct the rest.
       // A stream the drain cut (or that broke because of it) is the gateway's doing, not the deployment's.
-      if (end.kind === 'client_cancelled' || end.kind === 'stopped' || stopping.aborted) served.finish({ released: true });
+      // A fault of the gateway's own is not the deployment's either; the request counts as a gateway error (500).
+      if (end.kind === 'client_cancelled' || end.kind === 'stopped' || end.kind === 'gateway_error' || stopping.aborted) served.finish({ released: true });
       else if (end.kind === 'upstream_error') served.finish({ released: true, failure: failure('stream_error', end.message) });
       else served.finish({ usage });
       report.write({
-        errorCode: end.kind === 'upstream_error' ? 'upstream_stream_error' : undefined,
-        status: end.kind === 'client_cancelled' ? 499 : 200,
+        errorCode: end.kind === 'upstream_error' ? 'upstream_stream_error' : end.kind === 'gateway_error' ? 'internal_error' : undefined,
+        status: end.kind === 'client_cancelled' ? 499 : end.kind === 'gateway_error' ? 500 : 200,
         brokenStream: end.kind === 'upstream_error' || end.kind === 'stopped',
         served: servedAs,
         trail: served.trail,
@@ -256,7 +257,7 @@ function writeAnswer(c: Context<NodeBindings>, served: ServedResponse, taken: In
         overheadSeconds,
         firstByteSeconds,
         upstreamSeconds: firstByteSeconds + (performance.now() - streamStartedAt) / 1000,
-      }, end.kind === 'upstream_error' ? `stream broke after its first byte: ${end.message}` : undefined);
+      }, end.kind === 'upstream_error' ? `stream broke after its first byte: ${end.message}` : end.kind === 'gateway_error' ? end.message : undefined);
     },
   };
   if (relayKind.kind === 'bytes') {
