@@ -139,8 +139,12 @@ function corsOfConfig(): (origins: readonly string[]) => MiddlewareHandler {
   };
 }
 
+/** The error with the configured secrets taken out of every field an upstream's words may fill (its type is one of ours). */
 function redacted(err: GatewayError, redactor: Redactor): GatewayError {
+  const clean = (text: string | null): string | null => (text === null ? null : redactor.redact(text));
   const message = redactor.redact(err.message);
-  if (message === err.message) return err;
-  return new GatewayError(err.status, message, { type: err.type, code: err.code, param: err.param, headers: { ...err.headers } });
+  const code = clean(err.code);
+  const param = clean(err.param);
+  if (message === err.message && code === err.code && param === err.param) return err;
+  return new GatewayError(err.status, message, { type: err.type, code, param, headers: { ...err.headers } });
 }

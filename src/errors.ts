@@ -1,6 +1,7 @@
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { UpstreamFailure } from './upstream/failure.js';
+import { relayableLimitValue } from './upstream/rate-limit-headers.js';
 
 /** The `type` field of an OpenAI-shaped error body. */
 export type ErrorType =
@@ -109,7 +110,7 @@ export function failureError(failed: UpstreamFailure, as: 'caller_mistake' | 'pa
     case 'caller_mistake': {
       const limits: Record<string, string> = {};
       failed.headers?.forEach((value, name) => {
-        if (name.startsWith('x-ratelimit-')) limits[name] = value;
+        if (name.startsWith('x-ratelimit-') && relayableLimitValue(value)) limits[name] = value;
       });
       return new GatewayError(upstreamStatus(failed.status ?? 400), failed.message, { code: failed.code ?? null, headers: limits });
     }

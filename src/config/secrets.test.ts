@@ -43,6 +43,15 @@ general_settings:
   });
 });
 
+describe('Redactor.foundIn', () => {
+  it('finds a literal secret in bytes, and nothing in bytes without one', () => {
+    const redactor = new Redactor(['gsk_secret_0123456789abcdef']);
+    expect(redactor.foundIn(Buffer.from('data: {"x":"gsk_secret_0123456789abcdef"}\n\n'))).toBe(true);
+    expect(redactor.foundIn(Buffer.from('data: {"x":"gsk_secret_0123456789abcde"}\n\n'))).toBe(false);
+    expect(new Redactor([]).foundIn(Buffer.from('anything'))).toBe(false);
+  });
+});
+
 describe('keyPreview', () => {
   it('never shows more than the first and last four characters', () => {
     expect(keyPreview('gsk_test_not_a_key_9f3a')).toBe('gsk_...9f3a');

@@ -103,6 +103,8 @@ const KEY_LIKE = /[A-Za-z0-9_-]{16,}/g;
  */
 export class Redactor {
   private readonly literals: RegExp | undefined;
+  /** The literal secrets as bytes, for answers relayed as bytes. */
+  private readonly literalBytes: readonly Buffer[];
 
   constructor(
     secrets: Iterable<string | undefined>,
@@ -113,6 +115,17 @@ export class Redactor {
     // Longest first, so a secret that contains another is removed whole.
     unique.sort((a, b) => b.length - a.length);
     this.literals = unique.length === 0 ? undefined : new RegExp(unique.map(escapeRegExp).join('|'), 'g');
+    this.literalBytes = unique.map((secret) => Buffer.from(secret));
+  }
+
+  /**
+   * Whether bytes of an answer hold a literal secret (an upstream key an upstream echoed), one byte
+   * search per secret. Client keys are not looked for: only the caller itself could have put its key
+   * into what the upstream answers.
+   */
+  foundIn(bytes: Buffer): boolean {
+    for (const secret of this.literalBytes) if (bytes.indexOf(secret) !== -1) return true;
+    return false;
   }
 
   redact(text: string): string {

@@ -218,8 +218,8 @@ describe('an upstream stream is not trusted', () => {
 
   it(`the error frame for an invalid frame, which quotes it, is cleaned of secrets`, async () => {
     const out = fakeResponse();
-    const redactErrors = (text: string) => text.replaceAll('gsk_secret', '[redacted]');
-    await pipeSse(out, {}, { dialect: chatStream, first: enc(good), source: upstream(['data: {gsk_secret\n\n']), cancelUpstream: () => {}, onEnd: () => {}, redactErrors });
+    const redact = (text: string) => text.replaceAll('gsk_secret', '[redacted]');
+    await pipeSse(out, {}, { dialect: chatStream, first: enc(good), source: upstream(['data: {gsk_secret\n\n']), cancelUpstream: () => {}, onEnd: () => {}, redact });
     expect(out.text()).toContain('[redacted]');
     expect(out.text()).not.toContain('gsk_secret');
   });
@@ -227,11 +227,11 @@ describe('an upstream stream is not trusted', () => {
   it(`the quote of an invalid frame is cleaned before it is cut: no piece of a secret the cut would split`, async () => {
     const secret = `gsk_${'S'.repeat(52)}`;
     const out = fakeResponse();
-    const redactErrors = (text: string) => text.replaceAll(secret, '[redacted]');
+    const redact = (text: string) => text.replaceAll(secret, '[redacted]');
     const frame = `data: {"message":"upstream auth failed for the key ${secret}"\n\n`;
     expect(frame.indexOf(secret) - 6).toBeLessThan(80);
     expect(frame.indexOf(secret) - 6 + secret.length).toBeGreaterThan(80);
-    await pipeSse(out, {}, { dialect: chatStream, first: enc(good), source: upstream([frame]), cancelUpstream: () => {}, onEnd: () => {}, redactErrors });
+    await pipeSse(out, {}, { dialect: chatStream, first: enc(good), source: upstream([frame]), cancelUpstream: () => {}, onEnd: () => {}, redact });
     expect(out.text()).not.toContain('gsk_');
     expect(out.text()).toContain('[redacted]');
   });
@@ -261,6 +261,18 @@ describe('an upstream stream is not trusted', () => {
     expect(JSON.parse(out.text().trim().slice(6))).toMatchObject({ error: { code: 'internal_error' } });
     expect(out.text()).not.toContain('a bug of ours');
     expect(source.cancelled).toBe(true);
+  });
+
+  it(`a secret the upstream echoes anywhere in a stream (a comment, an id, a chunk) is taken out`, async () => {
+    const secret = 'gsk_echoed_0123456789';
+    const out = fakeResponse();
+    const redact = (text: string) => text.replaceAll(secret, '[redacted]');
+    const revealsSecret = (bytes: Buffer) => bytes.includes(secret);
+    const chunk = event({ id: '1', choices: [{ delta: { content: `the key is ${secret}` } }] });
+    await pipeSse(out, {}, { dialect: chatStream, first: enc(`: auth Bearer ${secret}\n\n`), source: upstream([`id: ${secret}\n${chunk}`, 'data: [DONE]\n\n']), cancelUpstream: () => {}, onEnd: () => {}, redact, revealsSecret });
+    expect(out.text()).not.toContain(secret);
+    expect(out.text().match(/\[redacted\]/g)).toHaveLength(3);
+    expect(out.text()).toContain('data: [DONE]');
   });
 
   it(`a stream that ends without [DONE] ends with one error frame, not cleanly`, async () => {

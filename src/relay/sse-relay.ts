@@ -67,8 +67,13 @@ export interface SseRelayOptions extends RelayOptions {
   readonly onUsage?: (usage: StreamUsage) => void;
   /** Fires when a draining gateway's grace period is over: the stream ends with an error frame (and the dialect's end marker). */
   readonly stop?: AbortSignal;
-  /** Applied to the upstream's own error events (relayed after the first byte, any event naming an `"error"`): they carry upstream text, which may echo a secret. */
-  readonly redactErrors?: (text: string) => string;
+  /**
+   * Takes the configured secrets out of upstream text: applied to the upstream's own error events and
+   * events that carry an error, and to any relayed bytes `revealsSecret` finds a secret in.
+   */
+  readonly redact?: (text: string) => string;
+  /** Whether relayed bytes hold a secret (an upstream key the upstream echoed in a comment, an id, a chunk). */
+  readonly revealsSecret?: (bytes: Buffer) => boolean;
 }
 
 const DATA_JSON = Buffer.from('data: {');
@@ -111,7 +116,8 @@ export class SseRewriter {
   constructor(
     private readonly onUsage: ((usage: StreamUsage) => void) | undefined,
     private readonly dialect: SseDialect,
-    private readonly redactErrors?: (text: string) => string,
+    private readonly redact?: (text: string) => string,
+    private readonly revealsSecret?: (bytes: Buffer) => boolean,
   ) {}
 
   /** The complete events in `chunk` (plus what was held back), fixed; `undefined` when none is complete. */
@@ -130,7 +136,7 @@ export class SseRewriter {
       return undefined;
     }
     if (cut < bytes.length) this.hold(bytes.subarray(cut));
-    return this.inspect(cut === bytes.length ? bytes : bytes.subarray(0, cut));
+    return this.cleaned(this.inspect(cut === bytes.length ? bytes : bytes.subarray(0, cut)));
   }
 
   /**
@@ -141,8 +147,8 @@ export class SseRewriter {
     const rest = Buffer.concat(this.pending);
     this.pending = [];
     this.pendingBytes = 0;
-    if (rest.toString('latin1').trim() === '') return rest.length === 0 ? undefined : rest;
-    return this.inspect(lastEventEnd(rest) === rest.length ? rest : Buffer.concat([rest, EVENT_END]));
+    if (rest.toString('latin1').trim() === '') return rest.length === 0 ? undefined : this.cleaned(rest);
+    return this.cleaned(this.inspect(lastEventEnd(rest) === rest.length ? rest : Buffer.concat([rest, EVENT_END])));
   }
 
   /** At a failure: a half-received event would be malformed JSON to the client. */
@@ -206,7 +212,7 @@ export class SseRewriter {
       parsed = JSON.parse(frame.data);
     } catch {
       // Cleaned before it is cut: a secret the cut split would no longer be recognised.
-      const shown = this.redactErrors === undefined ? frame.data : this.redactErrors(frame.data);
+      const shown = this.redact === undefined ? frame.data : this.redact(frame.data);
       throw new InvalidFrameError(`upstream sent a frame that is not JSON: ${JSON.stringify(shown.slice(0, 80))}`);
     }
     const type = frame.event ?? (isRecord(parsed) && typeof parsed.type === 'string' ? parsed.type : undefined);
@@ -220,11 +226,17 @@ export class SseRewriter {
     return carriesError(parsed) ? this.redacted(fixed, event) : fixed;
   }
 
+  /** Whole events on their way out, with any secret in them taken out: one byte search per secret. */
+  private cleaned(events: Buffer): Buffer {
+    if (this.redact === undefined || this.revealsSecret?.(events) !== true) return events;
+    return Buffer.from(this.redact(events.toString('utf8')));
+  }
+
   /** What goes out for an event that carries upstream error text (`fixed`, or the event as it came), with the configured secrets taken out. */
   private redacted(fixed: Buffer | undefined, event: Buffer): Buffer | undefined {
-    if (this.redactErrors === undefined) return fixed;
+    if (this.redact === undefined) return fixed;
     const text = (fixed ?? event).toString('utf8');
-    const clean = this.redactErrors(text);
+    const clean = this.redact(text);
     return clean === text ? fixed : Buffer.from(clean);
   }
 }
@@ -260,7 +272,7 @@ function errorMessageOf(parsed: unknown): string {
  * is read only as fast as the caller takes bytes. `head` is written first (status and headers).
  */
 export async function pipeSse(out: ServerResponse, head: Record<string, string>, options: SseRelayOptions): Promise<void> {
-  const rewriter = new SseRewriter(options.onUsage, options.dialect, options.redactErrors);
+  const rewriter = new SseRewriter(options.onUsage, options.dialect, options.redact, options.revealsSecret);
   const finish = new RelayEnd(options.onEnd);
   const end = (how: StreamEnd): void => finish.end(how);
   const onClose = (): void => {
@@ -314,7 +326,7 @@ export async function pipeSse(out: ServerResponse, head: Record<string, string>,
       return;
     }
     // An invalid frame's message quotes the upstream's bytes: cleaned like its error frames.
-    const message = options.redactErrors === undefined ? failureMessage(err) : options.redactErrors(failureMessage(err));
+    const message = options.redact === undefined ? failureMessage(err) : options.redact(failureMessage(err));
     if (err instanceof InvalidFrameError) stopUpstream(options);
     out.end(errorFrameFor(options.dialect, message));
     end({ kind: 'upstream_error', message });

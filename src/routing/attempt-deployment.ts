@@ -2,7 +2,7 @@ import type { RouterSettings } from '../config/types.js';
 import type { Logger } from '../log.js';
 import type { OutsideRequests } from '../quota/outside-requests.js';
 import type { Demand, QuotaStore, Refusal, Reservation, UpstreamLook, UpstreamView } from '../quota/types.js';
-import { classifyUpstreamError, failure, NotSentError, thrownBeforeSending, type UpstreamFailure } from '../upstream/failure.js';
+import { classifyUpstreamError, failure, NotSentError, shownFailure, thrownBeforeSending, type UpstreamFailure } from '../upstream/failure.js';
 import { GatewayError } from '../errors.js';
 import { PoolResponse } from '../upstream/pool-fetch.js';
 import { limitInRateLimitMessage, limitWindowMs, requestedInRateLimitMessage, upstreamView } from '../upstream/rate-limit-headers.js';
@@ -56,6 +56,8 @@ export interface RouteContext {
   readonly onCapacity?: () => void;
   /** Reads every look's per-day gap as requests of others since the budget's previous look. */
   readonly outsideRequests?: OutsideRequests;
+  /** Takes the configured secrets out of upstream text: an upstream may echo its key in an error. */
+  readonly redact: (text: string) => string;
 }
 
 /**
@@ -267,7 +269,7 @@ async function callUpstream(
       if (notAStream !== undefined) {
         discardBody(upstream);
         close({ released: true });
-        return { failure: notAStream, upstreamMs: performance.now() - started };
+        return { failure: shownFailure(notAStream, ctx.redact), upstreamMs: performance.now() - started };
       }
       const source = chunkSourceOf(upstream);
       const first = await readFirstChunk(source);
@@ -275,7 +277,7 @@ async function callUpstream(
       if (inBand !== undefined) {
         source.cancel();
         close({ released: true });
-        return { failure: inBand, upstreamMs: performance.now() - started };
+        return { failure: shownFailure(inBand, ctx.redact), upstreamMs: performance.now() - started };
       }
       // Once bytes flow, the time-to-first-byte limit no longer applies; the request deadline still does.
       signal.stopTimer();
@@ -318,7 +320,8 @@ async function callUpstream(
     // A refusal's headers show other consumers' spending as well as an answer's do.
     if (seen !== undefined) prepared.observed?.(seen, undefined, undefined);
     if (failed.refusedWithRoom) prepared.refusedWithRoom?.(booked, requestedInRateLimitMessage(failed.message));
-    return { failure: failed, upstreamMs: performance.now() - started };
+    // From here on the failure is shown (to the caller, on `/health` and `/status`, in the log).
+    return { failure: shownFailure(failed, ctx.redact), upstreamMs: performance.now() - started };
   }
 }
 

@@ -41,6 +41,7 @@ ${extraYaml}`;
     quota: new MemoryQuotaStore(),
     log: createLogger('error', () => {}),
     router: { ...config.router, numRetries: 0, retryPolicy: {}, dropParams: true, timeoutMs: 5_000, streamTimeoutMs: undefined, completionCap: 'requested' },
+    redact: (text) => text,
   };
   return { fetched, table, ctx };
 }

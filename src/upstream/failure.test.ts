@@ -1,6 +1,6 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'groq-sdk';
 import { describe, expect, it } from 'vitest';
-import { classifyStatus, classifyUpstreamError } from './failure.js';
+import { classifyStatus, classifyUpstreamError, failure, MAX_FAILURE_MESSAGE_CHARS, shownFailure } from './failure.js';
 
 const groqBody = (code: string, message = 'x') => ({ error: { message, type: 'invalid_request_error', code } });
 
@@ -44,5 +44,25 @@ describe('classifyUpstreamError', () => {
 
   it('treats anything unknown as a connection failure, which moves on', () => {
     expect(classifyUpstreamError(new TypeError('socket hang up'))).toMatchObject({ kind: 'connection', moveOn: true });
+  });
+});
+
+describe('shownFailure', () => {
+  const redact = (text: string) => text.replaceAll('gsk_echoed', '[redacted]');
+
+  it('cleans the upstream’s message, code and type of secrets, and keeps the rest', () => {
+    const failed = failure('auth', 'Invalid API Key: gsk_echoed', { status: 401, code: 'gsk_echoed', type: 'invalid_request_error' });
+    expect(shownFailure(failed, redact)).toEqual({ ...failed, message: 'Invalid API Key: [redacted]', code: '[redacted]' });
+  });
+
+  it('cuts a message of any length to a bounded one', () => {
+    const shown = shownFailure(failure('server_error', 'x'.repeat(300_000)), redact);
+    expect(shown.message.length).toBeLessThan(MAX_FAILURE_MESSAGE_CHARS + 20);
+    expect(shown.message.endsWith('… (cut)')).toBe(true);
+  });
+
+  it('hands back the same failure when there is nothing to change', () => {
+    const failed = failure('server_error', 'overloaded', { code: 'overloaded' });
+    expect(shownFailure(failed, redact)).toBe(failed);
   });
 });

@@ -69,6 +69,23 @@ export function failure(
   };
 }
 
+/** The most of an upstream's message a failure keeps: enough to read, bounded whatever the upstream sends. */
+export const MAX_FAILURE_MESSAGE_CHARS = 2_000;
+
+/**
+ * `failed` as the gateway may show it anywhere (the caller's error, the breaker's reason on `/health`
+ * and `/status`, the log): the upstream's words (message, code, type) cleaned of configured secrets,
+ * which an upstream may echo, and the message cut to a bounded length. The same object when nothing changes.
+ */
+export function shownFailure(failed: UpstreamFailure, redact: (text: string) => string): UpstreamFailure {
+  const long = failed.message.length > MAX_FAILURE_MESSAGE_CHARS;
+  const message = redact(long ? `${failed.message.slice(0, MAX_FAILURE_MESSAGE_CHARS)}… (cut)` : failed.message);
+  const code = failed.code === undefined ? undefined : redact(failed.code);
+  const type = failed.type === undefined ? undefined : redact(failed.type);
+  if (message === failed.message && code === failed.code && type === failed.type) return failed;
+  return { ...failed, message, code, type };
+}
+
 /**
  * Whether an exception from an SDK call was raised before any byte went upstream: building or
  * serialising the request (a `JSON.stringify` that overflows, a bad parameter the SDK refuses). The SDKs

@@ -44,6 +44,23 @@ beforeAll(async () => {
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'x-twice': 'a' }).end(BIG);
       return;
     }
+    if (req.url === '/huge-error') {
+      req.resume();
+      // Far more than any error body: what a broken or hostile upstream may send.
+      res.writeHead(500, { 'content-type': 'application/json' });
+      res.write('{"error":{"message":"');
+      const piece = Buffer.alloc(64 * 1024, 'x');
+      let left = 64;
+      const more = (): void => {
+        while (left > 0 && !res.destroyed) {
+          left--;
+          if (!res.write(piece)) return void res.once('drain', more);
+        }
+        if (!res.destroyed) res.end('"}}');
+      };
+      more();
+      return;
+    }
     if (req.url === '/bom') {
       req.resume();
       res.writeHead(200, [['content-type', 'text/plain'], ['x-twice', 'a'], ['X-Twice', 'b']]);
@@ -177,6 +194,14 @@ describe('poolFetch', () => {
     await expect(async () => response.text()).rejects.toThrow();
     const streamed = await fetch(`${base}/big`, { method: 'POST', body: '{}' });
     expect(Buffer.from(await new Response(streamed.body).arrayBuffer()).equals(BIG)).toBe(true);
+  });
+
+  it('reads an error body whole only up to its bound (error bodies are small), and drops the rest', async () => {
+    const res = await fetch(`${base}/huge-error`, { method: 'POST', body: '{}' });
+    expect(res.status).toBe(500);
+    await expect(res.text()).rejects.toThrow(/upstream error body is larger than 1 MB/);
+    // The pool goes on.
+    expect((await fetch(`${base}/`, { method: 'POST', body: '{}' })).status).toBe(200);
   });
 
   it('a cancelled body drops its connection; the pool goes on', async () => {

@@ -222,6 +222,11 @@ function targetOfUrl(url: URL): Target {
   return { origin: url.origin, path: url.pathname + url.search, href: url.href };
 }
 
+/** Groq's error bodies are a few hundred bytes; one this large is not an error message. */
+const MAX_ERROR_BODY_BYTES = 1 << 20;
+/** What the SDKs read whole of a 2xx (listings, file and batch metadata): as `max_response_size_mb`'s default. */
+const MAX_WHOLE_BODY_BYTES = 32 << 20;
+
 /** The part of `Response` the SDKs and the router read, over the call's queued body. */
 export class PoolResponse {
   private parsedHeaders: PoolHeaders | undefined;
@@ -280,16 +285,25 @@ export class PoolResponse {
     return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   }
 
-  /** The whole body; as undici's body mixin, only once. */
+  /**
+   * The whole body; as undici's body mixin, only once. Bounded, whatever the upstream sends: the SDKs
+   * read an error body whole to quote it, and a listing or a file's metadata as JSON (a routed answer is
+   * read by the router, under `max_response_size_mb`).
+   */
   private async wholeBody(): Promise<Buffer> {
     const call = this.call;
     if (call.used) throw new TypeError('Body is unusable: Body has already been read');
     call.used = true;
+    const limit = this.ok ? MAX_WHOLE_BODY_BYTES : MAX_ERROR_BODY_BYTES;
     const chunks: Buffer[] = [];
     let length = 0;
     for (let chunk = await call.read(); chunk !== undefined; chunk = await call.read()) {
       chunks.push(chunk);
       length += chunk.length;
+      if (length > limit) {
+        call.cancel();
+        throw new Error(`upstream ${this.ok ? '' : 'error '}body is larger than ${limit >> 20} MB`);
+      }
     }
     return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, length);
   }

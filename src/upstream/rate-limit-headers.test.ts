@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { boundedRetryAfterSec, limitWindowMs, parseGroqDuration, parseRetryAfter, upstreamView } from './rate-limit-headers.js';
+import { relayableLimitValue, boundedRetryAfterSec, limitWindowMs, parseGroqDuration, parseRetryAfter, upstreamView } from './rate-limit-headers.js';
 
 describe('parseGroqDuration', () => {
   it.each([
@@ -51,5 +51,12 @@ describe('bounded trust in the upstream', () => {
       'x-ratelimit-reset-tokens': '99999m',
     });
     expect(upstreamView(headers, 429)).toEqual({ remainingRequests: 0, resetRequestsMs: 86_400_000, remainingTokens: 0, resetTokensMs: 60_000, retryAfterMs: 60_000 });
+  });
+});
+
+describe('relayableLimitValue', () => {
+  it('passes counts and durations in Groq’s form, and nothing else', () => {
+    for (const value of ['14400', '6000', '2m59.56s', '7.66s', '120ms', '1h2m3s']) expect(relayableLimitValue(value)).toBe(true);
+    for (const value of ['gsk_echoed_secret_value', '', '12 ', '1'.repeat(40), 'Bearer x']) expect(relayableLimitValue(value)).toBe(false);
   });
 });

@@ -13,6 +13,17 @@ export const RATE_LIMIT_HEADERS = [
   'x-ratelimit-reset-tokens',
 ] as const;
 
+/** A count or a duration (`14400`, `2m59.56s`, `120ms`): all a rate-limit header ever holds. */
+const LIMIT_VALUE = /^[\d.hms]{1,32}$/;
+
+/**
+ * Whether a rate-limit header's value may be passed on to the caller: only in the form Groq writes
+ * them. Anything else (an upstream that echoes its key there, say) is not the upstream's count.
+ */
+export function relayableLimitValue(value: string): boolean {
+  return LIMIT_VALUE.test(value);
+}
+
 const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /**

@@ -77,4 +77,30 @@ describe('secret hygiene', () => {
       for (const line of stack.logs) expect(line.includes(secret), `${secret.slice(0, 8)}… in log: ${line}`).toBe(false);
     }
   });
+
+  it('takes out an upstream key the upstream echoes: in an answer, its headers, a stream, an error code, a breaker reason', async () => {
+    seen.length = 0;
+    const model = 'llama-3.3-70b-versatile';
+    const messages = [{ role: 'user', content: 'hi' }];
+    const completion = { id: 'x', object: 'chat.completion', created: 1, model, choices: [{ index: 0, message: { role: 'assistant', content: `your key is ${UPSTREAM_KEY}` }, finish_reason: 'stop' }], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } };
+    stack.fake.fail(model, { status: 200, body: completion, headers: { 'x-ratelimit-limit-requests': UPSTREAM_KEY } }, 1);
+    const answered = await post('/v1/chat/completions', { model: 'good', messages });
+    expect(answered.status).toBe(200);
+    const chunk = { id: 'x', object: 'chat.completion.chunk', created: 1, model, choices: [{ index: 0, delta: { content: UPSTREAM_KEY }, finish_reason: null }] };
+    const sse = `: auth Bearer ${UPSTREAM_KEY}\n\nid: ${UPSTREAM_KEY}\ndata: ${JSON.stringify(chunk)}\n\ndata: [DONE]\n\n`;
+    stack.fake.fail(model, { status: 200, body: sse, headers: { 'content-type': 'text/event-stream' } }, 1);
+    const streamed = await post('/v1/chat/completions', { model: 'good', messages, stream: true });
+    expect(streamed.status).toBe(200);
+    stack.fake.fail(model, { status: 400, body: { error: { message: `bad request for ${UPSTREAM_KEY}`, type: 'invalid_request_error', code: UPSTREAM_KEY } } }, 1);
+    expect((await post('/v1/chat/completions', { model: 'good', messages })).status).toBe(400);
+    // A refused key ejects the deployment with the upstream's words as the reason, shown on /health and /status.
+    stack.fake.fail(model, { status: 401, body: { error: { message: `Invalid API Key: ${UPSTREAM_KEY}`, type: 'invalid_request_error', code: 'invalid_api_key' } } }, 1);
+    await post('/v1/chat/completions', { model: 'good', messages });
+    for (const path of ['/health', '/health/readiness', '/status', '/metrics']) await get(path);
+
+    expect(seen.some((answer) => answer.includes('[redacted]'))).toBe(true);
+    expect(seen.some((answer) => answer.startsWith('503 /health/readiness'))).toBe(true);
+    for (const answer of seen) expect(answer.includes(UPSTREAM_KEY), `upstream key in ${answer.slice(0, 300)}`).toBe(false);
+    for (const line of stack.logs) expect(line.includes(UPSTREAM_KEY), `upstream key in log: ${line}`).toBe(false);
+  });
 });

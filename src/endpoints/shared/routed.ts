@@ -20,8 +20,8 @@ import { pipeSse, type RelayOptions, type SseDialect, type SseRelayOptions, type
 import { pipeBytes } from '../../relay/byte-relay.js';
 import type { RoutingTable } from '../../routing/table.js';
 import { TimedSignal } from '../../routing/timed-signal.js';
-import { failure } from '../../upstream/failure.js';
-import { RATE_LIMIT_HEADERS } from '../../upstream/rate-limit-headers.js';
+import { failure, shownFailure } from '../../upstream/failure.js';
+import { RATE_LIMIT_HEADERS, relayableLimitValue } from '../../upstream/rate-limit-headers.js';
 import type { RequestOptions } from './litellm-options.js';
 import { answerLocally, type LocalAnswer } from './local-answer.js';
 
@@ -160,6 +160,7 @@ async function walkAlias(services: RoutedServices, state: GatewayState, c: Conte
     trials: services.sharedBreakers,
     onCapacity: services.headroom.capacityFreed,
     outsideRequests: services.planning.outsideRequests,
+    redact: (text) => state.redactor.redact(text),
   };
   const waitFor = {
     maxWaitMs: config.router.maxQueueWaitSec * 1000,
@@ -211,7 +212,9 @@ function writeAnswer(c: Context<NodeBindings>, served: ServedResponse, taken: In
     deadline.dispose();
     taken.dispose?.();
     headers['content-type'] = served.upstream.headers.get('content-type') ?? 'application/json';
-    const body = Buffer.from(served.body as ArrayBuffer);
+    const answer = Buffer.from(served.body as ArrayBuffer);
+    // An upstream that echoes its key in an answer: taken out (one byte search per configured secret).
+    const body = how.redactor.foundIn(answer) ? Buffer.from(how.redactor.redact(answer.toString('utf8'))) : answer;
     // With its length, the head and the whole body leave in one write with no chunked framing around them.
     headers['content-length'] = String(body.byteLength);
     // The answer goes out first; counting and logging it (in the same turn, before any other request) after.
@@ -245,7 +248,7 @@ function writeAnswer(c: Context<NodeBindings>, served: ServedResponse, taken: In
       // A stream the drain cut (or that broke because of it) is the gateway's doing, not the deployment's.
       // A fault of the gateway's own is not the deployment's either; the request counts as a gateway error (500).
       if (end.kind === 'client_cancelled' || end.kind === 'stopped' || end.kind === 'gateway_error' || stopping.aborted) served.finish({ released: true });
-      else if (end.kind === 'upstream_error') served.finish({ released: true, failure: failure('stream_error', end.message) });
+      else if (end.kind === 'upstream_error') served.finish({ released: true, failure: shownFailure(failure('stream_error', end.message), (text) => how.redactor.redact(text)) });
       else served.finish({ usage });
       report.write({
         errorCode: end.kind === 'upstream_error' ? 'upstream_stream_error' : end.kind === 'gateway_error' ? 'internal_error' : undefined,
@@ -272,7 +275,8 @@ function writeAnswer(c: Context<NodeBindings>, served: ServedResponse, taken: In
     onEnd: relay.onEnd,
     dialect: relayKind.dialect,
     stop: stopping,
-    redactErrors: (text) => how.redactor.redact(text),
+    redact: (text) => how.redactor.redact(text),
+    revealsSecret: (bytes) => how.redactor.foundIn(bytes),
     onUsage: (seen) => (usage = seen),
   };
   void pipeSse(outgoing, headers, sse);
@@ -367,7 +371,7 @@ function responseHeaders(c: Context, served: ServedResponse): Record<string, str
   if (served.completionCap !== undefined) headers['x-groq-router-max-tokens'] = String(served.completionCap);
   for (const name of RATE_LIMIT_HEADERS) {
     const value = served.upstream.headers.get(name);
-    if (value !== null) headers[name] = value;
+    if (value !== null && relayableLimitValue(value)) headers[name] = value;
   }
   return headers;
 }

@@ -5,6 +5,7 @@ import { mayUseName } from '../shared/name-access.js';
 import type { ReloadStatus } from '../../reload/config-reloader.js';
 import type { Deployment } from '../../routing/deployment.js';
 import type { ModelGroup } from '../../routing/table.js';
+import { shownJson } from './shown-json.js';
 
 /** Probes for orchestrators (`/health/liveliness`, `/health/readiness`) and per-deployment status. */
 export function healthRoutes(gateway: Pick<Gateway, 'current' | 'draining' | 'quota'>, version: string, reloadStatus: () => ReloadStatus | undefined = () => undefined): Hono {
@@ -23,7 +24,9 @@ export function healthRoutes(gateway: Pick<Gateway, 'current' | 'draining' | 'qu
     const unusable = unusableAliases(table.groups.values());
     const ready = configured > 0 && unusable.length === 0;
     const failure = reloadStatus()?.lastFailure;
-    return c.json(
+    return shownJson(
+      c,
+      gateway.current.redactor,
       {
         status: ready ? 'healthy' : 'unhealthy',
         reason: ready

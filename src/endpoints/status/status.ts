@@ -5,6 +5,7 @@ import type { Deployment } from '../../routing/deployment.js';
 import { configFaultOf, unusableAliases } from './health.js';
 import { mayUseName } from '../shared/name-access.js';
 import { budgetsOf, budgetView } from './quota.js';
+import { shownJson } from './shown-json.js';
 
 /**
  * `GET /status`: the whole picture a local user wants in one answer, for the status page (/ui) and
@@ -26,7 +27,7 @@ export function statusRoutes(gateway: Pick<Gateway, 'current' | 'quota' | 'activ
     const operator = principal?.kind !== 'client';
     const budgets = await Promise.all(budgetsOf(deployments).map(async ([spec, members]) => budgetView(await gateway.quota.snapshot(spec), members)));
     const now = Date.now();
-    return c.json({
+    return shownJson(c, gateway.current.redactor, {
       version,
       now: new Date(now).toISOString(),
       plan: config.router.groqPlan,
