@@ -23,6 +23,13 @@ describe('createLogger', () => {
     expect(lines[0]).toMatch(/^\d{4}-\d\d-\d\dT\S+Z WARN  first line \| second line request_id=r-2 alias=groq\/llama note="two words" attempts=\[\{"outcome":"refused"\}\]$/);
   });
 
+  it('writes a message’s control characters (a bare CR, a terminal escape) as escapes, never raw', () => {
+    const { lines, log } = capture('info', 'text');
+    log.info('GET /v1/x\rforged line \u001b[2J cleared\u0007');
+    expect(lines[0]).toContain('GET /v1/x\\u000dforged line \\u001b[2J cleared\\u0007');
+    expect(lines[0]).not.toMatch(/[\u0000-\u001f\u007f]/);
+  });
+
   it('drops lines below the level', () => {
     const { lines, log } = capture('info', 'text');
     log.debug('hidden');

@@ -166,7 +166,7 @@ class TextLogger implements Logger {
   }
 
   private line(level: LogLevel, message: string, fields: LogFields | undefined): void {
-    let line = `${new Date().toISOString()} ${LABELS[level]} ${message.includes('\n') ? message.replace(/\r?\n/g, ' | ') : message}`;
+    let line = `${new Date().toISOString()} ${LABELS[level]} ${oneLine(message)}`;
     const values = fields as Record<string, unknown> | undefined;
     for (const [key, bound] of this.bindings) line += pair(key, values !== undefined && Object.hasOwn(values, key) ? values[key] : bound);
     if (values !== undefined) {
@@ -177,6 +177,17 @@ class TextLogger implements Logger {
     }
     this.write(this.redact(line));
   }
+}
+
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/**
+ * A message as one line of plain text: line breaks become ` | `, and any other control character (a
+ * bare CR that would start a forged line, a terminal escape in a request's path) is written as an escape.
+ */
+function oneLine(message: string): string {
+  if (!CONTROL.test(message)) return message;
+  return message.replace(/\r?\n/g, ' | ').replace(/[\u0000-\u001f\u007f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** ` key=value`, or nothing for a value JSON would leave out or write as null. */

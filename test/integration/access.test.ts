@@ -81,6 +81,11 @@ describe('with a master key and client keys configured', () => {
     expect(models.data.map((m) => m.id)).toEqual(['groq/openai/gpt-oss-120b']);
     const info = JSON.parse((await call('GET', '/v1/model/info', 'client')).text) as { data: Array<{ model_name: string }> };
     expect(info.data.map((m) => m.model_name)).toEqual(['groq/openai/gpt-oss-120b']);
+    // An unknown name's 404 lists the aliases this key may use, not everyone's.
+    const unknown = await call('POST', '/v1/chat/completions', 'client', chatTo('nope'));
+    expect(unknown.status).toBe(404);
+    expect(unknown.text).toContain('groq/openai/gpt-oss-120b');
+    expect(unknown.text).not.toContain('llama-3.3-70b-versatile');
   });
 
   it('keeps operator routes to the master key', async () => {

@@ -11,7 +11,8 @@ import type { IntakeContext } from './routed.js';
 /** The alias named in `model`, known to the table and allowed for the caller's key. */
 export function requireAlias(model: unknown, { table, principal, noteAlias }: IntakeContext): string {
   if (typeof model !== 'string' || model === '') throw badRequest('model is required', 'missing_model', 'model');
-  if (table.group(model) === undefined) throw unknownAlias(model, [...table.groups.keys()]);
+  // The list offered is of the aliases this key may use: a client key is not shown the others'.
+  if (table.group(model) === undefined) throw unknownAlias(model, [...table.groups.keys()].filter((alias) => mayUseName(principal, table, alias)));
   noteAlias(model);
   if (!mayUseName(principal, table, model)) {
     throw new GatewayError(403, `This key may not use ${model}`, { type: 'permission_error', code: 'model_not_allowed', param: 'model' });
