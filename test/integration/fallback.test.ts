@@ -80,6 +80,14 @@ describe('fallback along the chain', () => {
     expect(response.headers.get('x-litellm-model-group')).toBe(FALLBACK);
   });
 
+  it('falls back for a stream answered with an HTML page under an event-stream content type', async () => {
+    const page = '<html><body><h1>502 Bad Gateway</h1></body></html>';
+    stack.fake.fail('llama-3.3-70b-versatile', { status: 200, body: page, headers: { 'content-type': 'text/event-stream' } }, 1);
+    const { text, response } = await chatStream();
+    expect(text).toBe('Hello from openai/gpt-oss-120b');
+    expect(response.headers.get('x-litellm-attempted-fallbacks')).toBe('1');
+  });
+
   it('falls back for a stream whose first byte does not come within stream_timeout', async () => {
     stack.fake.fail('llama-3.3-70b-versatile', { kind: 'hang' }, 1);
     const { text } = await chatStream();
