@@ -2,7 +2,7 @@ import { createServer, request, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatewayError } from '../errors.js';
-import { readJsonObject } from './json-body.js';
+import { checkFieldCount, readJsonObject } from './json-body.js';
 
 /** A server whose handler reads the body with `readJsonObject`, after the whole body arrived or at once. */
 let url = '';
@@ -49,5 +49,20 @@ describe.each([true, false])('readJsonObject (whole body received before the rea
     expect(await send(JSON.stringify({ text: 'x'.repeat(2_000) }))).toEqual({ ok: false, status: 413 });
     expect(await send('')).toEqual({ ok: false, status: 400 });
     expect(await send('{"model": ')).toEqual({ ok: false, status: 400 });
+  });
+});
+
+describe('checkFieldCount', () => {
+  it('passes a body with up to the limit of top-level fields and refuses one with more, as a 400', () => {
+    const fields = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, i]));
+    expect(() => checkFieldCount(fields(256))).not.toThrow();
+    let refused: unknown;
+    try {
+      checkFieldCount(fields(257));
+    } catch (err) {
+      refused = err;
+    }
+    expect(refused).toBeInstanceOf(GatewayError);
+    expect(refused).toMatchObject({ status: 400, code: 'too_many_fields' });
   });
 });

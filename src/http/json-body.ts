@@ -20,8 +20,26 @@ export async function readJsonObject(source: IncomingMessage, maxBytes: number):
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw badRequest('Request body must be a JSON object', 'invalid_json');
   }
+  checkFieldCount(parsed);
   checkJsonDepth(parsed);
   return parsed as Record<string, unknown>;
+}
+
+/**
+ * How many top-level fields a request body may have. OpenAI's and Groq's request bodies have a few
+ * dozen parameters; each later step (hygiene, the estimate, the SDK's serialisation) copies the top
+ * level, so a body of hundreds of thousands of fields would hold the event loop for seconds.
+ */
+export const MAX_TOP_LEVEL_FIELDS = 256;
+
+/** Refuses, with a 400, an object with more than `MAX_TOP_LEVEL_FIELDS` fields; counts no further than that. */
+export function checkFieldCount(value: object, max: number = MAX_TOP_LEVEL_FIELDS): void {
+  let fields = 0;
+  for (const key in value) {
+    if (Object.hasOwn(value, key) && ++fields > max) {
+      throw badRequest(`Request body has more than ${max} top-level fields; a request has a few dozen at most`, 'too_many_fields');
+    }
+  }
 }
 
 /**
