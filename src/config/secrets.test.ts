@@ -41,13 +41,22 @@ general_settings:
     }
     expect(urlCredentials('http://host/v1').filter((c) => c !== '')).toEqual([]);
   });
+
+  it('takes a URL’s user name for a secret only when it carries no password (a token in the user’s place)', () => {
+    expect(urlCredentials('rediss://default:redis-pass-word@x.upstash.io:6379')).not.toContain('default');
+    expect(urlCredentials('https://tok-en-as-user-0001@host/v1')).toContain('tok-en-as-user-0001');
+    const redactor = new Redactor(urlCredentials('rediss://default:redis-pass-word@x.upstash.io:6379'));
+    expect(redactor.redact('export default App;')).toBe('export default App;');
+  });
 });
 
-describe('Redactor.foundIn', () => {
-  it('finds a literal secret in bytes, and nothing in bytes without one', () => {
-    const redactor = new Redactor(['gsk_secret_0123456789abcdef']);
+describe('Redactor.foundIn and redactKeys', () => {
+  it('find and take out a key-like secret in an answer, and leave short secrets (which an answer may hold by chance) alone', () => {
+    const redactor = new Redactor(['gsk_secret_0123456789abcdef', '123456', 'pass-word']);
     expect(redactor.foundIn(Buffer.from('data: {"x":"gsk_secret_0123456789abcdef"}\n\n'))).toBe(true);
     expect(redactor.foundIn(Buffer.from('data: {"x":"gsk_secret_0123456789abcde"}\n\n'))).toBe(false);
+    expect(redactor.foundIn(Buffer.from('{"created":1712345678,"x":"pass-word"}'))).toBe(false);
+    expect(redactor.redactKeys('{"created":1712345678,"x":"gsk_secret_0123456789abcdef"}')).toBe('{"created":1712345678,"x":"[redacted]"}');
     expect(new Redactor([]).foundIn(Buffer.from('anything'))).toBe(false);
   });
 });

@@ -64,7 +64,11 @@ export function publicApiBase(url: string): string {
   }
 }
 
-/** The credentials an `api_base` carries: its user, password and query values, raw and decoded. */
+/**
+ * The credentials a URL carries: its password and query values, raw and decoded, and its user name
+ * when there is no password (a token in the user's place). A user name beside a password is a name
+ * (Redis's `default`), and taking it for a secret would blank that word everywhere.
+ */
 export function urlCredentials(url: string): string[] {
   let parsed: URL;
   try {
@@ -72,7 +76,7 @@ export function urlCredentials(url: string): string[] {
   } catch {
     return [];
   }
-  const found = [parsed.username, parsed.password, ...[...parsed.searchParams.values()]];
+  const found = [parsed.password === '' ? parsed.username : '', parsed.password, ...[...parsed.searchParams.values()]];
   const decoded = (value: string) => {
     try {
       return decodeURIComponent(value);
@@ -92,6 +96,8 @@ export function keyPreview(key: string): string {
 export const REDACTED = '[redacted]';
 /** Shorter strings are too likely to be ordinary words to remove from text. */
 const MIN_SECRET_LENGTH = 6;
+/** Upstream keys (`gsk_` and 52 characters) and master keys are far longer; passwords may be shorter. */
+const MIN_KEY_LENGTH = 16;
 /** Runs of key-like characters: where a pasted client key would sit in a message. */
 const KEY_LIKE = /[A-Za-z0-9_-]{16,}/g;
 
@@ -103,8 +109,9 @@ const KEY_LIKE = /[A-Za-z0-9_-]{16,}/g;
  */
 export class Redactor {
   private readonly literals: RegExp | undefined;
-  /** The literal secrets as bytes, for answers relayed as bytes. */
-  private readonly literalBytes: readonly Buffer[];
+  /** The key-like literal secrets (upstream keys, the master key), which an answer can only hold by echo. */
+  private readonly keys: RegExp | undefined;
+  private readonly keyBytes: readonly Buffer[];
 
   constructor(
     secrets: Iterable<string | undefined>,
@@ -115,17 +122,26 @@ export class Redactor {
     // Longest first, so a secret that contains another is removed whole.
     unique.sort((a, b) => b.length - a.length);
     this.literals = unique.length === 0 ? undefined : new RegExp(unique.map(escapeRegExp).join('|'), 'g');
-    this.literalBytes = unique.map((secret) => Buffer.from(secret));
+    const keys = unique.filter((secret) => secret.length >= MIN_KEY_LENGTH);
+    this.keys = keys.length === 0 ? undefined : new RegExp(keys.map(escapeRegExp).join('|'), 'g');
+    this.keyBytes = keys.map((secret) => Buffer.from(secret));
   }
 
   /**
-   * Whether bytes of an answer hold a literal secret (an upstream key an upstream echoed), one byte
-   * search per secret. Client keys are not looked for: only the caller itself could have put its key
-   * into what the upstream answers.
+   * Whether an answer's bytes hold a key-like secret (an upstream key an upstream echoed), one byte
+   * search per key. Shorter secrets (a Redis password, a number) are not looked for in answers: a model's
+   * text or a JSON number may hold one by chance, and replacing it would corrupt the answer and tell a
+   * caller that guessed it. Client keys are not looked for either: only the caller could have put its own
+   * key into what the upstream answers.
    */
   foundIn(bytes: Buffer): boolean {
-    for (const secret of this.literalBytes) if (bytes.indexOf(secret) !== -1) return true;
+    for (const key of this.keyBytes) if (bytes.indexOf(key) !== -1) return true;
     return false;
+  }
+
+  /** An answer's text with the key-like secrets `foundIn` looks for taken out, and nothing else changed. */
+  redactKeys(text: string): string {
+    return this.keys === undefined ? text : text.replace(this.keys, REDACTED);
   }
 
   redact(text: string): string {

@@ -131,7 +131,8 @@ export class GatewayMetrics {
       litellm.proxyTotalRequests.inc({ ...proxy, status_code: String(status) });
       if (status >= 400) {
         litellm.proxyFailedRequests.inc({ ...proxy, exception_status: String(status), exception_class: classOfStatus(status) });
-        litellm.apiFailedRequests.inc({ end_user, hashed_api_key, api_key_alias, model, team, team_alias, user, model_id: served?.id ?? '' });
+        // LiteLLM's count of failed LLM API calls: a fault of the gateway's own is not one.
+        if (cause !== 'gateway_error') litellm.apiFailedRequests.inc({ end_user, hashed_api_key, api_key_alias, model, team, team_alias, user, model_id: served?.id ?? '' });
       }
       // Groq's own 429s are counted where they happened (recordAttempt), once each.
       if (cause === 'gateway_refused' && outcome.status === 429) ours.rateLimited.inc({ requested_model: outcome.alias, model_id: '', source: 'gateway' });

@@ -69,9 +69,11 @@ export const REQUEST_CAUSES: readonly RequestCause[] = [
   'gateway_error',
 ];
 
-export function causeOf(outcome: Pick<RequestOutcome, 'status' | 'brokenStream' | 'trail'>): RequestCause {
+export function causeOf(outcome: Pick<RequestOutcome, 'status' | 'brokenStream' | 'trail' | 'errorCode'>): RequestCause {
   const { status } = outcome;
   if (status === 499) return 'cancelled';
+  // Ours, whatever the upstreams did before it (a stream our relaying failed, say).
+  if (outcome.errorCode === 'internal_error') return 'gateway_error';
   if (outcome.brokenStream) return 'stream_error';
   if (status < 400) return 'success';
   if (status === 408) return 'timeout';

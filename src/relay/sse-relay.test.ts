@@ -111,6 +111,13 @@ describe('SseRewriter', () => {
     expect(rewriter.improperEnd()).toEqual({ message: 'upstream sent an error: overloaded', framed: true });
   });
 
+  it('relays a chat chunk whose error is null as the chunk it is', () => {
+    const chunk = event({ id: '1', error: null, choices: [{ delta: { content: 'Hi' } }] });
+    const rewriter = new SseRewriter(undefined, chatStream);
+    expect(rewriter.push(enc(chunk))?.toString()).toBe(chunk);
+    expect(rewriter.improperEnd()).toEqual({ message: 'upstream stream ended without [DONE]', framed: false });
+  });
+
   it('does not run the redactor over events whose error is null (every Responses event names one)', () => {
     const seen: string[] = [];
     const redact = (text: string) => (seen.push(text), text);
@@ -266,10 +273,9 @@ describe('an upstream stream is not trusted', () => {
   it(`a secret the upstream echoes anywhere in a stream (a comment, an id, a chunk) is taken out`, async () => {
     const secret = 'gsk_echoed_0123456789';
     const out = fakeResponse();
-    const redact = (text: string) => text.replaceAll(secret, '[redacted]');
-    const revealsSecret = (bytes: Buffer) => bytes.includes(secret);
+    const keys = { foundIn: (bytes: Buffer) => bytes.includes(secret), redactKeys: (text: string) => text.replaceAll(secret, '[redacted]') };
     const chunk = event({ id: '1', choices: [{ delta: { content: `the key is ${secret}` } }] });
-    await pipeSse(out, {}, { dialect: chatStream, first: enc(`: auth Bearer ${secret}\n\n`), source: upstream([`id: ${secret}\n${chunk}`, 'data: [DONE]\n\n']), cancelUpstream: () => {}, onEnd: () => {}, redact, revealsSecret });
+    await pipeSse(out, {}, { dialect: chatStream, first: enc(`: auth Bearer ${secret}\n\n`), source: upstream([`id: ${secret}\n${chunk}`, 'data: [DONE]\n\n']), cancelUpstream: () => {}, onEnd: () => {}, keys });
     expect(out.text()).not.toContain(secret);
     expect(out.text().match(/\[redacted\]/g)).toHaveLength(3);
     expect(out.text()).toContain('data: [DONE]');

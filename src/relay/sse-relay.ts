@@ -62,18 +62,21 @@ export interface RelayOptions {
   readonly onEnd: (end: StreamEnd) => void;
 }
 
+/** The configured keys an upstream may echo in what it answers: found with one byte search each, and taken out alone. */
+export interface EchoedKeys {
+  foundIn(bytes: Buffer): boolean;
+  redactKeys(text: string): string;
+}
+
 export interface SseRelayOptions extends RelayOptions {
   readonly dialect: SseDialect;
   readonly onUsage?: (usage: StreamUsage) => void;
   /** Fires when a draining gateway's grace period is over: the stream ends with an error frame (and the dialect's end marker). */
   readonly stop?: AbortSignal;
-  /**
-   * Takes the configured secrets out of upstream text: applied to the upstream's own error events and
-   * events that carry an error, and to any relayed bytes `revealsSecret` finds a secret in.
-   */
+  /** Takes the configured secrets out of upstream text: applied to the upstream's own error events and events that carry an error. */
   readonly redact?: (text: string) => string;
-  /** Whether relayed bytes hold a secret (an upstream key the upstream echoed in a comment, an id, a chunk). */
-  readonly revealsSecret?: (bytes: Buffer) => boolean;
+  /** The keys an upstream may echo anywhere in a stream (a comment, an id, a chunk's text): taken out of whatever is relayed. */
+  readonly keys?: EchoedKeys;
 }
 
 const DATA_JSON = Buffer.from('data: {');
@@ -117,7 +120,7 @@ export class SseRewriter {
     private readonly onUsage: ((usage: StreamUsage) => void) | undefined,
     private readonly dialect: SseDialect,
     private readonly redact?: (text: string) => string,
-    private readonly revealsSecret?: (bytes: Buffer) => boolean,
+    private readonly keys?: EchoedKeys,
   ) {}
 
   /** The complete events in `chunk` (plus what was held back), fixed; `undefined` when none is complete. */
@@ -216,7 +219,7 @@ export class SseRewriter {
       throw new InvalidFrameError(`upstream sent a frame that is not JSON: ${JSON.stringify(shown.slice(0, 80))}`);
     }
     const type = frame.event ?? (isRecord(parsed) && typeof parsed.type === 'string' ? parsed.type : undefined);
-    if (type === 'error' || (frame.event === undefined && isRecord(parsed) && 'error' in parsed)) {
+    if (type === 'error' || (frame.event === undefined && isRecord(parsed) && parsed.error != null)) {
       // The upstream's own error frame goes out in the dialect's form (as it came where that is the same), cleaned.
       this.upstreamError = errorMessageOf(parsed);
       return this.redacted(this.dialect.fixError?.(parsed, frame), event);
@@ -226,10 +229,10 @@ export class SseRewriter {
     return carriesError(parsed) ? this.redacted(fixed, event) : fixed;
   }
 
-  /** Whole events on their way out, with any secret in them taken out: one byte search per secret. */
+  /** Whole events on their way out, with any key in them taken out: one byte search per key. */
   private cleaned(events: Buffer): Buffer {
-    if (this.redact === undefined || this.revealsSecret?.(events) !== true) return events;
-    return Buffer.from(this.redact(events.toString('utf8')));
+    if (this.keys === undefined || !this.keys.foundIn(events)) return events;
+    return Buffer.from(this.keys.redactKeys(events.toString('utf8')));
   }
 
   /** What goes out for an event that carries upstream error text (`fixed`, or the event as it came), with the configured secrets taken out. */
@@ -272,7 +275,7 @@ function errorMessageOf(parsed: unknown): string {
  * is read only as fast as the caller takes bytes. `head` is written first (status and headers).
  */
 export async function pipeSse(out: ServerResponse, head: Record<string, string>, options: SseRelayOptions): Promise<void> {
-  const rewriter = new SseRewriter(options.onUsage, options.dialect, options.redact, options.revealsSecret);
+  const rewriter = new SseRewriter(options.onUsage, options.dialect, options.redact, options.keys);
   const finish = new RelayEnd(options.onEnd);
   const end = (how: StreamEnd): void => finish.end(how);
   const onClose = (): void => {

@@ -291,7 +291,8 @@ async function callUpstream(
     const checked = typeof whole === 'string' ? whole : request.operation.checkAnswer?.(whole, upstream.headers.get('content-type'));
     if (typeof checked === 'string' || typeof whole === 'string') {
       close({ released: true });
-      return { failure: badAnswer(typeof checked === 'string' ? checked : 'malformed answer'), upstreamMs: performance.now() - started };
+      // The check may quote the answer's content type: the upstream's words, shown like any.
+      return { failure: shownFailure(badAnswer(typeof checked === 'string' ? checked : 'malformed answer'), ctx.redact), upstreamMs: performance.now() - started };
     }
     const bytes = whole.buffer as ArrayBuffer;
     const upstreamMs = performance.now() - started;

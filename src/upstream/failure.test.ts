@@ -55,6 +55,13 @@ describe('shownFailure', () => {
     expect(shownFailure(failed, redact)).toEqual({ ...failed, message: 'Invalid API Key: [redacted]', code: '[redacted]' });
   });
 
+  it('takes a secret out before it cuts, so no piece of one survives the cut', () => {
+    const key = `gsk_echoed${'K'.repeat(40)}`;
+    const message = `${'x'.repeat(MAX_FAILURE_MESSAGE_CHARS - 20)} ${key}`;
+    const shown = shownFailure(failure('auth', message), (text) => text.replaceAll(key, '[redacted]'));
+    expect(shown.message).not.toContain('gsk_echoed');
+  });
+
   it('cuts a message of any length to a bounded one', () => {
     const shown = shownFailure(failure('server_error', 'x'.repeat(300_000)), redact);
     expect(shown.message.length).toBeLessThan(MAX_FAILURE_MESSAGE_CHARS + 20);

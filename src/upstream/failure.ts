@@ -78,8 +78,9 @@ export const MAX_FAILURE_MESSAGE_CHARS = 2_000;
  * which an upstream may echo, and the message cut to a bounded length. The same object when nothing changes.
  */
 export function shownFailure(failed: UpstreamFailure, redact: (text: string) => string): UpstreamFailure {
-  const long = failed.message.length > MAX_FAILURE_MESSAGE_CHARS;
-  const message = redact(long ? `${failed.message.slice(0, MAX_FAILURE_MESSAGE_CHARS)}… (cut)` : failed.message);
+  // Cleaned before it is cut: a secret the cut split would no longer be recognised.
+  const clean = redact(failed.message);
+  const message = clean.length > MAX_FAILURE_MESSAGE_CHARS ? `${clean.slice(0, MAX_FAILURE_MESSAGE_CHARS)}… (cut)` : clean;
   const code = failed.code === undefined ? undefined : redact(failed.code);
   const type = failed.type === undefined ? undefined : redact(failed.type);
   if (message === failed.message && code === failed.code && type === failed.type) return failed;

@@ -10,9 +10,14 @@ describe('inBandStreamError', () => {
   });
 
   it('passes a stream that opens with an event, a comment, or a first chunk cut inside its first field name', () => {
-    for (const first of ['data: {"id":"1","choices":[]}\n\n', 'event: response.created\ndata: {}\n\n', ': ping\n\n', '\ufeffdata: {}\n\n', '\r\ndata: {}\n\n', 'id: 7\ndata: {}\n\n', 'da', 'data', 'eve']) {
+    for (const first of ['data: {"id":"1","choices":[]}\n\n', 'event: response.created\ndata: {}\n\n', ': ping\n\n', '\ufeffdata: {}\n\n', '\r\ndata: {}\n\n', 'id: 7\ndata: {}\n\n', 'da', 'data', 'eve', '\ufeff']) {
       expect(inBandStreamError(bytes(first)), JSON.stringify(first)).toBeUndefined();
     }
+  });
+
+  it('waits for more when the first chunk is only part of a byte-order mark', () => {
+    expect(inBandStreamError(Buffer.from([0xef]))).toBeUndefined();
+    expect(inBandStreamError(Buffer.from([0xef, 0xbb]))).toBeUndefined();
   });
 
   it('fails a stream whose first bytes are not server-sent events (an HTML page, JSON), without quoting them', () => {

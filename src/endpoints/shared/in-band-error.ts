@@ -12,6 +12,8 @@ const SSE_FIELDS = ['data', 'event', 'id', 'retry'] as const;
  * from a proxy, JSON): it is not relayed, and is not quoted (it may hold anything).
  */
 export function inBandStreamError(first: Uint8Array): UpstreamFailure | undefined {
+  // Only part of a byte-order mark so far: nothing to judge yet.
+  if (first.byteLength < 3 && first[0] === 0xef && (first.byteLength === 1 || first[1] === 0xbb)) return undefined;
   const text = Buffer.from(first.buffer, first.byteOffset, first.byteLength).toString('utf8');
   if (!opensAsSse(text)) return failure('server_error', 'upstream answered a streamed request with bytes that are not server-sent events', { code: 'upstream_bad_response' });
   if (!text.startsWith(DATA_ERROR) && !text.startsWith(EVENT_ERROR)) return undefined;

@@ -214,7 +214,7 @@ function writeAnswer(c: Context<NodeBindings>, served: ServedResponse, taken: In
     headers['content-type'] = served.upstream.headers.get('content-type') ?? 'application/json';
     const answer = Buffer.from(served.body as ArrayBuffer);
     // An upstream that echoes its key in an answer: taken out (one byte search per configured secret).
-    const body = how.redactor.foundIn(answer) ? Buffer.from(how.redactor.redact(answer.toString('utf8'))) : answer;
+    const body = how.redactor.foundIn(answer) ? Buffer.from(how.redactor.redactKeys(answer.toString('utf8'))) : answer;
     // With its length, the head and the whole body leave in one write with no chunked framing around them.
     headers['content-length'] = String(body.byteLength);
     // The answer goes out first; counting and logging it (in the same turn, before any other request) after.
@@ -247,8 +247,10 @@ function writeAnswer(c: Context<NodeBindings>, served: ServedResponse, taken: In
       // A caller that left mid-stream gets its reservation back; the upstream headers correct the rest.
       // A stream the drain cut (or that broke because of it) is the gateway's doing, not the deployment's.
       // A fault of the gateway's own is not the deployment's either; the request counts as a gateway error (500).
+      // The upstream's words, cleaned and bounded once, for the breaker, the log and the status page alike.
+      const broke = end.kind === 'upstream_error' ? shownFailure(failure('stream_error', end.message), (text) => how.redactor.redact(text)) : undefined;
       if (end.kind === 'client_cancelled' || end.kind === 'stopped' || end.kind === 'gateway_error' || stopping.aborted) served.finish({ released: true });
-      else if (end.kind === 'upstream_error') served.finish({ released: true, failure: shownFailure(failure('stream_error', end.message), (text) => how.redactor.redact(text)) });
+      else if (broke !== undefined) served.finish({ released: true, failure: broke });
       else served.finish({ usage });
       report.write({
         errorCode: end.kind === 'upstream_error' ? 'upstream_stream_error' : end.kind === 'gateway_error' ? 'internal_error' : undefined,
@@ -260,7 +262,7 @@ function writeAnswer(c: Context<NodeBindings>, served: ServedResponse, taken: In
         overheadSeconds,
         firstByteSeconds,
         upstreamSeconds: firstByteSeconds + (performance.now() - streamStartedAt) / 1000,
-      }, end.kind === 'upstream_error' ? `stream broke after its first byte: ${end.message}` : end.kind === 'gateway_error' ? end.message : undefined);
+      }, broke !== undefined ? `stream broke after its first byte: ${broke.message}` : end.kind === 'gateway_error' ? end.message : undefined);
     },
   };
   if (relayKind.kind === 'bytes') {
@@ -276,7 +278,7 @@ function writeAnswer(c: Context<NodeBindings>, served: ServedResponse, taken: In
     dialect: relayKind.dialect,
     stop: stopping,
     redact: (text) => how.redactor.redact(text),
-    revealsSecret: (bytes) => how.redactor.foundIn(bytes),
+    keys: how.redactor,
     onUsage: (seen) => (usage = seen),
   };
   void pipeSse(outgoing, headers, sse);
