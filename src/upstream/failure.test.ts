@@ -66,6 +66,7 @@ describe('shownFailure', () => {
     const shown = shownFailure(failure('server_error', 'x'.repeat(300_000)), redact);
     expect(shown.message.length).toBeLessThan(MAX_FAILURE_MESSAGE_CHARS + 20);
     expect(shown.message.endsWith('… (cut)')).toBe(true);
+    expect(shownFailure(failure('server_error', 'x', { code: 'c'.repeat(100_000) }), redact).code).toHaveLength(200);
   });
 
   it('hands back the same failure when there is nothing to change', () => {

@@ -71,6 +71,7 @@ export function failure(
 
 /** The most of an upstream's message a failure keeps: enough to read, bounded whatever the upstream sends. */
 export const MAX_FAILURE_MESSAGE_CHARS = 2_000;
+const MAX_FAILURE_WORD_CHARS = 200;
 
 /**
  * `failed` as the gateway may show it anywhere (the caller's error, the breaker's reason on `/health`
@@ -81,8 +82,9 @@ export function shownFailure(failed: UpstreamFailure, redact: (text: string) => 
   // Cleaned before it is cut: a secret the cut split would no longer be recognised.
   const clean = redact(failed.message);
   const message = clean.length > MAX_FAILURE_MESSAGE_CHARS ? `${clean.slice(0, MAX_FAILURE_MESSAGE_CHARS)}… (cut)` : clean;
-  const code = failed.code === undefined ? undefined : redact(failed.code);
-  const type = failed.type === undefined ? undefined : redact(failed.type);
+  // A code or a type is a word or two: one longer than a message's head is not one.
+  const code = failed.code === undefined ? undefined : redact(failed.code).slice(0, MAX_FAILURE_WORD_CHARS);
+  const type = failed.type === undefined ? undefined : redact(failed.type).slice(0, MAX_FAILURE_WORD_CHARS);
   if (message === failed.message && code === failed.code && type === failed.type) return failed;
   return { ...failed, message, code, type };
 }
