@@ -62,6 +62,16 @@ describe('redactingLogger', () => {
     expect(lines[0]?.split('[redacted]')).toHaveLength(5);
   });
 
+  it.each(['json', 'plain'] as const)('takes a secret that is a number out of the strings of a %s record only, and keeps it valid', (kind) => {
+    const numeric = (text: string) => text.replaceAll('123456', '[redacted]');
+    const seen: unknown[] = [];
+    const plain: Logger = { debug: () => undefined, info: (_m, fields) => seen.push(fields), warn: () => undefined, error: () => undefined, child: () => plain };
+    const { lines, log } = capture('info', 'json');
+    redactingLogger(kind === 'json' ? log : plain, numeric).info('served', { prompt_tokens: 1234567, note: 'password 123456' });
+    const record = (kind === 'json' ? JSON.parse(lines[0] ?? '') : seen[0]) as Record<string, unknown>;
+    expect(record).toMatchObject({ prompt_tokens: 1234567, note: 'password [redacted]' });
+  });
+
   it('cleans the message and fields of a logger that cannot redact its own lines', () => {
     const seen: unknown[] = [];
     const plain: Logger = {

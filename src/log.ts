@@ -84,6 +84,15 @@ function flushStderr(): void {
   process.stderr.write(out);
 }
 
+/**
+ * JSON text with the secrets taken out of its strings only, the same text when it holds none: a secret
+ * that is a number (a numeric password) must not turn `"prompt_tokens":1234567` into invalid JSON.
+ */
+function redactedJson(text: string, redact: (text: string) => string): string {
+  if (redact(text) === text) return text;
+  return JSON.stringify(JSON.parse(text, (_key, value: unknown) => (typeof value === 'string' ? redact(value) : value)));
+}
+
 /** pino's JSON records: pino serialises each record once; the finished line is redacted if asked. */
 function jsonLogger(write: (line: string) => void, min: number, redact: (text: string) => string): Logger {
   const root = pino(
@@ -93,7 +102,7 @@ function jsonLogger(write: (line: string) => void, min: number, redact: (text: s
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },
-    { write: (record: string) => write(redact(record.trimEnd())) } satisfies DestinationStream,
+    { write: (record: string) => write(redactedJson(record.trimEnd(), redact)) } satisfies DestinationStream,
   );
   return { ...wrapPino(root, min, redact), redacting: (again) => jsonLogger(write, min, redact === identity ? again : (text) => again(redact(text))) };
 }
@@ -222,7 +231,7 @@ export function redactingLogger(inner: Logger, redact: (message: string) => stri
     if (fields === undefined) return undefined;
     // Fields rarely hold a secret: rebuild them only when redaction changed something.
     const text = JSON.stringify(fields);
-    const redacted = redact(text);
+    const redacted = redactedJson(text, redact);
     return redacted === text ? fields : (JSON.parse(redacted) as LogFields);
   };
   return {

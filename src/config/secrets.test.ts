@@ -45,6 +45,8 @@ general_settings:
   it('takes a URL’s user name for a secret only when it carries no password (a token in the user’s place)', () => {
     expect(urlCredentials('rediss://default:redis-pass-word@x.upstash.io:6379')).not.toContain('default');
     expect(urlCredentials('https://tok-en-as-user-0001@host/v1')).toContain('tok-en-as-user-0001');
+    // A token in the user's place with a placeholder password beside it.
+    expect(urlCredentials('https://tok-en-as-user-0001:x@host/v1')).toContain('tok-en-as-user-0001');
     const redactor = new Redactor(urlCredentials('rediss://default:redis-pass-word@x.upstash.io:6379'));
     expect(redactor.redact('export default App;')).toBe('export default App;');
   });

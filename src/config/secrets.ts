@@ -66,8 +66,9 @@ export function publicApiBase(url: string): string {
 
 /**
  * The credentials a URL carries: its password and query values, raw and decoded, and its user name
- * when there is no password (a token in the user's place). A user name beside a password is a name
- * (Redis's `default`), and taking it for a secret would blank that word everywhere.
+ * when there is no password or it is as long as a token (a token in the user's place, a placeholder
+ * password beside it). A short user name beside a password is a name (Redis's `default`), and taking
+ * it for a secret would blank that word everywhere.
  */
 export function urlCredentials(url: string): string[] {
   let parsed: URL;
@@ -76,7 +77,7 @@ export function urlCredentials(url: string): string[] {
   } catch {
     return [];
   }
-  const found = [parsed.password === '' ? parsed.username : '', parsed.password, ...[...parsed.searchParams.values()]];
+  const found = [parsed.password === '' || parsed.username.length >= MIN_KEY_LENGTH ? parsed.username : '', parsed.password, ...[...parsed.searchParams.values()]];
   const decoded = (value: string) => {
     try {
       return decodeURIComponent(value);

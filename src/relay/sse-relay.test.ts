@@ -111,6 +111,15 @@ describe('SseRewriter', () => {
     expect(rewriter.improperEnd()).toEqual({ message: 'upstream sent an error: overloaded', framed: true });
   });
 
+  it('reads a first event behind a byte-order mark as the event it is (its error redacted, its end noted)', () => {
+    const redact = (text: string) => text.replaceAll('pw9', '[redacted]');
+    const rewriter = new SseRewriter(undefined, chatStream, redact);
+    const out = rewriter.push(enc(`\ufeff${event({ error: { message: 'bad pw9' } })}`));
+    expect(out?.toString()).not.toContain('pw9');
+    // Its message is the upstream's words, cleaned where the request's end is reported.
+    expect(rewriter.improperEnd()).toEqual({ message: 'upstream sent an error: bad pw9', framed: true });
+  });
+
   it('relays a chat chunk whose error is null as the chunk it is', () => {
     const chunk = event({ id: '1', error: null, choices: [{ delta: { content: 'Hi' } }] });
     const rewriter = new SseRewriter(undefined, chatStream);

@@ -253,7 +253,9 @@ function readFrame(event: Buffer): SseFrame | undefined {
   }
   let name: string | undefined;
   const data: string[] = [];
-  for (const line of event.toString('utf8').split(/\r?\n/)) {
+  const text = event.toString('utf8');
+  // A stream may begin with a byte-order mark, which is not part of its first field's name.
+  for (const line of (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text).split(/\r?\n/)) {
     if (line.startsWith('data:')) data.push(line.slice(line.startsWith('data: ') ? 6 : 5));
     else if (line.startsWith('event:')) name = line.slice(6).trim();
   }

@@ -15,6 +15,10 @@ describe('inBandStreamError', () => {
     }
   });
 
+  it('passes a first chunk whose error is null: it is a chunk', () => {
+    expect(inBandStreamError(bytes('data: {"error":null,"id":"1","choices":[{"delta":{"content":"Hi"}}]}\n\n'))).toBeUndefined();
+  });
+
   it('waits for more when the first chunk is only part of a byte-order mark', () => {
     expect(inBandStreamError(Buffer.from([0xef]))).toBeUndefined();
     expect(inBandStreamError(Buffer.from([0xef, 0xbb]))).toBeUndefined();

@@ -1,3 +1,4 @@
+import { isRecord } from '../../is-record.js';
 import { classifyStatus, failure, type UpstreamFailure } from '../../upstream/failure.js';
 
 const DATA_ERROR = 'data: {"error"';
@@ -24,6 +25,8 @@ export function inBandStreamError(first: Uint8Array): UpstreamFailure | undefine
   } catch {
     parsed = undefined;
   }
+  // `"error": null` opens an ordinary chunk, as the relay reads it too.
+  if (text.startsWith(DATA_ERROR) && isRecord(parsed) && parsed.error == null) return undefined;
   const classified = classifyStatus(500, parsed, undefined);
   return failure('stream_error', classified.message, { code: classified.code, type: classified.type });
 }
