@@ -213,7 +213,7 @@ function writeAnswer(c: Context<NodeBindings>, served: ServedResponse, taken: In
     taken.dispose?.();
     headers['content-type'] = served.upstream.headers.get('content-type') ?? 'application/json';
     const answer = Buffer.from(served.body as ArrayBuffer);
-    // An upstream that echoes its key in an answer: taken out (one byte search per configured secret).
+    // An upstream that echoes its key in an answer: taken out (one byte search per configured key).
     const body = how.redactor.foundIn(answer) ? Buffer.from(how.redactor.redactKeys(answer.toString('utf8'))) : answer;
     // With its length, the head and the whole body leave in one write with no chunked framing around them.
     headers['content-length'] = String(body.byteLength);
