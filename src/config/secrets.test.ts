@@ -28,7 +28,7 @@ describe('Redactor', () => {
       api_key: os.environ/K
       api_base: https://u:p%40ss-word-1@host/v1?token=tok-en-value-2
 router_settings:
-  redis_url: redis://:redis-pass-word-3@localhost:6379/0
+  redis_url: redis://:redis-pass-word-3@localhost/0
 general_settings:
   master_key: os.environ/M
 `,
@@ -43,11 +43,11 @@ general_settings:
   });
 
   it('takes a URL’s user name for a secret only when it carries no password (a token in the user’s place)', () => {
-    expect(urlCredentials('rediss://default:redis-pass-word@x.upstash.io:6379')).not.toContain('default');
+    expect(urlCredentials('rediss://default:redis-pass-word@x.upstash.io')).not.toContain('default');
     expect(urlCredentials('https://tok-en-as-user-0001@host/v1')).toContain('tok-en-as-user-0001');
     // A token in the user's place with a placeholder password beside it.
     expect(urlCredentials('https://tok-en-as-user-0001:x@host/v1')).toContain('tok-en-as-user-0001');
-    const redactor = new Redactor(urlCredentials('rediss://default:redis-pass-word@x.upstash.io:6379'));
+    const redactor = new Redactor(urlCredentials('rediss://default:redis-pass-word@x.upstash.io'));
     expect(redactor.redact('export default App;')).toBe('export default App;');
   });
 });

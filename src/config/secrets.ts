@@ -145,11 +145,12 @@ export class Redactor {
     return this.keys === undefined ? text : text.replace(this.keys, REDACTED);
   }
 
-  redact(text: string): string {
+  /** Bound once with its redactor, so a request hands it on as it is rather than wrapping it in a closure of its own. */
+  readonly redact = (text: string): string => {
     let out = this.literals === undefined ? text : text.replace(this.literals, REDACTED);
     if (this.clientKeyHashes.size > 0) out = out.replace(KEY_LIKE, (run) => (this.clientKeyHashes.has(this.hash(run)) ? REDACTED : run));
     return out;
-  }
+  };
 }
 
 function escapeRegExp(text: string): string {

@@ -269,7 +269,7 @@ async function callUpstream(
       if (notAStream !== undefined) {
         discardBody(upstream);
         close({ released: true });
-        return { failure: shownFailure(notAStream, ctx.redact), upstreamMs: performance.now() - started };
+        return failedAttempt(notAStream, ctx, started);
       }
       const source = chunkSourceOf(upstream);
       const first = await readFirstChunk(source);
@@ -277,7 +277,7 @@ async function callUpstream(
       if (inBand !== undefined) {
         source.cancel();
         close({ released: true });
-        return { failure: shownFailure(inBand, ctx.redact), upstreamMs: performance.now() - started };
+        return failedAttempt(inBand, ctx, started);
       }
       // Once bytes flow, the time-to-first-byte limit no longer applies; the request deadline still does.
       signal.stopTimer();
@@ -291,8 +291,7 @@ async function callUpstream(
     const checked = typeof whole === 'string' ? whole : request.operation.checkAnswer?.(whole, upstream.headers.get('content-type'));
     if (typeof checked === 'string' || typeof whole === 'string') {
       close({ released: true });
-      // The check may quote the answer's content type: the upstream's words, shown like any.
-      return { failure: shownFailure(badAnswer(typeof checked === 'string' ? checked : 'malformed answer'), ctx.redact), upstreamMs: performance.now() - started };
+      return failedAttempt(badAnswer(typeof checked === 'string' ? checked : 'malformed answer'), ctx, started);
     }
     const bytes = whole.buffer as ArrayBuffer;
     const upstreamMs = performance.now() - started;
@@ -321,9 +320,17 @@ async function callUpstream(
     // A refusal's headers show other consumers' spending as well as an answer's do.
     if (seen !== undefined) prepared.observed?.(seen, undefined, undefined);
     if (failed.refusedWithRoom) prepared.refusedWithRoom?.(booked, requestedInRateLimitMessage(failed.message));
-    // From here on the failure is shown (to the caller, on `/health` and `/status`, in the log).
-    return { failure: shownFailure(failed, ctx.redact), upstreamMs: performance.now() - started };
+    return failedAttempt(failed, ctx, started);
   }
+}
+
+/**
+ * How an attempt that reached the upstream ends in failure. From here on the failure is shown (to the
+ * caller, on `/health` and `/status`, in the log), so the upstream's words in it (a message, a content
+ * type a check quotes) are cleaned and bounded here, once for every way an attempt fails.
+ */
+function failedAttempt(failed: UpstreamFailure, ctx: RouteContext, started: number): CallOutcome {
+  return { failure: shownFailure(failed, ctx.redact), upstreamMs: performance.now() - started };
 }
 
 /**

@@ -160,7 +160,7 @@ async function walkAlias(services: RoutedServices, state: GatewayState, c: Conte
     trials: services.sharedBreakers,
     onCapacity: services.headroom.capacityFreed,
     outsideRequests: services.planning.outsideRequests,
-    redact: (text) => state.redactor.redact(text),
+    redact: state.redactor.redact,
   };
   const waitFor = {
     maxWaitMs: config.router.maxQueueWaitSec * 1000,
@@ -248,7 +248,7 @@ function writeAnswer(c: Context<NodeBindings>, served: ServedResponse, taken: In
       // A stream the drain cut (or that broke because of it) is the gateway's doing, not the deployment's.
       // A fault of the gateway's own is not the deployment's either; the request counts as a gateway error (500).
       // The upstream's words, cleaned and bounded once, for the breaker, the log and the status page alike.
-      const broke = end.kind === 'upstream_error' ? shownFailure(failure('stream_error', end.message), (text) => how.redactor.redact(text)) : undefined;
+      const broke = end.kind === 'upstream_error' ? shownFailure(failure('stream_error', end.message), how.redactor.redact) : undefined;
       if (end.kind === 'client_cancelled' || end.kind === 'stopped' || end.kind === 'gateway_error' || stopping.aborted) served.finish({ released: true });
       else if (broke !== undefined) served.finish({ released: true, failure: broke });
       else served.finish({ usage });
@@ -277,7 +277,7 @@ function writeAnswer(c: Context<NodeBindings>, served: ServedResponse, taken: In
     onEnd: relay.onEnd,
     dialect: relayKind.dialect,
     stop: stopping,
-    redact: (text) => how.redactor.redact(text),
+    redact: how.redactor.redact,
     keys: how.redactor,
     onUsage: (seen) => (usage = seen),
   };
