@@ -30,7 +30,7 @@ const { values, positionals } = parseArgs({
   },
 });
 const KEY = 'gsk_bench_key_0000000000000000';
-const fake = await startFakeGroq({ fast: true });
+const fake = await startFakeGroq({ fast: true, recordCalls: false });
 const dir = mkdtempSync(join(tmpdir(), 'instructions-'));
 const config = join(dir, 'litellm.config.yaml');
 writeFileSync(config, `model_list:\n  - model_name: bench\n    litellm_params:\n      model: groq/llama-3.3-70b-versatile\n      api_key: os.environ/GROQ_API_KEY\n      api_base: ${fake.url}\n      rpm: 1000000000\n      tpm: 1000000000000\n      rpd: null\n      tpd: null\n    model_info:\n      id: bench-0\n`);

@@ -10,6 +10,7 @@ describe('parseCliArgs', () => {
       port: 8081,
       host: '127.0.0.1',
       fast: true,
+      recordCalls: false,
       latencyMs: 25,
       chunkDelayMs: 5,
       keys: ['gsk_a', 'gsk_b'],

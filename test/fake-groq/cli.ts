@@ -28,6 +28,8 @@ export function parseCliArgs(argv: readonly string[]): FakeGroqOptions {
     port: integer('--port', values.port, 65_535),
     host: values.host,
     fast: values.fast,
+    // Nothing outside this process could read the record of calls.
+    recordCalls: false,
     latencyMs: integer('--latency-ms', values['latency-ms'], Number.MAX_SAFE_INTEGER),
     chunkDelayMs: integer('--chunk-delay-ms', values['chunk-delay-ms'], Number.MAX_SAFE_INTEGER),
   };
@@ -56,7 +58,7 @@ async function main(): Promise<void> {
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) return;
     stopping = true;
-    console.log(`fake-groq: ${signal}, closing after ${fake.calls.length} requests`);
+    console.log(`fake-groq: ${signal}, closing after ${fake.requestCount} requests`);
     void fake.close().then(() => process.exit(0));
   };
   process.once('SIGINT', stop);

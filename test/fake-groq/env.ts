@@ -28,6 +28,8 @@ export interface FakeEnv {
   readonly faults: FaultQueue;
   readonly fastResponses: FastResponses | undefined;
   readonly calls: MutableCall[];
+  /** Whether each request is kept in `calls` (`FakeGroqOptions.recordCalls`). */
+  readonly recordCalls: boolean;
   readonly accountingFor: (model: string) => Accounting;
   /** The prompt's token count as this fake counts it for `model` (rule and scale applied). */
   readonly countPrompt: (model: string, messages: unknown, tools: unknown) => number;
@@ -84,6 +86,7 @@ export function resolveEnv(options: FakeGroqOptions): FakeEnv {
     faults: new FaultQueue(),
     fastResponses: fast ? new FastResponses(() => Math.floor(now() / 1000)) : undefined,
     calls: [],
+    recordCalls: options.recordCalls !== false,
     accountingFor: (model) => (Object.hasOwn(accountingTable, model) ? (accountingTable[model] as Accounting) : defaultAccounting),
     countPrompt: (model, messages, tools) => scaledPromptTokens(promptCountFor(model), nonNegative(promptScaleFor(model), 1), messages, tools),
     pacingFor: (model) => {

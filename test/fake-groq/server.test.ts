@@ -750,6 +750,17 @@ describe('fast mode', () => {
     expect(fake.calls[0]).toMatchObject({ model: MODEL, status: 200, body: undefined, headers: {} });
   });
 
+  it('keeps no record of calls when told not to, and still counts them', async () => {
+    const fake = await start({ fast: true, recordCalls: false });
+    for (let i = 0; i < 3; i++) expect((await chat(fake, userSays('x'))).status).toBe(200);
+    expect(fake.calls).toHaveLength(0);
+    expect(fake.requestCount).toBe(3);
+    const recording = await start({ fast: true });
+    expect((await chat(recording, userSays('x'))).status).toBe(200);
+    expect(recording.calls).toHaveLength(1);
+    expect(recording.requestCount).toBe(1);
+  });
+
   it('does not rate-limit unless limits are given', async () => {
     const free = await start({ fast: true, defaultLimits: { rpm: 1 } });
     for (let i = 0; i < 3; i++) expect((await chat(free, userSays('x'))).status).toBe(200);

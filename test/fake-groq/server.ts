@@ -49,7 +49,9 @@ export async function startFakeGroq(options: FakeGroqOptions = {}): Promise<Fake
   const env = resolveEnv(options);
   const perKey: PerKey = { listing: new ModelListing(env.models, options.modelsByKey), filesAndBatches: new FilesAndBatches(env.now, env.models) };
   const sockets = new Set<Socket>();
+  let received = 0;
   const server = createServer((req, res) => {
+    received++;
     handle(env, req, res, perKey).catch((error: unknown) => internalError(res, error));
   });
   server.on('connection', (socket) => {
@@ -77,6 +79,9 @@ export async function startFakeGroq(options: FakeGroqOptions = {}): Promise<Fake
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
     calls: env.calls,
+    get requestCount() {
+      return received;
+    },
     callCount: (model) => (model === undefined ? env.calls.length : env.calls.filter((c) => c.model === model).length),
     fail: (model, fault, times = Number.POSITIVE_INFINITY) => env.faults.add(model, fault, times),
     clearFaults: (model) => env.faults.clear(model),
@@ -89,9 +94,11 @@ export async function startFakeGroq(options: FakeGroqOptions = {}): Promise<Fake
     usage: (key, model) => env.limiter.snapshot(key, model),
     clearCalls: () => {
       env.calls.length = 0;
+      received = 0;
     },
     reset: () => {
       env.calls.length = 0;
+      received = 0;
       env.faults.clear();
       env.limiter.reset();
       perKey.listing.clear();
@@ -124,7 +131,7 @@ async function handle(env: FakeEnv, req: IncomingMessage, res: ServerResponse, p
     headers: env.fast ? {} : recordedHeaders(req),
     fault: null,
   };
-  env.calls.push(call);
+  if (env.recordCalls) env.calls.push(call);
   const ex = new Exchange(req, res, call, env.fast ? 'req_fakefast' : newRequestId());
 
   let rawBody: Buffer;
