@@ -72,7 +72,7 @@ export interface Served {
   readonly deployment: Deployment;
   readonly upstream: Response;
   /** Non-stream responses: the whole body, already read and accounted for. */
-  readonly body: ArrayBuffer | undefined;
+  readonly body: Uint8Array | undefined;
   /** Non-stream responses: the usage the body reported. */
   readonly usage: TokenUsage | undefined;
   /** Streams: the first chunk (already read, so a failure before it could fall back) and the rest. */
@@ -293,15 +293,14 @@ async function callUpstream(
       close({ released: true });
       return failedAttempt(badAnswer(typeof checked === 'string' ? checked : 'malformed answer'), ctx, started);
     }
-    const bytes = whole.buffer as ArrayBuffer;
     const upstreamMs = performance.now() - started;
     recordLatency(stats, upstreamMs);
-    const spend = prepared.spent(bytes, booked, checked);
+    const spend = prepared.spent(whole, booked, checked);
     // The headers were written with this request still booked: learn from them before the store settles it.
     const seen = await gap;
     if (seen !== undefined) prepared.observed?.(seen, spend.usage, booked);
     close(spend);
-    return { served: { deployment, upstream, body: bytes, usage: spend.usage, stream: undefined, attempt: signal, finish, upstreamMs, completionCap } };
+    return { served: { deployment, upstream, body: whole, usage: spend.usage, stream: undefined, attempt: signal, finish, upstreamMs, completionCap } };
   } catch (err) {
     if (err instanceof NotSentError) {
       // Not an upstream call: the reservation goes back, the breaker hears nothing.
@@ -388,7 +387,7 @@ function discardBody(upstream: Response): void {
 /**
  * Reads a non-streamed answer whole, but never more than `maxBytes`: past it (by `content-length` or as
  * counted) the body is abandoned, which drops the upstream connection, and the reason is returned.
- * The bytes come back in a buffer of their own, so `.buffer` is exactly the answer.
+ * An answer that came in one chunk (the usual case) is that chunk, not a copy of it.
  */
 async function readWholeAnswer(upstream: Response, maxBytes: number): Promise<Uint8Array | string> {
   const source = chunkSourceOf(upstream);
@@ -410,12 +409,5 @@ async function readWholeAnswer(upstream: Response, maxBytes: number): Promise<Ui
     }
     chunks.push(chunk);
   }
-  // Its own memory (not the shared pool small Buffers come from), not zero-filled: every byte is written below.
-  const whole = Buffer.allocUnsafeSlow(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    whole.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return whole;
+  return chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks, total);
 }

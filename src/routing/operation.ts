@@ -41,7 +41,7 @@ export interface PreparedCall {
    * Reads what a whole (non-stream) answer spent; `json` is the answer as `checkAnswer` parsed it (so
    * usage is read without parsing it again), `undefined` when it parsed none.
    */
-  spent(body: ArrayBuffer, booked: Demand, json: Record<string, unknown> | undefined): Spend;
+  spent(body: Uint8Array, booked: Demand, json: Record<string, unknown> | undefined): Spend;
   /** Reads what a finished stream spent from the usage its relay picked out. */
   streamSpent(usage: TokenUsage | undefined, booked: Demand): Spend;
   /**

@@ -3,7 +3,7 @@ import { deploymentStub as deployment } from '../../../test/support/deployment-s
 import { TokenPlanning } from '../../quota/token-planning.js';
 import { responsesOperation } from './operation.js';
 
-const bytes = (text: string) => new TextEncoder().encode(text).buffer as ArrayBuffer;
+const bytes = (text: string) => new TextEncoder().encode(text);
 
 describe('responsesOperation', () => {
   const unsupported = { store: true, include: ['x'], prompt_cache_key: 'k' };
@@ -33,7 +33,7 @@ describe('responsesOperation', () => {
     const op = responsesOperation({ model: 'alias', input: 'hi', max_output_tokens: 500 }, 'alias', 10, new TokenPlanning());
     const prepared = op.prepare(deployment({ id: 'llama' }), requested);
     const answer = bytes('{"output":[],"usage":{"input_tokens":7,"output_tokens":3,"total_tokens":10,"input_tokens_details":{"cached_tokens":4}}}');
-    const checked = op.checkAnswer?.(new Uint8Array(answer), 'application/json');
+    const checked = op.checkAnswer?.(answer, 'application/json');
     if (typeof checked === 'string') throw new Error(checked);
     const spend = prepared.spent(answer, { requests: 1, tokens: 500, audioSeconds: 0 }, checked);
     // Without a budget there is no cap to keep: usage, its completion counted from the end of the answer.

@@ -212,7 +212,8 @@ function writeAnswer(c: Context<NodeBindings>, served: ServedResponse, taken: In
     deadline.dispose();
     taken.dispose?.();
     headers['content-type'] = served.upstream.headers.get('content-type') ?? 'application/json';
-    const answer = Buffer.from(served.body as ArrayBuffer);
+    const whole = served.body as Uint8Array;
+    const answer = Buffer.isBuffer(whole) ? whole : Buffer.from(whole.buffer, whole.byteOffset, whole.byteLength);
     // An upstream that echoes its key in an answer: taken out (one byte search per configured key).
     const body = how.redactor.foundIn(answer) ? Buffer.from(how.redactor.redactKeys(answer.toString('utf8'))) : answer;
     // With its length, the head and the whole body leave in one write with no chunked framing around them.

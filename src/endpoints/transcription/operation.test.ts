@@ -4,7 +4,7 @@ import { reportedDuration, uploadUnfit } from './operation.js';
 
 const MB = 1024 * 1024;
 
-const bytes = (text: string) => new TextEncoder().encode(text).buffer as ArrayBuffer;
+const bytes = (text: string) => new TextEncoder().encode(text);
 
 describe('uploadUnfit', () => {
   const whisper = deployment({ id: 'whisper-large-v3', maxFileBytes: { free: 25 * MB, developer: 100 * MB } });
@@ -23,6 +23,12 @@ describe('uploadUnfit', () => {
 describe('reportedDuration', () => {
   it('reads the duration of a verbose_json answer, even after a transcript that quotes the word', () => {
     expect(reportedDuration(bytes('{"task":"transcribe","text":"the \\"duration\\": 99","duration":12.5,"segments":[]}'))).toBe(12.5);
+  });
+
+  it('reads only the answer when it is a view into a larger buffer (a chunk of a socket read)', () => {
+    const read = Buffer.from('HTTP/1.1 200 OK\r\n\r\n{"duration":7,"text":"hi"}{"duration":99}');
+    const start = read.indexOf('{');
+    expect(reportedDuration(read.subarray(start, read.indexOf('}') + 1))).toBe(7);
   });
 
   it('is undefined for json without it and for text answers, whatever they say', () => {

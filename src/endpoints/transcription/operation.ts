@@ -65,8 +65,8 @@ const DURATION = /"duration":\s*([0-9.]+)/;
  * `verbose_json` answers carry the duration Groq measured; `json` and `text` do not. Inside the
  * transcript's strings quotes are escaped, so the first match is the answer's own field.
  */
-export function reportedDuration(body: ArrayBuffer): number | undefined {
-  const text = Buffer.from(body).toString('utf8');
+export function reportedDuration(body: Uint8Array): number | undefined {
+  const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
   // A `text` answer is the transcript itself, which may say anything.
   if (!text.trimStart().startsWith('{')) return undefined;
   const match = DURATION.exec(text);
