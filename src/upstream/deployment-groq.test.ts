@@ -53,6 +53,25 @@ describe('DeploymentGroq', () => {
     expect(lean.sent[1]?.headers.authorization).toBe('Bearer gsk_test');
   });
 
+  it('hands fetch one header record while the per-call headers stay the same, and never changes one handed out', async () => {
+    const records: Array<Record<string, string>> = [];
+    const keeping: FetchLike = async (_input, init = {}) => {
+      records.push(init.headers as Record<string, string>);
+      return new Response('{}', { status: 200, headers: { 'content-type': 'application/json' } });
+    };
+    const deployment = new DeploymentGroq({ ...options, fetch: keeping });
+    for (const timeout of [60_000, 60_000, 60_400, 2_000, 60_000]) await deployment.chat.completions.create(body, { signal: new AbortController().signal, timeout }).asResponse();
+    // The first call is the SDK's own (it makes the template); then 60 s, 60 s again (60.4 s is 60 whole seconds), 2 s, 60 s.
+    expect(records[2]).toBe(records[1]);
+    expect(records[3]).not.toBe(records[1]);
+    expect(records[3]?.['x-stainless-timeout']).toBe('2');
+    expect(records[4]).not.toBe(records[3]);
+    expect(records[4]?.['x-stainless-timeout']).toBe('60');
+    // What the earlier calls were handed is as it was.
+    expect(records[1]?.['x-stainless-timeout']).toBe('60');
+    expect(records[1]?.['x-stainless-retry-count']).toBe('0');
+  });
+
   it('shows the SDK\'s debug log the headers it sends, redacted, when its debug logging is on', async () => {
     const lean = recordingFetch();
     const lines: unknown[][] = [];

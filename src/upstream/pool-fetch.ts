@@ -15,8 +15,9 @@ export function poolFetch(agent: Agent): FetchLike {
   const targets = new Map<string, Target>();
   return ((input: string | URL | Request, init: RequestInit = {}) => {
     const target = typeof input === 'string' ? targetOf(input, targets) : targetOfUrl(input instanceof URL ? input : new URL(input.url));
-    // groq-sdk's deployment client (DeploymentGroq) hands a fresh plain record with a JSON body: taken as
-    // it is (an upload's encoder may add the content type, so those are always copied).
+    // groq-sdk's deployment client (DeploymentGroq) hands a plain record with a JSON body: taken as it is,
+    // and never changed (its record is shared by the calls with the same per-call headers); an upload's
+    // encoder may add the content type, so those are always copied.
     const headers = typeof init.body === 'string' && isPlainRecord(init.headers) ? init.headers : plainHeaders(init.headers);
     const body = requestBody(init.body, headers);
     return new Promise<Response>((resolve, reject) => {
