@@ -391,11 +391,11 @@ function discardBody(upstream: Response): void {
  */
 async function readWholeAnswer(upstream: Response, maxBytes: number): Promise<Uint8Array | string> {
   const source = chunkSourceOf(upstream);
-  const tooLarge = `upstream answer is larger than max_response_size_mb (${+(maxBytes / 1024 / 1024).toFixed(2)} MB)`;
+  const tooLarge = () => `upstream answer is larger than max_response_size_mb (${+(maxBytes / 1024 / 1024).toFixed(2)} MB)`;
   const declared = Number(upstream.headers.get('content-length') ?? Number.NaN);
   if (declared > maxBytes) {
     source.cancel();
-    return tooLarge;
+    return tooLarge();
   }
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -405,7 +405,7 @@ async function readWholeAnswer(upstream: Response, maxBytes: number): Promise<Ui
     total += chunk.byteLength;
     if (total > maxBytes) {
       source.cancel();
-      return tooLarge;
+      return tooLarge();
     }
     chunks.push(chunk);
   }

@@ -124,6 +124,8 @@ export class RetryPromises {
    * returned function is called.
    */
   async redeem(alias: string, claim: string): Promise<Redemption> {
+    // Every request comes through here: with nothing promised (the usual case) there is nothing to lapse.
+    if (this.byAlias.size === 0) return NOTHING;
     await this.lapse();
     const promises = this.byAlias.get(alias);
     if (promises === undefined) return NOTHING;

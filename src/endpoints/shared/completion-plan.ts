@@ -183,7 +183,15 @@ function settledTokens(usage: TokenUsage, cap: number, keepsCap: boolean): numbe
  */
 function withCountedPrompt(look: RetentionLook, prompt: number, usage: TokenUsage): RetentionLook {
   const reported = usage.prompt_tokens;
-  if (reported === undefined || look.gap === undefined) return { ...look, noise: Math.ceil(prompt * UNCOUNTED_PROMPT_ERROR) };
+  if (reported === undefined || look.gap === undefined) return lookWith(look, look.gap, Math.ceil(prompt * UNCOUNTED_PROMPT_ERROR));
   const counted = Math.max(0, reported - (usage.prompt_tokens_details?.cached_tokens ?? 0));
-  return { ...look, gap: look.gap + prompt - counted, noise: Math.ceil(prompt * 0.03) };
+  return lookWith(look, look.gap + prompt - counted, Math.ceil(prompt * 0.03));
+}
+
+/**
+ * `look` with another gap and noise, field by field: a spread followed by keys the look lacks made V8
+ * work out the object's shape again on every answer (0.35 % of the CPU profile at 50 connections).
+ */
+function lookWith(look: RetentionLook, gap: number | undefined, noise: number): RetentionLook {
+  return { gap, pending: look.pending, noise, outsideRequests: look.outsideRequests, streamingCap: look.streamingCap };
 }
