@@ -132,7 +132,7 @@ export function planCompletion(deployment: Deployment, planning: TokenPlanning, 
       // estimate's own error as noise: there noise only pulls toward keeping, the safe side, and an
       // agent's next request (often before this answer ends) fits better for it. Taken while Groq is
       // believed to book usage, noise would pull toward usage, so it waits for the prompt as Groq counted it.
-      const weighedNow = taken?.keptCaps === true && planning.retention.weigh(taken, { ...taken.look, noise: Math.ceil(prompt * UNCOUNTED_PROMPT_ERROR) });
+      const weighedNow = taken?.keptCaps === true && planning.retention.weigh(taken, lookWith(taken.look, taken.look.gap, Math.ceil(prompt * UNCOUNTED_PROMPT_ERROR)));
       if (!weighedNow) streamedLook = taken;
     },
     refusedWithRoom(booked, upstreamCount) {
@@ -190,7 +190,8 @@ function withCountedPrompt(look: RetentionLook, prompt: number, usage: TokenUsag
 
 /**
  * `look` with another gap and noise, field by field: a spread followed by keys the look lacks made V8
- * work out the object's shape again on every answer (0.35 % of the CPU profile at 50 connections).
+ * work out the object's shape again on every answer (0.35 % of the CPU profile at 50 connections, whole
+ * answers and streams alike).
  */
 function lookWith(look: RetentionLook, gap: number | undefined, noise: number): RetentionLook {
   return { gap, pending: look.pending, noise, outsideRequests: look.outsideRequests, streamingCap: look.streamingCap };
