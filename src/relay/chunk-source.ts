@@ -3,6 +3,11 @@ import { PoolResponse } from '../upstream/pool-fetch.js';
 /** The rest of an upstream body, one chunk at a time; `undefined` at its end. */
 export interface ChunkSource {
   read(): Promise<Uint8Array | undefined>;
+  /**
+   * All that is left of the body at once, when the whole of it has arrived already (nothing more is then
+   * read); `undefined` otherwise, or where the source cannot tell.
+   */
+  readRest?(): Uint8Array | undefined;
   /** Stops reading and frees the connection's body. */
   cancel(): void;
 }

@@ -397,6 +397,8 @@ async function readWholeAnswer(upstream: Response, maxBytes: number): Promise<Ui
     source.cancel();
     return tooLarge();
   }
+  const rest = source.readRest?.();
+  if (rest !== undefined) return rest.byteLength > maxBytes ? tooLarge() : rest;
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {

@@ -175,6 +175,22 @@ describe('poolFetch', () => {
     expect(await whole.read()).toBeUndefined();
   });
 
+  it('hands the rest of a body at once only when the whole answer is in, and then it is at its end', async () => {
+    const open = chunkSourceOf(await fetch(`${base}/slow`, { method: 'POST', body: '{}' }));
+    // Not complete: nothing is taken, and reading goes on as before.
+    expect(open.readRest?.()).toBeUndefined();
+    expect(Buffer.from((await open.read()) as Uint8Array).toString()).toBe('data: first\n\n');
+    slow.shift()?.end('data: last\n\n');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(Buffer.from(open.readRest?.() as Uint8Array).toString()).toBe('data: last\n\n');
+    expect(await open.read()).toBeUndefined();
+
+    const whole = await fetch(`${base}/json`, { method: 'POST', body: '{}' });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(JSON.parse(Buffer.from(chunkSourceOf(whole).readRest?.() as Uint8Array).toString())).toEqual({ ok: true });
+    await expect(async () => whole.text()).rejects.toThrow(/unusable/);
+  });
+
   it('pauses the socket while bytes wait unread, and loses none', async () => {
     const response = await fetch(`${base}/big`, { method: 'POST', body: '{}' });
     const source = chunkSourceOf(response);
