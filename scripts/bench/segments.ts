@@ -6,12 +6,15 @@
  * `wUp`/`wClient` mark the socket writes towards the upstream and the caller (the `…Done` points after
  * the system call returns), `tail…` the work each write leaves before the event loop goes idle.
  *
- * Usage: tsx scripts/bench/segments.ts [--conns 1] [--seconds 20] [--stream]   (run `npm run build` first)
+ * Usage: tsx scripts/bench/segments.ts [--seconds 20] [--stream]   (run `npm run build` first)
  *
- * The points are inserted by text into the compiled files; a point whose line has changed is reported
- * and the run stops, so this never measures a build other than the one named.
+ * One connection only: the points of one request at a time are kept, so concurrent requests would mix.
+ * The request log's writes to stderr (a pipe: a socket without a remote port) are left out.
+ *
+ * The points are inserted by text into the compiled files of `dist/` as it is (build it from `src/` first);
+ * a point whose line has changed is reported and the run stops.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -19,7 +22,7 @@ import autocannon from 'autocannon';
 import { startFakeGroq } from '../../test/fake-groq/server.js';
 import { freePort, startProcess, stopAll } from './bench.js';
 
-const { values } = parseArgs({ options: { conns: { type: 'string', default: '1' }, seconds: { type: 'string', default: '20' }, stream: { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '20' }, stream: { type: 'boolean', default: false } } });
 const ROOT = join(import.meta.dirname, '../..');
 const BUILD = join(ROOT, 'dist-segments');
 const KEY = 'gsk_bench_key_0000000000000000';
@@ -87,6 +90,8 @@ http.Server.prototype.emit = function (event, ...args) {
 };
 const writeGeneric = net.Socket.prototype._writeGeneric;
 net.Socket.prototype._writeGeneric = function (...args) {
+  // The request log's pipe to stderr is a socket too, with no remote port.
+  if (this.remotePort === undefined) return writeGeneric.apply(this, args);
   const side = this.remotePort === upstreamPort ? 'Up' : 'Client';
   globalThis.__segment('w' + side);
   const result = writeGeneric.apply(this, args);
@@ -130,8 +135,10 @@ try {
   const port = await freePort();
   await startProcess([join(BUILD, 'cli.js'), '--config', config, '--port', String(port)], { GROQ_API_KEY: KEY, SEGMENTS_UPSTREAM_PORT: String(fake.port), SEGMENTS_OUT: out }, /listening on/);
   const body = JSON.stringify({ model: 'bench', stream: values.stream, messages: [{ role: 'user', content: 'Say hello' }] });
-  const result = await autocannon({ url: `http://127.0.0.1:${port}/v1/chat/completions`, method: 'POST', connections: Number(values.conns), duration: Number(values.seconds), headers: { 'content-type': 'application/json' }, body });
-  console.log(`${result.requests.total} requests, ${Math.round(result.requests.average)} req/s, p50 ${result.latency.p50} ms; the last 5,000 requests:`);
+  const result = await autocannon({ url: `http://127.0.0.1:${port}/v1/chat/completions`, method: 'POST', connections: 1, duration: Number(values.seconds), headers: { 'content-type': 'application/json' }, body });
+  if (result.errors + result.non2xx > 0) throw new Error(`${result.errors + result.non2xx} requests failed: their segments would be an error's`);
+  if (!existsSync(out)) throw new Error(`fewer than 5,000 requests in ${values.seconds} s: run longer`);
+  console.log(`${result.requests.total} requests, ${Math.round(result.requests.average)} req/s, p50 ${result.latency.p50} ms; the last whole block of 5,000 requests:`);
   console.table(JSON.parse(readFileSync(out, 'utf8')) as unknown[]);
 } finally {
   stopAll();

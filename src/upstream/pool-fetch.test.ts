@@ -84,6 +84,16 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** `readRest()` once the body has all arrived: asked every 5 ms, for at most 5 s. */
+async function restOnceComplete(source: ReturnType<typeof chunkSourceOf>): Promise<Uint8Array> {
+  for (let tries = 0; tries < 1000; tries++) {
+    const rest = source.readRest?.();
+    if (rest !== undefined) return rest;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  throw new Error('the body never completed');
+}
+
 describe('poolFetch', () => {
   it('sends a JSON string body and exposes status, headers and body', async () => {
     const response = await fetch(`${base}/json`, { method: 'POST', body: '{"a":1}', headers: { 'content-type': 'application/json' } });
@@ -181,13 +191,11 @@ describe('poolFetch', () => {
     expect(open.readRest?.()).toBeUndefined();
     expect(Buffer.from((await open.read()) as Uint8Array).toString()).toBe('data: first\n\n');
     slow.shift()?.end('data: last\n\n');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(Buffer.from(open.readRest?.() as Uint8Array).toString()).toBe('data: last\n\n');
+    expect(Buffer.from(await restOnceComplete(open)).toString()).toBe('data: last\n\n');
     expect(await open.read()).toBeUndefined();
 
     const whole = await fetch(`${base}/json`, { method: 'POST', body: '{}' });
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(JSON.parse(Buffer.from(chunkSourceOf(whole).readRest?.() as Uint8Array).toString())).toEqual({ ok: true });
+    expect(JSON.parse(Buffer.from(await restOnceComplete(chunkSourceOf(whole))).toString())).toEqual({ ok: true });
     await expect(async () => whole.text()).rejects.toThrow(/unusable/);
   });
 

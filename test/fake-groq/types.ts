@@ -117,7 +117,7 @@ export interface FakeGroq {
   readonly calls: readonly FakeCall[];
   /** Requests received so far, recorded in `calls` or not; `reset` and `clearCalls` start it again. */
   readonly requestCount: number;
-  /** Calls naming `model`, or all calls. */
+  /** Recorded calls naming `model`, or all recorded calls (none when `recordCalls` is false: see `requestCount`). */
   callCount(model?: string): number;
   /**
    * Queue `fault` for the next `times` requests to `model` (FIFO after faults already queued): chat,
