@@ -7,13 +7,12 @@
  * node flags.
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { startFakeGroq } from '../../test/fake-groq/server.js';
-import { freePort, startProcess, stopAll } from './bench.js';
+import { freePort, gatewayConfig, startProcess, stopAll } from './bench.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -21,9 +20,7 @@ const { values, positionals } = parseArgs({
 });
 const KEY = 'gsk_bench_key_0000000000000000';
 const fake = await startFakeGroq({ fast: true, recordCalls: false });
-const dir = mkdtempSync(join(tmpdir(), 'ab-'));
-const config = join(dir, 'litellm.config.yaml');
-writeFileSync(config, `model_list:\n  - model_name: bench\n    litellm_params:\n      model: groq/llama-3.3-70b-versatile\n      api_key: os.environ/GROQ_API_KEY\n      api_base: ${fake.url}\n      rpm: 1000000000\n      tpm: 1000000000000\n      rpd: null\n      tpd: null\n    model_info:\n      id: bench-0\n`);
+const config = gatewayConfig(fake.port, 1);
 
 function start(build: string, port: number): Promise<ChildProcess> {
   const [dir = build, flags = ''] = build.split(':');

@@ -83,7 +83,11 @@ export function untilReady(child: ChildProcess, ready: RegExp, name: string, tim
   });
 }
 
-function gatewayConfig(fakePort: number, deployments: number, redisUrl?: string): string {
+/**
+ * The gateway's config for a run against the fake on `fakePort`: aliases `bench`, `bench-1`, … with one
+ * deployment each and limits high enough never to refuse. Written to a temporary folder `stopAll` removes.
+ */
+export function gatewayConfig(fakePort: number, deployments: number, redisUrl?: string): string {
   const file = join(mkdtempSync(join(tmpdir(), 'groq-router-bench-')), 'litellm.config.yaml');
   tempDirs.push(join(file, '..'));
   const entries = Array.from(

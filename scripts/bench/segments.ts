@@ -14,13 +14,12 @@
  * The points are inserted by text into the compiled files of `dist/` as it is (build it from `src/` first);
  * a point whose line has changed is reported and the run stops.
  */
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { startFakeGroq } from '../../test/fake-groq/server.js';
-import { freePort, startProcess, stopAll } from './bench.js';
+import { freePort, gatewayConfig, startProcess, stopAll } from './bench.js';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '20' }, stream: { type: 'boolean', default: false } } });
 const ROOT = join(import.meta.dirname, '../..');
@@ -124,13 +123,8 @@ function finish() {
 
 instrument();
 const fake = await startFakeGroq({ fast: true, recordCalls: false });
-const dir = mkdtempSync(join(tmpdir(), 'segments-'));
-const config = join(dir, 'litellm.config.yaml');
-const out = join(dir, 'segments.json');
-writeFileSync(
-  config,
-  `model_list:\n  - model_name: bench\n    litellm_params:\n      model: groq/llama-3.3-70b-versatile\n      api_key: os.environ/GROQ_API_KEY\n      api_base: ${fake.url}\n      rpm: 1000000000\n      tpm: 1000000000000\n      rpd: null\n      tpd: null\n    model_info:\n      id: bench-0\n`,
-);
+const config = gatewayConfig(fake.port, 1);
+const out = join(config, '..', 'segments.json');
 try {
   const port = await freePort();
   await startProcess([join(BUILD, 'cli.js'), '--config', config, '--port', String(port)], { GROQ_API_KEY: KEY, SEGMENTS_UPSTREAM_PORT: String(fake.port), SEGMENTS_OUT: out }, /listening on/);
@@ -143,6 +137,5 @@ try {
 } finally {
   stopAll();
   await fake.close();
-  rmSync(dir, { recursive: true, force: true });
   rmSync(BUILD, { recursive: true, force: true });
 }
