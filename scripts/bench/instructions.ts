@@ -11,13 +11,12 @@
  * compilation and garbage collection run at the same points in every run).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { startFakeGroq } from '../../test/fake-groq/server.js';
-import { freePort, untilReady } from './bench.js';
+import { freePort, gatewayConfig, stopAll, untilReady } from './bench.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -31,9 +30,9 @@ const { values, positionals } = parseArgs({
 });
 const KEY = 'gsk_bench_key_0000000000000000';
 const fake = await startFakeGroq({ fast: true, recordCalls: false });
-const dir = mkdtempSync(join(tmpdir(), 'instructions-'));
-const config = join(dir, 'litellm.config.yaml');
-writeFileSync(config, `model_list:\n  - model_name: bench\n    litellm_params:\n      model: groq/llama-3.3-70b-versatile\n      api_key: os.environ/GROQ_API_KEY\n      api_base: ${fake.url}\n      rpm: 1000000000\n      tpm: 1000000000000\n      rpd: null\n      tpd: null\n    model_info:\n      id: bench-0\n`);
+const config = gatewayConfig(fake.port, 1);
+/** The callgrind dumps go beside the config, into the temporary folder `stopAll` removes. */
+const dir = join(config, '..');
 const body = JSON.stringify({ model: 'bench', stream: values.stream, messages: [{ role: 'user', content: 'Say hello' }] });
 
 interface Counted {
@@ -107,4 +106,5 @@ try {
 } finally {
   for (const g of gateways) g.child.kill('SIGKILL');
   await fake.close();
+  stopAll();
 }
