@@ -116,8 +116,8 @@ async function startGateway(fakePort: number, deployments: number, redisUrl?: st
   return { child, port };
 }
 
-interface Target {
-  readonly name: 'direct' | 'minimal proxy' | 'gateway' | 'gateway + Redis';
+export interface Target {
+  readonly name: string;
   readonly url: string;
   readonly model: string;
   readonly headers: Record<string, string>;
@@ -148,7 +148,7 @@ async function warmUp(target: Target): Promise<void> {
 const keepAlive = new Agent({ keepAlive: true, maxSockets: 1 });
 
 /** One connection, one request at a time: latency to the first byte and to the end, in ms, exactly. */
-async function sequential(target: Target, stream: boolean, count: number): Promise<{ firstByte: number[]; total: number[] }> {
+export async function sequential(target: Target, stream: boolean, count: number): Promise<{ firstByte: number[]; total: number[] }> {
   const firstByte: number[] = [];
   const total: number[] = [];
   const payload = body(target, stream);
@@ -178,12 +178,12 @@ async function sequential(target: Target, stream: boolean, count: number): Promi
   return { firstByte, total };
 }
 
-function percentile(values: number[], p: number): number {
+export function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
-const median = (values: number[]) => percentile(values, 50);
+export const median = (values: number[]) => percentile(values, 50);
 
 function rssMb(child: ChildProcess): number {
   const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
