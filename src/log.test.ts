@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger, redactingLogger, type Logger } from './log.js';
+import { createLogger, IsoClock, redactingLogger, type Logger } from './log.js';
 
 function capture(level: 'debug' | 'info' | 'warn' | 'error', format: 'json' | 'text') {
   const lines: string[] = [];
@@ -83,5 +83,38 @@ describe('redactingLogger', () => {
     };
     redactingLogger(plain, redact).info(`a ${SECRET}`, { text: SECRET, count: 1 });
     expect(seen).toEqual(['a [redacted]', { text: '[redacted]', count: 1 }]);
+  });
+});
+
+describe('IsoClock', () => {
+  it('writes what toISOString writes, across seconds, days, jumps and a clock set back', () => {
+    let now = 0;
+    const clock = new IsoClock(() => now);
+    const times = [
+      Date.UTC(2026, 11, 2, 14, 5, 59, 998), Date.UTC(2026, 11, 2, 14, 5, 59, 999), Date.UTC(2026, 11, 2, 14, 6, 0, 0),
+      Date.UTC(2026, 11, 2, 14, 6, 0, 7), Date.UTC(2026, 11, 2, 14, 6, 0, 42), Date.UTC(2026, 11, 2, 14, 6, 0, 420),
+      Date.UTC(2026, 11, 2, 23, 59, 59, 999), Date.UTC(2026, 11, 3, 0, 0, 0, 1), Date.UTC(2026, 11, 3, 0, 0, 0, 1),
+      // Set back by less than a second, then by more, then forward by hours.
+      Date.UTC(2026, 11, 2, 23, 59, 59, 500), Date.UTC(2026, 11, 2, 14, 6, 0, 0), Date.UTC(2026, 11, 2, 20, 0, 0, 999), 0, 999, 1_000,
+    ];
+    for (const time of times) {
+      now = time;
+      expect(clock.now()).toBe(new Date(time).toISOString());
+    }
+  });
+
+  it('leaves fields named like the head (time, level, msg) out of the key=value part', () => {
+    const { lines, log } = capture('info', 'text');
+    log.info('served', { time: 1, level: 'x', msg: 'y', status: 200 });
+    expect(lines[0]).toMatch(/ INFO  served status=200$/);
+  });
+
+  it("stamps the text logger's lines", () => {
+    const { lines, log } = capture('info', 'text');
+    const before = Date.now();
+    log.info('served');
+    const stamped = Date.parse((lines[0] ?? '').split(' ')[0] ?? '');
+    expect(stamped).toBeGreaterThanOrEqual(before);
+    expect(stamped).toBeLessThanOrEqual(Date.now());
   });
 });
