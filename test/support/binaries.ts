@@ -12,6 +12,8 @@ export const SYSTEM_PROGRAMS = {
   prometheus: 'prometheus',
   promtool: 'prometheus',
   chromium: 'chromium',
+  // Not the suite's: `scripts/bench/perf-profile.ts` samples the gateway with it.
+  perf: 'linux-perf',
 } as const;
 
 export type SystemProgram = keyof typeof SYSTEM_PROGRAMS;
