@@ -112,7 +112,9 @@ async function main(): Promise<void> {
   const fake = await startFakeGroq({ fast: true, recordCalls: false });
   try {
     const port = await freePort();
-    const gateway = await startProcess(['--perf-basic-prof', join(build, 'cli.js'), '--config', gatewayConfig(fake.port, 1), '--port', String(port)], { GROQ_API_KEY: KEY }, /listening on/);
+    // --perf-basic-prof also starts V8's log, which would land in the working directory: it goes with the rest.
+    const v8Log = [`--logfile=${join(dir, 'v8.log')}`, '--no-logfile-per-isolate'];
+    const gateway = await startProcess(['--perf-basic-prof', ...v8Log, join(build, 'cli.js'), '--config', gatewayConfig(fake.port, 1), '--port', String(port)], { GROQ_API_KEY: KEY }, /listening on/);
     const pid = gateway.pid as number;
     const load = (options: { amount?: number; duration?: number }) =>
       autocannon({
