@@ -144,7 +144,8 @@ export class IsoClock {
   constructor(private readonly epochMs: () => number = Date.now) {}
 
   now(): string {
-    const now = this.epochMs();
+    // Whole milliseconds, as a Date keeps them (it truncates toward zero).
+    const now = Math.trunc(this.epochMs());
     let ms = now - this.secondStart;
     // NaN at first; out of range when the second has passed or the clock went back.
     if (!(ms >= 0 && ms < 1000)) {

@@ -10,7 +10,7 @@
  * Usage: tsx scripts/bench/perf-profile.ts [--conns 50] [--seconds 8] [--stream] [--top 30] [build dir, default dist]
  * Needs `perf` (Debian's `linux-perf`; installed with apt-get when run as root).
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,18 +37,22 @@ const SLOW_PATHS = [
   'Builtins_RegExpPrototypeTestFast',
 ];
 
-/** One sample's call chain, leaf first, each frame's symbol without its offset and object file. */
-type Chain = string[];
+/** One frame: its symbol, and where its code lives (the JIT's output, the kernel, the node binary, a library). */
+interface Frame {
+  readonly symbol: string;
+  readonly place: string;
+}
+/** One sample's call chain, leaf first. */
+type Chain = Frame[];
 
-/** `perf script -F ip,sym`'s output: one indented `address symbol` line a frame, a blank line after each sample. */
+/** `perf script -F ip,sym,dso`'s output: `address symbol (object file)` a line, a blank line after each sample. */
 function parseChains(text: string): Chain[] {
   const chains: Chain[] = [];
   let chain: Chain = [];
   for (const line of text.split('\n')) {
-    if (line.startsWith('\t') || line.startsWith(' ')) {
-      const frame = line.trim().replace(/^[0-9a-f]+ /, '');
-      if (frame !== '') chain.push(frame);
-    } else if (chain.length > 0) {
+    const frame = /^\s+[0-9a-f]+ (.*) \(([^()]*)\)$/.exec(line);
+    if (frame !== null) chain.push({ symbol: frame[1] as string, place: placeOf(frame[2] as string) });
+    else if (line.trim() === '' && chain.length > 0) {
       chains.push(chain);
       chain = [];
     }
@@ -57,12 +61,12 @@ function parseChains(text: string): Chain[] {
   return chains;
 }
 
-/** Where a leaf frame's code lives: the JIT's output, the kernel, the node binary (V8, libuv, Node), or a library. */
-function placeOf(frame: string): string {
-  if (frame.startsWith('JS:')) return 'JavaScript (JIT-compiled)';
-  if (/^(Builtins_|v8::|node::|uv_|uv__|llhttp)/.test(frame)) return 'node binary (V8 built-ins and runtime, libuv, Node)';
-  if (/^(__|_IO|mem|str)/.test(frame)) return 'libc';
-  return 'kernel and the rest';
+function placeOf(objectFile: string): string {
+  if (/\/perf-\d+\.map$/.test(objectFile)) return 'JavaScript (JIT-compiled)';
+  if (objectFile.startsWith('[kernel')) return 'kernel';
+  if (/\/node$/.test(objectFile)) return 'node binary (V8 built-ins and runtime, libuv, Node)';
+  if (/\/libc[.-]/.test(objectFile)) return 'libc';
+  return objectFile === '[unknown]' ? 'unknown' : 'other libraries';
 }
 
 function share(count: number, total: number): string {
@@ -75,10 +79,10 @@ function report(chains: Chain[], top: number): void {
   const leaves = new Map<string, number>();
   const inclusive = new Map<string, number>();
   for (const chain of chains) {
-    const leaf = chain[0] as string;
-    places.set(placeOf(leaf), (places.get(placeOf(leaf)) ?? 0) + 1);
-    leaves.set(leaf, (leaves.get(leaf) ?? 0) + 1);
-    for (const frame of new Set(chain)) if (frame.startsWith('JS:')) inclusive.set(frame, (inclusive.get(frame) ?? 0) + 1);
+    const leaf = chain[0] as Frame;
+    places.set(leaf.place, (places.get(leaf.place) ?? 0) + 1);
+    leaves.set(leaf.symbol, (leaves.get(leaf.symbol) ?? 0) + 1);
+    for (const symbol of new Set(chain.map((frame) => frame.symbol))) if (symbol.startsWith('JS:')) inclusive.set(symbol, (inclusive.get(symbol) ?? 0) + 1);
   }
   const sorted = (counts: Map<string, number>) => [...counts].sort((a, b) => b[1] - a[1]);
   console.log(`${total} samples\n-- by place (leaf frame)`);
@@ -92,10 +96,11 @@ function report(chains: Chain[], top: number): void {
     const callers = new Map<string, number>();
     let taken = 0;
     for (const chain of chains) {
-      const at = chain.slice(0, 12).indexOf(path);
+      const symbols = chain.map((frame) => frame.symbol);
+      const at = symbols.slice(0, 12).indexOf(path);
       if (at < 0) continue;
       taken++;
-      const caller = chain.slice(at + 1).find((frame) => frame.startsWith('JS:')) ?? '(no JavaScript caller)';
+      const caller = symbols.slice(at + 1).find((symbol) => symbol.startsWith('JS:')) ?? '(no JavaScript caller)';
       callers.set(caller, (callers.get(caller) ?? 0) + 1);
     }
     if (taken === 0) continue;
@@ -110,12 +115,14 @@ async function main(): Promise<void> {
   const seconds = Number(values.seconds);
   const dir = mkdtempSync(join(tmpdir(), 'groq-router-perf-'));
   const fake = await startFakeGroq({ fast: true, recordCalls: false });
+  let pid: number | undefined;
+  let recording: ChildProcess | undefined;
   try {
     const port = await freePort();
     // --perf-basic-prof also starts V8's log, which would land in the working directory: it goes with the rest.
     const v8Log = [`--logfile=${join(dir, 'v8.log')}`, '--no-logfile-per-isolate'];
     const gateway = await startProcess(['--perf-basic-prof', ...v8Log, join(build, 'cli.js'), '--config', gatewayConfig(fake.port, 1), '--port', String(port)], { GROQ_API_KEY: KEY }, /listening on/);
-    const pid = gateway.pid as number;
+    pid = gateway.pid as number;
     const load = (options: { amount?: number; duration?: number }) =>
       autocannon({
         url: `http://127.0.0.1:${port}/v1/chat/completions`,
@@ -126,23 +133,24 @@ async function main(): Promise<void> {
         body: JSON.stringify({ model: 'bench', stream: values.stream, messages: [{ role: 'user', content: 'Say hello' }] }),
         ...options,
       });
-    // The same warm-up as `npm run bench`'s: the JIT has compiled the hot path before anything is sampled.
+    // As many requests as `npm run bench` warms each target with: the JIT has compiled the hot path before anything is sampled.
     await load({ amount: 20_000 });
     const data = join(dir, 'perf.data');
-    const recording = spawn(perf, ['record', '-q', '-e', 'cpu-clock', '-F', '2999', '-g', '-p', String(pid), '-o', data, '--', 'sleep', String(seconds)], { stdio: 'inherit' });
+    recording = spawn(perf, ['record', '-q', '-e', 'cpu-clock', '-F', '2999', '-g', '-p', String(pid), '-o', data, '--', 'sleep', String(seconds)], { stdio: 'inherit' });
+    const recorded = new Promise<number | null>((resolve) => recording?.once('exit', resolve));
     const result = await load({ duration: seconds + 1 });
-    const recorded = await new Promise<number | null>((resolve) => recording.once('exit', resolve));
-    if (recorded !== 0) throw new Error(`perf record exited ${recorded}`);
+    const code = await recorded;
+    if (code !== 0) throw new Error(`perf record exited ${code}`);
     console.log(`${build}: ${Math.round(result.requests.average)} req/s at ${values.conns} connections (${values.stream ? 'streams' : 'JSON'})`);
     // Symbols are read while the gateway runs: its JIT map (/tmp/perf-<pid>.map) is the process's own.
-    const script = execFileSync(perf, ['script', '-i', data, '-F', 'ip,sym'], { maxBuffer: 1 << 30, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const script = execFileSync(perf, ['script', '-i', data, '-F', 'ip,sym,dso'], { maxBuffer: 1 << 30, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
     report(parseChains(script), Number(values.top));
-    gateway.kill('SIGTERM');
-    rmSync(`/tmp/perf-${pid}.map`, { force: true });
   } finally {
+    if (recording?.exitCode === null) recording.kill('SIGINT');
     stopAll();
     await fake.close();
     rmSync(dir, { recursive: true, force: true });
+    if (pid !== undefined) rmSync(`/tmp/perf-${pid}.map`, { force: true });
   }
 }
 
