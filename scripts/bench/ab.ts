@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { startFakeGroq } from '../../test/fake-groq/server.js';
-import { freePort, gatewayConfig, startProcess, stopAll } from './bench.js';
+import { cpuSeconds, freePort, gatewayConfig, startProcess, stopAll } from './bench.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -38,11 +38,6 @@ async function memory(pid: number, port: number): Promise<string> {
 }
 
 const body = JSON.stringify({ model: 'bench', stream: values.stream, messages: [{ role: 'user', content: 'Say hello' }] });
-/** CPU seconds (user + system) the process has used so far. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 const run = async (port: number, seconds: number, pid?: number) => {
   const before = pid === undefined ? 0 : cpuSeconds(pid);
   const result = await autocannon({ url: `http://127.0.0.1:${port}/v1/chat/completions`, method: 'POST', connections: Number(values.conns), duration: seconds, headers: { 'content-type': 'application/json' }, body });

@@ -123,7 +123,7 @@ export interface Target {
   readonly headers: Record<string, string>;
 }
 
-const body = (target: Target, stream: boolean) => JSON.stringify({ model: target.model, stream, messages: [{ role: 'user', content: 'Say hello' }] });
+export const body = (target: Target, stream: boolean) => JSON.stringify({ model: target.model, stream, messages: [{ role: 'user', content: 'Say hello' }] });
 
 async function load(target: Target, connections: number, stream: boolean, seconds: number): Promise<{ rps: number; p50: number; p99: number; errors: number }> {
   const result = await autocannon({
@@ -184,6 +184,12 @@ export function percentile(values: number[], p: number): number {
 }
 
 export const median = (values: number[]) => percentile(values, 50);
+
+/** CPU seconds (user + system) the process has used so far, from /proc in 10 ms ticks. */
+export function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
 
 function rssMb(child: ChildProcess): number {
   const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');

@@ -12,10 +12,9 @@
  * Usage: tsx scripts/bench/latency-floor.ts [--requests 2000]   (builds dist/ first)
  */
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { buildGateway, freePort, gatewayConfig, median, sequential, startProcess, stopAll, type Target } from './bench.js';
+import { body, buildGateway, cpuSeconds, freePort, gatewayConfig, median, sequential, startProcess, stopAll, type Target } from './bench.js';
 
 const { values } = parseArgs({ options: { requests: { type: 'string', default: '2000' } } });
 const KEY = 'gsk_bench_key_0000000000000000';
@@ -30,12 +29,6 @@ const PROXIES: ReadonlyArray<readonly [string, number, 'before' | 'after']> = [
   ['proxy + 200 µs', 200, 'before'],
   ['proxy + 100 µs after the answer', 100, 'after'],
 ];
-
-/** CPU seconds (user + system) the process has used so far. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 async function main(): Promise<void> {
   buildGateway();
@@ -52,10 +45,9 @@ async function main(): Promise<void> {
   const gateway = await startProcess(['dist/cli.js', '--config', gatewayConfig(fakePort, 1), '--port', String(gatewayPort)], { GROQ_API_KEY: KEY }, /listening on/);
   targets.push({ name: 'gateway', url: `http://127.0.0.1:${gatewayPort}/v1/chat/completions`, model: 'bench', headers: {}, child: gateway });
 
-  const payload = (target: Target) => JSON.stringify({ model: target.model, stream: false, messages: [{ role: 'user', content: 'Say hello' }] });
   // 10,000 requests at 50 connections each (half what `npm run bench` sends, JSON only): the JIT has settled before anything is measured.
   for (const target of targets) {
-    const warm = await autocannon({ url: target.url, method: 'POST', connections: 50, amount: 10_000, timeout: 30, headers: { 'content-type': 'application/json', ...target.headers }, body: payload(target) });
+    const warm = await autocannon({ url: target.url, method: 'POST', connections: 50, amount: 10_000, timeout: 30, headers: { 'content-type': 'application/json', ...target.headers }, body: body(target, false) });
     if (warm.errors + warm.non2xx > 0) throw new Error(`${target.name} failed ${warm.errors + warm.non2xx} of its warm-up requests`);
   }
 
